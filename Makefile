@@ -1,0 +1,110 @@
+# dnsbl -- plain non-recursive Makefile.
+#
+#   make                 build/dnsbld and build/loader
+#   make test            unit and system tests (tests/run.sh)
+#   make SANITIZE=1 test the same under ASan+UBSan, built in build-san/
+#   make bench           benchmarks (never pass/fail)
+#   make fuzz            build and briefly run the libFuzzer targets (clang)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := ldns lmdb yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wformat=2 -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+LDLIBS  += $(PKG_LIBS) -lpthread
+
+ifeq ($(SANITIZE),1)
+BUILD   := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS  += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+else
+BUILD   := build
+endif
+
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) -MMD -MP
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+DNSBLD_SRC := $(sort $(wildcard dnsbld/*.c))
+LOADER_SRC := $(sort $(wildcard loader/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+DNSBLD_OBJ := $(DNSBLD_SRC:%.c=$(BUILD)/obj/%.o)
+LOADER_OBJ := $(LOADER_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# dnsbld's modules other than main.c, for unit tests and fuzz targets.
+DNSBLD_LIBOBJ := $(filter-out %/main.o,$(DNSBLD_OBJ))
+
+LIBDNSBL := $(BUILD)/libdnsbl.a
+
+all: $(BUILD)/dnsbld $(BUILD)/loader
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBDNSBL): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/dnsbld: $(DNSBLD_OBJ) $(LIBDNSBL)
+	$(CC) $(LDFLAGS) -o $@ $(DNSBLD_OBJ) $(LIBDNSBL) $(LDLIBS)
+
+$(BUILD)/loader: $(LOADER_OBJ) $(LIBDNSBL)
+	$(CC) $(LDFLAGS) -o $@ $(LOADER_OBJ) $(LIBDNSBL) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DNSBLD_LIBOBJ) $(LIBDNSBL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(DNSBLD_LIBOBJ) $(LIBDNSBL) $(LDLIBS)
+
+tests: $(UNIT_BIN)
+
+test: all tests
+	BUILD=$(BUILD) bash tests/run.sh
+
+bench: all
+	BUILD=$(BUILD) bash tests/bench/run.sh
+
+# libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the dnsbld modules.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BUILD := build-fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Idnsbld
+FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC))
+FUZZ_SECONDS ?= 30
+
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+	@for f in $^; do \
+	  name=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(FUZZ_BUILD)/corpus-$$name tests/fuzz/corpus 2>&1 | tail -n 12 || exit 1; \
+	done
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/doc/dnsbl/examples
+	install -m 0755 $(BUILD)/dnsbld $(DESTDIR)$(PREFIX)/sbin/dnsbld
+	install -m 0755 $(BUILD)/loader $(DESTDIR)$(PREFIX)/bin/dnsbl-loader
+	for m in docs/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
+	for m in docs/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
+	install -m 0644 zones/*.yaml $(DESTDIR)$(PREFIX)/share/doc/dnsbl/examples/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all test tests bench fuzz install clean
+
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/tests/unit/*.d)

@@ -1,0 +1,190 @@
+/*
+ * addr.c -- parsing, formatting and arithmetic of IPv4/IPv6 prefixes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "err.h"
+
+void
+prefix_make(struct prefix *p, int family, const uint8_t *addr, int len)
+{
+	size_t n = addr_len(family), i;
+
+	memset(p, 0, sizeof(*p));
+	p->family = (uint8_t)family;
+	p->len = (uint8_t)len;
+	memcpy(p->addr, addr, n);
+	for (i = 0; i < n; i++) {
+		int bits = len - (int)i * 8;
+		if (bits >= 8)
+			continue;
+		p->addr[i] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+	}
+}
+
+int
+prefix_parse(const char *s, struct prefix *p, struct errbuf *eb)
+{
+	char buf[PREFIX_STRLEN + 8];
+	const char *slash;
+	uint8_t a[16];
+	long len;
+	int family;
+	size_t n;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return errbuf_set(eb, DNSBL_EPARSE, "empty address");
+	slash = strchr(s, '/');
+	n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return errbuf_set(eb, DNSBL_EPARSE, "bad address '%s'", s);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(a, 0, sizeof(a));
+	if (strchr(buf, ':') != NULL) {
+		family = ADDR_V6;
+		if (inet_pton(AF_INET6, buf, a) != 1)
+			return errbuf_set(eb, DNSBL_EPARSE,
+			    "bad IPv6 address '%s'", buf);
+	} else {
+		family = ADDR_V4;
+		/* inet_pton refuses short forms like "10.1" and octal. */
+		if (inet_pton(AF_INET, buf, a) != 1)
+			return errbuf_set(eb, DNSBL_EPARSE,
+			    "bad IPv4 address '%s'", buf);
+	}
+	len = addr_bits(family);
+	if (slash) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return errbuf_set(eb, DNSBL_EPARSE,
+			    "bad prefix length in '%s'", s);
+		errno = 0;
+		len = strtol(slash + 1, &end, 10);
+		if (errno || *end != '\0' || len < 0 ||
+		    len > addr_bits(family) || end - slash > 4)
+			return errbuf_set(eb, DNSBL_EPARSE,
+			    "bad prefix length in '%s'", s);
+	}
+	prefix_make(p, family, a, (int)len);
+	if (memcmp(p->addr, a, addr_len(family)) != 0)
+		return errbuf_set(eb, DNSBL_EPARSE,
+		    "'%s' has host bits set beyond /%ld", s, len);
+	return 0;
+}
+
+void
+addr_format(int family, const uint8_t *addr, char buf[PREFIX_STRLEN])
+{
+	if (inet_ntop(family == ADDR_V4 ? AF_INET : AF_INET6, addr, buf,
+	    PREFIX_STRLEN) == NULL)
+		snprintf(buf, PREFIX_STRLEN, "?");
+}
+
+void
+prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
+{
+	size_t n;
+
+	addr_format(p->family, p->addr, buf);
+	if (p->len != addr_bits(p->family)) {
+		n = strlen(buf);
+		snprintf(buf + n, PREFIX_STRLEN - n, "/%u", p->len);
+	}
+}
+
+void
+prefix_first(const struct prefix *p, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, p->addr, addr_len(p->family));
+}
+
+void
+prefix_last(const struct prefix *p, uint8_t out[16])
+{
+	size_t n = addr_len(p->family), i;
+
+	memset(out, 0, 16);
+	for (i = 0; i < n; i++) {
+		int bits = p->len - (int)i * 8;
+		if (bits >= 8)
+			out[i] = p->addr[i];
+		else if (bits <= 0)
+			out[i] = 0xff;
+		else
+			out[i] = p->addr[i] | (uint8_t)(0xff >> bits);
+	}
+}
+
+int
+prefix_contains(const struct prefix *outer, const struct prefix *inner)
+{
+	struct prefix t;
+
+	if (outer->family != inner->family || outer->len > inner->len)
+		return 0;
+	prefix_make(&t, inner->family, inner->addr, outer->len);
+	return memcmp(t.addr, outer->addr, addr_len(outer->family)) == 0;
+}
+
+int
+addr_inc(uint8_t *a, size_t len)
+{
+	while (len-- > 0)
+		if (++a[len] != 0)
+			return 0;
+	return 1;
+}
+
+int
+addr_dec(uint8_t *a, size_t len)
+{
+	while (len-- > 0)
+		if (a[len]-- != 0)
+			return 0;
+	return 1;
+}
+
+int
+prefix_reverse(const struct prefix *p, char *buf, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t used = 0;
+	int i, units, w;
+
+	if (p->family == ADDR_V4) {
+		if (p->len % 8 != 0)
+			return DNSBL_ERANGE;
+		units = p->len / 8;
+		for (i = units - 1; i >= 0; i--) {
+			w = snprintf(buf + used, n - used, "%s%u",
+			    used ? "." : "", p->addr[i]);
+			if (w < 0 || (size_t)w >= n - used)
+				return DNSBL_ERANGE;
+			used += (size_t)w;
+		}
+	} else {
+		if (p->len % 4 != 0)
+			return DNSBL_ERANGE;
+		units = p->len / 4;
+		for (i = units - 1; i >= 0; i--) {
+			uint8_t b = p->addr[i / 2];
+			uint8_t nib = (i % 2) ? (b & 0x0f) : (b >> 4);
+			if (n - used < 3)
+				return DNSBL_ERANGE;
+			if (used)
+				buf[used++] = '.';
+			buf[used++] = hex[nib];
+		}
+	}
+	if (used >= n)
+		return DNSBL_ERANGE;
+	buf[used] = '\0';
+	return (int)used;
+}

@@ -1,0 +1,148 @@
+/*
+ * config.h -- the YAML configuration shared by dnsbld and loader.
+ *
+ * config_load() reads one YAML file and checks it against a schema table
+ * (key, type, range, default) kept in config.c.  Unknown keys, wrong types,
+ * values out of range and missing required keys are errors reported as
+ * "FILE:LINE:COLUMN: reason" in the errbuf.
+ *
+ * Ownership: config_load() allocates one struct dnsbl_config and everything
+ * it points to; config_free() releases all of it.  Nothing in it points into
+ * the YAML parser.  A loaded config is never changed afterwards, so readers
+ * in several threads may share it.
+ */
+#ifndef DNSBL_CONFIG_H
+#define DNSBL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+
+struct errbuf;
+
+#define CONFIG_DEFAULT_PATH "/etc/dnsbl/dnsbl.yaml"
+#define DNAME_MAXWIRE 255
+
+/* An ADDRESS@PORT, as written and as a socket address. */
+struct cfg_endpoint {
+	char text[64];			/* as written, e.g. "::1@5353" */
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+};
+
+/* A domain name: presentation form (lower case, no trailing dot) and wire form. */
+struct cfg_dname {
+	char text[DNAME_MAXWIRE + 1];
+	uint8_t wire[DNAME_MAXWIRE];	/* uncompressed, lower case */
+	uint8_t wirelen;
+};
+
+struct cfg_glue {
+	struct cfg_dname name;
+	struct prefix addr;		/* host prefix, v4 or v6 */
+};
+
+/* A named sub-list: "codes: {relay: {a: 127.0.0.2, txt: ...}}". */
+struct cfg_code {
+	char *name;
+	uint8_t a[4];			/* inside 127.0.0.0/8 */
+	char *txt;			/* NULL: the zone's txt */
+};
+
+/* A TSIG key: "keys: [{name: k1, algorithm: hmac-sha256, secret: BASE64}]". */
+struct cfg_key {
+	struct cfg_dname name;
+	char *algorithm;		/* "hmac-sha256", "hmac-sha512", ... */
+	char *secret;			/* base64, as written */
+};
+
+struct cfg_zone {
+	struct cfg_dname name;
+	uint32_t ttl;			/* TTL of A/TXT answers */
+	struct {
+		struct cfg_dname mname, rname;
+		uint32_t ttl, refresh, retry, expire, minimum;
+	} soa;
+	struct cfg_dname *ns;		/* at least one */
+	size_t nns;
+	struct cfg_glue *glue;
+	size_t nglue;
+	uint8_t a[4];			/* default A of a listing */
+	char *txt;			/* TXT template, '$' is the address */
+	struct cfg_code *codes;
+	size_t ncodes;
+	struct prefix *transfer_allow;	/* who may AXFR/IXFR */
+	size_t ntransfer_allow;
+	char **transfer_keys;		/* names of keys in config.keys */
+	size_t ntransfer_keys;
+	struct cfg_endpoint *notify;
+	size_t nnotify;
+	/* Listing policy (RFC 6471); durations in seconds, 0 = off. */
+	uint32_t expire_after;
+	uint32_t relist_window;		/* relisted within this... */
+	uint32_t relist_penalty;	/* ...stays at least this long */
+	uint32_t max_drop_pct;		/* guard: percent of entries */
+	uint32_t max_drop_min;		/* guard: and at least this many */
+	uint32_t retest_per_contact;	/* requests per contact per day */
+	uint32_t retest_min_interval;	/* seconds after the last test */
+};
+
+struct dnsbl_config {
+	char *path;			/* the file it was read from */
+	char *database;			/* LMDB environment directory */
+	uint64_t map_size;		/* initial LMDB map size, bytes */
+	uint32_t journal_max;		/* IXFR journal: serials kept per zone */
+	struct cfg_endpoint *listen;
+	size_t nlisten;
+	char *user;			/* NULL: keep the starting user */
+	char *pidfile;
+	uint32_t workers;		/* 0: one per online core */
+	uint32_t tcp_timeout;		/* idle seconds before a TCP close */
+	uint32_t tcp_max_conn;
+	struct cfg_key *keys;
+	size_t nkeys;
+	struct cfg_zone *zones;		/* at least one */
+	size_t nzones;
+};
+
+/*
+ * Read and check path.  On success *out owns a new config; free it with
+ * config_free().  Returns 0, DNSBL_EIO (cannot read: errno and eb say why),
+ * DNSBL_EPARSE or DNSBL_ERANGE (eb holds "path:line:col: reason").
+ */
+int config_load(const char *path, struct dnsbl_config **out,
+    struct errbuf *eb);
+
+/* Release cfg and all it owns.  NULL is ignored. */
+void config_free(struct dnsbl_config *cfg);
+
+/* The zone named name (case-insensitive, no trailing dot needed), or NULL. */
+const struct cfg_zone *config_zone(const struct dnsbl_config *cfg,
+    const char *name);
+
+/* Index of zone z inside cfg->zones. */
+static inline size_t
+config_zone_index(const struct dnsbl_config *cfg, const struct cfg_zone *z)
+{
+	return (size_t)(z - cfg->zones);
+}
+
+/*
+ * Parse a presentation-form domain name into d.  Returns 0 or DNSBL_EPARSE
+ * (empty label, label over 63, name over 255, bad character).
+ */
+int dname_parse(const char *s, struct cfg_dname *d, struct errbuf *eb);
+
+/*
+ * Parse an endpoint "ADDRESS@PORT" ("127.0.0.1@53", "::1@5353").  A bare
+ * address takes default_port.  Returns 0 or DNSBL_EPARSE.
+ */
+int endpoint_parse(const char *s, int default_port, struct cfg_endpoint *e,
+    struct errbuf *eb);
+
+/* Parse "90d", "12h", "30m", "45s" or plain seconds.  0 or DNSBL_EPARSE. */
+int duration_parse(const char *s, uint32_t *out);
+
+#endif

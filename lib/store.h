@@ -1,0 +1,320 @@
+/*
+ * store.h -- the LMDB store shared by loader (the writer) and dnsbld (the
+ * readers).  docs/store.md describes the schema in full; in short, each zone
+ * has eight named databases:
+ *
+ *   ZONE/v4, ZONE/v6  the served table: what dnsbld reads.  Non-overlapping
+ *                     intervals keyed by their first address (4 or 16 bytes,
+ *                     big-endian).  The value is a 2-byte answer index, then
+ *                     the last address only when the interval is wider than
+ *                     one address.  It is derived from ZONE/ent on every
+ *                     change: the most specific listing wins, an exclusion
+ *                     wins over any listing.
+ *   ZONE/ent          every prefix ever seen (listed, delisted, excluded) with
+ *                     its dates, counts and reason: key family|addr16|len.
+ *   ZONE/hist         the audit trail: seq (u64) -> event.
+ *   ZONE/hidx         family|addr16|len|seq -> "" to find a prefix's events.
+ *   ZONE/jrnl         the IXFR journal: serial -> the served-table changes
+ *                     that produced it.
+ *   ZONE/rtst         retest requests.
+ *   ZONE/meta         the serial, the answer table, counters.
+ *
+ * Threads: one struct store per process, shared by all threads.  A struct
+ * store_reader belongs to one thread.  Write transactions are serialised by
+ * LMDB across processes.
+ *
+ * Lifetimes: every pointer a lookup returns points into the LMDB map and is
+ * valid until store_reader_end() (or the end of the transaction callback).
+ */
+#ifndef DNSBL_STORE_H
+#define DNSBL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+
+struct dnsbl_config;
+struct errbuf;
+struct store;
+struct store_txn;
+struct store_reader;
+
+#define STORE_RDONLY	0x1	/* open the environment read-only */
+
+/* Answer index 0 is always the zone's configured default (a, txt). */
+#define ANSWER_DEFAULT	0
+
+/*
+ * Open (and create if missing, unless STORE_RDONLY) the environment in
+ * cfg->database and every zone's databases.  cfg must outlive the store.
+ * Returns 0, DNSBL_EIO (directory) or DNSBL_EDB; eb says why.
+ */
+int store_open(const struct dnsbl_config *cfg, unsigned flags,
+    struct store **out, struct errbuf *eb);
+void store_close(struct store *st);
+
+/* Size in bytes of the data file and the map. */
+int store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes);
+
+/* ---------------------------------------------------------------------
+ * Readers: the daemon's hot path.  Nothing here allocates.
+ */
+
+/* A reader with one reset read transaction.  Free with store_reader_free(). */
+int store_reader_new(struct store *st, struct store_reader **out);
+void store_reader_free(struct store_reader *r);
+
+/*
+ * Renew the reader's transaction (a snapshot of the latest commit) and its
+ * cursors.  Adopts a map grown by another process.  Returns 0 or DNSBL_EDB.
+ * Call once per batch of queries, then store_reader_end().
+ */
+int store_reader_begin(struct store_reader *r);
+void store_reader_end(struct store_reader *r);
+
+struct store_hit {
+	uint16_t answer;	/* answer index */
+	uint8_t first[16];	/* the interval that matched */
+	uint8_t last[16];
+};
+
+/*
+ * Look addr (network order, 4 or 16 bytes by family) up in zone (index in
+ * cfg->zones).  Returns 1 and fills hit when listed, 0 when not, or
+ * DNSBL_EDB.
+ */
+int store_lookup(struct store_reader *r, size_t zone, int family,
+    const uint8_t *addr, struct store_hit *hit);
+
+/*
+ * 1 if any listed address lies inside p (used for empty non-terminals),
+ * 0 if none, or DNSBL_EDB.
+ */
+int store_any_within(struct store_reader *r, size_t zone,
+    const struct prefix *p);
+
+/*
+ * An answer of a zone: the A (4 bytes) and the TXT template.  For
+ * ANSWER_DEFAULT and for answers stored without a text, txt is NULL and the
+ * zone's configured txt applies.  Returns 0, DNSBL_ENOENT or DNSBL_EDB.
+ * a and txt point into the map (valid until store_reader_end()).
+ */
+struct store_answer {
+	uint8_t a[4];		/* ANSWER_DEFAULT: zero, use the zone's a */
+	const char *txt;	/* NUL-terminated, or NULL */
+	size_t txtlen;
+};
+int store_reader_answer(struct store_reader *r, size_t zone, uint16_t idx,
+    struct store_answer *out);
+
+/* The zone's current SOA serial in the reader's snapshot. */
+uint32_t store_reader_serial(struct store_reader *r, size_t zone);
+
+/* ---------------------------------------------------------------------
+ * Transactions: the loader's side (and any read-only walk).
+ */
+
+typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
+
+/*
+ * Run fn inside one write transaction and commit it.  If fn returns non-zero
+ * the transaction is aborted and that code returned: nothing is written.
+ * If the map fills, the transaction is aborted, the map doubled and fn run
+ * again from the start, so fn must not keep state across calls other than
+ * what it rebuilds.  A commit that changed a zone's served table bumps that
+ * zone's serial exactly once and journals the changes.
+ */
+int store_write(struct store *st, store_txn_fn fn, void *arg,
+    struct errbuf *eb);
+
+/* Run fn inside one read-only transaction (a consistent snapshot). */
+int store_read(struct store *st, store_txn_fn fn, void *arg,
+    struct errbuf *eb);
+
+/* Now, as the transaction sees it (fixed when it began). */
+int64_t store_txn_now(const struct store_txn *t);
+/* The config the store was opened with. */
+const struct dnsbl_config *store_txn_config(const struct store_txn *t);
+
+/* The zone's serial, as of this transaction. */
+uint32_t store_serial(struct store_txn *t, size_t zone);
+
+/* 1 if the served table of zone changed in this write transaction. */
+int store_zone_dirty(const struct store_txn *t, size_t zone);
+
+/* ---- entries ---- */
+
+enum entry_state {
+	ENTRY_NONE = 0,		/* seen (a result recorded), never listed */
+	ENTRY_LISTED = 1,
+	ENTRY_DELISTED = 2,
+	ENTRY_EXCLUDED = 3,
+};
+
+enum test_result {
+	RESULT_NONE = 0,
+	RESULT_OPEN = 1,
+	RESULT_CLOSED = 2,
+	RESULT_UNREACHABLE = 3,
+	RESULT_SUSPECTED = 4,
+};
+
+#define ENTRY_TEXT_MAX 256
+
+/* Everything the store keeps of one prefix.  Times are Unix seconds; 0 = never. */
+struct entry {
+	struct prefix prefix;
+	uint8_t state;			/* enum entry_state */
+	uint8_t last_result;		/* enum test_result */
+	uint16_t answer;		/* answer index while listed */
+	int64_t first_listed;
+	int64_t listed_since;		/* start of the current listing */
+	int64_t last_tested;		/* newest test result applied */
+	int64_t last_confirmed;		/* newest "open" result */
+	int64_t delisted_at;
+	int64_t excluded_at;
+	uint32_t times_listed;
+	uint32_t times_delisted;
+	char reason[ENTRY_TEXT_MAX];	/* why listed/excluded/delisted */
+	char txt[ENTRY_TEXT_MAX];	/* own TXT, "" for the code's/zone's */
+};
+
+/*
+ * Read the entry of exactly prefix p.  Returns 0 (e filled), DNSBL_ENOENT
+ * (e zeroed, e->prefix = *p) or DNSBL_EDB.
+ */
+int store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
+    struct entry *e);
+
+/*
+ * Write e (keyed by e->prefix).  When its state or answer differ from what
+ * was stored, the served table is rebuilt over the prefix's range and the
+ * differences journaled.  Write transactions only.
+ */
+int store_entry_put(struct store_txn *t, size_t zone, const struct entry *e);
+
+/*
+ * The most specific entry in state ENTRY_LISTED or ENTRY_EXCLUDED that
+ * covers p (p itself included), excluded ones first: an exclusion anywhere
+ * above p wins.  Returns 0, DNSBL_ENOENT or DNSBL_EDB.
+ */
+int store_entry_cover(struct store_txn *t, size_t zone,
+    const struct prefix *p, struct entry *e);
+
+/* Call fn for every entry of zone, in key order; non-zero from fn stops. */
+typedef int (*store_entry_fn)(const struct entry *e, void *arg);
+int store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
+    void *arg);
+
+/* ---- the served table ---- */
+
+/* Call fn for each served interval of family in zone, in address order. */
+typedef int (*store_interval_fn)(int family, const uint8_t *first,
+    const uint8_t *last, uint16_t answer, void *arg);
+int store_serve_walk(struct store_txn *t, size_t zone, int family,
+    store_interval_fn fn, void *arg);
+
+/* Number of served intervals of family in zone. */
+int store_serve_count(struct store_txn *t, size_t zone, int family,
+    uint64_t *n);
+
+/* ---- answers ---- */
+
+/*
+ * Find or add the answer (a, txt) of zone.  txt may be NULL or "" (the
+ * zone's text).  The zone's own default maps to ANSWER_DEFAULT.  Indexes
+ * are never reused, so the journal stays meaningful.
+ */
+int store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
+    const char *txt, uint16_t *idx);
+
+/* Read answer idx of zone.  Pointers valid until the transaction ends. */
+int store_answer_get(struct store_txn *t, size_t zone, uint16_t idx,
+    struct store_answer *out);
+
+/* ---- history ---- */
+
+enum event_action {
+	EV_LISTED = 1,		/* listed (first time or again) */
+	EV_CONFIRMED,		/* an "open" result on a listed entry */
+	EV_DELISTED,
+	EV_EXCLUDED,
+	EV_UNEXCLUDED,
+	EV_TESTED,		/* a result that changed no listing */
+	EV_CHANGED,		/* a listed entry's code or text changed */
+	EV_RETEST_REQUESTED,
+	EV_RETEST_RESOLVED,
+	EV_EXPIRED,
+	EV_MAX
+};
+
+/* Its lower-case name ("listed", ...), or "unknown". */
+const char *event_action_name(int action);
+const char *test_result_name(int result);
+/* Parse "open", "closed", "unreachable", "suspected".  0 or DNSBL_EPARSE. */
+int test_result_parse(const char *s, int *result);
+
+struct event {
+	uint64_t seq;			/* set by store_event_add() */
+	struct prefix prefix;
+	int64_t time;			/* when it was recorded */
+	int64_t tested_at;		/* the result's own time, or 0 */
+	uint8_t action;			/* enum event_action */
+	uint8_t result;			/* enum test_result, or RESULT_NONE */
+	uint16_t answer;
+	const char *actor;		/* "admin:root", "import:FILE", "tester" */
+	const char *reason;
+	const char *evidence;		/* e.g. an SMTP transcript; may be NULL */
+	const char *extra;		/* tester, HELO, request id...; may be NULL */
+};
+
+/* Append ev (its seq is assigned).  Strings are copied.  Writes only. */
+int store_event_add(struct store_txn *t, size_t zone, struct event *ev);
+
+/*
+ * Call fn for each event of prefix p (oldest first), or of the whole zone
+ * when p is NULL, from seq 'from' on.  Strings point into the map.
+ */
+typedef int (*store_event_fn)(const struct event *ev, void *arg);
+int store_event_walk(struct store_txn *t, size_t zone, const struct prefix *p,
+    store_event_fn fn, void *arg);
+
+/* ---- journal ---- */
+
+/* One served-table change: an interval removed or added. */
+struct journal_rec {
+	uint8_t op;			/* JOURNAL_DEL or JOURNAL_ADD */
+	uint8_t family;
+	uint16_t answer;
+	uint8_t first[16], last[16];
+};
+#define JOURNAL_DEL 0
+#define JOURNAL_ADD 1
+
+/*
+ * Call fn for each change that took zone from serial 'from' to the current
+ * serial, grouped by the serial each produced (fn gets it).  Returns 0,
+ * DNSBL_ENOENT when the journal no longer reaches back to 'from', or
+ * DNSBL_EDB.
+ */
+typedef int (*store_journal_fn)(uint32_t serial, const struct journal_rec *rec,
+    void *arg);
+int store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
+    store_journal_fn fn, void *arg);
+
+/* ---- raw key/value for later modules (retests, counters) ---- */
+
+enum store_table { TABLE_RTST, TABLE_META };
+int store_kv_get(struct store_txn *t, size_t zone, enum store_table tb,
+    const void *key, size_t klen, const void **val, size_t *vlen);
+int store_kv_put(struct store_txn *t, size_t zone, enum store_table tb,
+    const void *key, size_t klen, const void *val, size_t vlen);
+int store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
+    const void *key, size_t klen);
+
+/* The LMDB error of the last DNSBL_EDB from t's store, as text. */
+const char *store_last_error(struct store *st);
+
+#endif
