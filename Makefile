@@ -61,9 +61,16 @@ $(BUILD)/dnsbld: $(DNSBLD_OBJ) $(LIBDNSBL)
 $(BUILD)/loader: $(LOADER_OBJ) $(LIBDNSBL)
 	$(CC) $(LDFLAGS) -o $@ $(LOADER_OBJ) $(LIBDNSBL) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DNSBLD_LIBOBJ) $(LIBDNSBL)
+# Unit tests link against archives, so each pulls in only what it uses.
+LIBDNSBLD := $(BUILD)/libdnsbld.a
+$(LIBDNSBLD): $(DNSBLD_LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(DNSBLD_LIBOBJ) $(LIBDNSBL) $(LDLIBS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBDNSBLD) $(LIBDNSBL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
 
 tests: $(UNIT_BIN)
 

@@ -1,0 +1,66 @@
+/*
+ * lifecycle.h -- the listing rules, applied inside a store write
+ * transaction.  The loader's commands, the importer and the relay tester
+ * all go through here, so every path records the same history.
+ *
+ *   lc_list()    an admin lists a prefix (or changes its code or text);
+ *   lc_delist()  an admin delists a prefix;
+ *   lc_result()  a relay-test result arrives (import or tester):
+ *                  open         lists, or reconfirms a listed entry;
+ *                  closed       delists a listed entry;
+ *                  unreachable  changes no listing but is recorded;
+ *                  suspected    is recorded, not listed.
+ *                A result not newer than the entry's last test is stale and
+ *                changes nothing, so importing a file twice is harmless.
+ *
+ * Each returns 0 and sets *outcome, or a negative code with the reason in
+ * eb.  Nothing is written when the outcome is LC_NOCHANGE or LC_STALE.
+ * Strings in struct lc_req belong to the caller and are copied.
+ */
+#ifndef DNSBL_LIFECYCLE_H
+#define DNSBL_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct store_txn;
+struct errbuf;
+
+enum lc_outcome {
+	LC_NOCHANGE = 0,	/* already so: nothing written */
+	LC_LISTED,		/* newly listed (or listed again) */
+	LC_CONFIRMED,		/* a listed entry reconfirmed */
+	LC_CHANGED,		/* a listed entry's code or text changed */
+	LC_DELISTED,
+	LC_RECORDED,		/* result recorded, listing unchanged */
+	LC_STALE,		/* older than what is stored: ignored */
+	LC_OUTCOME_MAX
+};
+
+/* "listed", "confirmed", ... for messages and JSON. */
+const char *lc_outcome_name(int outcome);
+
+struct lc_req {
+	size_t zone;
+	struct prefix prefix;
+	const char *actor;	/* "admin:NAME", "import:FILE", "tester" */
+	const char *reason;	/* may be NULL */
+	const char *evidence;	/* transcript, may be NULL */
+	const char *extra;	/* tester, HELO, ...; may be NULL */
+	const uint8_t *code;	/* 4 bytes, 127.0.0.N; NULL: keep or default */
+	const char *txt;	/* own TXT; NULL: keep or default */
+	int result;		/* enum test_result, for lc_result() */
+	int64_t tested_at;	/* for lc_result(); 0 = now */
+	int force;		/* allow listings wider than /8 or /16 */
+};
+
+int lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb);
+int lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb);
+int lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb);
+
+#endif

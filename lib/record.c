@@ -1,0 +1,244 @@
+/*
+ * record.c -- the on-disk forms of entries and history events, and the
+ * names of results and actions.
+ *
+ * An entry value is a fixed big-endian header followed by two
+ * NUL-terminated strings (reason, txt).  An event value is a fixed header
+ * followed by four NUL-terminated strings (actor, reason, evidence, extra).
+ * The first byte of each is a format version, so later releases can read
+ * older records.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "store_int.h"
+
+#define ENTRY_V1 1
+#define ENTRY_HDR (1 + 1 + 1 + 1 + 2 + 6 * 8 + 2 * 4)
+#define EVENT_V1 1
+#define EVENT_HDR (1 + 1 + 1 + 1 + 1 + 16 + 2 + 8 + 8 + 8)
+
+static const char *const action_names[EV_MAX] = {
+	[EV_LISTED] = "listed",
+	[EV_CONFIRMED] = "confirmed",
+	[EV_DELISTED] = "delisted",
+	[EV_EXCLUDED] = "excluded",
+	[EV_UNEXCLUDED] = "unexcluded",
+	[EV_TESTED] = "tested",
+	[EV_CHANGED] = "changed",
+	[EV_RETEST_REQUESTED] = "retest-requested",
+	[EV_RETEST_RESOLVED] = "retest-resolved",
+	[EV_EXPIRED] = "expired",
+};
+
+static const char *const result_names[] = {
+	[RESULT_NONE] = "none",
+	[RESULT_OPEN] = "open",
+	[RESULT_CLOSED] = "closed",
+	[RESULT_UNREACHABLE] = "unreachable",
+	[RESULT_SUSPECTED] = "suspected",
+};
+
+const char *
+event_action_name(int action)
+{
+	if (action <= 0 || action >= EV_MAX || action_names[action] == NULL)
+		return "unknown";
+	return action_names[action];
+}
+
+const char *
+test_result_name(int result)
+{
+	if (result < 0 || result > RESULT_SUSPECTED)
+		return "unknown";
+	return result_names[result];
+}
+
+int
+test_result_parse(const char *s, int *result)
+{
+	int i;
+
+	for (i = RESULT_OPEN; i <= RESULT_SUSPECTED; i++)
+		if (strcmp(s, result_names[i]) == 0) {
+			*result = i;
+			return 0;
+		}
+	return DNSBL_EPARSE;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	size_t cap;
+	uint8_t *np;
+
+	if (b->len + n > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return DNSBL_ENOMEM;
+		b->p = np;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static int
+buf_str(struct buf *b, const char *s)
+{
+	return buf_append(b, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+void
+entry_key(const struct prefix *p, uint8_t key[ENTKEY_LEN])
+{
+	memset(key, 0, ENTKEY_LEN);
+	key[0] = p->family;
+	memcpy(key + 1, p->addr, addr_len(p->family));
+	key[17] = p->len;
+}
+
+void
+entry_key_prefix(const uint8_t key[ENTKEY_LEN], struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = key[0];
+	memcpy(p->addr, key + 1, 16);
+	p->len = key[17];
+}
+
+int
+entry_encode(const struct entry *e, struct buf *b)
+{
+	uint8_t h[ENTRY_HDR], *q = h;
+
+	*q++ = ENTRY_V1;
+	*q++ = e->state;
+	*q++ = e->last_result;
+	*q++ = 0;
+	put16(q, e->answer); q += 2;
+	put64(q, (uint64_t)e->first_listed); q += 8;
+	put64(q, (uint64_t)e->listed_since); q += 8;
+	put64(q, (uint64_t)e->last_tested); q += 8;
+	put64(q, (uint64_t)e->last_confirmed); q += 8;
+	put64(q, (uint64_t)e->delisted_at); q += 8;
+	put64(q, (uint64_t)e->excluded_at); q += 8;
+	put32(q, e->times_listed); q += 4;
+	put32(q, e->times_delisted);
+	b->len = 0;
+	if (buf_append(b, h, sizeof(h)) || buf_str(b, e->reason) ||
+	    buf_str(b, e->txt))
+		return DNSBL_ENOMEM;
+	return 0;
+}
+
+/* Copy the NUL-terminated string at *p (bounded by end) into dst. */
+static int
+take_str(const uint8_t **p, const uint8_t *end, char *dst, size_t dstlen,
+    const char **ref)
+{
+	const uint8_t *z = memchr(*p, 0, (size_t)(end - *p));
+	size_t n;
+
+	if (z == NULL)
+		return DNSBL_EPARSE;
+	n = (size_t)(z - *p);
+	if (dst) {
+		if (n >= dstlen)
+			n = dstlen - 1;
+		memcpy(dst, *p, n);
+		dst[n] = '\0';
+	}
+	if (ref)
+		*ref = (const char *)*p;
+	*p = z + 1;
+	return 0;
+}
+
+int
+entry_decode(const void *v, size_t n, struct entry *e)
+{
+	const uint8_t *q = v, *end = q + n;
+	struct prefix keep = e->prefix;
+
+	memset(e, 0, sizeof(*e));
+	e->prefix = keep;
+	if (n < ENTRY_HDR || q[0] != ENTRY_V1)
+		return DNSBL_EPARSE;
+	e->state = q[1];
+	e->last_result = q[2];
+	q += 4;
+	e->answer = get16(q); q += 2;
+	e->first_listed = (int64_t)get64(q); q += 8;
+	e->listed_since = (int64_t)get64(q); q += 8;
+	e->last_tested = (int64_t)get64(q); q += 8;
+	e->last_confirmed = (int64_t)get64(q); q += 8;
+	e->delisted_at = (int64_t)get64(q); q += 8;
+	e->excluded_at = (int64_t)get64(q); q += 8;
+	e->times_listed = get32(q); q += 4;
+	e->times_delisted = get32(q); q += 4;
+	if (take_str(&q, end, e->reason, sizeof(e->reason), NULL) ||
+	    take_str(&q, end, e->txt, sizeof(e->txt), NULL))
+		return DNSBL_EPARSE;
+	return 0;
+}
+
+int
+event_encode(const struct event *ev, struct buf *b)
+{
+	uint8_t h[EVENT_HDR], *q = h;
+
+	*q++ = EVENT_V1;
+	*q++ = ev->action;
+	*q++ = ev->result;
+	*q++ = ev->prefix.family;
+	*q++ = ev->prefix.len;
+	memcpy(q, ev->prefix.addr, 16); q += 16;
+	put16(q, ev->answer); q += 2;
+	put64(q, ev->seq); q += 8;
+	put64(q, (uint64_t)ev->time); q += 8;
+	put64(q, (uint64_t)ev->tested_at);
+	b->len = 0;
+	if (buf_append(b, h, sizeof(h)) || buf_str(b, ev->actor) ||
+	    buf_str(b, ev->reason) || buf_str(b, ev->evidence) ||
+	    buf_str(b, ev->extra))
+		return DNSBL_ENOMEM;
+	return 0;
+}
+
+int
+event_decode(const void *v, size_t n, struct event *ev)
+{
+	const uint8_t *q = v, *end = q + n;
+
+	memset(ev, 0, sizeof(*ev));
+	if (n < EVENT_HDR || q[0] != EVENT_V1)
+		return DNSBL_EPARSE;
+	ev->action = q[1];
+	ev->result = q[2];
+	ev->prefix.family = q[3];
+	ev->prefix.len = q[4];
+	q += 5;
+	memcpy(ev->prefix.addr, q, 16); q += 16;
+	ev->answer = get16(q); q += 2;
+	ev->seq = get64(q); q += 8;
+	ev->time = (int64_t)get64(q); q += 8;
+	ev->tested_at = (int64_t)get64(q); q += 8;
+	if (take_str(&q, end, NULL, 0, &ev->actor) ||
+	    take_str(&q, end, NULL, 0, &ev->reason) ||
+	    take_str(&q, end, NULL, 0, &ev->evidence) ||
+	    take_str(&q, end, NULL, 0, &ev->extra))
+		return DNSBL_EPARSE;
+	if (*ev->evidence == '\0')
+		ev->evidence = NULL;
+	if (*ev->extra == '\0')
+		ev->extra = NULL;
+	return 0;
+}

@@ -1,0 +1,452 @@
+/*
+ * store.c -- the LMDB environment, transactions and readers.
+ *
+ * See store.h for the schema and docs/store.md for the reasoning.  The
+ * served table's derivation lives in serve.c, the record formats in
+ * record.c; entries, events, answers and the journal are here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "err.h"
+#include "store_int.h"
+
+#define DBS_PER_ZONE 8
+#define SERIAL_KEY "serial"
+#define HSEQ_KEY "hseq"
+#define ANEXT_KEY "anext"
+
+int
+store_mdb(struct store *st, int rc)
+{
+	if (rc == 0)
+		return 0;
+	st->last_mdb = rc;
+	return DNSBL_EDB;
+}
+
+const char *
+store_last_error(struct store *st)
+{
+	return mdb_strerror(st->last_mdb);
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char buf[4096], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return DNSBL_ERANGE;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			return DNSBL_EIO;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+		return DNSBL_EIO;
+	return 0;
+}
+
+static int
+open_zone(struct store *st, MDB_txn *txn, const struct cfg_zone *cz,
+    struct store_zone *z, struct errbuf *eb)
+{
+	static const char *const sfx[DBS_PER_ZONE] = {
+		"v4", "v6", "ent", "hist", "hidx", "jrnl", "rtst", "meta"
+	};
+	MDB_dbi *dbi[DBS_PER_ZONE] = {
+		&z->serve[0], &z->serve[1], &z->ent, &z->hist, &z->hidx,
+		&z->jrnl, &z->rtst, &z->meta
+	};
+	unsigned flags = (st->flags & STORE_RDONLY) ? 0 : MDB_CREATE;
+	char name[300];
+	MDB_val k, v;
+	uint8_t serial[4];
+	int i, rc;
+
+	for (i = 0; i < DBS_PER_ZONE; i++) {
+		snprintf(name, sizeof(name), "%s/%s", cz->name.text, sfx[i]);
+		rc = mdb_dbi_open(txn, name, flags, dbi[i]);
+		if (rc == MDB_NOTFOUND)
+			return errbuf_set(eb, DNSBL_ENOENT,
+			    "%s: zone %s is not in the database yet",
+			    st->cfg->database, cz->name.text);
+		if (rc)
+			return errbuf_set(eb, store_mdb(st, rc),
+			    "%s: opening %s: %s", st->cfg->database, name,
+			    mdb_strerror(rc));
+	}
+	if (st->flags & STORE_RDONLY)
+		return 0;
+	k.mv_data = SERIAL_KEY;
+	k.mv_size = strlen(SERIAL_KEY);
+	if ((rc = mdb_get(txn, z->meta, &k, &v)) == MDB_NOTFOUND) {
+		/* A new zone starts at serial 1. */
+		put32(serial, 1);
+		v.mv_data = serial;
+		v.mv_size = 4;
+		rc = mdb_put(txn, z->meta, &k, &v, 0);
+	}
+	if (rc)
+		return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
+		    st->cfg->database, mdb_strerror(rc));
+	return 0;
+}
+
+int
+store_open(const struct dnsbl_config *cfg, unsigned flags,
+    struct store **out, struct errbuf *eb)
+{
+	struct store *st;
+	MDB_txn *txn = NULL;
+	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+	st->cfg = cfg;
+	st->flags = flags;
+	st->nzones = cfg->nzones;
+	if ((st->zones = calloc(cfg->nzones, sizeof(*st->zones))) == NULL) {
+		rc = errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+		goto fail_st;
+	}
+	{
+		pthread_rwlockattr_t ra;
+		pthread_rwlockattr_init(&ra);
+		pthread_rwlockattr_setkind_np(&ra,
+		    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&st->resize, &ra);
+		pthread_rwlockattr_destroy(&ra);
+	}
+	if (!(flags & STORE_RDONLY) && mkdir_p(cfg->database) != 0) {
+		rc = errbuf_set(eb, DNSBL_EIO, "%s: cannot create: %s",
+		    cfg->database, strerror(errno));
+		goto fail_zones;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		rc = errbuf_set(eb, store_mdb(st, rc), "mdb_env_create: %s",
+		    mdb_strerror(rc));
+		goto fail_zones;
+	}
+	mdb_env_set_maxdbs(st->env, (MDB_dbi)(cfg->nzones * DBS_PER_ZONE + 4));
+	mdb_env_set_maxreaders(st->env, 512);
+	mdb_env_set_mapsize(st->env, (size_t)cfg->map_size);
+	if (flags & STORE_RDONLY)
+		envflags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(st->env, cfg->database, envflags, 0644)) != 0) {
+		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
+		    mdb_strerror(rc));
+		goto fail_env;
+	}
+	rc = mdb_txn_begin(st->env, NULL, (flags & STORE_RDONLY) ?
+	    MDB_RDONLY : 0, &txn);
+	if (rc) {
+		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
+		    mdb_strerror(rc));
+		goto fail_env;
+	}
+	for (i = 0; i < cfg->nzones; i++)
+		if ((rc = open_zone(st, txn, &cfg->zones[i], &st->zones[i],
+		    eb)) != 0)
+			goto fail_txn;
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
+		    mdb_strerror(rc));
+		goto fail_env;
+	}
+	*out = st;
+	return 0;
+
+fail_txn:
+	mdb_txn_abort(txn);
+fail_env:
+	mdb_env_close(st->env);
+fail_zones:
+	pthread_rwlock_destroy(&st->resize);
+	free(st->zones);
+fail_st:
+	free(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize);
+	free(st->zones);
+	free(st);
+}
+
+int
+store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes)
+{
+	char path[4200];
+	struct stat sb;
+	MDB_envinfo info;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", st->cfg->database);
+	*file_bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	if (mdb_env_info(st->env, &info) != 0)
+		return DNSBL_EDB;
+	*map_bytes = info.me_mapsize;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Readers
+ */
+
+int
+store_reader_new(struct store *st, struct store_reader **out)
+{
+	struct store_reader *r;
+	size_t i;
+	int rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return DNSBL_ENOMEM;
+	r->st = st;
+	if ((r->cur = calloc(st->nzones * 2, sizeof(*r->cur))) == NULL) {
+		rc = DNSBL_ENOMEM;
+		goto fail_r;
+	}
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
+		rc = store_mdb(st, rc);
+		goto fail_cur;
+	}
+	for (i = 0; i < st->nzones * 2; i++)
+		if ((rc = mdb_cursor_open(r->txn, st->zones[i / 2].serve[i % 2],
+		    &r->cur[i])) != 0) {
+			rc = store_mdb(st, rc);
+			goto fail_txn;
+		}
+	mdb_txn_reset(r->txn);
+	*out = r;
+	return 0;
+
+fail_txn:
+	while (i-- > 0)
+		mdb_cursor_close(r->cur[i]);
+	mdb_txn_abort(r->txn);
+fail_cur:
+	free(r->cur);
+fail_r:
+	free(r);
+	return rc;
+}
+
+void
+store_reader_free(struct store_reader *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	store_reader_end(r);
+	for (i = 0; i < r->st->nzones * 2; i++)
+		mdb_cursor_close(r->cur[i]);
+	mdb_txn_abort(r->txn);
+	free(r->cur);
+	free(r);
+}
+
+int
+store_reader_begin(struct store_reader *r)
+{
+	struct store *st = r->st;
+	size_t i;
+	int rc, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		pthread_rwlock_rdlock(&st->resize);
+		rc = mdb_txn_renew(r->txn);
+		if (rc == 0)
+			break;
+		pthread_rwlock_unlock(&st->resize);
+		if (rc != MDB_MAP_RESIZED)
+			return store_mdb(st, rc);
+		/* Another process grew the map: adopt its size while no
+		 * transaction of ours is live. */
+		pthread_rwlock_wrlock(&st->resize);
+		mdb_env_set_mapsize(st->env, 0);
+		pthread_rwlock_unlock(&st->resize);
+	}
+	if (rc != 0)
+		return store_mdb(st, rc);
+	for (i = 0; i < st->nzones * 2; i++)
+		if ((rc = mdb_cursor_renew(r->txn, r->cur[i])) != 0) {
+			mdb_txn_reset(r->txn);
+			pthread_rwlock_unlock(&st->resize);
+			return store_mdb(st, rc);
+		}
+	r->live = 1;
+	return 0;
+}
+
+void
+store_reader_end(struct store_reader *r)
+{
+	if (!r->live)
+		return;
+	mdb_txn_reset(r->txn);
+	pthread_rwlock_unlock(&r->st->resize);
+	r->live = 0;
+}
+
+/* Decode a served value into hit, given its key. */
+static void
+serve_value(int family, const MDB_val *k, const MDB_val *v,
+    struct store_hit *hit)
+{
+	size_t n = addr_len(family);
+	const uint8_t *p = v->mv_data;
+
+	memset(hit, 0, sizeof(*hit));
+	memcpy(hit->first, k->mv_data, n);
+	hit->answer = get16(p);
+	if (v->mv_size >= 2 + n)
+		memcpy(hit->last, p + 2, n);
+	else
+		memcpy(hit->last, k->mv_data, n);
+}
+
+/*
+ * The interval that starts at or before a, if any: position the cursor on
+ * the greatest key <= a.  Returns 1 found, 0 none, or DNSBL_EDB.
+ */
+static int
+seek_le(struct store *st, MDB_cursor *c, size_t n, const uint8_t *a,
+    MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	k->mv_data = (void *)a;
+	k->mv_size = n;
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == 0 && memcmp(k->mv_data, a, n) == 0)
+		return 1;
+	if (rc == 0)
+		rc = mdb_cursor_get(c, k, v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, k, v, MDB_LAST);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb(st, rc);
+	return 1;
+}
+
+int
+store_lookup(struct store_reader *r, size_t zone, int family,
+    const uint8_t *addr, struct store_hit *hit)
+{
+	MDB_cursor *c = r->cur[zone * 2 + (family == ADDR_V6)];
+	size_t n = addr_len(family);
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = seek_le(r->st, c, n, addr, &k, &v)) <= 0)
+		return rc;
+	if (k.mv_size != n || v.mv_size < 2)
+		return 0;
+	serve_value(family, &k, &v, hit);
+	return memcmp(hit->last, addr, n) >= 0 ? 1 : 0;
+}
+
+int
+store_any_within(struct store_reader *r, size_t zone, const struct prefix *p)
+{
+	MDB_cursor *c = r->cur[zone * 2 + (p->family == ADDR_V6)];
+	size_t n = addr_len(p->family);
+	uint8_t first[16], last[16];
+	struct store_hit hit;
+	MDB_val k, v;
+	int rc;
+
+	prefix_first(p, first);
+	prefix_last(p, last);
+	/* An interval starting at or before first that reaches it... */
+	if ((rc = seek_le(r->st, c, n, first, &k, &v)) < 0)
+		return rc;
+	if (rc == 1) {
+		serve_value(p->family, &k, &v, &hit);
+		if (memcmp(hit.last, first, n) >= 0)
+			return 1;
+	}
+	/* ...or one starting inside the prefix. */
+	k.mv_data = first;
+	k.mv_size = n;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb(r->st, rc);
+	return memcmp(k.mv_data, last, n) <= 0 ? 1 : 0;
+}
+
+int
+store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone, uint16_t idx,
+    struct store_answer *out)
+{
+	uint8_t key[3];
+	MDB_val k, v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (idx == ANSWER_DEFAULT)
+		return 0;
+	key[0] = 'A';
+	put16(key + 1, idx);
+	k.mv_data = key;
+	k.mv_size = 3;
+	rc = mdb_get(txn, st->zones[zone].meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return DNSBL_ENOENT;
+	if (rc)
+		return store_mdb(st, rc);
+	if (v.mv_size < 5 || ((const uint8_t *)v.mv_data)[v.mv_size - 1] != 0)
+		return DNSBL_EPARSE;
+	memcpy(out->a, v.mv_data, 4);
+	out->txtlen = v.mv_size - 5;
+	out->txt = out->txtlen ? (const char *)v.mv_data + 4 : NULL;
+	return 0;
+}
+
+int
+store_reader_answer(struct store_reader *r, size_t zone, uint16_t idx,
+    struct store_answer *out)
+{
+	return store_answer_read_txn(r->st, r->txn, zone, idx, out);
+}
+
+static uint32_t
+serial_read(struct store *st, MDB_txn *txn, size_t zone)
+{
+	MDB_val k = { strlen(SERIAL_KEY), SERIAL_KEY }, v;
+
+	if (mdb_get(txn, st->zones[zone].meta, &k, &v) != 0 || v.mv_size != 4)
+		return 1;
+	return get32(v.mv_data);
+}
+
+uint32_t
+store_reader_serial(struct store_reader *r, size_t zone)
+{
+	return serial_read(r->st, r->txn, zone);
+}

@@ -1,0 +1,156 @@
+/*
+ * store_int.h -- private to the store modules (store.c, serve.c, record.c).
+ * Nothing outside lib/store*.c, lib/serve.c and lib/record.c includes it.
+ */
+#ifndef DNSBL_STORE_INT_H
+#define DNSBL_STORE_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "store.h"
+
+struct store_zone {
+	MDB_dbi serve[2];	/* [0] v4, [1] v6 */
+	MDB_dbi ent, hist, hidx, jrnl, rtst, meta;
+};
+
+struct store {
+	const struct dnsbl_config *cfg;
+	MDB_env *env;
+	struct store_zone *zones;
+	size_t nzones;
+	unsigned flags;
+	/* Readers hold it shared while their transaction is live; a map
+	 * resize takes it exclusively. */
+	pthread_rwlock_t resize;
+	int last_mdb;		/* the LMDB code behind the last DNSBL_EDB */
+};
+
+struct store_reader {
+	struct store *st;
+	MDB_txn *txn;
+	MDB_cursor **cur;	/* 2 per zone: v4, v6 */
+	int live;
+};
+
+/* A growable byte buffer owned by a transaction. */
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+struct zone_txn {
+	int dirty;
+	uint8_t lens[2][17];	/* prefix lengths in use, v4 and v6 */
+	int lens_loaded[2];
+	struct buf journal;	/* encoded journal_rec's of this txn */
+};
+
+/* One interval of the served table, with 128-bit bounds. */
+struct ival {
+	unsigned __int128 first, last;
+	uint16_t answer;
+};
+
+struct store_txn {
+	struct store *st;
+	MDB_txn *txn;
+	int write;
+	int64_t now;
+	struct zone_txn *z;
+	uint64_t hseq;		/* next history seq; 0 = not loaded */
+	int hseq_dirty;
+	/* Scratch for serve.c, reused across calls within the txn. */
+	struct ival *old, *neu;
+	size_t nold, cold, nneu, cneu;
+	struct entry *ents;
+	size_t nents, cents;
+};
+
+/* Map an LMDB return code to DNSBL_EDB (remembering it) or 0. */
+int store_mdb(struct store *st, int rc);
+
+int buf_append(struct buf *b, const void *p, size_t n);
+
+/* Big-endian helpers. */
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8; p[1] = v;
+}
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+static inline void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32)); put32(p + 4, (uint32_t)v);
+}
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* 128-bit address values; IPv4 uses the low 32 bits. */
+static inline unsigned __int128
+addr_to_u128(int family, const uint8_t *a)
+{
+	unsigned __int128 v = 0;
+	size_t i, n = addr_len(family);
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+static inline void
+u128_to_addr(int family, unsigned __int128 v, uint8_t *a)
+{
+	size_t n = addr_len(family);
+
+	while (n-- > 0) {
+		a[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+/* Entry keys: family(1) | addr(16) | len(1). */
+#define ENTKEY_LEN 18
+void entry_key(const struct prefix *p, uint8_t key[ENTKEY_LEN]);
+void entry_key_prefix(const uint8_t key[ENTKEY_LEN], struct prefix *p);
+
+/* record.c: the on-disk forms of entries and events. */
+int entry_encode(const struct entry *e, struct buf *b);
+int entry_decode(const void *v, size_t n, struct entry *e);
+int event_encode(const struct event *ev, struct buf *b);
+int event_decode(const void *v, size_t n, struct event *ev);
+
+/* store.c */
+int store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone,
+    uint16_t idx, struct store_answer *out);
+
+/* storelog.c: append one served-table change and mark the zone dirty. */
+int journal_add(struct store_txn *t, size_t zone, int op, int family,
+    uint16_t answer, const uint8_t *first, const uint8_t *last);
+
+/* serve.c */
+int serve_rebuild(struct store_txn *t, size_t zone, const struct prefix *p);
+int serve_note_len(struct store_txn *t, size_t zone, const struct prefix *p);
+int serve_lens(struct store_txn *t, size_t zone, int family,
+    uint8_t mask[17]);
+
+#endif

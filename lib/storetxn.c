@@ -1,0 +1,511 @@
+/*
+ * storetxn.c -- transactions over the store: running a caller's function
+ * in one LMDB transaction (growing the map when it fills), and the
+ * per-transaction operations on entries, answers, history and the journal.
+ *
+ * A write transaction collects, per zone, whether the served table changed
+ * and what changed.  At commit each changed zone's serial goes up by one and
+ * the changes are journaled under the new serial; the journal is then cut
+ * back to cfg->journal_max serials.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "err.h"
+#include "store_int.h"
+
+#define SERIAL_KEY "serial"
+#define HSEQ_KEY "hseq"
+#define ANEXT_KEY "anext"
+#define HIDX_LEN (ENTKEY_LEN + 8)
+
+int64_t
+store_txn_now(const struct store_txn *t)
+{
+	return t->now;
+}
+
+const struct dnsbl_config *
+store_txn_config(const struct store_txn *t)
+{
+	return t->st->cfg;
+}
+
+static void
+txn_scratch_free(struct store_txn *t)
+{
+	size_t i;
+
+	if (t->z)
+		for (i = 0; i < t->st->nzones; i++)
+			free(t->z[i].journal.p);
+	free(t->z);
+	free(t->old);
+	free(t->neu);
+	free(t->ents);
+}
+
+static int
+meta_get32(struct store_txn *t, size_t zone, const char *key, uint32_t *out,
+    uint32_t dflt)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(t->txn, t->st->zones[zone].meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 4)) {
+		*out = dflt;
+		return 0;
+	}
+	if (rc)
+		return store_mdb(t->st, rc);
+	*out = get32(v.mv_data);
+	return 0;
+}
+
+static int
+meta_put(struct store_txn *t, size_t zone, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+
+	return store_mdb(t->st, mdb_put(t->txn, t->st->zones[zone].meta, &k,
+	    &v, 0));
+}
+
+uint32_t
+store_serial(struct store_txn *t, size_t zone)
+{
+	uint32_t s;
+
+	if (meta_get32(t, zone, SERIAL_KEY, &s, 1) != 0)
+		return 1;
+	return s;
+}
+
+int
+store_zone_dirty(const struct store_txn *t, size_t zone)
+{
+	return t->z != NULL && t->z[zone].dirty;
+}
+
+/* Drop the oldest journal serials beyond journal_max. */
+static int
+journal_trim(struct store_txn *t, size_t zone)
+{
+	MDB_cursor *c;
+	MDB_stat ms;
+	MDB_val k, v;
+	size_t excess;
+	int rc;
+
+	if ((rc = mdb_stat(t->txn, t->st->zones[zone].jrnl, &ms)) != 0)
+		return store_mdb(t->st, rc);
+	if (ms.ms_entries <= t->st->cfg->journal_max)
+		return 0;
+	excess = ms.ms_entries - t->st->cfg->journal_max;
+	if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].jrnl, &c)) != 0)
+		return store_mdb(t->st, rc);
+	while (excess-- > 0 &&
+	    (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0)
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(t->st, rc);
+}
+
+/* Bump serials and write journals of the zones this txn changed. */
+static int
+txn_finish(struct store_txn *t)
+{
+	uint8_t sv[4], hv[8];
+	uint32_t serial;
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < t->st->nzones; i++) {
+		if (!t->z[i].dirty)
+			continue;
+		if ((rc = meta_get32(t, i, SERIAL_KEY, &serial, 1)) != 0)
+			return rc;
+		serial++;
+		if (serial == 0)	/* RFC 1982: keep clear of 0 */
+			serial = 1;
+		put32(sv, serial);
+		if ((rc = meta_put(t, i, SERIAL_KEY, strlen(SERIAL_KEY), sv,
+		    4)) != 0)
+			return rc;
+		k.mv_data = sv;
+		k.mv_size = 4;
+		v.mv_data = t->z[i].journal.p;
+		v.mv_size = t->z[i].journal.len;
+		if ((rc = mdb_put(t->txn, t->st->zones[i].jrnl, &k, &v, 0)) != 0)
+			return store_mdb(t->st, rc);
+		if ((rc = journal_trim(t, i)) != 0)
+			return rc;
+	}
+	if (t->hseq_dirty) {
+		/* One counter shared by all zones, kept in zone 0's meta. */
+		put64(hv, t->hseq);
+		if ((rc = meta_put(t, 0, HSEQ_KEY, strlen(HSEQ_KEY), hv, 8)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
+    struct errbuf *eb)
+{
+	struct store_txn t;
+	MDB_envinfo info;
+	int rc, tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		memset(&t, 0, sizeof(t));
+		t.st = st;
+		t.write = write;
+		t.now = (int64_t)time(NULL);
+		if ((t.z = calloc(st->nzones, sizeof(*t.z))) == NULL)
+			return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+		rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY,
+		    &t.txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(st->env, 0);
+			txn_scratch_free(&t);
+			continue;
+		}
+		if (rc) {
+			txn_scratch_free(&t);
+			return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
+			    st->cfg->database, mdb_strerror(rc));
+		}
+		rc = fn(&t, arg);
+		if (rc == 0 && write)
+			rc = txn_finish(&t);
+		if (rc == 0 && write) {
+			rc = mdb_txn_commit(t.txn);
+			t.txn = NULL;
+			if (rc)
+				rc = store_mdb(st, rc);
+		}
+		if (t.txn)
+			mdb_txn_abort(t.txn);
+		txn_scratch_free(&t);
+		if (rc == DNSBL_EDB && st->last_mdb == MDB_MAP_FULL && write) {
+			/* Grow and run the whole transaction again. */
+			if (mdb_env_info(st->env, &info) != 0)
+				break;
+			if (mdb_env_set_mapsize(st->env, info.me_mapsize * 2))
+				break;
+			continue;
+		}
+		if (rc == DNSBL_EDB && eb && eb->msg[0] == '\0')
+			errbuf_set(eb, rc, "%s: %s", st->cfg->database,
+			    mdb_strerror(st->last_mdb));
+		return rc;
+	}
+	return errbuf_set(eb, DNSBL_EDB, "%s: cannot grow the map",
+	    st->cfg->database);
+}
+
+int
+store_write(struct store *st, store_txn_fn fn, void *arg, struct errbuf *eb)
+{
+	if (st->flags & STORE_RDONLY)
+		return errbuf_set(eb, DNSBL_EINVAL, "store opened read-only");
+	return run_txn(st, 1, fn, arg, eb);
+}
+
+int
+store_read(struct store *st, store_txn_fn fn, void *arg, struct errbuf *eb)
+{
+	return run_txn(st, 0, fn, arg, eb);
+}
+
+/* ---------------------------------------------------------------------
+ * Entries
+ */
+
+int
+store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
+    struct entry *e)
+{
+	uint8_t key[ENTKEY_LEN];
+	MDB_val k = { ENTKEY_LEN, key }, v;
+	int rc;
+
+	entry_key(p, key);
+	rc = mdb_get(t->txn, t->st->zones[zone].ent, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(e, 0, sizeof(*e));
+		e->prefix = *p;
+		return DNSBL_ENOENT;
+	}
+	if (rc)
+		return store_mdb(t->st, rc);
+	e->prefix = *p;
+	return entry_decode(v.mv_data, v.mv_size, e);
+}
+
+int
+store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
+{
+	uint8_t key[ENTKEY_LEN];
+	struct entry old;
+	struct buf b = { 0 };
+	MDB_val k = { ENTKEY_LEN, key }, v;
+	int rc, had, serving, was;
+
+	if (!t->write)
+		return DNSBL_EINVAL;
+	had = store_entry_get(t, zone, &e->prefix, &old);
+	if (had != 0 && had != DNSBL_ENOENT)
+		return had;
+	if ((rc = entry_encode(e, &b)) != 0)
+		return rc;
+	entry_key(&e->prefix, key);
+	v.mv_data = b.p;
+	v.mv_size = b.len;
+	rc = store_mdb(t->st, mdb_put(t->txn, t->st->zones[zone].ent, &k, &v,
+	    0));
+	free(b.p);
+	if (rc)
+		return rc;
+	serving = (e->state == ENTRY_LISTED || e->state == ENTRY_EXCLUDED);
+	was = had == 0 && (old.state == ENTRY_LISTED ||
+	    old.state == ENTRY_EXCLUDED);
+	if (serving && (rc = serve_note_len(t, zone, &e->prefix)) != 0)
+		return rc;
+	if (!was && !serving)
+		return 0;
+	if (was && serving && old.state == e->state &&
+	    (e->state != ENTRY_LISTED || old.answer == e->answer))
+		return 0;
+	return serve_rebuild(t, zone, &e->prefix);
+}
+
+int
+store_entry_cover(struct store_txn *t, size_t zone, const struct prefix *p,
+    struct entry *e)
+{
+	uint8_t mask[17];
+	struct entry cur;
+	struct prefix q;
+	int len, rc, found = 0;
+
+	if ((rc = serve_lens(t, zone, p->family, mask)) != 0)
+		return rc;
+	for (len = p->len; len >= 0; len--) {
+		if (!(mask[len / 8] & (0x80 >> (len % 8))))
+			continue;
+		prefix_make(&q, p->family, p->addr, len);
+		rc = store_entry_get(t, zone, &q, &cur);
+		if (rc == DNSBL_ENOENT)
+			continue;
+		if (rc)
+			return rc;
+		if (cur.state == ENTRY_EXCLUDED) {
+			*e = cur;
+			return 0;
+		}
+		if (cur.state == ENTRY_LISTED && !found) {
+			*e = cur;
+			found = 1;
+		}
+	}
+	return found ? 0 : DNSBL_ENOENT;
+}
+
+int
+store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
+    void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct entry e;
+	int rc, op;
+
+	if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].ent, &c)) != 0)
+		return store_mdb(t->st, rc);
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (k.mv_size != ENTKEY_LEN)
+			continue;
+		entry_key_prefix(k.mv_data, &e.prefix);
+		if (entry_decode(v.mv_data, v.mv_size, &e) != 0)
+			continue;
+		if ((rc = fn(&e, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc > 0 ? store_mdb(t->st, rc) : rc;
+}
+
+/* ---------------------------------------------------------------------
+ * The served table, read side
+ */
+
+int
+store_serve_walk(struct store_txn *t, size_t zone, int family,
+    store_interval_fn fn, void *arg)
+{
+	size_t n = addr_len(family);
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t first[16], last[16];
+	int rc, op;
+
+	rc = mdb_cursor_open(t->txn,
+	    t->st->zones[zone].serve[family == ADDR_V6], &c);
+	if (rc)
+		return store_mdb(t->st, rc);
+	memset(first, 0, sizeof(first));
+	memset(last, 0, sizeof(last));
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (k.mv_size != n || v.mv_size < 2)
+			continue;
+		memcpy(first, k.mv_data, n);
+		memcpy(last, v.mv_size >= 2 + n ?
+		    (uint8_t *)v.mv_data + 2 : first, n);
+		if ((rc = fn(family, first, last, get16(v.mv_data), arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc > 0 ? store_mdb(t->st, rc) : rc;
+}
+
+int
+store_serve_count(struct store_txn *t, size_t zone, int family, uint64_t *n)
+{
+	MDB_stat ms;
+	int rc;
+
+	rc = mdb_stat(t->txn, t->st->zones[zone].serve[family == ADDR_V6], &ms);
+	if (rc)
+		return store_mdb(t->st, rc);
+	*n = ms.ms_entries;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Answers
+ */
+
+int
+store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
+    const char *txt, uint16_t *idx)
+{
+	const struct cfg_zone *cz = &t->st->cfg->zones[zone];
+	size_t tl = txt ? strlen(txt) : 0;
+	uint8_t key[1 + 4 + ENTRY_TEXT_MAX], val[4 + ENTRY_TEXT_MAX + 1], iv[2];
+	uint32_t next;
+	MDB_val k, v;
+	int rc;
+
+	if (tl >= ENTRY_TEXT_MAX)
+		return DNSBL_ERANGE;
+	if (tl == 0 && memcmp(a, cz->a, 4) == 0) {
+		*idx = ANSWER_DEFAULT;
+		return 0;
+	}
+	key[0] = 'a';
+	memcpy(key + 1, a, 4);
+	memcpy(key + 5, txt ? txt : "", tl);
+	k.mv_data = key;
+	k.mv_size = 5 + tl;
+	rc = mdb_get(t->txn, t->st->zones[zone].meta, &k, &v);
+	if (rc == 0 && v.mv_size == 2) {
+		*idx = get16(v.mv_data);
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return store_mdb(t->st, rc ? rc : MDB_CORRUPTED);
+	if (!t->write)
+		return DNSBL_ENOENT;
+	if ((rc = meta_get32(t, zone, ANEXT_KEY, &next, 1)) != 0)
+		return rc;
+	if (next > 0xffff)
+		return DNSBL_ESPACE;
+	put16(iv, (uint16_t)next);
+	if ((rc = meta_put(t, zone, key, 5 + tl, iv, 2)) != 0)
+		return rc;
+	memcpy(val, a, 4);
+	memcpy(val + 4, txt ? txt : "", tl);
+	val[4 + tl] = '\0';
+	key[0] = 'A';
+	put16(key + 1, (uint16_t)next);
+	if ((rc = meta_put(t, zone, key, 3, val, 5 + tl)) != 0)
+		return rc;
+	*idx = (uint16_t)next;
+	put32(val, next + 1);
+	return meta_put(t, zone, ANEXT_KEY, strlen(ANEXT_KEY), val, 4);
+}
+
+int
+store_answer_get(struct store_txn *t, size_t zone, uint16_t idx,
+    struct store_answer *out)
+{
+	return store_answer_read_txn(t->st, t->txn, zone, idx, out);
+}
+
+/* ---------------------------------------------------------------------
+ * Raw tables
+ */
+
+static MDB_dbi
+kv_dbi(struct store_txn *t, size_t zone, enum store_table tb)
+{
+	return tb == TABLE_RTST ? t->st->zones[zone].rtst :
+	    t->st->zones[zone].meta;
+}
+
+int
+store_kv_get(struct store_txn *t, size_t zone, enum store_table tb,
+    const void *key, size_t klen, const void **val, size_t *vlen)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int rc = mdb_get(t->txn, kv_dbi(t, zone, tb), &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return DNSBL_ENOENT;
+	if (rc)
+		return store_mdb(t->st, rc);
+	*val = v.mv_data;
+	*vlen = v.mv_size;
+	return 0;
+}
+
+int
+store_kv_put(struct store_txn *t, size_t zone, enum store_table tb,
+    const void *key, size_t klen, const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+
+	if (!t->write)
+		return DNSBL_EINVAL;
+	return store_mdb(t->st, mdb_put(t->txn, kv_dbi(t, zone, tb), &k, &v,
+	    0));
+}
+
+int
+store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
+    const void *key, size_t klen)
+{
+	MDB_val k = { klen, (void *)key };
+	int rc;
+
+	if (!t->write)
+		return DNSBL_EINVAL;
+	rc = mdb_del(t->txn, kv_dbi(t, zone, tb), &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return DNSBL_ENOENT;
+	return store_mdb(t->st, rc);
+}

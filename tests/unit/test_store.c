@@ -1,0 +1,430 @@
+/*
+ * test_store.c -- the LMDB store: served-table derivation, serials, the
+ * journal, history, answers and map growth.  The config is built by hand
+ * so this test depends on the store alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../tap.h"
+#include "addr.h"
+#include "config.h"
+#include "err.h"
+#include "lifecycle.h"
+#include "store.h"
+
+struct op {
+	const char *prefix;
+	int kind;		/* 0 list, 1 delist, 2 exclude, 3 result */
+	const char *code;
+	int result;
+	int64_t when;
+	int outcome;
+	int rc;
+	struct errbuf eb;
+};
+
+static int
+do_op(struct store_txn *t, void *arg)
+{
+	struct op *o = arg;
+	struct lc_req rq;
+	uint8_t code[4];
+	struct entry e;
+
+	memset(&rq, 0, sizeof(rq));
+	if (prefix_parse(o->prefix, &rq.prefix, &o->eb))
+		return DNSBL_EPARSE;
+	rq.actor = "test";
+	rq.reason = "unit test";
+	rq.result = o->result;
+	rq.tested_at = o->when;
+	if (o->code) {
+		struct prefix c;
+		prefix_parse(o->code, &c, NULL);
+		memcpy(code, c.addr, 4);
+		rq.code = code;
+	}
+	switch (o->kind) {
+	case 0:
+		o->rc = lc_list(t, &rq, &o->outcome, &o->eb);
+		break;
+	case 1:
+		o->rc = lc_delist(t, &rq, &o->outcome, &o->eb);
+		break;
+	case 2:
+	case 4:
+		store_entry_get(t, 0, &rq.prefix, &e);
+		e.state = o->kind == 2 ? ENTRY_EXCLUDED : ENTRY_NONE;
+		o->rc = store_entry_put(t, 0, &e);
+		break;
+	case 3:
+		o->rc = lc_result(t, &rq, &o->outcome, &o->eb);
+		break;
+	}
+	return o->rc;
+}
+
+static int
+run(struct store *st, const char *prefix, int kind, const char *code)
+{
+	struct op o = { .prefix = prefix, .kind = kind, .code = code };
+	int rc = store_write(st, do_op, &o, &o.eb);
+
+	if (rc && rc != DNSBL_EREFUSED && rc != DNSBL_ENOENT)
+		printf("# %s: %s\n", prefix, o.eb.msg);
+	return rc ? rc : o.outcome;
+}
+
+/* -1: not listed; else the answer's A last octet (zone default 2). */
+static int
+lookup(struct store_reader *r, const char *addr)
+{
+	struct prefix p;
+	struct store_hit hit;
+	struct store_answer a;
+	int rc;
+
+	prefix_parse(addr, &p, NULL);
+	rc = store_lookup(r, 0, p.family, p.addr, &hit);
+	if (rc <= 0)
+		return rc < 0 ? -100 : -1;
+	if (hit.answer == ANSWER_DEFAULT)
+		return 2;
+	if (store_reader_answer(r, 0, hit.answer, &a) != 0)
+		return -101;
+	return a.a[3];
+}
+
+static int
+q(struct store *st, const char *addr)
+{
+	struct store_reader *r;
+	int v;
+
+	if (store_reader_new(st, &r) != 0 || store_reader_begin(r) != 0)
+		return -200;
+	v = lookup(r, addr);
+	store_reader_free(r);
+	return v;
+}
+
+static uint32_t
+serial(struct store *st)
+{
+	struct store_reader *r;
+	uint32_t s;
+
+	store_reader_new(st, &r);
+	store_reader_begin(r);
+	s = store_reader_serial(r, 0);
+	store_reader_free(r);
+	return s;
+}
+
+static int
+within(struct store *st, const char *pfx)
+{
+	struct store_reader *r;
+	struct prefix p;
+	int v;
+
+	prefix_parse(pfx, &p, NULL);
+	store_reader_new(st, &r);
+	store_reader_begin(r);
+	v = store_any_within(r, 0, &p);
+	store_reader_free(r);
+	return v;
+}
+
+struct jcount {
+	int add, del;
+};
+
+static int
+jcb(uint32_t serial, const struct journal_rec *rec, void *arg)
+{
+	struct jcount *c = arg;
+
+	(void)serial;
+	if (rec->op == JOURNAL_ADD)
+		c->add++;
+	else
+		c->del++;
+	return 0;
+}
+
+struct jarg {
+	uint32_t from;
+	struct jcount c;
+	int rc;
+};
+
+static int
+jwalk(struct store_txn *t, void *arg)
+{
+	struct jarg *j = arg;
+
+	j->rc = store_journal_walk(t, 0, j->from, jcb, &j->c);
+	return 0;
+}
+
+static int
+hcount_cb(const struct event *ev, void *arg)
+{
+	(void)ev;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+hwalk(struct store_txn *t, void *arg)
+{
+	struct prefix p;
+
+	prefix_parse("1.2.3.0/24", &p, NULL);
+	return store_event_walk(t, 0, &p, hcount_cb, arg);
+}
+
+static void
+make_config(struct dnsbl_config *cfg, struct cfg_zone *z, const char *dir,
+    uint64_t map_size)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memset(z, 0, sizeof(*z));
+	snprintf(z->name.text, sizeof(z->name.text), "relays.example");
+	z->a[0] = 127;
+	z->a[3] = 2;
+	cfg->database = (char *)dir;
+	cfg->map_size = map_size;
+	cfg->journal_max = 5;
+	cfg->zones = z;
+	cfg->nzones = 1;
+}
+
+/* A brute-force model over 10.0.0.0/24 against the derived table. */
+static void
+random_model(const char *dir)
+{
+	struct dnsbl_config cfg;
+	struct cfg_zone z;
+	struct store *st;
+	struct store_reader *r;
+	struct errbuf eb = { "" };
+	int state[64][33];	/* [addr>>2 unused]; model per prefix */
+	int model[256], i, step, bad = 0;
+	unsigned seed = 12345;
+
+	(void)state;
+	make_config(&cfg, &z, dir, 1 << 20);
+	if (store_open(&cfg, 0, &st, &eb) != 0) {
+		ok(0, "open store for the model: %s", eb.msg);
+		return;
+	}
+	/* entries: key (start,len) -> 0 none, 1 listed(code), 2 excluded */
+	static int ent[256][33], code[256][33];
+	memset(ent, 0, sizeof(ent));
+	for (step = 0; step < 2000 && !bad; step++) {
+		int len = 24 + (int)(rand_r(&seed) % 9);
+		int a = (int)(rand_r(&seed) % 256) & ~((1 << (32 - len)) - 1);
+		int kind = (int)(rand_r(&seed) % 6), c = 2 + (int)(rand_r(&seed) % 3);
+		char pfx[32], cs[16];
+
+		snprintf(pfx, sizeof(pfx), "10.0.0.%d/%d", a, len);
+		snprintf(cs, sizeof(cs), "127.0.0.%d", c);
+		if (kind <= 1) {		/* list, unless excluded */
+			if (run(st, pfx, 0, cs) >= 0) {
+				ent[a][len] = 1;
+				code[a][len] = c;
+			}
+		} else if (kind == 2) {		/* delist */
+			if (ent[a][len] == 1 && run(st, pfx, 1, NULL) >= 0)
+				ent[a][len] = 0;
+		} else if (kind == 3) {		/* exclude */
+			if (run(st, pfx, 2, NULL) >= 0)
+				ent[a][len] = 2;
+		} else {			/* unexclude */
+			if (ent[a][len] == 2 && run(st, pfx, 4, NULL) >= 0)
+				ent[a][len] = 0;
+		}
+		/* Expected value of every address. */
+		for (i = 0; i < 256; i++) {
+			int l, v = -1, ex = 0;
+			for (l = 24; l <= 32; l++) {
+				int s = i & ~((1 << (32 - l)) - 1);
+				if (ent[s][l] == 2)
+					ex = 1;
+				else if (ent[s][l] == 1)
+					v = code[s][l];
+			}
+			model[i] = ex ? -1 : v;
+		}
+		store_reader_new(st, &r);
+		store_reader_begin(r);
+		for (i = 0; i < 256; i++) {
+			char as[32];
+			snprintf(as, sizeof(as), "10.0.0.%d", i);
+			if (lookup(r, as) != model[i]) {
+				printf("# step %d %s: %s got %d want %d\n", step,
+				    pfx, as, lookup(r, as), model[i]);
+				bad = 1;
+				break;
+			}
+		}
+		store_reader_free(r);
+	}
+	ok(!bad, "served table matches a brute-force model over 2000 random "
+	    "list/delist/exclude/unexclude steps");
+	store_close(st);
+}
+
+struct fill {
+	int n;
+};
+
+static int
+fill_fn(struct store_txn *t, void *arg)
+{
+	struct fill *f = arg;
+	struct lc_req rq;
+	struct errbuf eb;
+	int i, out, rc;
+
+	for (i = 0; i < f->n; i++) {
+		memset(&rq, 0, sizeof(rq));
+		uint8_t a[4] = { 20, (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+		    (uint8_t)i };
+		prefix_make(&rq.prefix, ADDR_V4, a, 32);
+		rq.actor = "test";
+		rq.reason = "a reason long enough to fill pages quickly";
+		if ((rc = lc_list(t, &rq, &out, &eb)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/dnsbl-store.XXXXXX", dir2[] = "/tmp/dnsbl-grow.XXXXXX";
+	char dir3[] = "/tmp/dnsbl-model.XXXXXX", cmd[200];
+	struct dnsbl_config cfg, cfg2;
+	struct cfg_zone z, z2;
+	struct store *st;
+	struct errbuf eb = { "" };
+	struct jarg j;
+	uint64_t fb, mb;
+	int n;
+
+	if (!mkdtemp(dir) || !mkdtemp(dir2) || !mkdtemp(dir3))
+		return 1;
+	make_config(&cfg, &z, dir, 1 << 20);
+	ok(store_open(&cfg, 0, &st, &eb) == 0, "open a new store (%s)", eb.msg);
+	is_int(serial(st), 1, "a new zone starts at serial 1");
+
+	is_int(run(st, "1.2.3.0/24", 0, NULL), LC_LISTED, "list a /24");
+	is_int(q(st, "1.2.3.77"), 2, "an address inside it is listed");
+	is_int(q(st, "1.2.4.1"), -1, "an address outside it is not");
+	is_int(q(st, "1.2.2.255"), -1, "the address before it is not");
+	is_int(serial(st), 2, "the serial went up once");
+
+	is_int(run(st, "1.2.3.0/24", 0, NULL), LC_NOCHANGE,
+	    "listing it again changes nothing");
+	is_int(serial(st), 2, "and bumps no serial");
+
+	is_int(run(st, "1.2.3.7", 0, "127.0.0.3"), LC_LISTED,
+	    "list a /32 inside it with its own code");
+	is_int(q(st, "1.2.3.7"), 3, "the most specific entry wins");
+	is_int(q(st, "1.2.3.6"), 2, "its neighbours keep the /24's code");
+	is_int(q(st, "1.2.3.8"), 2, "on both sides");
+	is_int(serial(st), 3, "one change, one serial");
+
+	is_int(run(st, "1.2.3.9", 2, NULL), 0, "exclude an address");
+	is_int(q(st, "1.2.3.9"), -1, "an excluded address is not listed");
+	is_int(q(st, "1.2.3.10"), 2, "its neighbour still is");
+
+	is_int(run(st, "1.2.3.0/24", 1, NULL), LC_DELISTED, "delist the /24");
+	is_int(q(st, "1.2.3.6"), -1, "its addresses are gone");
+	is_int(q(st, "1.2.3.7"), 3, "but the /32 listed inside stays");
+	ok(run(st, "1.2.3.0/24", 1, NULL) == DNSBL_ENOENT,
+	    "delisting it twice is an error");
+	ok(run(st, "0.0.0.0/4", 0, NULL) == DNSBL_EREFUSED,
+	    "a listing wider than /8 needs --force");
+
+	is_int(run(st, "2001:db8::/32", 0, NULL), LC_LISTED, "list an IPv6 /32");
+	is_int(q(st, "2001:db8:1::1"), 2, "an IPv6 address inside is listed");
+	is_int(q(st, "2001:db9::1"), -1, "one outside is not");
+	is_int(within(st, "2001:db8::/28"), 1, "an ENT above a listing");
+	is_int(within(st, "2001:db8:1::/48"), 1, "a prefix inside a listing");
+	is_int(within(st, "2001:db9::/32"), 0, "an empty prefix");
+	is_int(within(st, "1.2.3.0/24"), 1, "an IPv4 ENT");
+	is_int(within(st, "1.2.4.0/24"), 0, "an empty IPv4 prefix");
+
+	memset(&j, 0, sizeof(j));
+	j.from = serial(st) - 2;
+	store_read(st, jwalk, &j, &eb);
+	ok(j.rc == 0 && j.c.add > 0, "the journal covers the last two serials "
+	    "(%d adds, %d dels)", j.c.add, j.c.del);
+	memset(&j, 0, sizeof(j));
+	j.from = 1;
+	store_read(st, jwalk, &j, &eb);
+	is_int(j.rc, 0, "journal_max=5 still reaches serial 1 at serial 6");
+
+	n = 0;
+	store_read(st, hwalk, &n, &eb);
+	is_int(n, 2, "the /24 has two history events (listed, delisted)");
+
+	{
+		struct op o = { .prefix = "5.6.7.8", .kind = 3,
+		    .result = RESULT_OPEN, .when = 1000 };
+		store_write(st, do_op, &o, &o.eb);
+		is_int(o.outcome, LC_LISTED, "an open result lists");
+		o.when = 999;
+		o.result = RESULT_CLOSED;
+		store_write(st, do_op, &o, &o.eb);
+		is_int(o.outcome, LC_STALE, "an older closed result is stale");
+		is_int(q(st, "5.6.7.8"), 2, "and does not delist");
+		o.when = 1000;
+		store_write(st, do_op, &o, &o.eb);
+		is_int(o.outcome, LC_STALE, "a result as old as the last is stale");
+		o.when = 1001;
+		o.result = RESULT_UNREACHABLE;
+		store_write(st, do_op, &o, &o.eb);
+		is_int(o.outcome, LC_RECORDED, "unreachable is recorded");
+		is_int(q(st, "5.6.7.8"), 2, "and changes no listing");
+		o.when = 1002;
+		o.result = RESULT_CLOSED;
+		store_write(st, do_op, &o, &o.eb);
+		is_int(o.outcome, LC_DELISTED, "a newer closed result delists");
+		is_int(q(st, "5.6.7.8"), -1, "so it is no longer listed");
+	}
+	memset(&j, 0, sizeof(j));
+	j.from = 1;
+	store_read(st, jwalk, &j, &eb);
+	is_int(j.rc, DNSBL_ENOENT, "two serials later it no longer does");
+	store_close(st);
+
+	/* Map growth: a 64 KiB map must grow to hold 20000 entries. */
+	make_config(&cfg2, &z2, dir2, 64 << 10);
+	ok(store_open(&cfg2, 0, &st, &eb) == 0, "open a store with a tiny map");
+	{
+		struct fill f = { 20000 };
+		int rc = store_write(st, fill_fn, &f, &eb);
+		ok(rc == 0, "20000 listings fit after the map grew (%s)",
+		    rc ? eb.msg : "ok");
+		store_size(st, &fb, &mb);
+		ok(mb > (64 << 10), "the map is now %llu bytes",
+		    (unsigned long long)mb);
+		is_int(q(st, "20.0.78.31"), 2, "the last listing is served");
+	}
+	store_close(st);
+
+	random_model(dir3);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s", dir, dir2, dir3);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
