@@ -1,0 +1,296 @@
+/*
+ * main.c -- dnsbld: serve the DNSBL zones of the config from the LMDB store.
+ *
+ *   dnsbld [-d] [-c FILE]
+ *
+ * Start-up order: read the config; bind every listen endpoint (UDP, one
+ * socket per worker, and TCP) while still privileged; with -d detach, log
+ * to syslog and write the pidfile; drop to `user`; open the store; render
+ * the zones; start the threads.  The main thread then sleeps in
+ * sigsuspend(2) with SIGTERM, SIGINT and SIGHUP blocked everywhere else, so
+ * the handlers only set the flags below and all the work happens here.
+ *
+ * SIGHUP: the config is read again.  If it is good, the threads are stopped,
+ * the store closed and reopened with the new config, the zones rendered
+ * again, and the threads restarted; queries that arrive meanwhile wait in
+ * the socket buffers, open TCP connections are closed.  The sockets, the
+ * number of workers, the user and the pidfile stay as they were: changes
+ * to `listen`, `workers`, `user` or `pidfile` need a restart (a warning
+ * says so).  If the new config or store cannot be loaded, the old ones stay.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "zonectx.h"
+
+static volatile sig_atomic_t got_quit;
+static volatile sig_atomic_t got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_quit = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dnsbld [-d] [-c config]\n");
+	exit(2);
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user == NULL)
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	if (setgroups(1, &pw->pw_gid) == -1)
+		fatal("setgroups");
+	if (setgid(pw->pw_gid) == -1)
+		fatal("setgid");
+	if (setuid(pw->pw_uid) == -1)
+		fatal("setuid");
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		fatalx("could not drop privileges");
+}
+
+/* Open the store: read-only, or created if the loader has not run yet. */
+static int
+open_store(const struct dnsbl_config *cfg, struct store **st,
+    struct errbuf *eb)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", cfg->database);
+	if (stat(path, &sb) == 0)
+		return store_open(cfg, STORE_RDONLY, st, eb);
+	return store_open(cfg, 0, st, eb);
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return;
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("pidfile %s", path);
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0)
+		fatal("pidfile %s", path);
+}
+
+static int
+same_endpoints(const struct dnsbl_config *a, const struct dnsbl_config *b)
+{
+	size_t i;
+
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (i = 0; i < a->nlisten; i++)
+		if (a->listen[i].sslen != b->listen[i].sslen ||
+		    memcmp(&a->listen[i].ss, &b->listen[i].ss,
+		    a->listen[i].sslen) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/*
+ * SIGHUP.  Called with the threads stopped; on return cfg, st and zs are
+ * either all new or all as they were.
+ */
+static void
+reload(const char *path, struct dnsbl_config **cfg, struct store **st,
+    struct zoneset **zs)
+{
+	struct dnsbl_config *ncfg = NULL;
+	struct zoneset *nzs = NULL;
+	struct store *nst = NULL;
+	struct errbuf eb;
+	int rc;
+
+	memset(&eb, 0, sizeof(eb));
+	if ((rc = config_load(path, &ncfg, &eb)) != 0) {
+		log_warnx("reload: %s; keeping the running config", eb.msg);
+		return;
+	}
+	if (!same_endpoints(*cfg, ncfg))
+		log_warnx("reload: listen changed; restart dnsbld to apply");
+	if ((*cfg)->workers != ncfg->workers)
+		log_warnx("reload: workers changed; restart dnsbld to apply");
+	if (str_differs((*cfg)->user, ncfg->user) ||
+	    str_differs((*cfg)->pidfile, ncfg->pidfile))
+		log_warnx("reload: user or pidfile changed; restart dnsbld "
+		    "to apply");
+	if ((rc = zoneset_build(ncfg, &nzs, &eb)) != 0) {
+		log_warnx("reload: %s; keeping the running config", eb.msg);
+		goto fail;
+	}
+	store_close(*st);
+	*st = NULL;
+	if ((rc = open_store(ncfg, &nst, &eb)) != 0) {
+		log_warnx("reload: store: %s; keeping the running config",
+		    eb.msg);
+		if (open_store(*cfg, st, &eb) != 0)
+			fatalx("reload: cannot reopen the store: %s", eb.msg);
+		goto fail;
+	}
+	zoneset_free(*zs);
+	config_free(*cfg);
+	*zs = nzs;
+	*cfg = ncfg;
+	*st = nst;
+	log_info("reloaded %s: %zu zone%s", path, ncfg->nzones,
+	    ncfg->nzones == 1 ? "" : "s");
+	return;
+fail:
+	zoneset_free(nzs);
+	config_free(ncfg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = CONFIG_DEFAULT_PATH;
+	struct dnsbl_config *cfg = NULL;
+	struct zoneset *zs = NULL;
+	struct store *st = NULL;
+	struct server sv;
+	struct sigaction sa;
+	sigset_t block, waitmask;
+	struct errbuf eb;
+	char *pidfile = NULL;
+	unsigned nworkers;
+	long ncpu;
+	int ch, daemonize = 0, rc;
+
+	while ((ch = getopt(argc, argv, "c:dh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			daemonize = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	memset(&eb, 0, sizeof(eb));
+	if ((rc = config_load(path, &cfg, &eb)) != 0)
+		fatalx("%s", eb.msg);
+	if (cfg->nlisten == 0)
+		fatalx("%s: no listen address", path);
+	nworkers = cfg->workers;
+	if (nworkers == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nworkers = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (server_bind(&sv, cfg, nworkers, &eb) != 0)
+		fatalx("%s", eb.msg);
+
+	if (daemonize) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		if (log_to_syslog("dnsbld") != 0)
+			fatalx("cannot log to syslog");
+	}
+	if (cfg->pidfile != NULL) {
+		write_pidfile(cfg->pidfile);
+		if ((pidfile = strdup(cfg->pidfile)) == NULL)
+			fatalx("out of memory");
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Only this thread takes the signals, inside sigsuspend(). */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+
+	drop_privileges(cfg->user);
+	if (open_store(cfg, &st, &eb) != 0)
+		fatalx("store: %s", eb.msg);
+	if (zoneset_build(cfg, &zs, &eb) != 0)
+		fatalx("%s", eb.msg);
+
+	sv.cfg = cfg;
+	sv.store = st;
+	sv.zs = zs;
+	if (server_start(&sv) != 0)
+		fatalx("cannot start the threads");
+	log_info("serving %zu zone%s on %zu address%s with %u worker%s",
+	    cfg->nzones, cfg->nzones == 1 ? "" : "s", cfg->nlisten,
+	    cfg->nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s");
+
+	while (!got_quit) {
+		sigsuspend(&waitmask);
+		if (got_hup && !got_quit) {
+			got_hup = 0;
+			server_stop(&sv);
+			reload(path, &cfg, &st, &zs);
+			sv.cfg = cfg;
+			sv.store = st;
+			sv.zs = zs;
+			if (server_start(&sv) != 0)
+				fatalx("cannot restart the threads");
+		}
+	}
+
+	log_info("exiting");
+	server_stop(&sv);
+	server_close(&sv);
+	zoneset_free(zs);
+	store_close(st);
+	config_free(cfg);
+	if (pidfile != NULL) {
+		(void)unlink(pidfile);
+		free(pidfile);
+	}
+	return 0;
+}

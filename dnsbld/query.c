@@ -1,0 +1,105 @@
+/*
+ * query.c -- parse a query: header, the question, and EDNS0.
+ *
+ * The rules (see docs/dnsbld.8): shorter than a header or QR set: drop.
+ * Opcode other than QUERY: NOTIMP.  QDCOUNT other than 1, a question name
+ * that is compressed, too long or cut short, a record that runs past the
+ * end, an OPT whose owner is not the root, a malformed OPT option list, or
+ * more than one OPT: FORMERR.  Records other than OPT in the answer,
+ * authority and additional sections are stepped over (an IXFR query carries
+ * an SOA in authority; TSIG is not checked yet).  Bytes after the last
+ * counted record are ignored.
+ */
+#include <string.h>
+
+#include "query.h"
+
+/* Step over one option list of an OPT record; 0 if well formed. */
+static int
+check_options(const uint8_t *p, size_t n)
+{
+	struct wire_reader r;
+	uint16_t olen;
+
+	wire_reader_init(&r, p, n);
+	while (wire_remaining(&r) > 0) {
+		(void)wire_u16(&r);		/* option code: all ignored */
+		olen = wire_u16(&r);
+		(void)wire_skip(&r, olen);
+		if (r.err)
+			return -1;
+	}
+	return 0;
+}
+
+enum query_status
+query_parse(const uint8_t *pkt, size_t len, struct query *q)
+{
+	struct wire_reader r;
+	uint16_t qd, an, ns, ar, type, cls, rdlen;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	unsigned i, nrr;
+	size_t owner;
+
+	q->has_question = 0;
+	q->edns = 0;
+	q->payload = 512;
+	q->edns_version = 0;
+	q->nlabels = 0;
+	if (len < DNS_HDRLEN)
+		return Q_DROP;
+	wire_reader_init(&r, pkt, len);
+	q->id = wire_u16(&r);
+	q->flags = wire_u16(&r);
+	if (q->flags & F_QR)
+		return Q_DROP;
+	if (F_OPCODE(q->flags) != 0)
+		return Q_NOTIMP;
+	qd = wire_u16(&r);
+	an = wire_u16(&r);
+	ns = wire_u16(&r);
+	ar = wire_u16(&r);
+	if (qd != 1)
+		return Q_FORMERR;
+
+	q->qname_raw = pkt + r.off;
+	q->qname_len = wire_read_name(&r, q->qname, q->labels, &q->nlabels);
+	q->qtype = wire_u16(&r);
+	q->qclass = wire_u16(&r);
+	if (r.err)
+		return Q_FORMERR;
+	q->has_question = 1;
+
+	/* Answer and authority: step over.  Each record is >= 11 bytes. */
+	nrr = (unsigned)an + ns;
+	for (i = 0; i < nrr && !r.err; i++) {
+		wire_skip_name(&r);
+		(void)wire_skip(&r, 8);		/* type, class, ttl */
+		rdlen = wire_u16(&r);
+		(void)wire_skip(&r, rdlen);
+	}
+	for (i = 0; i < ar && !r.err; i++) {
+		owner = r.off;
+		wire_skip_name(&r);
+		type = wire_u16(&r);
+		cls = wire_u16(&r);
+		ttl = wire_u32(&r);
+		rdlen = wire_u16(&r);
+		rdata = wire_skip(&r, rdlen);
+		if (r.err || type != T_OPT)
+			continue;
+		if (q->edns || r.off - owner != 11 || pkt[owner] != 0)
+			return Q_FORMERR;	/* a second OPT, or not root */
+		if (check_options(rdata, rdlen) != 0)
+			return Q_FORMERR;
+		q->edns = 1;
+		q->payload = cls < 512 ? 512 : cls;
+		q->edns_version = (uint8_t)(ttl >> 16);
+	}
+	if (r.err)
+		return Q_FORMERR;
+	if (q->qtype == T_OPT)
+		return Q_FORMERR;
+	return Q_OK;
+}

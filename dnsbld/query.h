@@ -1,0 +1,69 @@
+/*
+ * query.h -- parse one DNS query message: the header, the one question and
+ * the EDNS0 OPT record (RFC 6891), with the bounds-checked reader of
+ * lib/wire.h.  Nothing here allocates.
+ *
+ * Ownership: a struct query is filled by query_parse() and owned by the
+ * caller (it lives on the worker's stack); qname_raw points into the packet,
+ * which must outlive it.
+ */
+#ifndef DNSBLD_QUERY_H
+#define DNSBLD_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define DNS_HDRLEN	12
+
+/* Header flag bits (the second 16-bit word). */
+#define F_QR	0x8000
+#define F_AA	0x0400
+#define F_TC	0x0200
+#define F_RD	0x0100
+#define F_OPCODE(f)	(((f) >> 11) & 0xf)
+
+enum {
+	RC_NOERROR = 0, RC_FORMERR = 1, RC_SERVFAIL = 2, RC_NXDOMAIN = 3,
+	RC_NOTIMP = 4, RC_REFUSED = 5, RC_BADVERS = 16
+};
+
+enum {
+	T_A = 1, T_NS = 2, T_SOA = 6, T_TXT = 16, T_AAAA = 28, T_OPT = 41,
+	T_IXFR = 251, T_AXFR = 252, T_ANY = 255
+};
+#define C_IN	1
+#define C_ANY	255
+
+/* What query_parse() decided. */
+enum query_status {
+	Q_OK = 0,	/* a well-formed QUERY with one question */
+	Q_DROP,		/* no answer at all (a response, or too short) */
+	Q_FORMERR,	/* answer FORMERR */
+	Q_NOTIMP,	/* answer NOTIMP (an opcode other than QUERY) */
+};
+
+/* The largest UDP answer we ever send, and advertise (DNS flag day 2020). */
+#define EDNS_PAYLOAD	1232
+
+struct query {
+	uint16_t id;
+	uint16_t flags;			/* as received */
+	const uint8_t *qname_raw;	/* in the packet, at offset 12 */
+	size_t qname_len;		/* its wire length */
+	uint8_t qname[WIRE_NAME_MAX];	/* lower case */
+	uint8_t labels[WIRE_LABELS_MAX];/* label offsets in qname */
+	int nlabels;
+	uint16_t qtype, qclass;
+	int has_question;		/* qname/qtype/qclass are valid */
+	int edns;			/* an OPT record came */
+	uint16_t payload;		/* its UDP payload size */
+	uint8_t edns_version;
+};
+
+/* Parse the packet pkt (len bytes) into q. */
+enum query_status query_parse(const uint8_t *pkt, size_t len,
+    struct query *q);
+
+#endif

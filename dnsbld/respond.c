@@ -1,0 +1,598 @@
+/*
+ * respond.c -- answer one query from the zone pieces and the store.
+ *
+ * The decision, for a query of class IN (or ANY) in zone Z:
+ *
+ *   Z itself            SOA, NS (with in-zone glue in additional), ANY: both;
+ *                       other types NODATA.
+ *   a glue name         its A/AAAA from the config; other types NODATA.
+ *   d.c.b.a.Z           IPv4 a.b.c.d: listed gives A and/or TXT (ANY: both),
+ *   32 nibbles.Z        other types NODATA; unlisted NXDOMAIN.  The RFC 5782
+ *                       test entries 127.0.0.2 / ::ffff:7f00:2 are always
+ *                       listed, 127.0.0.1 / ::ffff:7f00:1 never.
+ *   fewer labels        an empty non-terminal (NODATA) if anything listed
+ *                       lies below it in either family (RFC 8020), else
+ *                       NXDOMAIN.
+ *   anything else       NXDOMAIN.  Labels must be decimal octets 0..255
+ *                       without leading zeros, or single hex nibbles (either
+ *                       case).
+ *
+ * Negative answers carry the SOA in authority with TTL min(SOA TTL,
+ * minimum) (RFC 2308).  A name outside every zone, or a class other than IN
+ * or ANY, is REFUSED; AXFR/IXFR are NOTIMP (not served yet).  The question
+ * is copied from the query byte for byte and every owner name in the answer
+ * is a compression pointer into it.  An answer that does not fit the size
+ * limit is replaced by the question alone with TC set.
+ */
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "query.h"
+#include "respond.h"
+#include "zonectx.h"
+
+#define OPT_RRLEN 11
+
+struct ans {
+	const struct query *q;
+	const struct zctx *z;
+	const struct respond_db *db;
+	struct wire_writer w;
+	size_t apex_off;
+	int rcode;
+	int aa;
+	uint16_t an, ns, ar;
+	int family;		/* of a listed address, for '$' */
+	uint8_t addr[16];
+};
+
+static const uint8_t test_listed4[4] = { 127, 0, 0, 2 };
+static const uint8_t test_unlisted4[4] = { 127, 0, 0, 1 };
+static const uint8_t test_listed6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff, 0x7f, 0, 0, 2 };
+static const uint8_t test_unlisted6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff, 0x7f, 0, 0, 1 };
+
+size_t
+respond_addr_text(int family, const uint8_t *a, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint16_t words[8];
+	int i, best = -1, bestlen = 0, run = 0, started;
+	char *p = buf;
+
+	if (family == ADDR_V4) {
+		for (i = 0; i < 4; i++) {
+			unsigned v = a[i];
+			if (i)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = '\0';
+		return (size_t)(p - buf);
+	}
+	for (i = 0; i < 8; i++) {
+		words[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+		run = words[i] == 0 ? run + 1 : 0;
+		if (run > bestlen) {
+			bestlen = run;
+			best = i - run + 1;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		if (i > 0 && i != best + bestlen)
+			*p++ = ':';
+		started = 0;
+		for (int s = 12; s >= 0; s -= 4) {
+			unsigned nib = (words[i] >> s) & 0xf;
+			if (nib || started || s == 0) {
+				*p++ = hex[nib];
+				started = 1;
+			}
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+static void
+patch_u32(struct wire_writer *w, size_t off, uint32_t v)
+{
+	if (w->err || off + 4 > w->len)
+		return;
+	w->buf[off] = (uint8_t)(v >> 24);
+	w->buf[off + 1] = (uint8_t)(v >> 16);
+	w->buf[off + 2] = (uint8_t)(v >> 8);
+	w->buf[off + 3] = (uint8_t)v;
+}
+
+/* Owner pointer, type, class IN, TTL. */
+static void
+put_rrhdr(struct wire_writer *w, size_t owner, uint16_t type, uint32_t ttl)
+{
+	wire_put_ptr(w, owner);
+	wire_put_u16(w, type);
+	wire_put_u16(w, C_IN);
+	wire_put_u32(w, ttl);
+}
+
+static void
+put_soa(struct ans *a, uint32_t ttl)
+{
+	struct wire_writer *w = &a->w;
+	size_t lenpos, start;
+
+	put_rrhdr(w, a->apex_off, T_SOA, ttl);
+	lenpos = w->len;
+	wire_put_u16(w, 0);
+	start = w->len;
+	zpiece_put(w, &a->z->soa, a->apex_off);
+	patch_u32(w, start + a->z->soa_serial_off,
+	    a->db->serial(a->db->arg, a->z->index));
+	wire_patch_u16(w, lenpos, (uint16_t)(w->len - start));
+}
+
+static void
+put_ns(struct ans *a)
+{
+	struct wire_writer *w = &a->w;
+	size_t i;
+
+	for (i = 0; i < a->z->nns; i++) {
+		put_rrhdr(w, a->apex_off, T_NS, a->z->soa_ttl);
+		wire_put_u16(w, a->z->ns[i].len);
+		zpiece_put(w, &a->z->ns[i], a->apex_off);
+		a->an++;
+	}
+}
+
+static void
+put_ns_glue(struct ans *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->z->nglue; i++) {
+		if (!a->z->glue[i].is_ns)
+			continue;
+		zpiece_put(&a->w, &a->z->glue[i].rr, a->apex_off);
+		a->ar++;
+	}
+}
+
+/* A negative answer: the SOA in authority. */
+static void
+negative(struct ans *a, int rcode)
+{
+	a->rcode = rcode;
+	put_soa(a, a->z->neg_ttl);
+	a->ns = 1;
+}
+
+/* Append n bytes to the TXT RDATA, opening a new string every 255. */
+static void
+txt_bytes(struct wire_writer *w, size_t *lenpos, size_t *cur, const char *s,
+    size_t n)
+{
+	size_t k;
+
+	while (n > 0 && !w->err) {
+		if (*cur == 255) {
+			w->buf[*lenpos] = 255;
+			*lenpos = w->len;
+			wire_put_u8(w, 0);
+			*cur = 0;
+		}
+		k = 255 - *cur < n ? 255 - *cur : n;
+		wire_put_bytes(w, s, k);
+		*cur += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void
+put_txt(struct ans *a, const char *tpl, size_t n)
+{
+	struct wire_writer *w = &a->w;
+	char text[PREFIX_STRLEN];
+	size_t rdpos, lenpos, start, cur = 0, alen, i, from = 0;
+
+	alen = respond_addr_text(a->family, a->addr, text);
+	put_rrhdr(w, DNS_HDRLEN, T_TXT, a->z->ttl);
+	rdpos = w->len;
+	wire_put_u16(w, 0);
+	start = w->len;
+	lenpos = w->len;
+	wire_put_u8(w, 0);
+	for (i = 0; i < n; i++) {
+		if (tpl[i] != '$')
+			continue;
+		txt_bytes(w, &lenpos, &cur, tpl + from, i - from);
+		txt_bytes(w, &lenpos, &cur, text, alen);
+		from = i + 1;
+	}
+	txt_bytes(w, &lenpos, &cur, tpl + from, n - from);
+	if (w->err)
+		return;
+	w->buf[lenpos] = (uint8_t)cur;
+	wire_patch_u16(w, rdpos, (uint16_t)(w->len - start));
+	a->an++;
+}
+
+/* A listed address: A and/or TXT.  hit is NULL for a test entry. */
+static int
+listed(struct ans *a, const struct store_hit *hit)
+{
+	const struct zctx *z = a->z;
+	struct store_answer sa;
+	const uint8_t *aval = z->a;
+	const char *txt = z->txt;
+	size_t txtlen = z->txtlen;
+	uint16_t qt = a->q->qtype;
+	int rc, want_a, want_txt;
+
+	if (hit != NULL && hit->answer != ANSWER_DEFAULT) {
+		rc = a->db->answer(a->db->arg, z->index, hit->answer, &sa);
+		if (rc == 0) {
+			if (sa.a[0] | sa.a[1] | sa.a[2] | sa.a[3])
+				aval = sa.a;
+			if (sa.txt != NULL && sa.txtlen > 0) {
+				txt = sa.txt;
+				txtlen = sa.txtlen;
+			}
+		} else if (rc != DNSBL_ENOENT)
+			return rc;
+	}
+	want_a = qt == T_A || qt == T_ANY;
+	want_txt = (qt == T_TXT || qt == T_ANY) && txt != NULL;
+	if (!want_a && !want_txt) {
+		negative(a, RC_NOERROR);
+		return 0;
+	}
+	if (want_a) {
+		put_rrhdr(&a->w, DNS_HDRLEN, T_A, z->ttl);
+		wire_put_u16(&a->w, 4);
+		wire_put_bytes(&a->w, aval, 4);
+		a->an++;
+	}
+	if (want_txt)
+		put_txt(a, txt, txtlen);
+	return 0;
+}
+
+/* Parse label as a decimal octet without leading zeros; -1 if it is not. */
+static int
+label_octet(const uint8_t *l)
+{
+	int n = l[0], v = 0, i;
+
+	if (n < 1 || n > 3 || (n > 1 && l[1] == '0'))
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if (l[i] < '0' || l[i] > '9')
+			return -1;
+		v = v * 10 + (l[i] - '0');
+	}
+	return v > 255 ? -1 : v;
+}
+
+static int
+label_nibble(const uint8_t *l)
+{
+	uint8_t c = l[1];	/* already lower case */
+
+	if (l[0] != 1)
+		return -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* 1 if anything is listed inside family/addr/len (test entries included). */
+static int
+ent(struct ans *a, int family, const uint8_t *addr, int len)
+{
+	struct prefix p, t;
+
+	prefix_make(&p, family, addr, len);
+	prefix_make(&t, family, family == ADDR_V4 ? test_listed4 :
+	    test_listed6, addr_bits(family));
+	if (prefix_contains(&p, &t))
+		return 1;
+	return a->db->any_within(a->db->arg, a->z->index, &p);
+}
+
+/* A full address: 1 if listed (answered), 0 if not, < 0 on error. */
+static int
+lookup(struct ans *a, int family, const uint8_t *addr)
+{
+	struct store_hit hit;
+	size_t n = addr_len(family);
+	int rc;
+
+	a->family = family;
+	memcpy(a->addr, addr, n);
+	if (memcmp(addr, family == ADDR_V4 ? test_unlisted4 : test_unlisted6,
+	    n) == 0)
+		return 0;
+	if (memcmp(addr, family == ADDR_V4 ? test_listed4 : test_listed6,
+	    n) == 0)
+		return listed(a, NULL) < 0 ? -1 : 1;
+	rc = a->db->lookup(a->db->arg, a->z->index, family, addr, &hit);
+	if (rc <= 0)
+		return rc;
+	return listed(a, &hit) < 0 ? -1 : 1;
+}
+
+/* The name has rel labels below the zone, none of them a glue name. */
+static int
+address_name(struct ans *a, int rel)
+{
+	const struct query *q = a->q;
+	uint8_t a4[4] = { 0 }, a6[16] = { 0 };
+	int v4ok = rel <= 4, v6ok = rel <= 32, i, j, v, exists = 0, rc;
+
+	for (i = 0; i < rel && (v4ok || v6ok); i++) {
+		const uint8_t *l = q->qname + q->labels[i];
+		j = rel - 1 - i;	/* the rightmost label is byte 0 */
+		if (v4ok) {
+			if ((v = label_octet(l)) < 0)
+				v4ok = 0;
+			else
+				a4[j] = (uint8_t)v;
+		}
+		if (v6ok) {
+			if ((v = label_nibble(l)) < 0)
+				v6ok = 0;
+			else
+				a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
+		}
+	}
+	if (v4ok && rel == 4) {
+		if ((rc = lookup(a, ADDR_V4, a4)) != 0)
+			return rc < 0 ? rc : 0;
+		v4ok = 0;	/* a leaf: nothing below it */
+	}
+	if (v6ok && rel == 32) {
+		if ((rc = lookup(a, ADDR_V6, a6)) != 0)
+			return rc < 0 ? rc : 0;
+		v6ok = 0;
+	}
+	if (v4ok && (rc = ent(a, ADDR_V4, a4, rel * 8)) != 0) {
+		if (rc < 0)
+			return rc;
+		exists = 1;
+	}
+	if (!exists && v6ok && (rc = ent(a, ADDR_V6, a6, rel * 4)) != 0) {
+		if (rc < 0)
+			return rc;
+		exists = 1;
+	}
+	negative(a, exists ? RC_NOERROR : RC_NXDOMAIN);
+	return 0;
+}
+
+static void
+apex(struct ans *a)
+{
+	switch (a->q->qtype) {
+	case T_SOA:
+		put_soa(a, a->z->soa_ttl);
+		a->an++;
+		break;
+	case T_NS:
+		put_ns(a);
+		put_ns_glue(a);
+		break;
+	case T_ANY:
+		put_soa(a, a->z->soa_ttl);
+		a->an++;
+		put_ns(a);
+		put_ns_glue(a);
+		break;
+	default:
+		negative(a, RC_NOERROR);
+		break;
+	}
+}
+
+/* 1 if the name is a glue name of the zone (answered), else 0. */
+static int
+glue_name(struct ans *a)
+{
+	const struct query *q = a->q;
+	const struct zglue *g;
+	size_t i;
+	int found = 0, fam;
+
+	for (i = 0; i < a->z->nglue; i++) {
+		g = &a->z->glue[i];
+		if (g->namelen != q->qname_len ||
+		    memcmp(g->name, q->qname, g->namelen) != 0)
+			continue;
+		found = 1;
+		fam = g->family == ADDR_V4 ? T_A : T_AAAA;
+		if (q->qtype != fam && q->qtype != T_ANY)
+			continue;
+		put_rrhdr(&a->w, DNS_HDRLEN, (uint16_t)fam, a->z->soa_ttl);
+		wire_put_u16(&a->w, (uint16_t)addr_len(g->family));
+		wire_put_bytes(&a->w, g->addr, addr_len(g->family));
+		a->an++;
+	}
+	if (found && a->an == 0)
+		negative(a, RC_NOERROR);
+	return found;
+}
+
+static void
+put_header(uint8_t *out, const struct query *q, int rcode, int aa, int tc,
+    uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
+{
+	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD)) | (rcode & 0xf);
+
+	if (aa)
+		f |= F_AA;
+	if (tc)
+		f |= F_TC;
+	out[0] = (uint8_t)(q->id >> 8);
+	out[1] = (uint8_t)q->id;
+	out[2] = (uint8_t)(f >> 8);
+	out[3] = (uint8_t)f;
+	out[4] = (uint8_t)(qd >> 8);
+	out[5] = (uint8_t)qd;
+	out[6] = (uint8_t)(an >> 8);
+	out[7] = (uint8_t)an;
+	out[8] = (uint8_t)(ns >> 8);
+	out[9] = (uint8_t)ns;
+	out[10] = (uint8_t)(ar >> 8);
+	out[11] = (uint8_t)ar;
+}
+
+static void
+put_opt(struct wire_writer *w, int rcode)
+{
+	wire_put_u8(w, 0);			/* root */
+	wire_put_u16(w, T_OPT);
+	wire_put_u16(w, EDNS_PAYLOAD);
+	wire_put_u32(w, (uint32_t)(rcode >> 4) << 24);	/* v0, DO clear */
+	wire_put_u16(w, 0);
+}
+
+size_t
+respond(const struct zoneset *zs, const struct respond_db *db,
+    const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, int tcp)
+{
+	struct query q;
+	struct ans a;
+	size_t limit, qend;
+	int rc, tc = 0;
+
+	switch (query_parse(pkt, len, &q)) {
+	case Q_DROP:
+		return 0;
+	case Q_FORMERR:
+		put_header(out, &q, RC_FORMERR, 0, 0, 0, 0, 0, 0);
+		return DNS_HDRLEN;
+	case Q_NOTIMP:
+		put_header(out, &q, RC_NOTIMP, 0, 0, 0, 0, 0, 0);
+		return DNS_HDRLEN;
+	case Q_OK:
+		break;
+	}
+	if (tcp)
+		limit = RESPOND_MAX;
+	else if (!q.edns || q.payload <= 512)
+		limit = 512;
+	else
+		limit = q.payload < EDNS_PAYLOAD ? q.payload : EDNS_PAYLOAD;
+	if (limit > cap)
+		limit = cap;
+
+	memset(&a, 0, sizeof(a));
+	a.q = &q;
+	a.db = db;
+	wire_writer_init(&a.w, out, limit - (q.edns ? OPT_RRLEN : 0));
+	a.w.len = DNS_HDRLEN;
+	wire_put_bytes(&a.w, q.qname_raw, q.qname_len);
+	wire_put_u16(&a.w, q.qtype);
+	wire_put_u16(&a.w, q.qclass);
+	qend = a.w.len;
+	if (a.w.err)
+		return 0;	/* cap below any answer: the caller's bug */
+
+	if (q.edns && q.edns_version > 0) {
+		a.rcode = RC_BADVERS;
+		goto finish;
+	}
+	if (q.qclass != C_IN && q.qclass != C_ANY) {
+		a.rcode = RC_REFUSED;
+		goto finish;
+	}
+	a.z = zoneset_find(zs, q.qname, q.qname_len, q.labels, q.nlabels);
+	if (a.z == NULL) {
+		a.rcode = RC_REFUSED;
+		goto finish;
+	}
+	if (q.qtype == T_AXFR || q.qtype == T_IXFR) {
+		a.rcode = RC_NOTIMP;
+		goto finish;
+	}
+	a.aa = 1;
+	a.apex_off = DNS_HDRLEN + q.qname_len - a.z->namelen;
+	rc = 0;
+	if (q.nlabels == a.z->nlabels)
+		apex(&a);
+	else if (!glue_name(&a))
+		rc = address_name(&a, q.nlabels - a.z->nlabels);
+	if (rc < 0) {
+		a.rcode = RC_SERVFAIL;
+		a.aa = 0;
+		a.an = a.ns = a.ar = 0;
+		a.w.len = qend;
+		a.w.err = 0;
+	}
+	if (a.w.err) {
+		tc = 1;
+		a.an = a.ns = a.ar = 0;
+		a.w.len = qend;
+		a.w.err = 0;
+	}
+finish:
+	if (q.edns) {
+		a.w.cap = limit;
+		put_opt(&a.w, a.rcode);
+		a.ar++;
+	}
+	put_header(out, &q, a.rcode, a.aa, tc, 1, a.an, a.ns, a.ar);
+	return a.w.len;
+}
+
+static int
+db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
+    struct store_hit *hit)
+{
+	return store_lookup(arg, zone, family, addr, hit);
+}
+
+static int
+db_any_within(void *arg, size_t zone, const struct prefix *p)
+{
+	return store_any_within(arg, zone, p);
+}
+
+static int
+db_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
+{
+	return store_reader_answer(arg, zone, idx, out);
+}
+
+static uint32_t
+db_serial(void *arg, size_t zone)
+{
+	return store_reader_serial(arg, zone);
+}
+
+void
+respond_db_store(struct respond_db *db, struct store_reader *r)
+{
+	db->lookup = db_lookup;
+	db->any_within = db_any_within;
+	db->answer = db_answer;
+	db->serial = db_serial;
+	db->arg = r;
+}

@@ -1,0 +1,61 @@
+/*
+ * respond.h -- build the answer to one query: the whole of dnsbld's
+ * per-query logic, with no I/O and no allocation.
+ *
+ * The store is reached through struct respond_db, a table of four
+ * functions, so that the unit tests and the fuzz target can answer from a
+ * small fake list; dnsbld's workers fill it with thin wrappers around their
+ * own store_reader (respond_db_store()).  The caller brackets a batch of
+ * respond() calls with store_reader_begin()/store_reader_end().
+ *
+ * Ownership: everything is the caller's.  respond() reads pkt, writes out,
+ * and keeps nothing; the zoneset and the db must stay valid during the call.
+ */
+#ifndef DNSBLD_RESPOND_H
+#define DNSBLD_RESPOND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "store.h"
+
+struct zoneset;
+struct store_reader;
+
+struct respond_db {
+	/* store_lookup(): 1 listed (hit filled), 0 not, < 0 error. */
+	int (*lookup)(void *arg, size_t zone, int family,
+	    const uint8_t *addr, struct store_hit *hit);
+	/* store_any_within(): 1, 0, or < 0. */
+	int (*any_within)(void *arg, size_t zone, const struct prefix *p);
+	/* store_reader_answer(): 0, DNSBL_ENOENT, or another error. */
+	int (*answer)(void *arg, size_t zone, uint16_t idx,
+	    struct store_answer *out);
+	uint32_t (*serial)(void *arg, size_t zone);
+	void *arg;
+};
+
+/* A respond_db reading from r. */
+void respond_db_store(struct respond_db *db, struct store_reader *r);
+
+/* Largest answer respond() may need room for: a TCP message. */
+#define RESPOND_MAX 65535
+
+/*
+ * Answer the query pkt (len bytes) into out (cap bytes, at least 512).
+ * tcp selects the size limit: 65535 over TCP, else max(512, min(the
+ * client's EDNS payload, 1232)); never more than cap.  Returns the
+ * answer's length, or 0 when the query gets no answer (drop it).
+ */
+size_t respond(const struct zoneset *zs, const struct respond_db *db,
+    const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, int tcp);
+
+/*
+ * Write the text form of an address for TXT '$' substitution: dotted quad,
+ * or RFC 5952 compressed IPv6 (lower case, no mixed notation).  buf holds at
+ * least PREFIX_STRLEN bytes.  Returns the length.
+ */
+size_t respond_addr_text(int family, const uint8_t *addr, char *buf);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * server.c -- sockets, thread start and stop, and the UDP workers.
+ *
+ * A UDP worker waits in poll(2) on its own sockets (one per endpoint) and
+ * the shared stop eventfd.  When a socket is readable it takes up to
+ * UDP_BATCH datagrams with recvmmsg(2), renews its store snapshot once,
+ * answers them all, ends the snapshot, and sends the answers with
+ * sendmmsg(2); it repeats while the socket is full, at most UDP_ROUNDS
+ * times before polling again so one endpoint cannot starve another.  The
+ * buffers are allocated once when the thread starts: the loop allocates
+ * nothing.
+ */
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "query.h"
+#include "respond.h"
+#include "server.h"
+#include "store.h"
+
+#define UDP_BATCH	64
+#define UDP_ROUNDS	16
+#define UDP_INBUF	4096
+
+static int
+open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
+    struct errbuf *eb)
+{
+	int fd, on = 1, fam = ep->ss.ss_family;
+
+	fd = socket(fam, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return errbuf_set(eb, DNSBL_EIO, "socket %s: %s", ep->text,
+		    strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
+	if (fam == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1)
+		goto fail;
+	if (type == SOCK_STREAM && listen(fd, 128) == -1)
+		goto fail;
+	return fd;
+fail:
+	errbuf_set(eb, DNSBL_EIO, "%s %s: %s",
+	    type == SOCK_STREAM ? "tcp" : "udp", ep->text, strerror(errno));
+	close(fd);
+	return DNSBL_EIO;
+}
+
+int
+server_bind(struct server *sv, const struct dnsbl_config *cfg,
+    unsigned nworkers, struct errbuf *eb)
+{
+	size_t i;
+	unsigned w;
+	int fd;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->wake_fd = -1;
+	sv->nlisten = cfg->nlisten;
+	sv->nworkers = nworkers;
+	sv->workers = calloc(nworkers, sizeof(*sv->workers));
+	sv->tcp_fds = calloc(cfg->nlisten ? cfg->nlisten : 1, sizeof(int));
+	if (sv->workers == NULL || sv->tcp_fds == NULL)
+		goto nomem;
+	for (i = 0; i < cfg->nlisten; i++)
+		sv->tcp_fds[i] = -1;
+	for (w = 0; w < nworkers; w++) {
+		sv->workers[w].sv = sv;
+		sv->workers[w].id = w;
+		sv->workers[w].fds = calloc(cfg->nlisten ? cfg->nlisten : 1,
+		    sizeof(int));
+		if (sv->workers[w].fds == NULL)
+			goto nomem;
+		for (i = 0; i < cfg->nlisten; i++)
+			sv->workers[w].fds[i] = -1;
+	}
+	for (i = 0; i < cfg->nlisten; i++) {
+		for (w = 0; w < nworkers; w++) {
+			fd = open_socket(&cfg->listen[i], SOCK_DGRAM, 1, eb);
+			if (fd < 0)
+				goto fail;
+			sv->workers[w].fds[i] = fd;
+		}
+		if ((fd = open_socket(&cfg->listen[i], SOCK_STREAM, 0, eb)) < 0)
+			goto fail;
+		sv->tcp_fds[i] = fd;
+	}
+	sv->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sv->wake_fd == -1) {
+		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	return 0;
+nomem:
+	errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+fail:
+	server_close(sv);
+	return DNSBL_EIO;
+}
+
+void
+server_close(struct server *sv)
+{
+	size_t i;
+	unsigned w;
+
+	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
+		for (i = 0; sv->workers[w].fds != NULL && i < sv->nlisten; i++)
+			if (sv->workers[w].fds[i] >= 0)
+				close(sv->workers[w].fds[i]);
+		free(sv->workers[w].fds);
+	}
+	free(sv->workers);
+	sv->workers = NULL;
+	for (i = 0; sv->tcp_fds != NULL && i < sv->nlisten; i++)
+		if (sv->tcp_fds[i] >= 0)
+			close(sv->tcp_fds[i]);
+	free(sv->tcp_fds);
+	sv->tcp_fds = NULL;
+	if (sv->wake_fd >= 0)
+		close(sv->wake_fd);
+	sv->wake_fd = -1;
+}
+
+int
+server_start(struct server *sv)
+{
+	uint64_t junk;
+	unsigned w;
+	int rc;
+
+	/* Drain the eventfd left readable by the last stop. */
+	while (read(sv->wake_fd, &junk, sizeof(junk)) > 0)
+		;
+	atomic_store(&sv->stop, 0);
+	for (w = 0; w < sv->nworkers; w++) {
+		rc = pthread_create(&sv->workers[w].thread, NULL,
+		    udp_worker_main, &sv->workers[w]);
+		if (rc != 0) {
+			errno = rc;
+			log_warn("pthread_create");
+			server_stop(sv);
+			return DNSBL_EIO;
+		}
+		sv->workers[w].running = 1;
+	}
+	rc = pthread_create(&sv->tcp_thread, NULL, tcp_main, sv);
+	if (rc != 0) {
+		errno = rc;
+		log_warn("pthread_create");
+		server_stop(sv);
+		return DNSBL_EIO;
+	}
+	sv->tcp_running = 1;
+	return 0;
+}
+
+void
+server_stop(struct server *sv)
+{
+	uint64_t one = 1;
+	unsigned w;
+
+	atomic_store(&sv->stop, 1);
+	if (write(sv->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("eventfd write");
+	for (w = 0; w < sv->nworkers; w++) {
+		if (!sv->workers[w].running)
+			continue;
+		pthread_join(sv->workers[w].thread, NULL);
+		sv->workers[w].running = 0;
+	}
+	if (sv->tcp_running) {
+		pthread_join(sv->tcp_thread, NULL);
+		sv->tcp_running = 0;
+	}
+}
+
+/* A worker's buffers, allocated once per thread. */
+struct udp_bufs {
+	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec iin[UDP_BATCH], iout[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+	uint8_t q[UDP_BATCH][UDP_INBUF];
+	uint8_t a[UDP_BATCH][EDNS_PAYLOAD];
+};
+
+/* Receive, answer and send one batch.  Returns the datagrams received. */
+static int
+udp_batch(struct worker *wk, struct udp_bufs *b, struct store_reader *rd,
+    const struct respond_db *db, int fd)
+{
+	const struct zoneset *zs = wk->sv->zs;
+	int i, n, nout = 0, sent, rc;
+	size_t len;
+
+	for (i = 0; i < UDP_BATCH; i++) {
+		b->iin[i].iov_base = b->q[i];
+		b->iin[i].iov_len = UDP_INBUF;
+		memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
+		b->in[i].msg_hdr.msg_name = &b->from[i];
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		b->in[i].msg_hdr.msg_iov = &b->iin[i];
+		b->in[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			log_warn("recvmmsg");
+		return 0;
+	}
+	if ((rc = store_reader_begin(rd)) != 0) {
+		log_warnx("store: %s", dnsbl_strerror(rc));
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
+			continue;	/* larger than any query we take */
+		len = respond(zs, db, b->q[i], b->in[i].msg_len, b->a[nout],
+		    EDNS_PAYLOAD, 0);
+		if (len == 0)
+			continue;
+		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
+		b->iout[nout].iov_base = b->a[nout];
+		b->iout[nout].iov_len = len;
+		b->out[nout].msg_hdr.msg_name = &b->from[i];
+		b->out[nout].msg_hdr.msg_namelen = b->in[i].msg_hdr.msg_namelen;
+		b->out[nout].msg_hdr.msg_iov = &b->iout[nout];
+		b->out[nout].msg_hdr.msg_iovlen = 1;
+		nout++;
+	}
+	store_reader_end(rd);
+	/* Send all; a datagram the kernel refuses is dropped, not retried. */
+	for (i = 0; i < nout;) {
+		sent = sendmmsg(fd, b->out + i, (unsigned)(nout - i), 0);
+		if (sent <= 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("sendmmsg");
+			i++;
+		} else
+			i += sent;
+	}
+	return n;
+}
+
+void *
+udp_worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct server *sv = wk->sv;
+	struct store_reader *rd = NULL;
+	struct respond_db db;
+	struct udp_bufs *b;
+	struct pollfd *pfd;
+	size_t i, nfd = sv->nlisten + 1;
+	int rc, round;
+
+	b = malloc(sizeof(*b));
+	pfd = calloc(nfd, sizeof(*pfd));
+	if (b == NULL || pfd == NULL)
+		fatalx("worker %u: out of memory", wk->id);
+	if ((rc = store_reader_new(sv->store, &rd)) != 0)
+		fatalx("worker %u: store reader: %s", wk->id,
+		    dnsbl_strerror(rc));
+	respond_db_store(&db, rd);
+	for (i = 0; i < sv->nlisten; i++) {
+		pfd[i].fd = wk->fds[i];
+		pfd[i].events = POLLIN;
+	}
+	pfd[sv->nlisten].fd = sv->wake_fd;
+	pfd[sv->nlisten].events = POLLIN;
+
+	while (!atomic_load(&sv->stop)) {
+		if (poll(pfd, nfd, -1) == -1) {
+			if (errno != EINTR)
+				log_warn("poll");
+			continue;
+		}
+		if (pfd[sv->nlisten].revents)
+			break;
+		for (i = 0; i < sv->nlisten; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			for (round = 0; round < UDP_ROUNDS; round++)
+				if (udp_batch(wk, b, rd, &db, pfd[i].fd) <
+				    UDP_BATCH)
+					break;
+		}
+	}
+	store_reader_free(rd);
+	free(pfd);
+	free(b);
+	return NULL;
+}

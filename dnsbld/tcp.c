@@ -1,0 +1,360 @@
+/*
+ * tcp.c -- DNS over TCP (RFC 7766), served by one thread with epoll(7).
+ *
+ * Each message is preceded by its 2-byte length.  A connection may carry
+ * many queries, pipelined in one write or spread over several; every
+ * complete query read is answered in order, without waiting for the client
+ * to read the previous answer, until the output buffer cannot hold another
+ * maximal answer (then reading pauses until it drains).  A connection idle
+ * for `tcp_timeout` seconds (no byte read or written) is closed; beyond
+ * `tcp_max_conn` open connections, a new one is accepted and closed at once.
+ * A zero-length message, or end of input from the client, closes the
+ * connection once the answers already due are written.
+ *
+ * Buffers are allocated per connection when it is accepted, never per
+ * query.  The thread owns one store_reader and renews it once per round of
+ * queries read from one connection.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "respond.h"
+#include "server.h"
+#include "store.h"
+#include "wire.h"
+
+#define TCP_MSG		(2 + RESPOND_MAX)
+#define TCP_INCAP	TCP_MSG
+#define TCP_OUTCAP	(2 * TCP_MSG)
+#define TCP_EVENTS	64
+#define TCP_ACCEPTS	64		/* per wakeup of one listener */
+#define TCP_DEFAULT_TIMEOUT 10
+#define TCP_DEFAULT_MAXCONN 64
+
+#define TAG_WAKE	((uint64_t)1 << 62)
+#define TAG_LISTEN	((uint64_t)1 << 61)
+
+struct tconn {
+	int fd;
+	int eof;			/* the client closed its side */
+	uint32_t events;		/* as registered with epoll */
+	time_t last;			/* monotonic seconds of last progress */
+	uint8_t *in;
+	size_t inlen;
+	uint8_t *out;
+	size_t outoff, outlen;
+};
+
+struct tcp {
+	struct server *sv;
+	int ep;
+	struct tconn *conns;		/* max_conn slots, fd -1 when free */
+	size_t max_conn, nconn;
+	uint32_t timeout;
+	struct store_reader *rd;
+	struct respond_db db;
+};
+
+static time_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+conn_close(struct tcp *t, struct tconn *c)
+{
+	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	t->nconn--;
+}
+
+/* Register what c waits for now.  0, or -1 when c is finished. */
+static int
+conn_arm(struct tcp *t, struct tconn *c)
+{
+	struct epoll_event ev;
+	uint32_t want = 0;
+
+	if (c->outlen > c->outoff)
+		want |= EPOLLOUT;
+	if (!c->eof && c->inlen < TCP_INCAP)
+		want |= EPOLLIN;
+	if (want == 0 || (c->eof && !(want & EPOLLOUT)))
+		return -1;
+	if (want == c->events)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.u64 = (uint64_t)(c - t->conns);
+	if (epoll_ctl(t->ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		return -1;
+	c->events = want;
+	return 0;
+}
+
+/* Answer every complete query that fits in the output.  -1: close. */
+static int
+conn_answer(struct tcp *t, struct tconn *c)
+{
+	size_t off = 0, mlen, len;
+	int begun = 0, rc, bad = 0;
+
+	while (c->inlen - off >= 2) {
+		mlen = wire_get16(c->in + off);
+		if (mlen == 0) {
+			bad = 1;
+			break;
+		}
+		if (c->inlen - off < 2 + mlen)
+			break;
+		if (TCP_OUTCAP - c->outlen < TCP_MSG) {
+			if (c->outoff == 0)
+				break;
+			memmove(c->out, c->out + c->outoff,
+			    c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+			if (TCP_OUTCAP - c->outlen < TCP_MSG)
+				break;
+		}
+		if (!begun) {
+			if ((rc = store_reader_begin(t->rd)) != 0) {
+				log_warnx("store: %s", dnsbl_strerror(rc));
+				return -1;
+			}
+			begun = 1;
+		}
+		len = respond(t->sv->zs, &t->db, c->in + off + 2, mlen,
+		    c->out + c->outlen + 2, RESPOND_MAX, 1);
+		if (len > 0) {
+			c->out[c->outlen] = (uint8_t)(len >> 8);
+			c->out[c->outlen + 1] = (uint8_t)len;
+			c->outlen += 2 + len;
+		}
+		off += 2 + mlen;
+	}
+	if (begun)
+		store_reader_end(t->rd);
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	if (bad) {
+		c->eof = 1;		/* answer what came, then close */
+		c->inlen = 0;
+	}
+	return 0;
+}
+
+/* Write what is pending.  -1: close. */
+static int
+conn_flush(struct tconn *c, time_t now)
+{
+	ssize_t n;
+
+	while (c->outlen > c->outoff) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c->outoff += (size_t)n;
+		c->last = now;
+	}
+	c->outoff = c->outlen = 0;
+	return 0;
+}
+
+static void
+conn_event(struct tcp *t, struct tconn *c, uint32_t events, time_t now)
+{
+	ssize_t n;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (c->inlen < TCP_INCAP && !c->eof) {
+			n = recv(c->fd, c->in + c->inlen, TCP_INCAP - c->inlen,
+			    MSG_DONTWAIT);
+			if (n == 0)
+				c->eof = 1;
+			else if (n > 0) {
+				c->inlen += (size_t)n;
+				c->last = now;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				goto close;
+		}
+	}
+	if (conn_answer(t, c) == -1 || conn_flush(c, now) == -1)
+		goto close;
+	/* Output drained: queries held back may fit now. */
+	if (c->inlen >= 2 && c->outlen == 0) {
+		if (conn_answer(t, c) == -1 || conn_flush(c, now) == -1)
+			goto close;
+	}
+	if (conn_arm(t, c) == -1)
+		goto close;
+	return;
+close:
+	conn_close(t, c);
+}
+
+static void
+do_accept(struct tcp *t, int lfd, time_t now)
+{
+	struct epoll_event ev;
+	struct tconn *c = NULL;
+	size_t i;
+	int fd, k;
+
+	for (k = 0; k < TCP_ACCEPTS; k++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		if (t->nconn >= t->max_conn) {
+			close(fd);		/* over the cap: refused */
+			continue;
+		}
+		for (i = 0; i < t->max_conn; i++)
+			if (t->conns[i].fd == -1) {
+				c = &t->conns[i];
+				break;
+			}
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->in = malloc(TCP_INCAP);
+		c->out = malloc(TCP_OUTCAP);
+		if (c->in == NULL || c->out == NULL) {
+			free(c->in);
+			free(c->out);
+			c->in = c->out = NULL;
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->last = now;
+		c->events = EPOLLIN;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u64 = (uint64_t)(c - t->conns);
+		t->nconn++;
+		if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			log_warn("epoll_ctl");
+			conn_close(t, c);
+		}
+		c = NULL;
+	}
+}
+
+static void
+expire(struct tcp *t, time_t now)
+{
+	size_t i;
+
+	for (i = 0; i < t->max_conn; i++)
+		if (t->conns[i].fd != -1 &&
+		    now - t->conns[i].last >= (time_t)t->timeout)
+			conn_close(t, &t->conns[i]);
+}
+
+static int
+tcp_setup(struct tcp *t, struct server *sv)
+{
+	struct epoll_event ev;
+	size_t i;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->sv = sv;
+	t->timeout = sv->cfg->tcp_timeout ? sv->cfg->tcp_timeout :
+	    TCP_DEFAULT_TIMEOUT;
+	t->max_conn = sv->cfg->tcp_max_conn ? sv->cfg->tcp_max_conn :
+	    TCP_DEFAULT_MAXCONN;
+	if ((t->conns = calloc(t->max_conn, sizeof(*t->conns))) == NULL)
+		return DNSBL_ENOMEM;
+	for (i = 0; i < t->max_conn; i++)
+		t->conns[i].fd = -1;
+	if ((t->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return DNSBL_EIO;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = TAG_WAKE;
+	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, sv->wake_fd, &ev) == -1)
+		return DNSBL_EIO;
+	for (i = 0; i < sv->nlisten; i++) {
+		ev.data.u64 = TAG_LISTEN | i;
+		if (epoll_ctl(t->ep, EPOLL_CTL_ADD, sv->tcp_fds[i], &ev) == -1)
+			return DNSBL_EIO;
+	}
+	if ((rc = store_reader_new(sv->store, &t->rd)) != 0)
+		return rc;
+	respond_db_store(&t->db, t->rd);
+	return 0;
+}
+
+void *
+tcp_main(void *arg)
+{
+	struct server *sv = arg;
+	struct epoll_event ev[TCP_EVENTS];
+	struct tcp t;
+	time_t now;
+	size_t i;
+	int n, k, rc;
+
+	if ((rc = tcp_setup(&t, sv)) != 0)
+		fatalx("tcp: %s", dnsbl_strerror(rc));
+	while (!atomic_load(&sv->stop)) {
+		n = epoll_wait(t.ep, ev, TCP_EVENTS, 500);
+		if (n == -1 && errno != EINTR) {
+			log_warn("epoll_wait");
+			break;
+		}
+		now = mono_now();
+		for (k = 0; k < n; k++) {
+			uint64_t tag = ev[k].data.u64;
+			if (tag == TAG_WAKE)
+				goto out;
+			if (tag & TAG_LISTEN)
+				do_accept(&t, sv->tcp_fds[tag & 0xffff], now);
+			else if (t.conns[tag].fd != -1)
+				conn_event(&t, &t.conns[tag], ev[k].events,
+				    now);
+		}
+		expire(&t, now);
+	}
+out:
+	for (i = 0; i < t.max_conn; i++)
+		if (t.conns[i].fd != -1)
+			conn_close(&t, &t.conns[i]);
+	free(t.conns);
+	close(t.ep);
+	store_reader_free(t.rd);
+	return NULL;
+}
