@@ -1,0 +1,144 @@
+/*
+ * cfgschema.c -- the schema tables of the YAML configuration.
+ *
+ * One table per YAML map of dnsbl.yaml: the top level, a zone, its soa,
+ * glue, codes and transfer maps, and a TSIG key.  Each row says the key,
+ * its type, its range (for lists: the number of items), its default and
+ * where it goes in struct dnsbl_config (config.h).  docs/dnsbl.yaml.5
+ * describes every row; keep the two in sync.
+ */
+#include <stddef.h>
+
+#include "cfgschema.h"
+#include "config.h"
+
+#define TTL_MAX		2147483647	/* RFC 2181 */
+#define POLICY_MAX	315360000	/* 3650 days */
+#define TXT_MAX		400
+
+#define FLD(st, k, t, lo, hi, d, m, fl) { .key = (k), .type = (t),	\
+	.min = (lo), .max = (hi), .def = (d), .off = offsetof(st, m),	\
+	.flags = (fl) }
+#define LST(st, k, t, lo, hi, d, m, fl) { .key = (k), .type = (t),	\
+	.min = (lo), .max = (hi), .def = (d), .off = offsetof(st, m),	\
+	.noff = offsetof(st, n##m), .flags = (fl) | F_LIST }
+#define SEQ(st, k, t, lo, hi, m, sc, fl) { .key = (k), .type = (t),	\
+	.min = (lo), .max = (hi), .off = offsetof(st, m),		\
+	.noff = offsetof(st, n##m), .sub = &(sc), .flags = (fl) }
+#define MAP(k, o, sc, fl) { .key = (k), .type = T_MAP, .off = (o),	\
+	.sub = &(sc), .flags = (fl) }
+#define END { .key = NULL }
+
+static const char *const tsig_algorithms[] = {
+	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384",
+	"hmac-sha512", NULL
+};
+
+static const struct field soa_fields[] = {
+	FLD(struct cfg_zone, "mname", T_DNAME, 0, 0, NULL, soa.mname, F_REQ),
+	FLD(struct cfg_zone, "rname", T_DNAME, 0, 0, NULL, soa.rname, F_REQ),
+	FLD(struct cfg_zone, "ttl", T_DUR, 0, TTL_MAX, "3600", soa.ttl, 0),
+	FLD(struct cfg_zone, "refresh", T_DUR, 0, TTL_MAX, "3600", soa.refresh,
+	    0),
+	FLD(struct cfg_zone, "retry", T_DUR, 0, TTL_MAX, "600", soa.retry, 0),
+	FLD(struct cfg_zone, "expire", T_DUR, 0, TTL_MAX, "604800", soa.expire,
+	    0),
+	FLD(struct cfg_zone, "minimum", T_DUR, 0, TTL_MAX, "300", soa.minimum,
+	    0),
+	END
+};
+static const struct schema soa_schema = { .what = "soa",
+	.fields = soa_fields };
+
+static const struct field glue_fields[] = {
+	FLD(struct cfg_glue, "name", T_DNAME, 0, 0, NULL, name, F_REQ),
+	FLD(struct cfg_glue, "address", T_HOST, 0, 0, NULL, addr, F_REQ),
+	END
+};
+static const struct schema glue_schema = { .what = "glue",
+	.size = sizeof(struct cfg_glue), .fields = glue_fields };
+
+static const struct field code_fields[] = {
+	FLD(struct cfg_code, "a", T_A127, 0, 0, NULL, a, F_REQ),
+	FLD(struct cfg_code, "txt", T_STR, 0, TXT_MAX, NULL, txt, 0),
+	END
+};
+static const struct schema code_schema = { .what = "code",
+	.size = sizeof(struct cfg_code),
+	.keyoff = offsetof(struct cfg_code, name), .fields = code_fields };
+
+/* "transfer" is a map in the file, but its fields live in the zone. */
+static const struct field transfer_fields[] = {
+	LST(struct cfg_zone, "allow", T_CIDR, 0, 0, NULL, transfer_allow, 0),
+	LST(struct cfg_zone, "keys", T_KEYREF, 0, 0, NULL, transfer_keys, 0),
+	END
+};
+static const struct schema transfer_schema = { .what = "transfer",
+	.fields = transfer_fields };
+
+static const struct field zone_fields[] = {
+	FLD(struct cfg_zone, "name", T_DNAME, 0, 0, NULL, name, F_REQ),
+	FLD(struct cfg_zone, "ttl", T_DUR, 0, TTL_MAX, "2100", ttl, 0),
+	MAP("soa", 0, soa_schema, F_REQ),
+	LST(struct cfg_zone, "ns", T_DNAME, 1, 0, NULL, ns, F_REQ),
+	SEQ(struct cfg_zone, "glue", T_SEQ, 0, 0, glue, glue_schema, 0),
+	FLD(struct cfg_zone, "a", T_A127, 0, 0, "127.0.0.2", a, 0),
+	FLD(struct cfg_zone, "txt", T_STR, 0, TXT_MAX, "Listed: $", txt, 0),
+	SEQ(struct cfg_zone, "codes", T_DMAP, 0, 1000, codes, code_schema, 0),
+	MAP("transfer", 0, transfer_schema, 0),
+	LST(struct cfg_zone, "notify", T_ENDPOINT, 0, 0, NULL, notify, 0),
+	FLD(struct cfg_zone, "expire_after", T_DUR, 0, POLICY_MAX, "90d",
+	    expire_after, 0),
+	FLD(struct cfg_zone, "relist_window", T_DUR, 0, POLICY_MAX, "30d",
+	    relist_window, 0),
+	FLD(struct cfg_zone, "relist_penalty", T_DUR, 0, POLICY_MAX, "7d",
+	    relist_penalty, 0),
+	FLD(struct cfg_zone, "max_drop", T_U32, 0, 100, "10", max_drop_pct, 0),
+	FLD(struct cfg_zone, "max_drop_min", T_U32, 0, 1000000000, "100",
+	    max_drop_min, 0),
+	FLD(struct cfg_zone, "retest_per_contact", T_U32, 0, 1000000, "5",
+	    retest_per_contact, 0),
+	FLD(struct cfg_zone, "retest_min_interval", T_DUR, 0, POLICY_MAX, "1h",
+	    retest_min_interval, 0),
+	END
+};
+static const struct schema zone_schema = { .what = "zone",
+	.size = sizeof(struct cfg_zone), .fields = zone_fields,
+	.check = cfg_zone_check };
+
+static const struct field key_fields[] = {
+	FLD(struct cfg_key, "name", T_DNAME, 0, 0, NULL, name, F_REQ),
+	{ .key = "algorithm", .type = T_ENUM, .def = "hmac-sha256",
+	  .off = offsetof(struct cfg_key, algorithm),
+	  .choices = tsig_algorithms },
+	FLD(struct cfg_key, "secret", T_BASE64, 0, 0, NULL, secret, F_REQ),
+	END
+};
+static const struct schema key_schema = { .what = "key",
+	.size = sizeof(struct cfg_key), .fields = key_fields,
+	.check = cfg_key_check };
+
+static const struct field top_fields[] = {
+	FLD(struct dnsbl_config, "database", T_PATH, 1, 4095, "/var/lib/dnsbl",
+	    database, 0),
+	FLD(struct dnsbl_config, "map_size", T_SIZE, UINT64_C(1) << 20,
+	    UINT64_C(1) << 40, "1G", map_size, 0),
+	FLD(struct dnsbl_config, "journal_max", T_U32, 1, 1000000, "1000",
+	    journal_max, 0),
+	LST(struct dnsbl_config, "listen", T_ENDPOINT, 1, 0,
+	    "127.0.0.1@53 ::1@53", listen, 0),
+	FLD(struct dnsbl_config, "user", T_STR, 1, 255, NULL, user, 0),
+	FLD(struct dnsbl_config, "pidfile", T_PATH, 1, 4095,
+	    "/run/dnsbld.pid", pidfile, 0),
+	FLD(struct dnsbl_config, "workers", T_U32, 0, 64, "0", workers, 0),
+	FLD(struct dnsbl_config, "tcp_timeout", T_DUR, 1, 3600, "10s",
+	    tcp_timeout, 0),
+	FLD(struct dnsbl_config, "tcp_max_connections", T_U32, 1, 65535, "256",
+	    tcp_max_conn, 0),
+	SEQ(struct dnsbl_config, "keys", T_SEQ, 0, 10000, keys, key_schema, 0),
+	SEQ(struct dnsbl_config, "zones", T_SEQ, 1, 10000, zones, zone_schema,
+	    F_REQ),
+	END
+};
+const struct schema cfg_top_schema = { .what = "configuration",
+	.fields = top_fields };
