@@ -40,7 +40,7 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 	uint32_t ttl;
 	const uint8_t *rdata;
 	unsigned i, nrr;
-	size_t owner;
+	size_t owner, namelen;
 
 	q->has_question = 0;
 	q->edns = 0;
@@ -82,6 +82,7 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 	for (i = 0; i < ar && !r.err; i++) {
 		owner = r.off;
 		wire_skip_name(&r);
+		namelen = r.off - owner;
 		type = wire_u16(&r);
 		cls = wire_u16(&r);
 		ttl = wire_u32(&r);
@@ -89,7 +90,7 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 		rdata = wire_skip(&r, rdlen);
 		if (r.err || type != T_OPT)
 			continue;
-		if (q->edns || r.off - owner != 11 || pkt[owner] != 0)
+		if (q->edns || namelen != 1 || pkt[owner] != 0)
 			return Q_FORMERR;	/* a second OPT, or not root */
 		if (check_options(rdata, rdlen) != 0)
 			return Q_FORMERR;

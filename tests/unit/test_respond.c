@@ -1,0 +1,739 @@
+/*
+ * test_respond.c -- dnsbld's responder (dnsbld/respond.c) against a small
+ * fake store: every rule of docs/dnsbld.8 that does not need a socket.
+ * Queries are built by hand and answers read back with the wire reader,
+ * following compression pointers, so each check sees what a client would.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "config.h"
+#include "err.h"
+#include "../../dnsbld/query.h"
+#include "../../dnsbld/respond.h"
+#include "../tap.h"
+#include "wire.h"
+#include "../../dnsbld/zonectx.h"
+
+#define T_MX 15
+
+/* ---- the fake store ---- */
+
+struct fake_entry {
+	const char *prefix;
+	uint16_t answer;
+};
+
+static const struct fake_entry fake_list[] = {
+	{ "192.0.2.1", 0 },
+	{ "192.0.2.9", 1 },		/* own A and TXT */
+	{ "192.0.2.10", 2 },		/* own A, zone TXT */
+	{ "192.0.2.11", 3 },		/* a long TXT */
+	{ "198.51.100.0/24", 0 },
+	{ "127.0.0.1", 0 },		/* must never be answered */
+	{ "2001:db8::1", 0 },
+	{ "10.0.0.0/8", 0 },
+};
+
+struct fake {
+	struct prefix p[sizeof(fake_list) / sizeof(fake_list[0])];
+	size_t n;
+	int fail;			/* every call returns DNSBL_EDB */
+	uint32_t serial;
+};
+
+static int
+fake_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
+    struct store_hit *hit)
+{
+	struct fake *f = arg;
+	struct prefix host;
+	size_t i;
+	int best = -1;
+
+	if (f->fail)
+		return DNSBL_EDB;
+	if (zone != 0)
+		return 0;
+	prefix_make(&host, family, addr, addr_bits(family));
+	for (i = 0; i < f->n; i++)
+		if (prefix_contains(&f->p[i], &host) &&
+		    (best < 0 || f->p[i].len > f->p[best].len))
+			best = (int)i;
+	if (best < 0)
+		return 0;
+	memset(hit, 0, sizeof(*hit));
+	hit->answer = fake_list[best].answer;
+	return 1;
+}
+
+static int
+fake_any_within(void *arg, size_t zone, const struct prefix *p)
+{
+	struct fake *f = arg;
+	size_t i;
+
+	if (f->fail)
+		return DNSBL_EDB;
+	if (zone != 0)
+		return 0;
+	for (i = 0; i < f->n; i++)
+		if (prefix_contains(p, &f->p[i]) ||
+		    prefix_contains(&f->p[i], p))
+			return 1;
+	return 0;
+}
+
+static char long_txt[600];
+
+static int
+fake_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
+{
+	static const uint8_t a9[4] = { 127, 0, 0, 9 }, a10[4] = { 127, 0, 0,
+	    10 };
+
+	(void)arg;
+	(void)zone;
+	memset(out, 0, sizeof(*out));
+	switch (idx) {
+	case 1:
+		memcpy(out->a, a9, 4);
+		out->txt = "code nine for $";
+		break;
+	case 2:
+		memcpy(out->a, a10, 4);
+		break;
+	case 3:
+		out->txt = long_txt;
+		break;
+	default:
+		return DNSBL_ENOENT;
+	}
+	out->txtlen = out->txt ? strlen(out->txt) : 0;
+	return 0;
+}
+
+static uint32_t
+fake_serial(void *arg, size_t zone)
+{
+	(void)zone;
+	return ((struct fake *)arg)->serial;
+}
+
+/* ---- queries and answers ---- */
+
+/* Encode a presentation name as given (case kept). */
+static size_t
+enc_name(uint8_t *out, const char *name)
+{
+	size_t n = 0;
+	const char *s = name, *dot;
+
+	while (*s) {
+		dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+		out[n++] = (uint8_t)l;
+		memcpy(out + n, s, l);
+		n += l;
+		s += l + (dot ? 1 : 0);
+	}
+	out[n++] = 0;
+	return n;
+}
+
+/* A query; edns < 0: no OPT, else the payload, with version ver. */
+static size_t
+mkquery(uint8_t *b, const char *name, uint16_t qtype, int edns, int ver)
+{
+	struct wire_writer w;
+	uint8_t nm[256];
+	size_t nl = enc_name(nm, name);
+
+	wire_writer_init(&w, b, 512);
+	wire_put_u16(&w, 0x1234);
+	wire_put_u16(&w, F_RD);
+	wire_put_u16(&w, 1);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, edns >= 0 ? 1 : 0);
+	wire_put_bytes(&w, nm, nl);
+	wire_put_u16(&w, qtype);
+	wire_put_u16(&w, C_IN);
+	if (edns >= 0) {
+		wire_put_u8(&w, 0);
+		wire_put_u16(&w, T_OPT);
+		wire_put_u16(&w, (uint16_t)edns);
+		wire_put_u32(&w, (uint32_t)ver << 16);
+		wire_put_u16(&w, 4);		/* an unknown option */
+		wire_put_u16(&w, 65001);
+		wire_put_u16(&w, 0);
+	}
+	return w.len;
+}
+
+struct rr {
+	int section;			/* 1 answer, 2 authority, 3 additional */
+	char owner[300];
+	uint16_t type;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+};
+
+struct resp {
+	uint16_t id, flags;
+	int rcode;			/* with the extended bits */
+	uint16_t qd, an, ns, ar;
+	char qname[300];
+	struct rr rr[40];
+	int nrr;
+	int opt;
+	uint16_t payload;
+};
+
+/* Read a possibly compressed name at *off into text (lower case kept). */
+static int
+rd_name(const uint8_t *m, size_t len, size_t *off, char *text)
+{
+	size_t o = *off, t = 0;
+	int jumped = 0, hops = 0;
+
+	text[0] = '\0';
+	for (;;) {
+		if (o >= len || hops > 50)
+			return -1;
+		uint8_t c = m[o];
+		if (c == 0) {
+			if (!jumped)
+				*off = o + 1;
+			break;
+		}
+		if ((c & 0xc0) == 0xc0) {
+			if (o + 1 >= len)
+				return -1;
+			if (!jumped)
+				*off = o + 2;
+			jumped = 1;
+			o = (size_t)(c & 0x3f) << 8 | m[o + 1];
+			hops++;
+			continue;
+		}
+		if (o + 1 + c > len || t + c + 2 > 299)
+			return -1;
+		memcpy(text + t, m + o + 1, c);
+		t += c;
+		text[t++] = '.';
+		text[t] = '\0';
+		o += 1 + c;
+	}
+	if (t > 0)
+		text[t - 1] = '\0';
+	return 0;
+}
+
+static int
+parse(const uint8_t *m, size_t len, struct resp *r)
+{
+	struct wire_reader rd;
+	size_t off;
+	int i, total;
+
+	memset(r, 0, sizeof(*r));
+	wire_reader_init(&rd, m, len);
+	r->id = wire_u16(&rd);
+	r->flags = wire_u16(&rd);
+	r->rcode = r->flags & 0xf;
+	r->qd = wire_u16(&rd);
+	r->an = wire_u16(&rd);
+	r->ns = wire_u16(&rd);
+	r->ar = wire_u16(&rd);
+	if (rd.err)
+		return -1;
+	off = rd.off;
+	if (r->qd == 1) {
+		if (rd_name(m, len, &off, r->qname) < 0 || off + 4 > len)
+			return -1;
+		off += 4;
+	}
+	total = r->an + r->ns + r->ar;
+	for (i = 0; i < total && i < 40; i++) {
+		struct rr *x = &r->rr[r->nrr++];
+		x->section = i < r->an ? 1 : i < r->an + r->ns ? 2 : 3;
+		if (rd_name(m, len, &off, x->owner) < 0)
+			return -1;
+		wire_reader_init(&rd, m, len);
+		rd.off = off;
+		x->type = wire_u16(&rd);
+		uint16_t cls = wire_u16(&rd);
+		x->ttl = wire_u32(&rd);
+		x->rdlen = wire_u16(&rd);
+		x->rdata = wire_skip(&rd, x->rdlen);
+		if (rd.err)
+			return -1;
+		if (x->type == T_OPT) {
+			r->opt++;
+			r->payload = cls;
+			r->rcode |= (int)(x->ttl >> 24) << 4;
+		}
+		off = rd.off;
+	}
+	return off == len ? 0 : -1;
+}
+
+/* ---- fixture ---- */
+
+static struct dnsbl_config cfg;
+static struct cfg_zone zones[2];
+static struct cfg_dname ns[2];
+static struct cfg_glue glue[2];
+static struct zoneset *zs;
+static struct fake fk;
+static struct respond_db db = { fake_lookup, fake_any_within, fake_answer,
+    fake_serial, &fk };
+
+static void
+setup(void)
+{
+	struct errbuf eb;
+	size_t i;
+
+	memset(&eb, 0, sizeof(eb));
+	for (i = 0; i < sizeof(fake_list) / sizeof(fake_list[0]); i++)
+		if (prefix_parse(fake_list[i].prefix, &fk.p[fk.n++], &eb) != 0)
+			printf("# %s\n", eb.msg);
+	fk.serial = 2026112301;
+	memset(long_txt, 'x', 599);
+	long_txt[100] = '$';
+
+	dname_parse("relays.example", &zones[0].name, NULL);
+	zones[0].ttl = 2100;
+	dname_parse("ns1.relays.example", &zones[0].soa.mname, NULL);
+	dname_parse("hostmaster.relays.example", &zones[0].soa.rname, NULL);
+	zones[0].soa.ttl = 3600;
+	zones[0].soa.refresh = 3600;
+	zones[0].soa.retry = 600;
+	zones[0].soa.expire = 604800;
+	zones[0].soa.minimum = 300;
+	dname_parse("ns1.relays.example", &ns[0], NULL);
+	dname_parse("ns.elsewhere.test", &ns[1], NULL);
+	zones[0].ns = ns;
+	zones[0].nns = 2;
+	dname_parse("ns1.relays.example", &glue[0].name, NULL);
+	prefix_parse("127.0.0.53", &glue[0].addr, NULL);
+	dname_parse("ns1.relays.example", &glue[1].name, NULL);
+	prefix_parse("::53", &glue[1].addr, NULL);
+	zones[0].glue = glue;
+	zones[0].nglue = 2;
+	zones[0].a[0] = 127;
+	zones[0].a[3] = 2;
+	zones[0].txt = "Open relay $ - see https://relays.example/?ip=$";
+
+	zones[1] = zones[0];
+	dname_parse("sub.relays.example", &zones[1].name, NULL);
+	zones[1].glue = NULL;
+	zones[1].nglue = 0;
+	zones[1].txt = NULL;
+	zones[1].soa.minimum = 7200;		/* TTL: the SOA's 3600 */
+
+	cfg.zones = zones;
+	cfg.nzones = 2;
+	if (zoneset_build(&cfg, &zs, &eb) != 0)
+		printf("# zoneset_build: %s\n", eb.msg);
+}
+
+static uint8_t qbuf[600], abuf[RESPOND_MAX];
+
+/* Ask name/type (UDP, no EDNS unless given) and parse the answer. */
+static size_t
+ask(const char *name, uint16_t type, int edns, struct resp *r)
+{
+	size_t ql = mkquery(qbuf, name, type, edns, 0);
+	size_t al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+
+	if (al == 0 || parse(abuf, al, r) != 0) {
+		memset(r, 0, sizeof(*r));
+		r->rcode = -1;
+	}
+	return al;
+}
+
+static const struct rr *
+find(const struct resp *r, int section, uint16_t type)
+{
+	int i;
+
+	for (i = 0; i < r->nrr; i++)
+		if (r->rr[i].section == section && r->rr[i].type == type)
+			return &r->rr[i];
+	return NULL;
+}
+
+/* The TXT RDATA as one string, its character-strings joined. */
+static void
+txt_join(const struct rr *x, char *out, int *nstrings)
+{
+	size_t o = 0, n = 0;
+
+	*nstrings = 0;
+	while (o < x->rdlen) {
+		uint8_t l = x->rdata[o];
+		memcpy(out + n, x->rdata + o + 1, l);
+		n += l;
+		o += 1 + (size_t)l;
+		(*nstrings)++;
+	}
+	out[n] = '\0';
+}
+
+/* ---- tests ---- */
+
+static void
+test_listed(void)
+{
+	struct resp r;
+	const struct rr *x;
+	char txt[2000];
+	int ns;
+
+	ask("1.2.0.192.relays.example", T_A, -1, &r);
+	is_int(r.rcode, RC_NOERROR, "listed v4: NOERROR");
+	ok(r.flags & F_AA, "listed v4: AA");
+	ok(r.flags & F_QR, "QR set");
+	ok(r.flags & F_RD, "RD copied");
+	is_int(r.id, 0x1234, "id echoed");
+	is_int(r.an, 1, "one answer");
+	x = find(&r, 1, T_A);
+	ok(x && x->rdlen == 4 && memcmp(x->rdata, "\x7f\0\0\x02", 4) == 0,
+	    "A is the zone default 127.0.0.2");
+	ok(x && x->ttl == 2100, "A TTL is the zone ttl");
+	is_str(x ? x->owner : "", "1.2.0.192.relays.example", "owner");
+	ok(abuf[12 + 26 + 4] == 0xc0 && abuf[12 + 26 + 5] == 12,
+	    "owner is a pointer to the question");
+
+	ask("1.2.0.192.relays.example", T_TXT, -1, &r);
+	x = find(&r, 1, T_TXT);
+	ok(x != NULL, "TXT answered");
+	if (x) {
+		txt_join(x, txt, &ns);
+		is_str(txt, "Open relay 192.0.2.1 - see "
+		    "https://relays.example/?ip=192.0.2.1", "TXT $ replaced");
+	}
+	ask("1.2.0.192.relays.example", T_ANY, -1, &r);
+	ok(r.an == 2 && find(&r, 1, T_A) && find(&r, 1, T_TXT),
+	    "ANY gives A and TXT");
+	ask("1.2.0.192.relays.example", T_MX, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 0 && r.ns == 1 &&
+	    find(&r, 2, T_SOA) && (r.flags & F_AA), "other type: NODATA");
+	ask("1.2.0.192.relays.example", T_AAAA, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 0, "AAAA never answered");
+
+	ask("9.2.0.192.relays.example", T_ANY, -1, &r);
+	x = find(&r, 1, T_A);
+	ok(x && memcmp(x->rdata, "\x7f\0\0\x09", 4) == 0, "answer's own A");
+	x = find(&r, 1, T_TXT);
+	if (x)
+		txt_join(x, txt, &ns);
+	ok(x && strcmp(txt, "code nine for 192.0.2.9") == 0,
+	    "answer's own TXT");
+	ask("10.2.0.192.relays.example", T_ANY, -1, &r);
+	x = find(&r, 1, T_A);
+	ok(x && memcmp(x->rdata, "\x7f\0\0\x0a", 4) == 0, "own A, code 10");
+	x = find(&r, 1, T_TXT);
+	if (x)
+		txt_join(x, txt, &ns);
+	ok(x && strncmp(txt, "Open relay 192.0.2.10 ", 22) == 0,
+	    "no own TXT: the zone's");
+
+	ask("11.2.0.192.relays.example", T_TXT, 4096, &r);
+	x = find(&r, 1, T_TXT);
+	ok(x != NULL, "long TXT answered");
+	if (x) {
+		txt_join(x, txt, &ns);
+		is_int(strlen(txt), 598 + strlen("192.0.2.11"),
+		    "long TXT length");
+		is_int(ns, 3, "split into 3 character-strings");
+		is_int(x->rdata[0], 255, "first string is 255 bytes");
+	}
+
+	ask("77.100.51.198.relays.example", T_A, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 1, "inside a listed /24");
+	ask("1.1.0.10.RELAYS.Example", T_A, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 1, "zone matched in any case");
+	is_str(r.qname, "1.1.0.10.RELAYS.Example", "question echoed as sent");
+}
+
+static void
+test_unlisted(void)
+{
+	struct resp r;
+	const struct rr *x;
+	static const char *bad[] = {
+		"2.2.0.192.relays.example",	/* unlisted */
+		"256.2.0.192.relays.example",	/* octet > 255 */
+		"01.2.0.192.relays.example",	/* leading zero */
+		"a.2.0.192.relays.example",
+		"1.1.2.0.192.relays.example",	/* 5 labels */
+		"www.relays.example",
+		"-1.2.0.192.relays.example",
+		"1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1."
+		    "1.1.1.relays.example",	/* 33 nibbles */
+		"g.relays.example",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ask(bad[i], T_A, -1, &r);
+		ok(r.rcode == RC_NXDOMAIN && (r.flags & F_AA) && r.an == 0 &&
+		    r.ns == 1, "NXDOMAIN: %s", bad[i]);
+	}
+	ask("2.2.0.192.relays.example", T_A, -1, &r);
+	x = find(&r, 2, T_SOA);
+	ok(x != NULL, "SOA in authority");
+	if (x) {
+		is_int(x->ttl, 300, "negative TTL = min(SOA ttl, minimum)");
+		is_str(x->owner, "relays.example", "SOA owner is the apex");
+		ok(x->rdlen >= 20 && wire_get16(x->rdata + x->rdlen - 20) ==
+		    (2026112301u >> 16), "serial from the store");
+	}
+	ask("2.2.0.192.sub.relays.example", T_A, -1, &r);
+	x = find(&r, 2, T_SOA);
+	ok(r.rcode == RC_NXDOMAIN && x && x->ttl == 3600 &&
+	    strcmp(x->owner, "sub.relays.example") == 0,
+	    "the most specific zone; TTL min() picks the SOA ttl");
+}
+
+static void
+test_ent_and_test_entries(void)
+{
+	struct resp r;
+	static const char *ents[] = {
+		"2.0.192.relays.example", "0.192.relays.example",
+		"192.relays.example", "100.51.198.relays.example",
+		"0.0.127.relays.example",	/* test entry's parents */
+		"127.relays.example",
+		"2.relays.example",		/* v6 2001:db8::1's first nibble */
+		"1.0.0.2.relays.example",	/* 4 labels, a v6 ENT */
+		"8.b.d.0.1.0.0.2.relays.example",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		ask(ents[i], T_A, -1, &r);
+		ok(r.rcode == RC_NOERROR && r.an == 0 && r.ns == 1 &&
+		    (r.flags & F_AA), "ENT: %s", ents[i]);
+	}
+	ask("3.relays.example", T_A, -1, &r);
+	is_int(r.rcode, RC_NXDOMAIN, "nothing under 3: NXDOMAIN");
+	ask("0.0.10.relays.example", T_TXT, -1, &r);
+	is_int(r.rcode, RC_NOERROR, "ENT under a listed /8");
+
+	ask("2.0.0.127.relays.example", T_A, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 1, "127.0.0.2 always listed");
+	ask("1.0.0.127.relays.example", T_A, -1, &r);
+	is_int(r.rcode, RC_NXDOMAIN, "127.0.0.1 never, even if stored");
+	ask("2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "relays.example", T_ANY, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 2, "::ffff:7f00:2 listed");
+	ask("1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "relays.example", T_A, -1, &r);
+	is_int(r.rcode, RC_NXDOMAIN, "::ffff:7f00:1 never");
+}
+
+static void
+test_v6(void)
+{
+	struct resp r;
+	const struct rr *x;
+	char txt[1000];
+	int ns;
+
+	ask("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2."
+	    "relays.example", T_TXT, -1, &r);
+	x = find(&r, 1, T_TXT);
+	ok(r.rcode == RC_NOERROR && x, "listed v6, upper-case nibbles");
+	if (x) {
+		txt_join(x, txt, &ns);
+		is_str(txt, "Open relay 2001:db8::1 - see "
+		    "https://relays.example/?ip=2001:db8::1", "v6 TXT");
+	}
+	ask("2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2."
+	    "relays.example", T_A, -1, &r);
+	is_int(r.rcode, RC_NXDOMAIN, "unlisted v6");
+}
+
+static void
+test_apex(void)
+{
+	struct resp r;
+	const struct rr *x;
+	int i, glue4 = 0, glue6 = 0;
+
+	ask("relays.example", T_SOA, -1, &r);
+	x = find(&r, 1, T_SOA);
+	ok(r.rcode == RC_NOERROR && (r.flags & F_AA) && r.an == 1 && x &&
+	    x->ttl == 3600, "apex SOA");
+	ask("Relays.Example", T_NS, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 2, "apex NS: two");
+	for (i = 0; i < r.nrr; i++) {
+		if (r.rr[i].section == 3 && r.rr[i].type == T_A &&
+		    strcmp(r.rr[i].owner, "ns1.Relays.Example") == 0)
+			glue4++;
+		if (r.rr[i].section == 3 && r.rr[i].type == T_AAAA)
+			glue6++;
+	}
+	ok(glue4 == 1 && glue6 == 1 && r.ar == 2,
+	    "glue A and AAAA for the in-zone NS only");
+	ask("relays.example", T_ANY, -1, &r);
+	ok(r.an == 3 && find(&r, 1, T_SOA) && find(&r, 1, T_NS),
+	    "apex ANY: SOA and NS");
+	ask("relays.example", T_A, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 0 && find(&r, 2, T_SOA),
+	    "apex A: NODATA");
+	ask("ns1.relays.example", T_A, -1, &r);
+	x = find(&r, 1, T_A);
+	ok(x && memcmp(x->rdata, "\x7f\0\0\x35", 4) == 0, "glue name's A");
+	ask("ns1.relays.example", T_TXT, -1, &r);
+	ok(r.rcode == RC_NOERROR && r.an == 0, "glue name's TXT: NODATA");
+}
+
+static void
+test_errors(void)
+{
+	struct resp r;
+	size_t ql, al;
+
+	ask("1.2.0.192.example.org", T_A, -1, &r);
+	ok(r.rcode == RC_REFUSED && !(r.flags & F_AA), "outside: REFUSED");
+	ask("example", T_A, -1, &r);
+	is_int(r.rcode, RC_REFUSED, "a parent of the zone: REFUSED");
+
+	ql = mkquery(qbuf, "relays.example", T_SOA, -1, 0);
+	qbuf[ql - 1] = 3;			/* class CH */
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_REFUSED, "class CH");
+
+	ql = mkquery(qbuf, "relays.example", T_SOA, -1, 0);
+	qbuf[2] |= 4 << 3;			/* opcode NOTIFY */
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_NOTIMP &&
+	    ((r.flags >> 11) & 0xf) == 4, "opcode 4: NOTIMP, opcode echoed");
+
+	ql = mkquery(qbuf, "relays.example", T_SOA, -1, 0);
+	qbuf[5] = 2;				/* QDCOUNT 2 */
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_FORMERR, "QDCOUNT 2");
+	qbuf[5] = 0;
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_FORMERR, "QDCOUNT 0");
+	qbuf[5] = 1;
+	al = respond(zs, &db, qbuf, ql - 3, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_FORMERR,
+	    "question cut short");
+	qbuf[2] |= 0x80;			/* QR */
+	is_int(respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0), 0,
+	    "QR set: dropped");
+	is_int(respond(zs, &db, qbuf, 11, abuf, sizeof(abuf), 0), 0,
+	    "shorter than a header: dropped");
+
+	ql = mkquery(qbuf, "relays.example", T_SOA, 1232, 0);
+	qbuf[11] = 2;				/* ARCOUNT 2 */
+	memcpy(qbuf + ql, qbuf + ql - 15, 15);	/* a second OPT */
+	al = respond(zs, &db, qbuf, ql + 15, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_FORMERR, "two OPTs");
+	ql = mkquery(qbuf, "relays.example", T_SOA, 1232, 0);
+	qbuf[ql - 1] = 9;			/* option runs past rdata */
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_FORMERR, "bad option");
+
+	fk.fail = 1;
+	ask("1.2.0.192.relays.example", T_A, -1, &r);
+	ok(r.rcode == RC_SERVFAIL && r.an == 0, "store error: SERVFAIL");
+	fk.fail = 0;
+	ask("relays.example", T_AXFR, -1, &r);
+	is_int(r.rcode, RC_NOTIMP, "AXFR: NOTIMP for now");
+}
+
+static void
+test_edns(void)
+{
+	struct resp r;
+	size_t ql, al;
+	char name[300];
+
+	ask("1.2.0.192.relays.example", T_A, 4096, &r);
+	ok(r.opt == 1 && r.payload == EDNS_PAYLOAD, "OPT with payload 1232");
+	ok(r.rr[r.nrr - 1].section == 3 && r.rr[r.nrr - 1].ttl == 0,
+	    "version 0, DO clear");
+	ask("1.2.0.192.relays.example", T_A, -1, &r);
+	is_int(r.opt, 0, "no OPT without EDNS in the query");
+
+	ql = mkquery(qbuf, "1.2.0.192.relays.example", T_A, 1232, 1);
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_BADVERS && r.an == 0 &&
+	    r.opt == 1, "version 1: BADVERS");
+
+	/* 598-byte TXT: over 512, under 1232. */
+	al = ask("11.2.0.192.relays.example", T_TXT, -1, &r);
+	ok((r.flags & F_TC) && r.an == 0 && r.qd == 1 && al <= 512,
+	    "no EDNS: TC, question only");
+	al = ask("11.2.0.192.relays.example", T_TXT, 600, &r);
+	ok((r.flags & F_TC) && r.opt == 1 && al <= 600, "payload 600: TC");
+	al = ask("11.2.0.192.relays.example", T_TXT, 1232, &r);
+	ok(!(r.flags & F_TC) && r.an == 1, "payload 1232: fits");
+	al = ask("11.2.0.192.relays.example", T_TXT, 100, &r);
+	ok((r.flags & F_TC) && al <= 512, "payload below 512 counts as 512");
+
+	ql = mkquery(qbuf, "11.2.0.192.relays.example", T_TXT, -1, 0);
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 1);
+	ok(parse(abuf, al, &r) == 0 && !(r.flags & F_TC) && r.an == 1,
+	    "TCP: no size limit below 65535");
+
+	/* 0x20: mixed case echoed byte for byte. */
+	strcpy(name, "1.2.0.192.ReLaYs.ExAmPlE");
+	ql = mkquery(qbuf, name, T_A, -1, 0);
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(al > ql && memcmp(abuf + 12, qbuf + 12, ql - 12) == 0,
+	    "question bytes echoed");
+}
+
+static void
+test_addr_text(void)
+{
+	struct prefix p;
+	char buf[PREFIX_STRLEN];
+	static const char *v6[] = { "2001:db8::1", "::", "::1", "1::",
+	    "2001:db8:0:1:1:1:1:1", "2001:0:0:1::1", "1:0:0:2::",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:7f00:2",
+	    "1:0:2:0:3:0:4:0" };
+	size_t i;
+
+	prefix_parse("192.0.2.1", &p, NULL);
+	respond_addr_text(ADDR_V4, p.addr, buf);
+	is_str(buf, "192.0.2.1", "v4 text");
+	prefix_parse("0.10.100.255", &p, NULL);
+	respond_addr_text(ADDR_V4, p.addr, buf);
+	is_str(buf, "0.10.100.255", "v4 text, all widths");
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		prefix_parse(v6[i], &p, NULL);
+		respond_addr_text(ADDR_V6, p.addr, buf);
+		is_str(buf, v6[i], "v6 text %zu", i);
+	}
+}
+
+int
+main(void)
+{
+	setup();
+	test_listed();
+	test_unlisted();
+	test_ent_and_test_entries();
+	test_v6();
+	test_apex();
+	test_errors();
+	test_edns();
+	test_addr_text();
+	zoneset_free(zs);
+	return tap_done();
+}
