@@ -69,8 +69,9 @@ static const struct schema code_schema = { .what = "code",
 
 /* "transfer" is a map in the file, but its fields live in the zone. */
 static const struct field transfer_fields[] = {
-	LST(struct cfg_zone, "allow", T_CIDR, 0, 0, NULL, transfer_allow, 0),
-	LST(struct cfg_zone, "keys", T_KEYREF, 0, 0, NULL, transfer_keys, 0),
+	LST(struct cfg_zone, "allow", T_CIDR, 0, 10000, NULL, transfer_allow,
+	    0),
+	LST(struct cfg_zone, "keys", T_KEYREF, 0, 100, NULL, transfer_keys, 0),
 	END
 };
 static const struct schema transfer_schema = { .what = "transfer",
@@ -80,13 +81,13 @@ static const struct field zone_fields[] = {
 	FLD(struct cfg_zone, "name", T_DNAME, 0, 0, NULL, name, F_REQ),
 	FLD(struct cfg_zone, "ttl", T_DUR, 0, TTL_MAX, "2100", ttl, 0),
 	MAP("soa", 0, soa_schema, F_REQ),
-	LST(struct cfg_zone, "ns", T_DNAME, 1, 0, NULL, ns, F_REQ),
-	SEQ(struct cfg_zone, "glue", T_SEQ, 0, 0, glue, glue_schema, 0),
+	LST(struct cfg_zone, "ns", T_DNAME, 1, 64, NULL, ns, F_REQ),
+	SEQ(struct cfg_zone, "glue", T_SEQ, 0, 256, glue, glue_schema, 0),
 	FLD(struct cfg_zone, "a", T_A127, 0, 0, "127.0.0.2", a, 0),
 	FLD(struct cfg_zone, "txt", T_STR, 0, TXT_MAX, "Listed: $", txt, 0),
 	SEQ(struct cfg_zone, "codes", T_DMAP, 0, 1000, codes, code_schema, 0),
 	MAP("transfer", 0, transfer_schema, 0),
-	LST(struct cfg_zone, "notify", T_ENDPOINT, 0, 0, NULL, notify, 0),
+	LST(struct cfg_zone, "notify", T_ENDPOINT, 0, 256, NULL, notify, 0),
 	FLD(struct cfg_zone, "expire_after", T_DUR, 0, POLICY_MAX, "90d",
 	    expire_after, 0),
 	FLD(struct cfg_zone, "relist_window", T_DUR, 0, POLICY_MAX, "30d",
@@ -125,7 +126,7 @@ static const struct field top_fields[] = {
 	    UINT64_C(1) << 40, "1G", map_size, 0),
 	FLD(struct dnsbl_config, "journal_max", T_U32, 1, 1000000, "1000",
 	    journal_max, 0),
-	LST(struct dnsbl_config, "listen", T_ENDPOINT, 1, 0,
+	LST(struct dnsbl_config, "listen", T_ENDPOINT, 1, 64,
 	    "127.0.0.1@53 ::1@53", listen, 0),
 	FLD(struct dnsbl_config, "user", T_STR, 1, 255, NULL, user, 0),
 	FLD(struct dnsbl_config, "pidfile", T_PATH, 1, 4095,

@@ -363,6 +363,9 @@ count_ok(struct cfgctx *c, const struct field *f, yaml_node_t *v, size_t n)
 	if (f->max != 0 && n > f->max)
 		return err_at(c, v->start_mark, DNSBL_ERANGE, "%s: more than "
 		    "%llu items", f->key, (unsigned long long)f->max);
+	if (n > WORK_MAX - c->work)	/* aliases can repeat a long list */
+		return err_at(c, v->start_mark, DNSBL_ERANGE,
+		    "too many values");
 	return 0;
 }
 
@@ -759,7 +762,8 @@ config_load(const char *path, struct dnsbl_config **out, struct errbuf *eb)
 		goto document;
 	}
 	c.cfg = cfg;
-	if ((rc = parse_map(&c, &cfg_top_schema, root, root->start_mark, cfg)) != 0)
+	rc = parse_map(&c, &cfg_top_schema, root, root->start_mark, cfg);
+	if (rc != 0)
 		goto document;
 	/* A second document would be ignored silently: refuse it. */
 	if (!yaml_parser_load(&parser, &more)) {

@@ -39,7 +39,8 @@ static const char spec_example[] =
 #define MINI								\
 	"zones:\n"							\
 	"  - name: relays.example\n"					\
-	"    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}\n" \
+	"    soa: {mname: ns1.relays.example, "				\
+	"rname: hostmaster.relays.example}\n"				\
 	"    ns: [ns1.relays.example]\n"
 
 /* Every key. */
@@ -454,7 +455,8 @@ test_errors(void)
 	    ":1:1: missing required key 'zones'");
 	ERR("zones: []\n", DNSBL_EPARSE, ":1:8: zones: needs at least 1 item");
 	ERR("zones:\n  - name:\n    soa: {mname: a.example, rname: b.example}\n"
-	    "    ns: [a.example]\n", DNSBL_EPARSE, ":2:10: name: missing value");
+	    "    ns: [a.example]\n", DNSBL_EPARSE,
+	    ":2:10: name: missing value");
 	ERR(MINI "    codes: {relay: {txt: x}}\n", DNSBL_EPARSE,
 	    ":5:20: missing required key 'a'");
 	ERR(MINI "    codes: {relay: }\n", DNSBL_EPARSE,
@@ -526,7 +528,8 @@ test_errors(void)
 	    ":5:26: secret: not valid base64");
 	ERR(MINI "keys: [{name: k, secret: YQ=}]\n", DNSBL_EPARSE,
 	    ":5:26: secret: not valid base64");
-	ERR(MINI "    transfer: {keys: [k2]}\nkeys: [{name: k, secret: YQ==}]\n",
+	ERR(MINI "    transfer: {keys: [k2]}\n"
+	    "keys: [{name: k, secret: YQ==}]\n",
 	    DNSBL_EPARSE, ":5:23: transfer: key 'k2' is not defined in keys");
 	ERR(MINI "    transfer: {keys: [k]}\n", DNSBL_EPARSE,
 	    ":5:23: transfer: key 'k' is not defined in keys");
@@ -596,6 +599,40 @@ test_aliases(void)
 		is_str(cfg->zones[1].soa.rname.text, "hm.example",
 		    "alias resolved");
 	config_free(cfg);
+}
+
+/* Lists have a maximum length; aliases cannot blow the work up. */
+#define BIG 300000
+static void
+test_limits(void)
+{
+	char buf[4096], msg[512], *big;
+	size_t n;
+	int i, j;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", MINI "listen: [");
+	for (i = 0; i < 65; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s127.0.0.%d",
+		    i ? ", " : "", i + 1);
+	snprintf(buf + n, sizeof(buf) - n, "]\n");
+	ERR(buf, DNSBL_ERANGE, ":5:9: listen: more than 64 items");
+
+	/* 101 zones sharing one list of 10000 prefixes: too much work. */
+	if ((big = malloc(BIG)) == NULL)
+		return;
+	n = (size_t)snprintf(big, BIG, "zones:\n");
+	for (i = 0; i < 101; i++) {
+		n += (size_t)snprintf(big + n, BIG - n,
+		    "  - {name: z%d.example, soa: {mname: a.example, "
+		    "rname: a.example}, ns: [a.example], transfer: {allow: %s",
+		    i, i ? "*big" : "&big [1.0.0.0/8");
+		for (j = 1; i == 0 && j < 10000; j++)
+			n += (size_t)snprintf(big + n, BIG - n, ", 1.0.0.0/8");
+		n += (size_t)snprintf(big + n, BIG - n, "%s}}\n", i ? "" : "]");
+	}
+	is_int(try(big, msg), DNSBL_ERANGE, "aliased lists: too much work");
+	ok(strstr(msg, ": too many values") != NULL, "aliased lists: %s", msg);
+	free(big);
 }
 
 static void
@@ -747,7 +784,8 @@ test_mangled(void)
 	for (i = 0; i < 3000; i++) {
 		memcpy(buf, full, n + 1);
 		seed = seed * 1103515245 + 12345;
-		buf[(seed >> 8) % n] = "\0 :-[]{},&*'\"\n#x9@./"[(seed >> 20) % 21];
+		buf[(seed >> 8) % n] =
+		    "\0 :-[]{},&*'\"\n#x9@./"[(seed >> 20) % 21];
 		rc = try(buf, msg);
 		if (rc == 99 || rc > 0 || (rc != 0 && msg[0] == '\0'))
 			bad++;
@@ -764,6 +802,7 @@ main(void)
 	test_errors();
 	test_files();
 	test_aliases();
+	test_limits();
 	test_dname();
 	test_endpoint();
 	test_duration();
