@@ -348,7 +348,7 @@ put_ival(struct store_txn *t, size_t zone, int family, const struct ival *iv,
 		memcpy(val + 2, last, n);
 		v.mv_size = 2 + n;
 	}
-	if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)) != 0)
+	if ((rc = put_ordered(t->txn, dbi, &k, &v)) != 0)
 		return store_mdb(t->st, rc);
 	return journal_add(t, zone, JOURNAL_ADD, family, iv->answer, key, last);
 }

@@ -108,7 +108,7 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 {
 	struct store *st;
 	MDB_txn *txn = NULL;
-	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
+	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD | ((flags & STORE_WRITEMAP) ? MDB_WRITEMAP : 0);
 	size_t i;
 	int rc;
 

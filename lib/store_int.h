@@ -66,7 +66,20 @@ struct store_txn {
 	size_t nold, cold, nneu, cneu;
 	struct entry *ents;
 	size_t nents, cents;
+	struct buf enc;		/* encode scratch for entries and events */
+	/* The entry store_entry_get() read last, so that the put that
+	 * usually follows need not read it again. */
+	int cache_valid, cache_had;
+	size_t cache_zone;
+	struct entry cache;
 };
+
+/*
+ * mdb_put(), appending when the key sorts after every key in the table (a
+ * fresh import arrives sorted; appends fill pages instead of splitting them
+ * in half), else an ordinary put.
+ */
+int put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
 
 /* Map an LMDB return code to DNSBL_EDB (remembering it) or 0. */
 int store_mdb(struct store *st, int rc);

@@ -45,7 +45,6 @@ int
 store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 {
 	uint8_t sk[8], ik[HIDX_LEN];
-	struct buf b = { 0 };
 	MDB_val k, v;
 	int rc;
 
@@ -56,19 +55,15 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	ev->seq = t->hseq;
 	if (ev->time == 0)
 		ev->time = t->now;
-	if ((rc = event_encode(ev, &b)) != 0)
+	if ((rc = event_encode(ev, &t->enc)) != 0)
 		return rc;
 	put64(sk, ev->seq);
 	k.mv_data = sk;
 	k.mv_size = 8;
-	v.mv_data = b.p;
-	v.mv_size = b.len;
-	/* Sequence numbers only grow: append without searching. */
-	rc = mdb_put(t->txn, t->st->zones[zone].hist, &k, &v, MDB_APPEND);
-	if (rc == MDB_KEYEXIST)
-		rc = mdb_put(t->txn, t->st->zones[zone].hist, &k, &v, 0);
-	free(b.p);
-	if (rc)
+	v.mv_data = t->enc.p;
+	v.mv_size = t->enc.len;
+	/* Sequence numbers only grow: this appends. */
+	if ((rc = put_ordered(t->txn, t->st->zones[zone].hist, &k, &v)) != 0)
 		return store_mdb(t->st, rc);
 	entry_key(&ev->prefix, ik);
 	put64(ik + ENTKEY_LEN, ev->seq);
@@ -76,7 +71,7 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = HIDX_LEN;
 	v.mv_data = "";
 	v.mv_size = 0;
-	if ((rc = mdb_put(t->txn, t->st->zones[zone].hidx, &k, &v, 0)) != 0)
+	if ((rc = put_ordered(t->txn, t->st->zones[zone].hidx, &k, &v)) != 0)
 		return store_mdb(t->st, rc);
 	t->hseq++;
 	t->hseq_dirty = 1;

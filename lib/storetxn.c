@@ -45,6 +45,17 @@ txn_scratch_free(struct store_txn *t)
 	free(t->old);
 	free(t->neu);
 	free(t->ents);
+	free(t->enc.p);
+}
+
+int
+put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	int rc = mdb_put(txn, dbi, k, v, MDB_APPEND);
+
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(txn, dbi, k, v, 0);
+	return rc;
 }
 
 static int
@@ -237,17 +248,25 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 	MDB_val k = { ENTKEY_LEN, key }, v;
 	int rc;
 
+	t->cache_valid = 0;
 	entry_key(p, key);
 	rc = mdb_get(t->txn, t->st->zones[zone].ent, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		memset(e, 0, sizeof(*e));
 		e->prefix = *p;
-		return DNSBL_ENOENT;
-	}
-	if (rc)
+		rc = DNSBL_ENOENT;
+	} else if (rc)
 		return store_mdb(t->st, rc);
-	e->prefix = *p;
-	return entry_decode(v.mv_data, v.mv_size, e);
+	else {
+		e->prefix = *p;
+		if ((rc = entry_decode(v.mv_data, v.mv_size, e)) != 0)
+			return rc;
+	}
+	t->cache = *e;
+	t->cache_zone = zone;
+	t->cache_had = rc == 0;
+	t->cache_valid = 1;
+	return rc;
 }
 
 int
@@ -255,23 +274,28 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 {
 	uint8_t key[ENTKEY_LEN];
 	struct entry old;
-	struct buf b = { 0 };
 	MDB_val k = { ENTKEY_LEN, key }, v;
 	int rc, had, serving, was;
 
 	if (!t->write)
 		return DNSBL_EINVAL;
-	had = store_entry_get(t, zone, &e->prefix, &old);
-	if (had != 0 && had != DNSBL_ENOENT)
-		return had;
-	if ((rc = entry_encode(e, &b)) != 0)
+	if (t->cache_valid && t->cache_zone == zone &&
+	    memcmp(&t->cache.prefix, &e->prefix, sizeof(e->prefix)) == 0) {
+		old = t->cache;
+		had = t->cache_had ? 0 : DNSBL_ENOENT;
+	} else {
+		had = store_entry_get(t, zone, &e->prefix, &old);
+		if (had != 0 && had != DNSBL_ENOENT)
+			return had;
+	}
+	t->cache_valid = 0;
+	if ((rc = entry_encode(e, &t->enc)) != 0)
 		return rc;
 	entry_key(&e->prefix, key);
-	v.mv_data = b.p;
-	v.mv_size = b.len;
-	rc = store_mdb(t->st, mdb_put(t->txn, t->st->zones[zone].ent, &k, &v,
-	    0));
-	free(b.p);
+	v.mv_data = t->enc.p;
+	v.mv_size = t->enc.len;
+	rc = store_mdb(t->st, put_ordered(t->txn, t->st->zones[zone].ent, &k,
+	    &v));
 	if (rc)
 		return rc;
 	serving = (e->state == ENTRY_LISTED || e->state == ENTRY_EXCLUDED);

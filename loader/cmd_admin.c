@@ -1,0 +1,203 @@
+/*
+ * cmd_admin.c -- the admin's own actions: list and delist.
+ *
+ * Each runs in one write transaction: with several addresses on the command
+ * line, either all change or none does.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "loader.h"
+#include "store.h"
+
+struct admin_job {
+	struct loader_ctx *ctx;
+	int delist;
+	size_t zone;
+	struct prefix *prefixes;
+	int n;
+	int *outcomes;
+	const char *reason, *txt;
+	const uint8_t *code;
+	int force;
+	uint32_t serial;
+	struct errbuf eb;
+};
+
+static int
+admin_txn(struct store_txn *t, void *arg)
+{
+	struct admin_job *job = arg;
+	struct lc_req rq;
+	int i, rc;
+
+	for (i = 0; i < job->n; i++) {
+		memset(&rq, 0, sizeof(rq));
+		rq.zone = job->zone;
+		rq.prefix = job->prefixes[i];
+		rq.actor = job->ctx->actor;
+		rq.reason = job->reason;
+		rq.code = job->code;
+		rq.txt = job->txt;
+		rq.force = job->force;
+		rc = job->delist ?
+		    lc_delist(t, &rq, &job->outcomes[i], &job->eb) :
+		    lc_list(t, &rq, &job->outcomes[i], &job->eb);
+		if (rc)
+			return rc;
+	}
+	job->serial = store_serial(t, job->zone);
+	if (store_zone_dirty(t, job->zone))
+		job->serial++;	/* what the commit will make it */
+	return 0;
+}
+
+/* Parse a return code: an IPv4 address in 127.0.0.0/8, not .0 or .1. */
+static int
+parse_code(const char *s, uint8_t out[4])
+{
+	struct prefix p;
+
+	if (prefix_parse(s, &p, NULL) != 0 || p.family != ADDR_V4 ||
+	    p.len != 32 || p.addr[0] != 127 ||
+	    (p.addr[1] == 0 && p.addr[2] == 0 && p.addr[3] <= 1)) {
+		fprintf(stderr, "loader: --code %s: want an address in "
+		    "127.0.0.0/8 other than 127.0.0.0 and 127.0.0.1\n", s);
+		return -1;
+	}
+	memcpy(out, p.addr, 4);
+	return 0;
+}
+
+static int
+admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "code", required_argument, NULL, 'C' },
+		{ "txt", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find(delist ? "delist" : "list");
+	struct admin_job job;
+	const char *zone = NULL;
+	uint8_t code[4];
+	char ptxt[PREFIX_STRLEN];
+	struct json j;
+	long zi;
+	int ch, i, rc = 1;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	job.delist = delist;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'r': job.reason = optarg; break;
+		case 'C':
+			if (delist)
+				return command_usage(cmd);
+			if (parse_code(optarg, code) != 0)
+				return EXIT_USAGE;
+			job.code = code;
+			break;
+		case 't':
+			if (delist)
+				return command_usage(cmd);
+			if (strlen(optarg) >= ENTRY_TEXT_MAX) {
+				fprintf(stderr, "loader: --txt is longer than "
+				    "%d bytes\n", ENTRY_TEXT_MAX - 1);
+				return EXIT_USAGE;
+			}
+			job.txt = optarg;
+			break;
+		case 'f': job.force = 1; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind >= argc)
+		return command_usage(cmd);
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	job.n = argc - optind;
+	job.prefixes = calloc((size_t)job.n, sizeof(*job.prefixes));
+	job.outcomes = calloc((size_t)job.n, sizeof(*job.outcomes));
+	if (job.prefixes == NULL || job.outcomes == NULL) {
+		fprintf(stderr, "loader: out of memory\n");
+		goto done;
+	}
+	for (i = 0; i < job.n; i++)
+		if (prefix_parse(argv[optind + i], &job.prefixes[i],
+		    &job.eb) != 0) {
+			fprintf(stderr, "loader: %s\n", job.eb.msg);
+			rc = EXIT_USAGE;
+			goto done;
+		}
+	if (store_write(ctx->st, admin_txn, &job, &job.eb) != 0) {
+		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		goto done;
+	}
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "zone");
+		json_str(&j, ctx->cfg->zones[job.zone].name.text);
+		json_key(&j, "serial");
+		json_int(&j, job.serial);
+		json_key(&j, "results");
+		json_arr_open(&j);
+		for (i = 0; i < job.n; i++) {
+			prefix_format(&job.prefixes[i], ptxt);
+			json_obj_open(&j);
+			json_key(&j, "prefix");
+			json_str(&j, ptxt);
+			json_key(&j, "outcome");
+			json_str(&j, lc_outcome_name(job.outcomes[i]));
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	} else {
+		for (i = 0; i < job.n; i++) {
+			prefix_format(&job.prefixes[i], ptxt);
+			if (job.outcomes[i] == LC_NOCHANGE)
+				printf("%s: already listed so in %s; nothing "
+				    "changed\n", ptxt,
+				    ctx->cfg->zones[job.zone].name.text);
+			else
+				printf("%s: %s in %s (serial %u)\n", ptxt,
+				    lc_outcome_name(job.outcomes[i]),
+				    ctx->cfg->zones[job.zone].name.text,
+				    job.serial);
+		}
+	}
+	rc = 0;
+done:
+	free(job.prefixes);
+	free(job.outcomes);
+	return rc;
+}
+
+int
+cmd_list(struct loader_ctx *ctx, int argc, char **argv)
+{
+	return admin_run(ctx, argc, argv, 0);
+}
+
+int
+cmd_delist(struct loader_ctx *ctx, int argc, char **argv)
+{
+	return admin_run(ctx, argc, argv, 1);
+}

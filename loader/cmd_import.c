@@ -1,0 +1,217 @@
+/*
+ * cmd_import.c -- import relay-test results.
+ *
+ * The file is parsed whole (import.c), the records are sorted by address
+ * and time so the store is written in key order, and all of them are
+ * applied in one write transaction through lc_result(): a file is either
+ * imported entirely or not at all.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "err.h"
+#include "import.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "loader.h"
+#include "store.h"
+
+struct import_job {
+	struct loader_ctx *ctx;
+	struct import_set set;
+	size_t zone;
+	const char *name;
+	char actor[300];
+	unsigned long counts[LC_OUTCOME_MAX];
+	uint32_t serial;
+	struct errbuf eb;
+};
+
+static int
+rec_cmp(const void *a, const void *b)
+{
+	const struct import_rec *x = a, *y = b;
+	int c;
+
+	if (x->prefix.family != y->prefix.family)
+		return x->prefix.family - y->prefix.family;
+	if ((c = memcmp(x->prefix.addr, y->prefix.addr, 16)) != 0)
+		return c;
+	if (x->prefix.len != y->prefix.len)
+		return x->prefix.len - y->prefix.len;
+	if (x->tested_at != y->tested_at)
+		return x->tested_at < y->tested_at ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void
+progress(struct import_job *job, size_t done, int last)
+{
+	if (!job->ctx->progress || job->set.n < 100000)
+		return;
+	if (!last && done % 50000 != 0)
+		return;
+	fprintf(stderr, "\rimport: %zu/%zu records (%zu%%)%s", done,
+	    job->set.n, job->set.n ? done * 100 / job->set.n : 100,
+	    last ? "\n" : "");
+}
+
+static int
+import_txn(struct store_txn *t, void *arg)
+{
+	struct import_job *job = arg;
+	struct lc_req rq;
+	char extra[600];
+	size_t i;
+	int rc, outcome;
+
+	/* store_write() may run this again after growing the map. */
+	memset(job->counts, 0, sizeof(job->counts));
+	for (i = 0; i < job->set.n; i++) {
+		const struct import_rec *r = &job->set.recs[i];
+
+		memset(&rq, 0, sizeof(rq));
+		rq.zone = job->zone;
+		rq.prefix = r->prefix;
+		rq.actor = job->actor;
+		rq.result = r->result;
+		rq.tested_at = r->tested_at;
+		extra[0] = '\0';
+		if (r->x) {
+			const struct import_extra *x = r->x;
+			rq.evidence = x->transcript;
+			if (x->tester || x->helo)
+				snprintf(extra, sizeof(extra), "%s%s%s%s%s",
+				    x->tester ? "tester=" : "",
+				    x->tester ? x->tester : "",
+				    x->tester && x->helo ? " " : "",
+				    x->helo ? "helo=" : "",
+				    x->helo ? x->helo : "");
+		}
+		rq.extra = extra[0] ? extra : NULL;
+		if ((rc = lc_result(t, &rq, &outcome, &job->eb)) != 0) {
+			char msg[sizeof(job->eb.msg)];
+			snprintf(msg, sizeof(msg), "%s", job->eb.msg);
+			return errbuf_set(&job->eb, rc, "%s:%lu: %s", job->name,
+			    (unsigned long)r->line, msg);
+		}
+		job->counts[outcome]++;
+		progress(job, i + 1, 0);
+	}
+	progress(job, job->set.n, 1);
+	job->serial = store_serial(t, job->zone) +
+	    (store_zone_dirty(t, job->zone) ? 1 : 0);
+	return 0;
+}
+
+static int
+ends_with(const char *s, const char *sfx)
+{
+	size_t a = strlen(s), b = strlen(sfx);
+
+	return a >= b && strcmp(s + a - b, sfx) == 0;
+}
+
+int
+cmd_import(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find("import");
+	struct import_job job;
+	const char *zone = NULL, *format = NULL, *path;
+	FILE *f;
+	struct json j;
+	long zi;
+	int ch, rc, i;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'F': format = optarg; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind != argc - 1)
+		return command_usage(cmd);
+	path = argv[optind];
+	if (format == NULL)
+		format = ends_with(path, ".yaml") || ends_with(path, ".yml") ?
+		    "yaml" : "lines";
+	if (strcmp(format, "yaml") != 0 && strcmp(format, "lines") != 0) {
+		fprintf(stderr, "loader: unknown format '%s' (want yaml or "
+		    "lines)\n", format);
+		return EXIT_USAGE;
+	}
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	job.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	snprintf(job.actor, sizeof(job.actor), "import:%s (%s)", job.name,
+	    ctx->actor);
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "r")) == NULL) {
+		perror(path);
+		return 1;
+	}
+	if (strcmp(format, "yaml") == 0)
+		rc = import_parse_yaml(f, job.name, (int64_t)time(NULL),
+		    &job.set, &job.eb);
+	else
+		rc = import_parse_lines(f, job.name, (int64_t)time(NULL),
+		    &job.set, &job.eb);
+	if (f != stdin)
+		fclose(f);
+	if (rc) {
+		fprintf(stderr, "loader: %s\nloader: %s rejected; nothing was "
+		    "imported\n", job.eb.msg, job.name);
+		import_set_free(&job.set);
+		return 1;
+	}
+	qsort(job.set.recs, job.set.n, sizeof(*job.set.recs), rec_cmp);
+	if ((rc = store_write(ctx->st, import_txn, &job, &job.eb)) != 0) {
+		fprintf(stderr, "loader: %s\nloader: %s rejected; nothing was "
+		    "imported\n", job.eb.msg, job.name);
+		import_set_free(&job.set);
+		return 1;
+	}
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "file");
+		json_str(&j, job.name);
+		json_key(&j, "zone");
+		json_str(&j, ctx->cfg->zones[job.zone].name.text);
+		json_key(&j, "records");
+		json_int(&j, (int64_t)job.set.n);
+		for (i = 0; i < LC_OUTCOME_MAX; i++) {
+			json_key(&j, lc_outcome_name(i));
+			json_int(&j, (int64_t)job.counts[i]);
+		}
+		json_key(&j, "serial");
+		json_int(&j, job.serial);
+		json_obj_close(&j);
+		json_end(&j);
+	} else {
+		printf("%s: %zu records: %lu listed, %lu confirmed, %lu "
+		    "delisted, %lu recorded, %lu stale; %s serial %u\n",
+		    job.name, job.set.n, job.counts[LC_LISTED],
+		    job.counts[LC_CONFIRMED], job.counts[LC_DELISTED],
+		    job.counts[LC_RECORDED], job.counts[LC_STALE],
+		    ctx->cfg->zones[job.zone].name.text, job.serial);
+	}
+	import_set_free(&job.set);
+	return 0;
+}

@@ -1,0 +1,468 @@
+/*
+ * cmd_show.c -- what the store says: show (one address and its history),
+ * stats (counts per zone) and check-config.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "json.h"
+#include "loader.h"
+#include "render.h"
+#include "store.h"
+#include "timefmt.h"
+
+struct show_job {
+	struct loader_ctx *ctx;
+	size_t zone;
+	struct prefix p;
+	struct event *evs;		/* valid within the transaction */
+	size_t nev, cev;
+};
+
+static const char *const state_names[] = {
+	"seen", "listed", "delisted", "excluded"
+};
+
+static int
+collect_ev(const struct event *ev, void *arg)
+{
+	struct show_job *job = arg;
+	struct event *n;
+
+	if (job->nev == job->cev) {
+		size_t nc = job->cev ? job->cev * 2 : 16;
+		if ((n = realloc(job->evs, nc * sizeof(*n))) == NULL)
+			return DNSBL_ENOMEM;
+		job->evs = n;
+		job->cev = nc;
+	}
+	job->evs[job->nev++] = *ev;
+	return 0;
+}
+
+static int
+ev_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The RFC 5782 test addresses: 2 listed, 1 never; else 0. */
+static int
+test_entry(const struct prefix *p)
+{
+	static const uint8_t v6[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	    0xff };
+	const uint8_t *a = p->addr;
+
+	if (p->len != addr_bits(p->family))
+		return 0;
+	if (p->family == ADDR_V6) {
+		if (memcmp(a, v6, 12) != 0)
+			return 0;
+		a += 12;
+	}
+	if (a[0] == 127 && a[1] == 0 && a[2] == 0 && (a[3] == 1 || a[3] == 2))
+		return a[3];
+	return 0;
+}
+
+static void
+print_time_line(const char *label, int64_t t)
+{
+	char buf[TIME_STRLEN];
+
+	time_format(t, buf);
+	printf("  %-15s %s\n", label, buf);
+}
+
+static int
+show_txn(struct store_txn *t, void *arg)
+{
+	struct show_job *job = arg;
+	const struct cfg_zone *cz = &job->ctx->cfg->zones[job->zone];
+	struct entry e, cover;
+	struct store_answer ans;
+	char ptxt[PREFIX_STRLEN], ctxt[PREFIX_STRLEN], code[PREFIX_STRLEN];
+	char txt[1024], tbuf[TIME_STRLEN];
+	const char *tmpl;
+	int have, covered, listed, test, rc;
+	size_t i;
+	struct json j;
+
+	job->nev = 0;
+	prefix_format(&job->p, ptxt);
+	have = store_entry_get(t, job->zone, &job->p, &e) == 0;
+	rc = store_entry_cover(t, job->zone, &job->p, &cover);
+	if (rc && rc != DNSBL_ENOENT)
+		return rc;
+	covered = rc == 0;
+	test = test_entry(&job->p);
+	listed = test ? test == 2 : covered && cover.state == ENTRY_LISTED;
+	code[0] = txt[0] = ctxt[0] = '\0';
+	if (covered)
+		prefix_format(&cover.prefix, ctxt);
+	if (listed) {
+		uint16_t idx = test ? ANSWER_DEFAULT : cover.answer;
+		if ((rc = store_answer_get(t, job->zone, idx, &ans)) != 0)
+			return rc;
+		addr_format(ADDR_V4, idx == ANSWER_DEFAULT ? cz->a : ans.a,
+		    code);
+		tmpl = ans.txt ? ans.txt : cz->txt;
+		txt_render(tmpl ? tmpl : "", ptxt, txt, sizeof(txt));
+	}
+	if ((rc = store_event_walk(t, job->zone, &job->p, collect_ev, job)) != 0)
+		return rc;
+	if (covered && memcmp(&cover.prefix, &job->p, sizeof(job->p)) != 0 &&
+	    (rc = store_event_walk(t, job->zone, &cover.prefix, collect_ev,
+	    job)) != 0)
+		return rc;
+	qsort(job->evs, job->nev, sizeof(*job->evs), ev_cmp);
+
+	if (job->ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "address"); json_str(&j, ptxt);
+		json_key(&j, "zone"); json_str(&j, cz->name.text);
+		json_key(&j, "listed"); json_bool(&j, listed);
+		json_key(&j, "test_entry"); json_bool(&j, test != 0);
+		json_key(&j, "listed_by");
+		json_str(&j, listed && !test ? ctxt : NULL);
+		json_key(&j, "excluded_by");
+		json_str(&j, covered && cover.state == ENTRY_EXCLUDED ? ctxt :
+		    NULL);
+		json_key(&j, "code"); json_str(&j, listed ? code : NULL);
+		json_key(&j, "txt"); json_str(&j, listed ? txt : NULL);
+		json_key(&j, "entry");
+		if (!have)
+			json_null(&j);
+		else {
+			json_obj_open(&j);
+			json_key(&j, "prefix"); json_str(&j, ptxt);
+			json_key(&j, "state");
+			json_str(&j, state_names[e.state & 3]);
+			json_key(&j, "reason"); json_str(&j, e.reason);
+			json_key(&j, "first_listed");
+			json_time(&j, e.first_listed);
+			json_key(&j, "listed_since");
+			json_time(&j, e.listed_since);
+			json_key(&j, "last_tested"); json_time(&j, e.last_tested);
+			json_key(&j, "last_result");
+			json_str(&j, test_result_name(e.last_result));
+			json_key(&j, "last_confirmed");
+			json_time(&j, e.last_confirmed);
+			json_key(&j, "delisted_at"); json_time(&j, e.delisted_at);
+			json_key(&j, "times_listed"); json_int(&j, e.times_listed);
+			json_key(&j, "times_delisted");
+			json_int(&j, e.times_delisted);
+			json_obj_close(&j);
+		}
+		json_key(&j, "history");
+		json_arr_open(&j);
+		for (i = 0; i < job->nev; i++) {
+			const struct event *ev = &job->evs[i];
+			char etxt[PREFIX_STRLEN];
+			prefix_format(&ev->prefix, etxt);
+			json_obj_open(&j);
+			json_key(&j, "seq"); json_int(&j, (int64_t)ev->seq);
+			json_key(&j, "time"); json_time(&j, ev->time);
+			json_key(&j, "prefix"); json_str(&j, etxt);
+			json_key(&j, "action");
+			json_str(&j, event_action_name(ev->action));
+			json_key(&j, "actor"); json_str(&j, ev->actor);
+			json_key(&j, "reason");
+			json_str(&j, *ev->reason ? ev->reason : NULL);
+			json_key(&j, "result");
+			json_str(&j, ev->result ? test_result_name(ev->result) :
+			    NULL);
+			json_key(&j, "tested_at"); json_time(&j, ev->tested_at);
+			json_key(&j, "evidence"); json_str(&j, ev->evidence);
+			json_key(&j, "details"); json_str(&j, ev->extra);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+		return 0;
+	}
+
+	if (test)
+		printf("%s: %s in %s (RFC 5782 test entry)\n", ptxt,
+		    listed ? "listed" : "never listed", cz->name.text);
+	else if (listed)
+		printf("%s: listed in %s by %s\n", ptxt, cz->name.text, ctxt);
+	else if (covered && cover.state == ENTRY_EXCLUDED)
+		printf("%s: not listed in %s: excluded by %s (%s)\n", ptxt,
+		    cz->name.text, ctxt, cover.reason);
+	else
+		printf("%s: not listed in %s\n", ptxt, cz->name.text);
+	if (listed) {
+		printf("  %-15s %s\n", "code", code);
+		printf("  %-15s %s\n", "txt", txt);
+	}
+	if (have) {
+		printf("  %-15s %s\n", "entry", state_names[e.state & 3]);
+		if (e.reason[0])
+			printf("  %-15s %s\n", "reason", e.reason);
+		print_time_line("first listed", e.first_listed);
+		print_time_line("listed since", e.listed_since);
+		print_time_line("last tested", e.last_tested);
+		printf("  %-15s %s\n", "last result",
+		    test_result_name(e.last_result));
+		print_time_line("last confirmed", e.last_confirmed);
+		if (e.delisted_at)
+			print_time_line("delisted", e.delisted_at);
+		printf("  %-15s %u listed, %u delisted\n", "times",
+		    e.times_listed, e.times_delisted);
+	}
+	printf("history:%s\n", job->nev ? "" : " none");
+	for (i = 0; i < job->nev; i++) {
+		const struct event *ev = &job->evs[i];
+		char etxt[PREFIX_STRLEN];
+		prefix_format(&ev->prefix, etxt);
+		time_format(ev->time, tbuf);
+		printf("  %s  %-16s %s  %s", tbuf,
+		    event_action_name(ev->action), etxt, ev->actor);
+		if (ev->result) {
+			char tt[TIME_STRLEN];
+			time_format(ev->tested_at, tt);
+			printf("  result=%s tested_at=%s",
+			    test_result_name(ev->result), tt);
+		}
+		if (*ev->reason)
+			printf("  reason: %s", ev->reason);
+		if (ev->extra)
+			printf("  (%s)", ev->extra);
+		printf("\n");
+		if (ev->evidence)
+			printf("    evidence: %zu bytes (see --json)\n",
+			    strlen(ev->evidence));
+	}
+	return 0;
+}
+
+int
+cmd_show(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find("show");
+	struct show_job job;
+	struct errbuf eb = { "" };
+	const char *zone = NULL;
+	long zi;
+	int ch, rc;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind != argc - 1)
+		return command_usage(cmd);
+	if (prefix_parse(argv[optind], &job.p, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		return EXIT_USAGE;
+	}
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	rc = store_read(ctx->st, show_txn, &job, &eb);
+	free(job.evs);
+	if (rc) {
+		fprintf(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
+		    dnsbl_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * stats
+ */
+
+struct zone_counts {
+	uint64_t v4, v6, cidr4, cidr6, excluded, delisted, seen;
+	uint64_t ivals4, ivals6;
+	uint32_t serial;
+};
+
+static int
+count_entry(const struct entry *e, void *arg)
+{
+	struct zone_counts *c = arg;
+	int host = e->prefix.len == addr_bits(e->prefix.family);
+
+	switch (e->state) {
+	case ENTRY_LISTED:
+		if (e->prefix.family == ADDR_V4)
+			host ? c->v4++ : c->cidr4++;
+		else
+			host ? c->v6++ : c->cidr6++;
+		break;
+	case ENTRY_EXCLUDED: c->excluded++; break;
+	case ENTRY_DELISTED: c->delisted++; break;
+	default: c->seen++; break;
+	}
+	return 0;
+}
+
+struct stats_job {
+	struct loader_ctx *ctx;
+	struct zone_counts *c;
+};
+
+static int
+stats_txn(struct store_txn *t, void *arg)
+{
+	struct stats_job *job = arg;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < job->ctx->cfg->nzones; i++) {
+		memset(&job->c[i], 0, sizeof(job->c[i]));
+		if ((rc = store_entry_walk(t, i, count_entry, &job->c[i])) ||
+		    (rc = store_serve_count(t, i, ADDR_V4, &job->c[i].ivals4)) ||
+		    (rc = store_serve_count(t, i, ADDR_V6, &job->c[i].ivals6)))
+			return rc;
+		job->c[i].serial = store_serial(t, i);
+	}
+	return 0;
+}
+
+int
+cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct stats_job job = { ctx, NULL };
+	struct errbuf eb = { "" };
+	uint64_t fb = 0, mb = 0;
+	struct json j;
+	size_t i;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return command_usage(command_find("stats"));
+		ctx->json = 1;
+	}
+	if (optind != argc)
+		return command_usage(command_find("stats"));
+	if ((job.c = calloc(ctx->cfg->nzones, sizeof(*job.c))) == NULL)
+		return 1;
+	if (store_read(ctx->st, stats_txn, &job, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		free(job.c);
+		return 1;
+	}
+	store_size(ctx->st, &fb, &mb);
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "database"); json_str(&j, ctx->cfg->database);
+		json_key(&j, "file_bytes"); json_int(&j, (int64_t)fb);
+		json_key(&j, "map_bytes"); json_int(&j, (int64_t)mb);
+		json_key(&j, "zones");
+		json_arr_open(&j);
+		for (i = 0; i < ctx->cfg->nzones; i++) {
+			struct zone_counts *c = &job.c[i];
+			json_obj_open(&j);
+			json_key(&j, "zone");
+			json_str(&j, ctx->cfg->zones[i].name.text);
+			json_key(&j, "serial"); json_int(&j, c->serial);
+			json_key(&j, "ipv4"); json_int(&j, (int64_t)c->v4);
+			json_key(&j, "ipv6"); json_int(&j, (int64_t)c->v6);
+			json_key(&j, "cidr");
+			json_int(&j, (int64_t)(c->cidr4 + c->cidr6));
+			json_key(&j, "cidr4"); json_int(&j, (int64_t)c->cidr4);
+			json_key(&j, "cidr6"); json_int(&j, (int64_t)c->cidr6);
+			json_key(&j, "excluded");
+			json_int(&j, (int64_t)c->excluded);
+			json_key(&j, "delisted");
+			json_int(&j, (int64_t)c->delisted);
+			json_key(&j, "intervals");
+			json_int(&j, (int64_t)(c->ivals4 + c->ivals6));
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	} else {
+		printf("database %s: %.1f MB on disk, map %.1f MB\n",
+		    ctx->cfg->database, fb / 1e6, mb / 1e6);
+		for (i = 0; i < ctx->cfg->nzones; i++) {
+			struct zone_counts *c = &job.c[i];
+			printf("%s: serial %u\n  listed: %llu IPv4, %llu IPv6, "
+			    "%llu CIDRs (%llu IPv4, %llu IPv6)\n  excluded: "
+			    "%llu, delisted: %llu, served intervals: %llu\n",
+			    ctx->cfg->zones[i].name.text, c->serial,
+			    (unsigned long long)c->v4, (unsigned long long)c->v6,
+			    (unsigned long long)(c->cidr4 + c->cidr6),
+			    (unsigned long long)c->cidr4,
+			    (unsigned long long)c->cidr6,
+			    (unsigned long long)c->excluded,
+			    (unsigned long long)c->delisted,
+			    (unsigned long long)(c->ivals4 + c->ivals6));
+		}
+	}
+	free(job.c);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * check-config
+ */
+
+int
+cmd_check_config(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dnsbl_config *cfg = NULL;
+	struct errbuf eb = { "" };
+	struct json j;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return command_usage(command_find("check-config"));
+		ctx->json = 1;
+	}
+	if (optind != argc)
+		return command_usage(command_find("check-config"));
+	rc = config_load(ctx->config_path, &cfg, &eb);
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "file"); json_str(&j, ctx->config_path);
+		json_key(&j, "valid"); json_bool(&j, rc == 0);
+		json_key(&j, "error"); json_str(&j, rc ? eb.msg : NULL);
+		json_key(&j, "zones");
+		json_int(&j, rc ? 0 : (int64_t)cfg->nzones);
+		json_obj_close(&j);
+		json_end(&j);
+	} else if (rc)
+		fprintf(stderr, "%s\n", eb.msg);
+	else
+		printf("%s: valid, %zu zone%s\n", ctx->config_path,
+		    cfg->nzones, cfg->nzones == 1 ? "" : "s");
+	config_free(cfg);
+	return rc ? 1 : 0;
+}

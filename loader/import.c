@@ -1,0 +1,349 @@
+/*
+ * import.c -- the two import formats, parsed strictly.
+ *
+ * Both parsers collect every record before anything is applied, so a bad
+ * record anywhere rejects the whole file.  Results dated more than five
+ * minutes in the future are refused: one would make every real result
+ * after it look stale.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "err.h"
+#include "import.h"
+#include "store.h"
+#include "timefmt.h"
+
+#define FUTURE_SLACK 300
+
+void
+import_set_free(struct import_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		struct import_extra *x = set->recs[i].x;
+		if (x == NULL)
+			continue;
+		free(x->tester);
+		free(x->helo);
+		free(x->transcript);
+		free(x);
+	}
+	free(set->recs);
+	memset(set, 0, sizeof(*set));
+}
+
+static struct import_rec *
+new_rec(struct import_set *set)
+{
+	struct import_rec *r;
+
+	if (set->n == set->cap) {
+		size_t nc = set->cap ? set->cap * 2 : 65536;
+		if ((r = realloc(set->recs, nc * sizeof(*r))) == NULL)
+			return NULL;
+		set->recs = r;
+		set->cap = nc;
+	}
+	r = &set->recs[set->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+static int
+check_time(const char *name, unsigned long line, const char *s, int64_t now,
+    int64_t *out, struct errbuf *eb)
+{
+	if (time_parse(s, out) != 0)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: bad time '%s' "
+		    "(want RFC 3339, e.g. 2026-11-23T10:00:00Z)", name, line, s);
+	if (*out > now + FUTURE_SLACK)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: time '%s' is in "
+		    "the future", name, line, s);
+	return 0;
+}
+
+static int
+check_result(const char *name, unsigned long line, const char *s,
+    uint8_t *out, struct errbuf *eb)
+{
+	int r;
+
+	if (test_result_parse(s, &r) != 0 || r == RESULT_SUSPECTED)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: unknown result "
+		    "'%s' (want open, closed or unreachable)", name, line, s);
+	*out = (uint8_t)r;
+	return 0;
+}
+
+static int
+check_addr(const char *name, unsigned long line, const char *s,
+    struct prefix *p, struct errbuf *eb)
+{
+	struct errbuf e2;
+
+	if (prefix_parse(s, p, &e2) != 0)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s", name, line,
+		    e2.msg);
+	return 0;
+}
+
+int
+import_parse_lines(FILE *f, const char *name, int64_t now,
+    struct import_set *set, struct errbuf *eb)
+{
+	char *line = NULL, *p, *field[4];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lno = 0;
+	struct import_rec *r;
+	int nf, rc = 0;
+
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lno++;
+		if (len == 0 || line[len - 1] != '\n') {
+			rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: the last "
+			    "line has no newline: the file looks truncated",
+			    name, lno);
+			goto out;
+		}
+		line[--len] = '\0';
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		nf = 0;
+		for (p = strtok(line, " \t\r"); p != NULL;
+		    p = strtok(NULL, " \t\r")) {
+			if (nf == 3) {
+				rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: too "
+				    "many fields (want ADDRESS [RESULT [TIME]])",
+				    name, lno);
+				goto out;
+			}
+			field[nf++] = p;
+		}
+		if (nf == 0)
+			continue;
+		if ((r = new_rec(set)) == NULL) {
+			rc = errbuf_set(eb, DNSBL_ENOMEM, "%s: out of memory",
+			    name);
+			goto out;
+		}
+		r->line = (uint32_t)lno;
+		r->result = RESULT_OPEN;
+		r->tested_at = now;
+		if ((rc = check_addr(name, lno, field[0], &r->prefix, eb)) ||
+		    (nf > 1 && (rc = check_result(name, lno, field[1],
+		    &r->result, eb))) ||
+		    (nf > 2 && (rc = check_time(name, lno, field[2], now,
+		    &r->tested_at, eb))))
+			goto out;
+	}
+	if (ferror(f))
+		rc = errbuf_set(eb, DNSBL_EIO, "%s: read error", name);
+out:
+	free(line);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * YAML, read as events so a large file needs no document tree.
+ */
+
+struct yctx {
+	yaml_parser_t parser;
+	const char *name;
+	struct errbuf *eb;
+};
+
+static int
+ynext(struct yctx *y, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&y->parser, ev))
+		return errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu:%lu: %s%s%s",
+		    y->name, (unsigned long)y->parser.problem_mark.line + 1,
+		    (unsigned long)y->parser.problem_mark.column + 1,
+		    y->parser.problem ? y->parser.problem : "YAML error",
+		    y->parser.context ? " " : "",
+		    y->parser.context ? y->parser.context : "");
+	return 0;
+}
+
+static unsigned long
+yline(const yaml_event_t *ev)
+{
+	return (unsigned long)ev->start_mark.line + 1;
+}
+
+static int
+ydup(const yaml_event_t *ev, char **out)
+{
+	free(*out);
+	*out = strndup((const char *)ev->data.scalar.value,
+	    ev->data.scalar.length);
+	return *out ? 0 : DNSBL_ENOMEM;
+}
+
+/* One mapping (its MAPPING_START already read) into a record. */
+static int
+yrecord(struct yctx *y, struct import_set *set, unsigned long line,
+    int64_t now)
+{
+	enum { K_IP = 1, K_RESULT = 2, K_TIME = 4, K_TESTER = 8, K_HELO = 16,
+	    K_TRANSCRIPT = 32 };
+	static const char *const keys[] = { "ip", "result", "tested_at",
+	    "tester", "helo", "transcript" };
+	yaml_event_t k, v;
+	struct import_rec *r;
+	char key[32];
+	unsigned seen = 0, bit;
+	size_t i;
+	int rc = 0;
+
+	if ((r = new_rec(set)) == NULL ||
+	    (r->x = calloc(1, sizeof(*r->x))) == NULL)
+		return errbuf_set(y->eb, DNSBL_ENOMEM, "out of memory");
+	r->line = (uint32_t)line;
+	for (;;) {
+		if ((rc = ynext(y, &k)) != 0)
+			return rc;
+		if (k.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&k);
+			break;
+		}
+		if (k.type != YAML_SCALAR_EVENT) {
+			rc = errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu: expected "
+			    "a key", y->name, yline(&k));
+			yaml_event_delete(&k);
+			return rc;
+		}
+		snprintf(key, sizeof(key), "%.*s",
+		    (int)(k.data.scalar.length < 31 ? k.data.scalar.length : 31),
+		    (const char *)k.data.scalar.value);
+		line = yline(&k);
+		yaml_event_delete(&k);
+		for (i = 0, bit = 1; i < 6; i++, bit <<= 1)
+			if (strcmp(key, keys[i]) == 0)
+				break;
+		if (i == 6)
+			return errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu: unknown "
+			    "key '%s' (want ip, result, tested_at, tester, helo, "
+			    "transcript)", y->name, line, key);
+		if (seen & bit)
+			return errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu: "
+			    "duplicate key '%s'", y->name, line, key);
+		seen |= bit;
+		if ((rc = ynext(y, &v)) != 0)
+			return rc;
+		if (v.type != YAML_SCALAR_EVENT) {
+			rc = errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu: %s: "
+			    "expected a plain value", y->name, yline(&v), key);
+			yaml_event_delete(&v);
+			return rc;
+		}
+		{
+			char *val = NULL;
+			if ((rc = ydup(&v, &val)) != 0) {
+				yaml_event_delete(&v);
+				return errbuf_set(y->eb, rc, "out of memory");
+			}
+			line = yline(&v);
+			yaml_event_delete(&v);
+			switch (bit) {
+			case K_IP:
+				rc = check_addr(y->name, line, val, &r->prefix,
+				    y->eb);
+				break;
+			case K_RESULT:
+				rc = check_result(y->name, line, val,
+				    &r->result, y->eb);
+				break;
+			case K_TIME:
+				rc = check_time(y->name, line, val, now,
+				    &r->tested_at, y->eb);
+				break;
+			case K_TESTER: r->x->tester = val; val = NULL; break;
+			case K_HELO: r->x->helo = val; val = NULL; break;
+			default: r->x->transcript = val; val = NULL; break;
+			}
+			free(val);
+			if (rc)
+				return rc;
+		}
+	}
+	for (i = 0, bit = 1; i < 3; i++, bit <<= 1)
+		if (!(seen & bit))
+			return errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu: record "
+			    "has no '%s'", y->name, (unsigned long)r->line,
+			    keys[i]);
+	return 0;
+}
+
+int
+import_parse_yaml(FILE *f, const char *name, int64_t now,
+    struct import_set *set, struct errbuf *eb)
+{
+	struct yctx y;
+	yaml_event_t ev;
+	int rc, depth = 0, done = 0;
+
+	memset(&y, 0, sizeof(y));
+	y.name = name;
+	y.eb = eb;
+	if (!yaml_parser_initialize(&y.parser))
+		return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+	yaml_parser_set_input_file(&y.parser, f);
+	while (!done) {
+		if ((rc = ynext(&y, &ev)) != 0)
+			goto out;
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			if (depth++ == 0)
+				break;
+			/* FALLTHROUGH */
+		case YAML_SEQUENCE_END_EVENT:
+			if (ev.type == YAML_SEQUENCE_END_EVENT && --depth == 0)
+				break;
+			rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: expected a "
+			    "record (a mapping with ip, result, tested_at)",
+			    name, yline(&ev));
+			goto out_ev;
+		case YAML_MAPPING_START_EVENT:
+			if (depth != 1) {
+				rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: the "
+				    "file must be a sequence of records", name,
+				    yline(&ev));
+				goto out_ev;
+			}
+			if ((rc = yrecord(&y, set, yline(&ev), now)) != 0)
+				goto out_ev;
+			break;
+		case YAML_SCALAR_EVENT:
+			/* An empty document is a null scalar: no records. */
+			if (depth == 0 && ev.data.scalar.length == 0)
+				break;
+			/* FALLTHROUGH */
+		default:
+			rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: the file "
+			    "must be a sequence of records", name, yline(&ev));
+			goto out_ev;
+		}
+		yaml_event_delete(&ev);
+	}
+	rc = 0;
+	goto out;
+out_ev:
+	yaml_event_delete(&ev);
+out:
+	yaml_parser_delete(&y.parser);
+	return rc;
+}

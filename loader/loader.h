@@ -1,0 +1,66 @@
+/*
+ * loader.h -- what the loader's commands share: the context and the
+ * command table.
+ *
+ * main.c loads the config and opens the store (when the command needs
+ * them) into a struct loader_ctx it owns for the whole run; each command
+ * borrows it.  A command returns an exit status: 0 success, 1 the operation
+ * failed or was refused (with a message on stderr), 2 a usage error.
+ */
+#ifndef DNSBL_LOADER_H
+#define DNSBL_LOADER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct dnsbl_config;
+struct store;
+
+#define EXIT_USAGE 2
+
+struct loader_ctx {
+	const char *config_path;
+	struct dnsbl_config *cfg;	/* NULL for commands that need none */
+	struct store *st;		/* NULL unless the command needs it */
+	int json;			/* --json given before the command */
+	char actor[80];			/* "admin:NAME" */
+	int progress;			/* stderr is a terminal */
+};
+
+#define NEED_CONFIG 0x1
+#define NEED_STORE 0x3
+
+struct command {
+	const char *name;
+	int (*run)(struct loader_ctx *ctx, int argc, char **argv);
+	unsigned needs;
+	const char *synopsis;		/* "list ADDRESS|CIDR [--zone Z] ..." */
+	const char *help;		/* a paragraph or two */
+};
+
+/* The table, in main.c, ended by a NULL name. */
+const struct command *command_find(const char *name);
+
+/*
+ * Common option handling for commands: print the command's help to stdout
+ * when --help is among argv and return 1 (the caller exits 0).
+ */
+int command_wants_help(const struct command *c, int argc, char **argv);
+/* Print "usage: loader [-c FILE] SYNOPSIS" to stderr and return 2. */
+int command_usage(const struct command *c);
+
+/*
+ * Resolve --zone (NULL: the first zone) to an index; on error print a
+ * message and return -1.
+ */
+long ctx_zone(struct loader_ctx *ctx, const char *name);
+
+int cmd_list(struct loader_ctx *, int, char **);
+int cmd_delist(struct loader_ctx *, int, char **);
+int cmd_import(struct loader_ctx *, int, char **);
+int cmd_show(struct loader_ctx *, int, char **);
+int cmd_stats(struct loader_ctx *, int, char **);
+int cmd_export(struct loader_ctx *, int, char **);
+int cmd_check_config(struct loader_ctx *, int, char **);
+
+#endif

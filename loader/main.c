@@ -1,0 +1,219 @@
+/*
+ * main.c -- the loader: dnsbl's admin command line.
+ *
+ *   loader [-c FILE] [--json] COMMAND [ARGS...]
+ *
+ * Commands are dispatched through the table below; each has --help and a
+ * section in docs/loader.8.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "loader.h"
+#include "store.h"
+
+static const struct command commands[] = {
+	{ "list", cmd_list, NEED_STORE,
+	  "list ADDRESS|CIDR [--zone Z] [--reason TEXT] [--code 127.0.0.N] "
+	  "[--txt TEXT] [--force] [--json]",
+	  "List an address or CIDR, or change the code or text of a listed "
+	  "one.\nThe most specific listing wins inside a CIDR.  --code sets "
+	  "the A answer\n(default: the zone's a), --txt the TXT ($ is the "
+	  "queried address; default:\nthe zone's txt).  --reason is recorded "
+	  "in the history with who did it.\nA listing wider than /8 (IPv4) or "
+	  "/16 (IPv6) needs --force." },
+	{ "delist", cmd_delist, NEED_STORE,
+	  "delist ADDRESS|CIDR [--zone Z] [--reason TEXT] [--json]",
+	  "Delist an address or CIDR that is listed itself.  The entry and its "
+	  "history\nare kept; the address stops being answered at once." },
+	{ "import", cmd_import, NEED_STORE,
+	  "import [--zone Z] [--format yaml|lines] [--json] FILE|-",
+	  "Import relay-test results.  yaml: a sequence of records with ip, "
+	  "result\n(open, closed, unreachable) and tested_at (RFC 3339), and "
+	  "optionally tester,\nhelo and transcript.  lines: ADDRESS [RESULT "
+	  "[TIME]] a line; a bare address\nmeans open, now; # starts a "
+	  "comment.  open lists or reconfirms, closed delists,\nunreachable is "
+	  "only recorded.  A result not newer than the stored one is\nignored, "
+	  "so a file imported twice changes nothing.  A file with a bad record\n"
+	  "is rejected whole (FILE:LINE: reason) and nothing is written.  The "
+	  "format\ndefaults to yaml for *.yaml/*.yml and lines otherwise." },
+	{ "show", cmd_show, NEED_STORE,
+	  "show ADDRESS|CIDR [--zone Z] [--json]",
+	  "Tell whether an address is listed, and by which entry; its code, "
+	  "text,\nreason, dates and full history.  --json prints one object "
+	  "with a boolean\n\"listed\" and a \"history\" array." },
+	{ "export", cmd_export, NEED_STORE,
+	  "export [--zone Z] [--format zone|rbldnsd|lines] [--family 4|6] "
+	  "[-o FILE]",
+	  "Write the zone: zone is an RFC 1035 master file (CIDRs become "
+	  "wildcards\nat octet or nibble boundaries), rbldnsd an ip4set (or "
+	  "with --family 6 an\nip6trie) data file, lines one address or CIDR "
+	  "a line." },
+	{ "stats", cmd_stats, NEED_STORE,
+	  "stats [--json]",
+	  "Entries per zone (IPv4 and IPv6 addresses, CIDRs, exclusions), the "
+	  "serial,\nand the database size." },
+	{ "check-config", cmd_check_config, 0,
+	  "check-config [--json]",
+	  "Read and check the config file; report the first error as "
+	  "FILE:LINE:COLUMN\nand exit 1, or say it is valid and exit 0." },
+	{ NULL, NULL, 0, NULL, NULL }
+};
+
+const struct command *
+command_find(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int
+command_wants_help(const struct command *c, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			printf("usage: loader [-c FILE] %s\n\n%s\n", c->synopsis,
+			    c->help);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+command_usage(const struct command *c)
+{
+	fprintf(stderr, "usage: loader [-c FILE] %s\n", c->synopsis);
+	return EXIT_USAGE;
+}
+
+long
+ctx_zone(struct loader_ctx *ctx, const char *name)
+{
+	const struct cfg_zone *z;
+
+	if (name == NULL)
+		return 0;
+	if ((z = config_zone(ctx->cfg, name)) == NULL) {
+		fprintf(stderr, "loader: no zone '%s' in %s\n", name,
+		    ctx->config_path);
+		return -1;
+	}
+	return (long)config_zone_index(ctx->cfg, z);
+}
+
+static void
+usage(void)
+{
+	const struct command *c;
+
+	fprintf(stderr, "usage: loader [-c FILE] [--json] COMMAND [ARGS]\n\n"
+	    "commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(stderr, "  %s\n", c->synopsis);
+	fprintf(stderr, "\nloader COMMAND --help tells more; the config "
+	    "defaults to %s.\n", CONFIG_DEFAULT_PATH);
+}
+
+static void
+set_actor(struct loader_ctx *ctx)
+{
+	const char *who = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (who == NULL || *who == '\0') {
+		pw = getpwuid(getuid());
+		who = pw ? pw->pw_name : NULL;
+	}
+	if (who)
+		snprintf(ctx->actor, sizeof(ctx->actor), "admin:%s", who);
+	else
+		snprintf(ctx->actor, sizeof(ctx->actor), "admin:uid%u",
+		    (unsigned)getuid());
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct loader_ctx ctx;
+	const struct command *cmd;
+	struct errbuf eb = { "" };
+	int ch, rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config_path = CONFIG_DEFAULT_PATH;
+	/* "+": stop at the command name; the command parses the rest. */
+	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 'j':
+			ctx.json = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage();
+		return EXIT_USAGE;
+	}
+	if ((cmd = command_find(argv[optind])) == NULL) {
+		fprintf(stderr, "loader: unknown command '%s'\n", argv[optind]);
+		usage();
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* re-initialise getopt for the command's own argv */
+	if (command_wants_help(cmd, argc, argv))
+		return 0;
+	set_actor(&ctx);
+	ctx.progress = isatty(STDERR_FILENO);
+	if ((cmd->needs & NEED_CONFIG) &&
+	    config_load(ctx.config_path, &ctx.cfg, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		return 1;
+	}
+	if ((cmd->needs & NEED_STORE) == NEED_STORE &&
+	    store_open(ctx.cfg, STORE_WRITEMAP, &ctx.st, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		config_free(ctx.cfg);
+		return 1;
+	}
+	rc = cmd->run(&ctx, argc, argv);
+	store_close(ctx.st);
+	config_free(ctx.cfg);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		perror("loader: writing output");
+		return 1;
+	}
+	return rc;
+}
