@@ -1,0 +1,343 @@
+#!/usr/bin/python3
+"""dnscheck.py -- an independent check of dnsbld's answers with dnspython.
+
+Run with /usr/bin/python3 (Debian's python3-dnspython).  Only loopback
+addresses are ever queried.  Exits 0 when every expectation holds, else 1
+with one "# ..." line per failure.
+
+  dnscheck.py q PORT NAME TYPE [expectations]     one query, UDP or --tcp
+  dnscheck.py raw PORT HEX [--rcode R | --silent]  a crafted UDP packet
+  dnscheck.py pipeline PORT N NAME...             N queries in one TCP write
+  dnscheck.py idle PORT SECONDS                   TCP idle timeout
+  dnscheck.py maxconn PORT N                      connection cap
+
+Expectations of q (each optional):
+  --rcode NAME  --aa/--no-aa  --tc/--no-tc  --an N --ns N --ar N
+  --a ADDR (repeat: the set of A rdata)  --txt TEXT (the joined TXT)
+  --txt-strings N  --ttl N (every answer RR)  --soa-ttl N (authority SOA)
+  --opt-payload N  --no-opt  --ns-names a,b  --glue NAME=ADDR (repeat)
+  --serial N  --echo (question bytes echoed exactly)  --max-size N
+Query options: --tcp, --server ADDR (default 127.0.0.1), --edns PAYLOAD,
+  --ednsver V, --id N.
+"""
+import argparse
+import socket
+import struct
+import sys
+import time
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.query
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+
+fails = []
+
+
+def expect(cond, what):
+    if not cond:
+        fails.append(what)
+
+
+def finish():
+    for f in fails:
+        print("# " + f)
+    sys.exit(1 if fails else 0)
+
+
+def family(server):
+    return socket.AF_INET6 if ":" in server else socket.AF_INET
+
+
+def udp_exchange(server, port, wire, timeout=2.0):
+    s = socket.socket(family(server), socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(wire, (server, port))
+        data, _ = s.recvfrom(65535)
+        return data
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+
+
+def tcp_recv_msg(s):
+    hdr = b""
+    while len(hdr) < 2:
+        c = s.recv(2 - len(hdr))
+        if not c:
+            return None
+        hdr += c
+    n = struct.unpack("!H", hdr)[0]
+    body = b""
+    while len(body) < n:
+        c = s.recv(n - len(body))
+        if not c:
+            return None
+        body += c
+    return body
+
+
+def tcp_exchange(server, port, wire, timeout=3.0):
+    s = socket.create_connection((server, port), timeout=timeout)
+    try:
+        s.sendall(struct.pack("!H", len(wire)) + wire)
+        return tcp_recv_msg(s)
+    finally:
+        s.close()
+
+
+def cmd_q(a):
+    qname = dns.name.from_text(a.name)
+    if a.edns:
+        q = dns.message.make_query(qname, a.type, use_edns=False)
+        q.use_edns(edns=int(a.ednsver), payload=a.edns)
+    else:
+        q = dns.message.make_query(qname, a.type, use_edns=False)
+    if a.id is not None:
+        q.id = a.id
+    wire = q.to_wire()
+    data = (tcp_exchange if a.tcp else udp_exchange)(a.server, a.port, wire)
+    if data is None:
+        fails.append("no answer")
+        finish()
+    if a.max_size is not None:
+        expect(len(data) <= a.max_size,
+               "answer is %d bytes, over %d" % (len(data), a.max_size))
+    r = dns.message.from_wire(data, ignore_trailing=False)
+    expect(r.id == q.id, "id %d, want %d" % (r.id, q.id))
+    expect(r.flags & dns.flags.QR, "QR not set")
+    rc = dns.rcode.to_text(r.rcode())
+    if a.rcode:
+        expect(rc == a.rcode, "rcode %s, want %s" % (rc, a.rcode))
+    aa = bool(r.flags & dns.flags.AA)
+    tc = bool(r.flags & dns.flags.TC)
+    if a.aa is not None:
+        expect(aa == a.aa, "AA is %s, want %s" % (aa, a.aa))
+    if a.tc is not None:
+        expect(tc == a.tc, "TC is %s, want %s" % (tc, a.tc))
+    nan = sum(len(rr) for rr in r.answer)
+    nns = sum(len(rr) for rr in r.authority)
+    nar = sum(len(rr) for rr in r.additional)
+    if a.an is not None:
+        expect(nan == a.an, "%d answers, want %d" % (nan, a.an))
+    if a.ns is not None:
+        expect(nns == a.ns, "%d authority, want %d" % (nns, a.ns))
+    if a.ar is not None:
+        expect(nar == a.ar, "%d additional (OPT apart), want %d"
+               % (nar, a.ar))
+    if a.echo:
+        qlen = len(wire) - 12 - (11 if a.edns else 0)
+        expect(data[12:12 + qlen] == wire[12:12 + qlen],
+               "question not echoed byte for byte")
+        expect(r.question and r.question[0].name.to_text() ==
+               qname.to_text(), "question name %s" % r.question)
+    if a.a is not None:
+        got = sorted(rd.address for rr in r.answer
+                     if rr.rdtype == dns.rdatatype.A for rd in rr)
+        expect(got == sorted(a.a), "A %s, want %s" % (got, sorted(a.a)))
+    txts = [rd for rr in r.answer if rr.rdtype == dns.rdatatype.TXT
+            for rd in rr]
+    if a.txt is not None:
+        got = [b"".join(rd.strings).decode() for rd in txts]
+        expect(got == [a.txt], "TXT %r, want %r" % (got, [a.txt]))
+    if a.txt_strings is not None:
+        got = [len(rd.strings) for rd in txts]
+        expect(got == [a.txt_strings], "TXT strings %s, want [%d]"
+               % (got, a.txt_strings))
+        expect(all(len(s) <= 255 for rd in txts for s in rd.strings),
+               "a TXT string over 255")
+    for rr in r.answer:
+        expect(rr.name == qname, "answer owner %s" % rr.name)
+        expect(rr.rdtype != dns.rdatatype.AAAA or
+               a.type in ("AAAA", "ANY"), "an AAAA answer")
+        if a.ttl is not None:
+            expect(rr.ttl == a.ttl, "answer TTL %d, want %d"
+                   % (rr.ttl, a.ttl))
+    soas = [rr for rr in r.authority if rr.rdtype == dns.rdatatype.SOA]
+    if a.soa_ttl is not None:
+        expect(len(soas) == 1 and soas[0].ttl == a.soa_ttl,
+               "authority SOA %s, want TTL %d" % (soas, a.soa_ttl))
+    if a.serial is not None:
+        allsoa = soas + [rr for rr in r.answer
+                         if rr.rdtype == dns.rdatatype.SOA]
+        expect(allsoa and allsoa[0][0].serial == a.serial,
+               "serial %s, want %d" % (allsoa and allsoa[0][0].serial,
+                                       a.serial))
+    if a.ns_names is not None:
+        got = sorted(rd.target.to_text(omit_final_dot=True).lower()
+                     for rr in r.answer if rr.rdtype == dns.rdatatype.NS
+                     for rd in rr)
+        want = sorted(a.ns_names.split(","))
+        expect(got == want, "NS %s, want %s" % (got, want))
+    if a.glue is not None:
+        got = sorted("%s=%s" % (rr.name.to_text(omit_final_dot=True).lower(),
+                                rd.address)
+                     for rr in r.additional
+                     if rr.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
+                     for rd in rr)
+        expect(got == sorted(a.glue), "glue %s, want %s"
+               % (got, sorted(a.glue)))
+    if a.no_opt:
+        expect(r.edns < 0, "an OPT in the answer")
+    if a.opt_payload is not None:
+        expect(r.edns >= 0 and r.payload == a.opt_payload,
+               "OPT payload %s, want %d" % (r.payload if r.edns >= 0
+                                            else "none", a.opt_payload))
+        expect(r.edns <= 0, "OPT version %d" % r.edns)
+        expect(not (r.ednsflags & dns.flags.DO), "DO set in the answer")
+    finish()
+
+
+def cmd_raw(a):
+    wire = bytes.fromhex(a.hex)
+    data = udp_exchange(a.server, a.port, wire, timeout=1.0)
+    if a.silent:
+        expect(data is None, "an answer came: %s" % (data or b"").hex())
+        finish()
+    if data is None:
+        fails.append("no answer")
+        finish()
+    expect(len(data) >= 12, "answer shorter than a header")
+    expect(data[:2] == wire[:2], "id not echoed")
+    expect(data[2] & 0x80, "QR not set")
+    rc = data[3] & 0xF
+    r = dns.message.from_wire(data)  # must parse
+    if a.rcode:
+        want = dns.rcode.from_text(a.rcode)
+        expect(rc == want, "rcode %s, want %s"
+               % (dns.rcode.to_text(rc), a.rcode))
+    if a.opcode is not None:
+        expect(r.opcode() == a.opcode, "opcode %d, want %d"
+               % (r.opcode(), a.opcode))
+    finish()
+
+
+def cmd_pipeline(a):
+    msgs, ids = b"", []
+    names = a.names
+    for i in range(a.n):
+        q = dns.message.make_query(names[i % len(names)], "A")
+        q.id = 1000 + i
+        ids.append(q.id)
+        w = q.to_wire()
+        msgs += struct.pack("!H", len(w)) + w
+    s = socket.create_connection((a.server, a.port), timeout=3)
+    s.sendall(msgs)  # every query in one write
+    got = []
+    for i in range(a.n):
+        body = tcp_recv_msg(s)
+        if body is None:
+            break
+        r = dns.message.from_wire(body)
+        got.append(r.id)
+        expect(r.flags & dns.flags.AA, "answer %d without AA" % r.id)
+    s.close()
+    expect(sorted(got) == ids, "answered ids %s, want %s" % (got, ids))
+    finish()
+
+
+def cmd_idle(a):
+    s = socket.create_connection((a.server, a.port), timeout=a.seconds + 5)
+    start = time.monotonic()
+    # one query first: the connection works
+    q = dns.message.make_query("relays.example", "SOA").to_wire()
+    s.sendall(struct.pack("!H", len(q)) + q)
+    expect(tcp_recv_msg(s) is not None, "no answer on the connection")
+    try:
+        c = s.recv(10)
+    except (socket.timeout, ConnectionResetError):
+        c = None
+    took = time.monotonic() - start
+    expect(c == b"", "connection not closed (got %r)" % c)
+    expect(a.seconds - 1 <= took <= a.seconds + 3,
+           "closed after %.1fs, want about %ds" % (took, a.seconds))
+    s.close()
+    finish()
+
+
+def cmd_maxconn(a):
+    conns = []
+    for _ in range(a.n + 3):
+        conns.append(socket.create_connection((a.server, a.port), timeout=3))
+        time.sleep(0.05)
+    q = dns.message.make_query("relays.example", "SOA").to_wire()
+    answered = 0
+    for s in conns:
+        try:
+            s.sendall(struct.pack("!H", len(q)) + q)
+            if tcp_recv_msg(s) is not None:
+                answered += 1
+        except OSError:
+            pass
+        s.close()
+    expect(answered == a.n, "%d connections answered, want %d"
+           % (answered, a.n))
+    finish()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("q")
+    q.add_argument("port", type=int)
+    q.add_argument("name")
+    q.add_argument("type")
+    q.add_argument("--server", default="127.0.0.1")
+    q.add_argument("--tcp", action="store_true")
+    q.add_argument("--edns", type=int)
+    q.add_argument("--ednsver", type=int, default=0)
+    q.add_argument("--id", type=int)
+    q.add_argument("--rcode")
+    q.add_argument("--aa", dest="aa", action="store_true", default=None)
+    q.add_argument("--no-aa", dest="aa", action="store_false")
+    q.add_argument("--tc", dest="tc", action="store_true", default=None)
+    q.add_argument("--no-tc", dest="tc", action="store_false")
+    q.add_argument("--an", type=int)
+    q.add_argument("--ns", type=int)
+    q.add_argument("--ar", type=int)
+    q.add_argument("--a", action="append")
+    q.add_argument("--txt")
+    q.add_argument("--txt-strings", type=int)
+    q.add_argument("--ttl", type=int)
+    q.add_argument("--soa-ttl", type=int)
+    q.add_argument("--serial", type=int)
+    q.add_argument("--ns-names")
+    q.add_argument("--glue", action="append")
+    q.add_argument("--no-opt", action="store_true")
+    q.add_argument("--opt-payload", type=int)
+    q.add_argument("--echo", action="store_true")
+    q.add_argument("--max-size", type=int)
+    r = sub.add_parser("raw")
+    r.add_argument("port", type=int)
+    r.add_argument("hex")
+    r.add_argument("--server", default="127.0.0.1")
+    r.add_argument("--rcode")
+    r.add_argument("--opcode", type=int)
+    r.add_argument("--silent", action="store_true")
+    pl = sub.add_parser("pipeline")
+    pl.add_argument("port", type=int)
+    pl.add_argument("n", type=int)
+    pl.add_argument("names", nargs="+")
+    pl.add_argument("--server", default="127.0.0.1")
+    i = sub.add_parser("idle")
+    i.add_argument("port", type=int)
+    i.add_argument("seconds", type=int)
+    i.add_argument("--server", default="127.0.0.1")
+    m = sub.add_parser("maxconn")
+    m.add_argument("port", type=int)
+    m.add_argument("n", type=int)
+    m.add_argument("--server", default="127.0.0.1")
+    a = p.parse_args()
+    {"q": cmd_q, "raw": cmd_raw, "pipeline": cmd_pipeline,
+     "idle": cmd_idle, "maxconn": cmd_maxconn}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
