@@ -223,8 +223,7 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 					return errbuf_set(eb, rc, "%s: %s",
 					    ptxt, dnsbl_strerror(rc));
 			}
-			start_listing(&e, store_txn_now(t), rq->reason ?
-			    rq->reason : "relay test: open");
+			start_listing(&e, store_txn_now(t), rq->reason);
 			action = EV_LISTED;
 			*outcome = LC_LISTED;
 		}
@@ -234,8 +233,7 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 			e.state = ENTRY_DELISTED;
 			e.delisted_at = store_txn_now(t);
 			e.times_delisted++;
-			copy_text(e.reason, rq->reason ? rq->reason :
-			    "relay test: closed");
+			copy_text(e.reason, rq->reason);
 			action = EV_DELISTED;
 			*outcome = LC_DELISTED;
 		}

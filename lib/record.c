@@ -4,7 +4,9 @@
  *
  * An entry value is a fixed big-endian header followed by two
  * NUL-terminated strings (reason, txt).  An event value is a fixed header
- * followed by four NUL-terminated strings (actor, reason, evidence, extra).
+ * (with the address in 4 or 16 bytes and the actor as an index into the
+ * zone's actor table) followed by three NUL-terminated strings (reason,
+ * evidence, extra).  Its sequence number is its key.
  * The first byte of each is a format version, so later releases can read
  * older records.
  */
@@ -15,9 +17,9 @@
 #include "store_int.h"
 
 #define ENTRY_V1 1
-#define ENTRY_HDR (1 + 1 + 1 + 1 + 2 + 6 * 8 + 2 * 4)
+#define ENTRY_HDR (1 + 1 + 1 + 2 + 6 * 4 + 2 * 4)
 #define EVENT_V1 1
-#define EVENT_HDR (1 + 1 + 1 + 1 + 1 + 16 + 2 + 8 + 8 + 8)
+#define EVENT_HDR (1 + 1 + 1 + 1 + 1 + 2 + 4 + 4 + 4 + 16)
 
 static const char *const action_names[EV_MAX] = {
 	[EV_LISTED] = "listed",
@@ -114,6 +116,13 @@ entry_key_prefix(const uint8_t key[ENTKEY_LEN], struct prefix *p)
 	p->len = key[17];
 }
 
+/* Times are kept as unsigned 32-bit Unix seconds: good until 2106. */
+static uint32_t
+t32(int64_t t)
+{
+	return t <= 0 ? 0 : t >= 0xffffffffLL ? 0xffffffffu : (uint32_t)t;
+}
+
 int
 entry_encode(const struct entry *e, struct buf *b)
 {
@@ -122,14 +131,13 @@ entry_encode(const struct entry *e, struct buf *b)
 	*q++ = ENTRY_V1;
 	*q++ = e->state;
 	*q++ = e->last_result;
-	*q++ = 0;
 	put16(q, e->answer); q += 2;
-	put64(q, (uint64_t)e->first_listed); q += 8;
-	put64(q, (uint64_t)e->listed_since); q += 8;
-	put64(q, (uint64_t)e->last_tested); q += 8;
-	put64(q, (uint64_t)e->last_confirmed); q += 8;
-	put64(q, (uint64_t)e->delisted_at); q += 8;
-	put64(q, (uint64_t)e->excluded_at); q += 8;
+	put32(q, t32(e->first_listed)); q += 4;
+	put32(q, t32(e->listed_since)); q += 4;
+	put32(q, t32(e->last_tested)); q += 4;
+	put32(q, t32(e->last_confirmed)); q += 4;
+	put32(q, t32(e->delisted_at)); q += 4;
+	put32(q, t32(e->excluded_at)); q += 4;
 	put32(q, e->times_listed); q += 4;
 	put32(q, e->times_delisted);
 	b->len = 0;
@@ -174,14 +182,14 @@ entry_decode(const void *v, size_t n, struct entry *e)
 		return DNSBL_EPARSE;
 	e->state = q[1];
 	e->last_result = q[2];
-	q += 4;
+	q += 3;
 	e->answer = get16(q); q += 2;
-	e->first_listed = (int64_t)get64(q); q += 8;
-	e->listed_since = (int64_t)get64(q); q += 8;
-	e->last_tested = (int64_t)get64(q); q += 8;
-	e->last_confirmed = (int64_t)get64(q); q += 8;
-	e->delisted_at = (int64_t)get64(q); q += 8;
-	e->excluded_at = (int64_t)get64(q); q += 8;
+	e->first_listed = get32(q); q += 4;
+	e->listed_since = get32(q); q += 4;
+	e->last_tested = get32(q); q += 4;
+	e->last_confirmed = get32(q); q += 4;
+	e->delisted_at = get32(q); q += 4;
+	e->excluded_at = get32(q); q += 4;
 	e->times_listed = get32(q); q += 4;
 	e->times_delisted = get32(q); q += 4;
 	if (take_str(&q, end, e->reason, sizeof(e->reason), NULL) ||
@@ -191,8 +199,9 @@ entry_decode(const void *v, size_t n, struct entry *e)
 }
 
 int
-event_encode(const struct event *ev, struct buf *b)
+event_encode(const struct event *ev, uint32_t actor, struct buf *b)
 {
+	size_t n = addr_len(ev->prefix.family);
 	uint8_t h[EVENT_HDR], *q = h;
 
 	*q++ = EVENT_V1;
@@ -200,39 +209,43 @@ event_encode(const struct event *ev, struct buf *b)
 	*q++ = ev->result;
 	*q++ = ev->prefix.family;
 	*q++ = ev->prefix.len;
-	memcpy(q, ev->prefix.addr, 16); q += 16;
 	put16(q, ev->answer); q += 2;
-	put64(q, ev->seq); q += 8;
-	put64(q, (uint64_t)ev->time); q += 8;
-	put64(q, (uint64_t)ev->tested_at);
+	put32(q, t32(ev->time)); q += 4;
+	put32(q, t32(ev->tested_at)); q += 4;
+	put32(q, actor); q += 4;
+	memcpy(q, ev->prefix.addr, n); q += n;
 	b->len = 0;
-	if (buf_append(b, h, sizeof(h)) || buf_str(b, ev->actor) ||
-	    buf_str(b, ev->reason) || buf_str(b, ev->evidence) ||
-	    buf_str(b, ev->extra))
+	if (buf_append(b, h, (size_t)(q - h)) || buf_str(b, ev->reason) ||
+	    buf_str(b, ev->evidence) || buf_str(b, ev->extra))
 		return DNSBL_ENOMEM;
 	return 0;
 }
 
 int
-event_decode(const void *v, size_t n, struct event *ev)
+event_decode(const void *v, size_t len, struct event *ev, uint32_t *actor)
 {
-	const uint8_t *q = v, *end = q + n;
+	const uint8_t *q = v, *end = q + len;
+	size_t n;
 
 	memset(ev, 0, sizeof(*ev));
-	if (n < EVENT_HDR || q[0] != EVENT_V1)
+	if (len < EVENT_HDR - 16 || q[0] != EVENT_V1)
 		return DNSBL_EPARSE;
 	ev->action = q[1];
 	ev->result = q[2];
 	ev->prefix.family = q[3];
 	ev->prefix.len = q[4];
+	if (ev->prefix.family != ADDR_V4 && ev->prefix.family != ADDR_V6)
+		return DNSBL_EPARSE;
+	n = addr_len(ev->prefix.family);
 	q += 5;
-	memcpy(ev->prefix.addr, q, 16); q += 16;
 	ev->answer = get16(q); q += 2;
-	ev->seq = get64(q); q += 8;
-	ev->time = (int64_t)get64(q); q += 8;
-	ev->tested_at = (int64_t)get64(q); q += 8;
-	if (take_str(&q, end, NULL, 0, &ev->actor) ||
-	    take_str(&q, end, NULL, 0, &ev->reason) ||
+	ev->time = get32(q); q += 4;
+	ev->tested_at = get32(q); q += 4;
+	*actor = get32(q); q += 4;
+	if ((size_t)(end - q) < n)
+		return DNSBL_EPARSE;
+	memcpy(ev->prefix.addr, q, n); q += n;
+	if (take_str(&q, end, NULL, 0, &ev->reason) ||
 	    take_str(&q, end, NULL, 0, &ev->evidence) ||
 	    take_str(&q, end, NULL, 0, &ev->extra))
 		return DNSBL_EPARSE;

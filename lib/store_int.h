@@ -67,6 +67,10 @@ struct store_txn {
 	struct entry *ents;
 	size_t nents, cents;
 	struct buf enc;		/* encode scratch for entries and events */
+	/* The actor last interned, per zone (events come in runs). */
+	const char *actor_str;
+	size_t actor_zone;
+	uint32_t actor_id;
 	/* The entry store_entry_get() read last, so that the put that
 	 * usually follows need not read it again. */
 	int cache_valid, cache_had;
@@ -149,8 +153,8 @@ void entry_key_prefix(const uint8_t key[ENTKEY_LEN], struct prefix *p);
 /* record.c: the on-disk forms of entries and events. */
 int entry_encode(const struct entry *e, struct buf *b);
 int entry_decode(const void *v, size_t n, struct entry *e);
-int event_encode(const struct event *ev, struct buf *b);
-int event_decode(const void *v, size_t n, struct event *ev);
+int event_encode(const struct event *ev, uint32_t actor, struct buf *b);
+int event_decode(const void *v, size_t n, struct event *ev, uint32_t *actor);
 
 /* store.c */
 int store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone,

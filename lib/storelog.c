@@ -4,12 +4,15 @@
  * History: ZONE/hist maps a sequence number (u64, big-endian, one counter
  * for the whole store) to an event; ZONE/hidx maps family|addr16|len|seq to
  * nothing, so one prefix's events are a range scan.  Events are never
- * changed or removed.
+ * changed or removed.  Actors ("import:FILE (admin:root)") repeat across
+ * thousands of events, so ZONE/meta keeps each once: 'c'+text -> id and
+ * 'C'+id -> text.
  *
  * Journal: ZONE/jrnl maps a serial (u32, big-endian) to the served-table
  * changes that produced it from the serial before, as packed records
  * op(1) family(1) answer(2) first(n) last(n) with n = 4 or 16.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,21 +44,107 @@ hseq_load(struct store_txn *t)
 	return 0;
 }
 
+/* The id of actor in zone's actor table, adding it if new. */
+static int
+actor_intern(struct store_txn *t, size_t zone, const char *actor,
+    uint32_t *id)
+{
+	MDB_dbi meta = t->st->zones[zone].meta;
+	uint8_t key[1 + 256 + 1], idk[5], idv[4];
+	size_t n = strlen(actor);
+	MDB_val k, v;
+	uint32_t next;
+	int rc;
+
+	if (t->actor_str && t->actor_zone == zone &&
+	    strcmp(t->actor_str, actor) == 0) {
+		*id = t->actor_id;
+		return 0;
+	}
+	if (n > 255)
+		n = 255;
+	key[0] = 'c';
+	memcpy(key + 1, actor, n);
+	k.mv_data = key;
+	k.mv_size = 1 + n;
+	rc = mdb_get(t->txn, meta, &k, &v);
+	if (rc == 0 && v.mv_size == 4)
+		*id = get32(v.mv_data);
+	else if (rc == MDB_NOTFOUND) {
+		MDB_val nk = { 6, "nactor" }, nv;
+		rc = mdb_get(t->txn, meta, &nk, &nv);
+		next = rc == 0 && nv.mv_size == 4 ? get32(nv.mv_data) : 1;
+		if (rc && rc != MDB_NOTFOUND)
+			return store_mdb(t->st, rc);
+		put32(idv, next);
+		v.mv_data = idv;
+		v.mv_size = 4;
+		if ((rc = mdb_put(t->txn, meta, &k, &v, 0)) != 0)
+			return store_mdb(t->st, rc);
+		idk[0] = 'C';
+		put32(idk + 1, next);
+		k.mv_data = idk;
+		k.mv_size = 5;
+		key[1 + n] = '\0';	/* stored with its NUL, see event_load() */
+		v.mv_data = key + 1;
+		v.mv_size = n + 1;
+		if ((rc = mdb_put(t->txn, meta, &k, &v, 0)) != 0)
+			return store_mdb(t->st, rc);
+		put32(idv, next + 1);
+		v.mv_data = idv;
+		v.mv_size = 4;
+		if ((rc = mdb_put(t->txn, meta, &nk, &v, 0)) != 0)
+			return store_mdb(t->st, rc);
+		*id = next;
+	} else
+		return store_mdb(t->st, rc ? rc : MDB_CORRUPTED);
+	t->actor_str = actor;
+	t->actor_zone = zone;
+	t->actor_id = *id;
+	return 0;
+}
+
+/* Decode an event and resolve its actor (text in the map, NUL-ended). */
+static int
+event_load(struct store_txn *t, size_t zone, const MDB_val *k,
+    const MDB_val *v, struct event *ev)
+{
+	uint8_t idk[5];
+	uint32_t actor;
+	MDB_val ak = { 5, idk }, av;
+	int rc;
+
+	if ((rc = event_decode(v->mv_data, v->mv_size, ev, &actor)) != 0)
+		return rc;
+	if (k->mv_size == 8)
+		ev->seq = get64(k->mv_data);
+	idk[0] = 'C';
+	put32(idk + 1, actor);
+	ev->actor = "";
+	if (mdb_get(t->txn, t->st->zones[zone].meta, &ak, &av) == 0 &&
+	    av.mv_size > 0 &&
+	    ((const char *)av.mv_data)[av.mv_size - 1] == '\0')
+		ev->actor = av.mv_data;
+	return 0;
+}
+
 int
 store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 {
 	uint8_t sk[8], ik[HIDX_LEN];
+	uint32_t actor = 0;
 	MDB_val k, v;
 	int rc;
 
 	if (!t->write)
 		return DNSBL_EINVAL;
-	if ((rc = hseq_load(t)) != 0)
+	if ((rc = hseq_load(t)) != 0 ||
+	    (rc = actor_intern(t, zone, ev->actor ? ev->actor : "", &actor)))
 		return rc;
 	ev->seq = t->hseq;
 	if (ev->time == 0)
 		ev->time = t->now;
-	if ((rc = event_encode(ev, &t->enc)) != 0)
+	if ((rc = event_encode(ev, actor, &t->enc)) != 0)
 		return rc;
 	put64(sk, ev->seq);
 	k.mv_data = sk;
@@ -89,7 +178,7 @@ event_at(struct store_txn *t, size_t zone, const uint8_t seq[8],
 		return DNSBL_ENOENT;
 	if (rc)
 		return store_mdb(t->st, rc);
-	return event_decode(v.mv_data, v.mv_size, ev);
+	return event_load(t, zone, &k, &v, ev);
 }
 
 int
@@ -108,7 +197,7 @@ store_event_walk(struct store_txn *t, size_t zone, const struct prefix *p,
 			return store_mdb(t->st, rc);
 		for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 		    op = MDB_NEXT) {
-			if (event_decode(v.mv_data, v.mv_size, &ev) != 0)
+			if (event_load(t, zone, &k, &v, &ev) != 0)
 				continue;
 			if ((rc = fn(&ev, arg)) != 0)
 				break;
