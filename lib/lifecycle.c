@@ -21,6 +21,9 @@ lc_outcome_name(int outcome)
 	return outcome_names[outcome];
 }
 
+/* The request's prefix as text, for messages: formatted only when needed. */
+#define PTXT(rq, buf) (prefix_format(&(rq)->prefix, (buf)), (buf))
+
 static void
 copy_text(char *dst, const char *src)
 {
@@ -91,26 +94,28 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc;
 
 	*outcome = LC_NOCHANGE;
-	prefix_format(&rq->prefix, ptxt);
 	if (!rq->force && rq->prefix.len <
 	    (rq->prefix.family == ADDR_V4 ? 8 : 16))
 		return errbuf_set(eb, DNSBL_EREFUSED, "%s is wider than /%d: "
-		    "refused without --force", ptxt,
+		    "refused without --force", PTXT(rq, ptxt),
 		    rq->prefix.family == ADDR_V4 ? 8 : 16);
 	if ((rc = excluded_by(t, rq, &ex)) < 0)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	if (rc == 1) {
 		char etxt[PREFIX_STRLEN];
 		prefix_format(&ex.prefix, etxt);
 		return errbuf_set(eb, DNSBL_EREFUSED, "%s is excluded by %s "
-		    "(%s): unexclude it first", ptxt, etxt, ex.reason);
+		    "(%s): unexclude it first", PTXT(rq, ptxt), etxt,
+		    ex.reason);
 	}
 	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
 	if (rc && rc != DNSBL_ENOENT)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	if (e.state == ENTRY_EXCLUDED)
 		return errbuf_set(eb, DNSBL_EREFUSED, "%s is excluded: "
-		    "unexclude it first", ptxt);
+		    "unexclude it first", PTXT(rq, ptxt));
 	/* Keep the entry's own code and text unless new ones are given. */
 	if (rq->txt)
 		copy_text(e.txt, rq->txt);
@@ -119,14 +124,16 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	if (code == NULL && e.state == ENTRY_LISTED) {
 		struct store_answer a;
 		if ((rc = store_answer_get(t, rq->zone, e.answer, &a)) != 0)
-			return errbuf_set(eb, rc, "%s: answer %u: %s", ptxt,
+			return errbuf_set(eb, rc, "%s: answer %u: %s",
+			    PTXT(rq, ptxt),
 			    e.answer, dnsbl_strerror(rc));
 		code = e.answer == ANSWER_DEFAULT ? cz->a : a.a;
 	}
 	if (code == NULL)
 		code = cz->a;
 	if ((rc = store_answer_intern(t, rq->zone, code, txt, &answer)) != 0)
-		return errbuf_set(eb, rc, "%s: cannot add answer: %s", ptxt,
+		return errbuf_set(eb, rc, "%s: cannot add answer: %s",
+		    PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
 	if (e.state == ENTRY_LISTED && e.answer == answer)
 		return 0;
@@ -143,7 +150,8 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
 	    (rc = record(t, rq, *outcome == LC_CHANGED ? EV_CHANGED :
 	    EV_LISTED, &e, 0)) != 0)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	return 0;
 }
 
@@ -156,20 +164,22 @@ lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc;
 
 	*outcome = LC_NOCHANGE;
-	prefix_format(&rq->prefix, ptxt);
 	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
 	if (rc && rc != DNSBL_ENOENT)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	if (e.state != ENTRY_LISTED) {
 		rc = store_entry_cover(t, rq->zone, &rq->prefix, &cover);
 		if (rc == 0 && cover.state == ENTRY_LISTED) {
 			prefix_format(&cover.prefix, ctxt);
+			prefix_format(&rq->prefix, ptxt);
 			return errbuf_set(eb, DNSBL_ENOENT, "%s is not listed "
 			    "itself but covered by %s: delist that, or exclude "
 			    "%s", ptxt, ctxt, ptxt);
 		}
 		return errbuf_set(eb, DNSBL_ENOENT, "%s is not listed in %s",
-		    ptxt, store_txn_config(t)->zones[rq->zone].name.text);
+		    PTXT(rq, ptxt),
+		    store_txn_config(t)->zones[rq->zone].name.text);
 	}
 	e.state = ENTRY_DELISTED;
 	e.delisted_at = store_txn_now(t);
@@ -177,7 +187,8 @@ lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	copy_text(e.reason, rq->reason);
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
 	    (rc = record(t, rq, EV_DELISTED, &e, 0)) != 0)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	*outcome = LC_DELISTED;
 	return 0;
 }
@@ -192,16 +203,16 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc, action, excl;
 
 	*outcome = LC_NOCHANGE;
-	prefix_format(&rq->prefix, ptxt);
 	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
 	if (rc && rc != DNSBL_ENOENT)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	if (when <= e.last_tested) {
 		*outcome = LC_STALE;
 		return 0;
 	}
 	if ((excl = excluded_by(t, rq, &ex)) < 0)
-		return errbuf_set(eb, excl, "%s: %s", ptxt,
+		return errbuf_set(eb, excl, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(excl));
 	e.last_tested = when;
 	e.last_result = (uint8_t)rq->result;
@@ -221,7 +232,7 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 				if ((rc = store_answer_intern(t, rq->zone, code,
 				    e.txt, &e.answer)) != 0)
 					return errbuf_set(eb, rc, "%s: %s",
-					    ptxt, dnsbl_strerror(rc));
+					    PTXT(rq, ptxt), dnsbl_strerror(rc));
 			}
 			start_listing(&e, store_txn_now(t), rq->reason);
 			action = EV_LISTED;
@@ -243,6 +254,7 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	}
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
 	    (rc = record(t, rq, action, &e, when)) != 0)
-		return errbuf_set(eb, rc, "%s: %s", ptxt, dnsbl_strerror(rc));
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
 	return 0;
 }

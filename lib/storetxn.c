@@ -248,6 +248,11 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 	MDB_val k = { ENTKEY_LEN, key }, v;
 	int rc;
 
+	if (t->cache_valid && t->cache_zone == zone &&
+	    memcmp(&t->cache.prefix, p, sizeof(*p)) == 0) {
+		*e = t->cache;
+		return t->cache_had ? 0 : DNSBL_ENOENT;
+	}
 	t->cache_valid = 0;
 	entry_key(p, key);
 	rc = mdb_get(t->txn, t->st->zones[zone].ent, &k, &v);
@@ -298,6 +303,10 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	    &v));
 	if (rc)
 		return rc;
+	t->cache = *e;
+	t->cache_zone = zone;
+	t->cache_had = 1;
+	t->cache_valid = 1;
 	serving = (e->state == ENTRY_LISTED || e->state == ENTRY_EXCLUDED);
 	was = had == 0 && (old.state == ENTRY_LISTED ||
 	    old.state == ENTRY_EXCLUDED);
