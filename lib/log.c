@@ -1,7 +1,6 @@
 /*
  * log.c -- logging to stderr, or to syslog through a stdio cookie.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
