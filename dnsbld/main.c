@@ -18,7 +18,6 @@
  * to `listen`, `workers`, `user` or `pidfile` need a restart (a warning
  * says so).  If the new config or store cannot be loaded, the old ones stay.
  */
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -75,17 +74,17 @@ drop_privileges(const char *user)
 		fatalx("could not drop privileges");
 }
 
-/* Open the store: read-only, or created if the loader has not run yet. */
+/*
+ * Open the store read-only; if that fails (no environment yet, or a zone
+ * the loader has not created), open it read-write, which creates what is
+ * missing.
+ */
 static int
 open_store(const struct dnsbl_config *cfg, struct store **st,
     struct errbuf *eb)
 {
-	char path[4096];
-	struct stat sb;
-
-	snprintf(path, sizeof(path), "%s/data.mdb", cfg->database);
-	if (stat(path, &sb) == 0)
-		return store_open(cfg, STORE_RDONLY, st, eb);
+	if (store_open(cfg, STORE_RDONLY, st, eb) == 0)
+		return 0;
 	return store_open(cfg, 0, st, eb);
 }
 
@@ -190,7 +189,7 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	sigset_t block, waitmask;
 	struct errbuf eb;
-	char *pidfile = NULL;
+	char *pidfile = NULL, *abspath = NULL;
 	unsigned nworkers;
 	long ncpu;
 	int ch, daemonize = 0, rc;
@@ -209,6 +208,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	/* -d changes to /: keep the path good for SIGHUP. */
+	if ((abspath = realpath(path, NULL)) != NULL)
+		path = abspath;
 
 	memset(&eb, 0, sizeof(eb));
 	if ((rc = config_load(path, &cfg, &eb)) != 0)
@@ -292,5 +294,6 @@ main(int argc, char *argv[])
 		(void)unlink(pidfile);
 		free(pidfile);
 	}
+	free(abspath);
 	return 0;
 }

@@ -8,6 +8,7 @@ with one "# ..." line per failure.
   dnscheck.py q PORT NAME TYPE [expectations]     one query, UDP or --tcp
   dnscheck.py raw PORT HEX [--rcode R | --silent]  a crafted UDP packet
   dnscheck.py pipeline PORT N NAME...             N queries in one TCP write
+  dnscheck.py split PORT NAME                     a query sent byte by byte
   dnscheck.py idle PORT SECONDS                   TCP idle timeout
   dnscheck.py maxconn PORT N                      connection cap
 
@@ -243,6 +244,29 @@ def cmd_pipeline(a):
     finish()
 
 
+def cmd_split(a):
+    q = dns.message.make_query(a.name, "A")
+    w = q.to_wire()
+    w = struct.pack("!H", len(w)) + w
+    s = socket.create_connection((a.server, a.port), timeout=3)
+    for i in range(len(w)):  # one byte per write
+        s.sendall(w[i:i + 1])
+        time.sleep(0.005)
+    body = tcp_recv_msg(s)
+    expect(body is not None, "no answer to a query sent byte by byte")
+    if body is not None:
+        expect(dns.message.from_wire(body).id == q.id, "wrong id")
+    # a zero-length message ends the connection
+    s.sendall(b"\0\0")
+    try:
+        c = s.recv(10)
+    except (socket.timeout, ConnectionResetError):
+        c = None
+    expect(c == b"", "connection not closed after a zero-length message")
+    s.close()
+    finish()
+
+
 def cmd_idle(a):
     s = socket.create_connection((a.server, a.port), timeout=a.seconds + 5)
     start = time.monotonic()
@@ -326,6 +350,10 @@ def main():
     pl.add_argument("n", type=int)
     pl.add_argument("names", nargs="+")
     pl.add_argument("--server", default="127.0.0.1")
+    sp = sub.add_parser("split")
+    sp.add_argument("port", type=int)
+    sp.add_argument("name")
+    sp.add_argument("--server", default="127.0.0.1")
     i = sub.add_parser("idle")
     i.add_argument("port", type=int)
     i.add_argument("seconds", type=int)
@@ -335,7 +363,7 @@ def main():
     m.add_argument("n", type=int)
     m.add_argument("--server", default="127.0.0.1")
     a = p.parse_args()
-    {"q": cmd_q, "raw": cmd_raw, "pipeline": cmd_pipeline,
+    {"q": cmd_q, "raw": cmd_raw, "split": cmd_split, "pipeline": cmd_pipeline,
      "idle": cmd_idle, "maxconn": cmd_maxconn}[a.cmd](a)
 
 
