@@ -99,6 +99,23 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
+# The README's quick start: the example config with a database under
+# build/demo, a few example listings, and dnsbld in the foreground on
+# 127.0.0.1@5353 and ::1@5353.
+DEMO := $(BUILD)/demo
+demo: all
+	@mkdir -p $(DEMO)
+	sed -e 's|^database: .*|database: $(CURDIR)/$(DEMO)/db|' \
+	    -e 's|^# pidfile: .*|pidfile: $(CURDIR)/$(DEMO)/dnsbld.pid|' \
+	    zones/dnsbl.example.yaml > $(DEMO)/dnsbl.yaml
+	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml check-config
+	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml list 192.0.2.1 198.51.100.0/24 \
+	    2001:db8::/48 --reason "quick-start example"
+	@echo "dnsbld on 127.0.0.1@5353; try:"
+	@echo "  dig @127.0.0.1 -p 5353 +norec 1.2.0.192.relays.example ANY"
+	@echo "  $(BUILD)/loader -c $(DEMO)/dnsbl.yaml show 192.0.2.1"
+	$(BUILD)/dnsbld -c $(DEMO)/dnsbl.yaml
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
@@ -108,10 +125,11 @@ install: all
 	for m in docs/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 	for m in docs/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	install -m 0644 zones/*.yaml $(DESTDIR)$(PREFIX)/share/doc/dnsbl/examples/
+	ln -sf loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsbl-loader.8
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test tests bench fuzz install clean
+.PHONY: all test tests bench fuzz demo install clean
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/tests/unit/*.d)

@@ -108,7 +108,7 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 {
 	struct store *st;
 	MDB_txn *txn = NULL;
-	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD | ((flags & STORE_WRITEMAP) ? MDB_WRITEMAP : 0);
+	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
 	size_t i;
 	int rc;
 
@@ -145,6 +145,8 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 	mdb_env_set_mapsize(st->env, (size_t)cfg->map_size);
 	if (flags & STORE_RDONLY)
 		envflags |= MDB_RDONLY;
+	else if (flags & STORE_WRITEMAP)
+		envflags |= MDB_WRITEMAP;
 	if ((rc = mdb_env_open(st->env, cfg->database, envflags, 0644)) != 0) {
 		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
 		    mdb_strerror(rc));
@@ -201,7 +203,13 @@ store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes)
 	MDB_envinfo info;
 
 	snprintf(path, sizeof(path), "%s/data.mdb", st->cfg->database);
-	*file_bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	/* Blocks in use: with MDB_WRITEMAP the file is as long as the map. */
+	*file_bytes = 0;
+	if (stat(path, &sb) == 0) {
+		*file_bytes = (uint64_t)sb.st_blocks * 512;
+		if (*file_bytes > (uint64_t)sb.st_size)
+			*file_bytes = (uint64_t)sb.st_size;
+	}
 	if (mdb_env_info(st->env, &info) != 0)
 		return DNSBL_EDB;
 	*map_bytes = info.me_mapsize;

@@ -56,7 +56,7 @@ int store_open(const struct dnsbl_config *cfg, unsigned flags,
     struct store **out, struct errbuf *eb);
 void store_close(struct store *st);
 
-/* Size in bytes of the data file and the map. */
+/* Bytes of disk the data file uses, and the size of the map. */
 int store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes);
 
 /* ---------------------------------------------------------------------

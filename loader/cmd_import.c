@@ -6,6 +6,7 @@
  * applied in one write transaction through lc_result(): a file is either
  * imported entirely or not at all.
  */
+#include <endian.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 struct import_job {
 	struct loader_ctx *ctx;
 	struct import_set set;
+	uint32_t *order;	/* the order to apply set.recs in */
 	size_t zone;
 	const char *name;
 	char actor[300];
@@ -31,21 +33,107 @@ struct import_job {
 	struct errbuf eb;
 };
 
+/* Family and the first seven address bytes, as one sortable integer. */
+static inline uint64_t
+rec_key(const struct import_rec *r)
+{
+	uint64_t v;
+
+	memcpy(&v, r->prefix.addr, 8);
+	return (uint64_t)r->prefix.family << 56 | be64toh(v) >> 8;
+}
+
+/* Address order (the store's key order), then time, then line. */
 static int
 rec_cmp(const void *a, const void *b)
 {
 	const struct import_rec *x = a, *y = b;
+	uint64_t kx = rec_key(x), ky = rec_key(y);
 	int c;
 
-	if (x->prefix.family != y->prefix.family)
-		return x->prefix.family - y->prefix.family;
-	if ((c = memcmp(x->prefix.addr, y->prefix.addr, 16)) != 0)
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	if (x->prefix.family == ADDR_V6 &&
+	    (c = memcmp(x->prefix.addr + 7, y->prefix.addr + 7, 9)) != 0)
 		return c;
 	if (x->prefix.len != y->prefix.len)
 		return x->prefix.len - y->prefix.len;
 	if (x->tested_at != y->tested_at)
 		return x->tested_at < y->tested_at ? -1 : 1;
 	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+struct sortkey {
+	uint64_t k;
+	uint32_t i;
+};
+
+/*
+ * The order to apply the records in: rec_cmp() order, computed by a stable
+ * LSD radix sort of (rec_key, index) pairs (8 passes of a byte), then a
+ * comparison sort of each run of equal keys (same IPv4 address, or same
+ * first seven bytes of an IPv6 one).  A million records sort in tens of
+ * milliseconds, where qsort() over the records took most of a second.
+ */
+static uint32_t *
+import_order(const struct import_set *set)
+{
+	struct sortkey *a, *b, *tmp;
+	uint32_t *order = NULL;
+	size_t cnt[256], i, j, n = set->n;
+	int pass;
+
+	a = calloc(n ? n : 1, sizeof(*a));
+	b = calloc(n ? n : 1, sizeof(*b));
+	if (a == NULL || b == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		a[i].k = rec_key(&set->recs[i]);
+		a[i].i = (uint32_t)i;
+	}
+	for (pass = 0; pass < 8; pass++) {
+		int sh = pass * 8;
+		size_t sum = 0, c;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(a[i].k >> sh) & 0xff]++;
+		if (cnt[(a[0].k >> sh) & 0xff] == n)
+			continue;	/* every key has this byte alike */
+		for (i = 0; i < 256; i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[cnt[(a[i].k >> sh) & 0xff]++] = a[i];
+		tmp = a;
+		a = b;
+		b = tmp;
+	}
+	if ((order = malloc((n ? n : 1) * sizeof(*order))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		order[i] = a[i].i;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].k == a[i].k; j++)
+			;
+		if (j - i > 1) {
+			/* Rare: order the run by the full comparison. */
+			size_t x, y;
+			for (x = i + 1; x < j; x++)
+				for (y = x; y > i && rec_cmp(&set->recs[order[y]],
+				    &set->recs[order[y - 1]]) < 0; y--) {
+					uint32_t t = order[y];
+					order[y] = order[y - 1];
+					order[y - 1] = t;
+				}
+		}
+	}
+out:
+	free(a);
+	free(b);
+	return order;
 }
 
 static void
@@ -72,7 +160,7 @@ import_txn(struct store_txn *t, void *arg)
 	/* store_write() may run this again after growing the map. */
 	memset(job->counts, 0, sizeof(job->counts));
 	for (i = 0; i < job->set.n; i++) {
-		const struct import_rec *r = &job->set.recs[i];
+		const struct import_rec *r = &job->set.recs[job->order[i]];
 
 		memset(&rq, 0, sizeof(rq));
 		rq.zone = job->zone;
@@ -180,13 +268,19 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		import_set_free(&job.set);
 		return 1;
 	}
-	qsort(job.set.recs, job.set.n, sizeof(*job.set.recs), rec_cmp);
-	if ((rc = store_write(ctx->st, import_txn, &job, &job.eb)) != 0) {
-		fprintf(stderr, "loader: %s\nloader: %s rejected; nothing was "
-		    "imported\n", job.eb.msg, job.name);
+	if ((job.order = import_order(&job.set)) == NULL) {
+		fprintf(stderr, "loader: out of memory\n");
 		import_set_free(&job.set);
 		return 1;
 	}
+	if ((rc = store_write(ctx->st, import_txn, &job, &job.eb)) != 0) {
+		fprintf(stderr, "loader: %s\nloader: %s rejected; nothing was "
+		    "imported\n", job.eb.msg, job.name);
+		free(job.order);
+		import_set_free(&job.set);
+		return 1;
+	}
+	free(job.order);
 	if (ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# tests/bench/import.sh -- the loader's bulk paths at 1M addresses:
+# importing a lines file into an empty database, importing it again (every
+# address reconfirmed), and exporting in each format.  Prints wall time.
+#   N=1000000 bash tests/bench/import.sh
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+N=${N:-1000000}
+T=$(mktemp -d /tmp/dnsbl-bench.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+/usr/bin/python3 - "$N" "$T/ips.txt" <<'PY'
+import random, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+rnd = random.Random(42)
+ips = set()
+while len(ips) < n:
+    a = rnd.randrange(1, 224)
+    if a in (10, 127):
+        continue
+    ips.add((a << 24) | rnd.getrandbits(24))
+with open(out, "w") as f:
+    for v in ips:   # set order: not sorted, as a real feed
+        f.write("%d.%d.%d.%d\n" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255))
+PY
+cat >"$T/dnsbl.yaml" <<YAML
+database: $T/db
+listen: [127.0.0.1@53]
+zones:
+  - name: relays.example
+    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
+    ns: [ns1.relays.example]
+    txt: "Open relay \$ - see https://relays.example/lookup?ip=\$"
+YAML
+L() { "$BUILD/loader" -c "$T/dnsbl.yaml" "$@"; }
+secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null || echo "failed: $*"; e=$(date +%s.%N); echo "$e - $s" | bc; }
+
+t=$(secs L import --format lines "$T/ips.txt")
+printf 'import %d addresses, empty database: %.2f s (%.0f addresses/s)\n' "$N" "$t" "$(echo "$N / $t" | bc -l)"
+t=$(secs L import --format lines "$T/ips.txt")
+printf 'import them again (all reconfirmed):   %.2f s\n' "$t"
+L stats | sed 's/^/  /'
+for f in zone rbldnsd lines; do
+	t=$(secs L export --format $f -o "$T/out.$f")
+	printf 'export --format %-8s %.2f s, %s bytes\n' "$f" "$t" "$(stat -c %s "$T/out.$f")"
+done
