@@ -156,7 +156,32 @@ struct yctx {
 	yaml_parser_t parser;
 	const char *name;
 	struct errbuf *eb;
+	FILE *f;
+	int last;		/* the last byte read, or EOF if none */
+	unsigned long lines;	/* newlines read */
 };
+
+/*
+ * libyaml's input, through here so the parser can tell a file cut short:
+ * like a lines file, a YAML file must end with a newline.  Without this a
+ * file cut inside its last record (a transcript, a tester, even an ip
+ * such as 192.0.2.12 from 192.0.2.123) would be imported as if whole.
+ */
+static int
+yread(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct yctx *y = data;
+	size_t i;
+
+	*got = fread(buf, 1, size, y->f);
+	if (*got == 0)
+		return !ferror(y->f);
+	y->last = buf[*got - 1];
+	for (i = 0; i < *got; i++)
+		if (buf[i] == '\n')
+			y->lines++;
+	return 1;
+}
 
 static int
 ynext(struct yctx *y, yaml_event_t *ev)
@@ -294,7 +319,9 @@ import_parse_yaml(FILE *f, const char *name, int64_t now,
 	y.eb = eb;
 	if (!yaml_parser_initialize(&y.parser))
 		return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
-	yaml_parser_set_input_file(&y.parser, f);
+	y.f = f;
+	y.last = EOF;
+	yaml_parser_set_input(&y.parser, yread, &y);
 	while (!done) {
 		if ((rc = ynext(&y, &ev)) != 0)
 			goto out;
@@ -340,6 +367,9 @@ import_parse_yaml(FILE *f, const char *name, int64_t now,
 		yaml_event_delete(&ev);
 	}
 	rc = 0;
+	if (y.last != EOF && y.last != '\n')
+		rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: the last line has no "
+		    "newline: the file looks truncated", name, y.lines + 1);
 	goto out;
 out_ev:
 	yaml_event_delete(&ev);
