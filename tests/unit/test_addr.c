@@ -1,0 +1,157 @@
+/*
+ * test_addr.c -- addresses and CIDRs (lib/addr.c), RFC 3339 times
+ * (lib/timefmt.c) and the error strings (lib/err.c).
+ */
+#include <string.h>
+
+#include "../tap.h"
+#include "addr.h"
+#include "err.h"
+#include "timefmt.h"
+
+static void
+parses(const char *in, const char *out, int family, int len)
+{
+	struct prefix p;
+	struct errbuf eb = { "" };
+	char buf[PREFIX_STRLEN];
+	int rc = prefix_parse(in, &p, &eb);
+
+	if (!ok(rc == 0, "'%s' parses", in)) {
+		printf("#   %s\n", eb.msg);
+		return;
+	}
+	prefix_format(&p, buf);
+	is_str(buf, out, "'%s' formats as '%s'", in, out);
+	ok(p.family == family && p.len == len, "'%s' is family %d /%d", in,
+	    family, len);
+}
+
+static void
+refuses(const char *in, const char *why)
+{
+	struct prefix p;
+	struct errbuf eb = { "" };
+
+	ok(prefix_parse(in, &p, &eb) == DNSBL_EPARSE && eb.msg[0] != '\0',
+	    "'%s' is refused (%s): %s", in, why, eb.msg);
+}
+
+static void
+reverse(const char *in, const char *want)
+{
+	struct prefix p;
+	char buf[80];
+
+	prefix_parse(in, &p, NULL);
+	ok(prefix_reverse(&p, buf, sizeof(buf)) > 0 && strcmp(buf, want) == 0,
+	    "reverse of %s is %s", in, want);
+}
+
+static void
+times(const char *in, long long want)
+{
+	int64_t t = -1;
+
+	ok(time_parse(in, &t) == 0 && t == want, "time '%s' = %lld", in, want);
+}
+
+int
+main(void)
+{
+	struct prefix p, q;
+	uint8_t a[16], b[16];
+	char buf[PREFIX_STRLEN];
+	int64_t t;
+
+	parses("192.0.2.1", "192.0.2.1", ADDR_V4, 32);
+	parses("192.0.2.0/24", "192.0.2.0/24", ADDR_V4, 24);
+	parses("0.0.0.0/0", "0.0.0.0/0", ADDR_V4, 0);
+	parses("192.0.2.1/32", "192.0.2.1", ADDR_V4, 32);
+	parses("2001:db8::1", "2001:db8::1", ADDR_V6, 128);
+	parses("2001:DB8::/32", "2001:db8::/32", ADDR_V6, 32);
+	parses("::ffff:127.0.0.2", "::ffff:127.0.0.2", ADDR_V6, 128);
+	parses("::/0", "::/0", ADDR_V6, 0);
+
+	refuses("", "empty");
+	refuses("192.0.2", "short form");
+	refuses("192.0.2.256", "octet over 255");
+	refuses("192.0.2.1/24", "host bits set");
+	refuses("192.0.2.0/33", "length over 32");
+	refuses("192.0.2.0/", "no length");
+	refuses("192.0.2.0/-1", "negative length");
+	refuses("192.0.2.0/24x", "junk after the length");
+	refuses("2001:db8::/129", "length over 128");
+	refuses("2001:db8::1/64", "IPv6 host bits set");
+	refuses("2001:db8:::1", "bad IPv6");
+	refuses("example.com", "a name");
+	refuses("1.2.3.4 ", "trailing space");
+
+	prefix_parse("192.0.2.0/23", &p, NULL);
+	prefix_first(&p, a);
+	prefix_last(&p, b);
+	addr_format(ADDR_V4, a, buf);
+	is_str(buf, "192.0.2.0", "first of a /23");
+	addr_format(ADDR_V4, b, buf);
+	is_str(buf, "192.0.3.255", "last of a /23");
+	prefix_parse("192.0.3.7", &q, NULL);
+	ok(prefix_contains(&p, &q), "the /23 contains 192.0.3.7");
+	ok(!prefix_contains(&q, &p), "but not the other way");
+	prefix_parse("192.0.4.0", &q, NULL);
+	ok(!prefix_contains(&p, &q), "nor 192.0.4.0");
+	prefix_parse("2001:db8::/32", &q, NULL);
+	ok(!prefix_contains(&p, &q), "families never contain each other");
+
+	prefix_parse("2001:db8::/33", &p, NULL);
+	prefix_last(&p, b);
+	addr_format(ADDR_V6, b, buf);
+	is_str(buf, "2001:db8:7fff:ffff:ffff:ffff:ffff:ffff", "last of a v6 /33");
+
+	memset(a, 0xff, 4);
+	ok(addr_inc(a, 4) == 1 && a[0] == 0 && a[3] == 0, "inc wraps at the top");
+	ok(addr_dec(a, 4) == 1 && a[0] == 0xff, "dec wraps at the bottom");
+	a[0] = 1; a[1] = 0; a[2] = 0xff; a[3] = 0xff;
+	addr_inc(a, 4);
+	ok(a[1] == 1 && a[2] == 0 && a[3] == 0, "inc carries");
+
+	reverse("1.2.3.4", "4.3.2.1");
+	reverse("1.2.3.0/24", "3.2.1");
+	reverse("10.0.0.0/8", "10");
+	reverse("2001:db8::/32", "8.b.d.0.1.0.0.2");
+	reverse("::ffff:127.0.0.2",
+	    "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0");
+	prefix_parse("1.2.3.0/25", &p, NULL);
+	ok(prefix_reverse(&p, buf, sizeof(buf)) == DNSBL_ERANGE,
+	    "a /25 has no reversed name");
+	prefix_parse("1.2.3.4", &p, NULL);
+	ok(prefix_reverse(&p, buf, 5) == DNSBL_ERANGE, "a short buffer is refused");
+
+	times("2026-11-23T10:00:00Z", 1795428000LL);
+	times("2026-11-23t10:00:00z", 1795428000LL);
+	times("2026-11-23 10:00:00Z", 1795428000LL);
+	times("2026-11-23T11:00:00+01:00", 1795428000LL);
+	times("2026-11-23T08:30:00-01:30", 1795428000LL);
+	times("2026-11-23T10:00:00.123456Z", 1795428000LL);
+	times("2024-02-29T00:00:00Z", 1709164800LL);
+	ok(time_parse("2026-11-23T10:00:00", &t) == DNSBL_EPARSE,
+	    "a time without a zone is refused");
+	ok(time_parse("2025-02-29T00:00:00Z", &t) == DNSBL_EPARSE,
+	    "29 February of a common year is refused");
+	ok(time_parse("2026-13-01T00:00:00Z", &t) == DNSBL_EPARSE,
+	    "month 13 is refused");
+	ok(time_parse("2026-11-23T24:00:00Z", &t) == DNSBL_EPARSE,
+	    "hour 24 is refused");
+	ok(time_parse("yesterday", &t) == DNSBL_EPARSE, "words are refused");
+	ok(time_parse("2026-11-23T10:00:00Zjunk", &t) == DNSBL_EPARSE,
+	    "trailing junk is refused");
+	time_format(1795428000LL, buf);
+	is_str(buf, "2026-11-23T10:00:00Z", "time_format is RFC 3339 UTC");
+	time_format(0, buf);
+	is_str(buf, "never", "time 0 is 'never'");
+
+	is_str(dnsbl_strerror(DNSBL_EPARSE), "malformed input",
+	    "dnsbl_strerror knows its codes");
+	is_str(dnsbl_strerror(-999), "unknown error", "and not others");
+	is_str(dnsbl_strerror(1), "unknown error", "nor positive ones");
+	return tap_done();
+}
