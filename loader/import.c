@@ -159,7 +159,15 @@ struct yctx {
 	FILE *f;
 	int last;		/* the last byte read, or EOF if none */
 	unsigned long lines;	/* newlines read */
+	size_t bytes;		/* bytes read */
 };
+
+/* All of the input read, and it does not end with a newline. */
+static int
+truncated(const struct yctx *y)
+{
+	return feof(y->f) && y->last != EOF && y->last != '\n';
+}
 
 /*
  * libyaml's input, through here so the parser can tell a file cut short:
@@ -177,6 +185,7 @@ yread(void *data, unsigned char *buf, size_t size, size_t *got)
 	if (*got == 0)
 		return !ferror(y->f);
 	y->last = buf[*got - 1];
+	y->bytes += *got;
 	for (i = 0; i < *got; i++)
 		if (buf[i] == '\n')
 			y->lines++;
@@ -186,7 +195,14 @@ yread(void *data, unsigned char *buf, size_t size, size_t *got)
 static int
 ynext(struct yctx *y, yaml_event_t *ev)
 {
-	if (!yaml_parser_parse(&y->parser, ev))
+	if (!yaml_parser_parse(&y->parser, ev) && truncated(y) &&
+	    y->parser.problem_mark.index >= y->bytes)
+		/* An error at the end of a file cut short: say so. */
+		return errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu: the last line "
+		    "has no newline: the file looks truncated (%s)", y->name,
+		    y->lines + 1, y->parser.problem ? y->parser.problem :
+		    "YAML error");
+	if (y->parser.error != YAML_NO_ERROR)
 		return errbuf_set(y->eb, DNSBL_EPARSE, "%s:%lu:%lu: %s%s%s",
 		    y->name, (unsigned long)y->parser.problem_mark.line + 1,
 		    (unsigned long)y->parser.problem_mark.column + 1,
@@ -367,7 +383,7 @@ import_parse_yaml(FILE *f, const char *name, int64_t now,
 		yaml_event_delete(&ev);
 	}
 	rc = 0;
-	if (y.last != EOF && y.last != '\n')
+	if (truncated(&y))
 		rc = errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: the last line has no "
 		    "newline: the file looks truncated", name, y.lines + 1);
 	goto out;
