@@ -80,16 +80,16 @@ fi
 
 # A commit is visible to the very next query: no reload, no wait.
 check "203.0.113.99 unlisted at first" -- dc q $PORT 99.113.0.203.$Z A --rcode NXDOMAIN
-loader list 203.0.113.99 >/dev/null
+check "loader list 203.0.113.99" -- loader list 203.0.113.99
 check "listed by the loader: answered at once" -- dc q $PORT 99.113.0.203.$Z A --rcode NOERROR --a 127.0.0.2
 check "and over TCP" -- dc q $PORT 99.113.0.203.$Z A --tcp --rcode NOERROR --a 127.0.0.2
-loader list 203.0.113.99 --code 127.0.0.9 >/dev/null
+check "loader changes its code" -- loader list 203.0.113.99 --code 127.0.0.9
 check "code change answered at once" -- dc q $PORT 99.113.0.203.$Z A --a 127.0.0.9
-loader delist 192.0.2.1 >/dev/null
+check "loader delist 192.0.2.1" -- loader delist 192.0.2.1
 check "delisted: NXDOMAIN at once" -- dc q $PORT 1.2.0.192.$Z A --rcode NXDOMAIN
 check "its parents are no longer ENTs" -- dc q $PORT 2.0.192.$Z A --rcode NXDOMAIN
 serial=$(dig +short -p $PORT @127.0.0.1 $Z SOA | awk '{print $3}')
-loader list 192.0.2.200 >/dev/null
+check "loader list 192.0.2.200" -- loader list 192.0.2.200
 serial2=$(dig +short -p $PORT @127.0.0.1 $Z SOA | awk '{print $3}')
 [ "$serial2" -gt "$serial" ]; ok $? "SOA serial follows the store ($serial -> $serial2)"
 check "negative answers carry the new serial" -- dc q $PORT 3.3.3.3.$Z A --serial "$serial2"
