@@ -1,12 +1,10 @@
 /*
  * cmd_export.c -- write a zone out of the served table.
  *
- *   zone     an RFC 1035 master file.  Each served interval is cut into
- *            CIDRs and each CIDR into blocks on octet (IPv4) or nibble
- *            (IPv6) boundaries: a whole block is one host name or one
- *            wildcard ("*.3.2.1"), so a secondary answers every covered
- *            address as dnsbld does.  Served intervals never overlap, so no
- *            wildcard is shadowed by a name below it.
+ *   zone     an RFC 1035 master file, with the records lib/zonegen.c makes
+ *            (the same as dnsbld's AXFR): a host name or a wildcard
+ *            ("*.3.2.1") for each octet- or nibble-aligned block, so a
+ *            secondary answers every covered address as dnsbld does.
  *   rbldnsd  an ip4set data file (ip6trie with --family 6).
  *   lines    one address or CIDR a line.
  *
@@ -24,6 +22,7 @@
 #include "err.h"
 #include "loader.h"
 #include "render.h"
+#include "zonegen.h"
 #include "store.h"
 
 enum { FMT_ZONE, FMT_RBLDNSD, FMT_LINES };
@@ -37,104 +36,56 @@ struct export_job {
 	FILE *f;
 	struct store_txn *t;
 	uint16_t answer;	/* of the interval being written */
-	struct store_answer ans;
 	/* lines: a run of adjacent intervals not yet written */
 	int pending, pfam;
 	uint8_t pfirst[16], plast[16];
 };
 
-static const uint8_t test_v4[2][16] = {
-	{ 127, 0, 0, 1 }, { 127, 0, 0, 2 }
-};
-static const uint8_t test_v6[2][16] = {
-	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 },
-	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2 },
-};
-
-static const char *
-answer_txt(struct export_job *job)
-{
-	if (job->answer != ANSWER_DEFAULT && job->ans.txt)
-		return job->ans.txt;
-	return job->cz->txt ? job->cz->txt : "";
-}
-
-static const uint8_t *
-answer_a(struct export_job *job)
-{
-	return job->answer == ANSWER_DEFAULT ? job->cz->a : job->ans.a;
-}
-
-/* One octet- or nibble-aligned block as master-file records. */
+/* zone: one record pair. */
 static int
-zone_block(const struct prefix *p, struct export_job *job)
+zone_rr(const struct zone_rr *rr, void *arg)
 {
-	char owner[80], text[PREFIX_STRLEN], txt[1024], a[PREFIX_STRLEN];
-	int host = p->len == addr_bits(p->family);
+	struct export_job *job = arg;
+	char a[PREFIX_STRLEN];
 
-	if (p->len == 0)
-		snprintf(owner, sizeof(owner), "*");
-	else {
-		char rev[76];
-		if (prefix_reverse(p, rev, sizeof(rev)) < 0)
-			return DNSBL_EINVAL;
-		snprintf(owner, sizeof(owner), "%s%s", host ? "" : "*.", rev);
-	}
-	prefix_format(p, text);
-	addr_format(ADDR_V4, answer_a(job), a);
-	txt_render(answer_txt(job), text, txt, sizeof(txt));
-	fprintf(job->f, "%s\tA\t%s\n%s\tTXT\t", owner, a, owner);
-	zone_quote(job->f, txt);
+	addr_format(ADDR_V4, rr->a, a);
+	fprintf(job->f, "%s\tA\t%s\n%s\tTXT\t", rr->owner, a, rr->owner);
+	zone_quote(job->f, rr->txt);
 	fputc('\n', job->f);
 	return 0;
 }
 
-/* A CIDR for the zone format: split to the next aligned length. */
-static int
-zone_cidr(const struct prefix *p, void *arg)
-{
-	struct export_job *job = arg;
-	int unit = p->family == ADDR_V4 ? 8 : 4;
-	int len = (p->len + unit - 1) / unit * unit, rc;
-	uint8_t a[16];
-	struct prefix q;
-	uint64_t i, n;
-
-	if (len == p->len)
-		return zone_block(p, job);
-	n = 1ULL << (len - p->len);	/* at most 128 */
-	memcpy(a, p->addr, 16);
-	for (i = 0; i < n; i++) {
-		prefix_make(&q, p->family, a, len);
-		if ((rc = zone_block(&q, job)) != 0)
-			return rc;
-		/* Step to the next block of length len. */
-		{
-			int byte = (len - 1) / 8;
-			unsigned step = 1u << ((8 - len % 8) % 8);
-			unsigned v = a[byte] + step;
-			a[byte] = (uint8_t)v;
-			if (v > 0xff)
-				addr_inc(a, (size_t)byte);
-		}
-	}
-	return 0;
-}
-
+/* rbldnsd: one CIDR, with its answer unless it is the default. */
 static int
 rbldnsd_cidr(const struct prefix *p, void *arg)
 {
 	struct export_job *job = arg;
+	struct store_answer ans;
 	char text[PREFIX_STRLEN], a[PREFIX_STRLEN];
+	int rc;
 
 	prefix_format(p, text);
 	fputs(text, job->f);
 	if (job->answer != ANSWER_DEFAULT) {
-		addr_format(ADDR_V4, answer_a(job), a);
-		fprintf(job->f, " :%s:%s", a, answer_txt(job));
+		if ((rc = store_answer_get(job->t, job->zone, job->answer,
+		    &ans)) != 0)
+			return rc;
+		addr_format(ADDR_V4, ans.a, a);
+		fprintf(job->f, " :%s:%s", a, ans.txt ? ans.txt :
+		    job->cz->txt ? job->cz->txt : "");
 	}
 	fputc('\n', job->f);
 	return 0;
+}
+
+static int
+rbldnsd_interval(int family, const uint8_t *first, const uint8_t *last,
+    uint16_t answer, void *arg)
+{
+	struct export_job *job = arg;
+
+	job->answer = answer;
+	return interval_cidrs(family, first, last, rbldnsd_cidr, job);
 }
 
 static int
@@ -146,18 +97,6 @@ lines_cidr(const struct prefix *p, void *arg)
 	prefix_format(p, text);
 	fprintf(job->f, "%s\n", text);
 	return 0;
-}
-
-static int
-write_piece(struct export_job *job, int family, const uint8_t *first,
-    const uint8_t *last)
-{
-	cidr_fn fn = job->format == FMT_ZONE ? zone_cidr :
-	    job->format == FMT_RBLDNSD ? rbldnsd_cidr : lines_cidr;
-
-	if (memcmp(first, last, addr_len(family)) > 0)
-		return 0;
-	return interval_cidrs(family, first, last, fn, job);
 }
 
 /* lines: write the pending run of adjacent intervals, if any. */
@@ -174,12 +113,14 @@ flush_run(struct export_job *job)
 /* lines: codes do not show, so adjacent intervals merge into one run. */
 static int
 lines_interval(int family, const uint8_t *first, const uint8_t *last,
-    struct export_job *job)
+    uint16_t answer, void *arg)
 {
+	struct export_job *job = arg;
 	size_t n = addr_len(family);
 	uint8_t next[16];
 	int rc;
 
+	(void)answer;
 	memcpy(next, job->plast, 16);
 	if (job->pending && job->pfam == family && !addr_inc(next, n) &&
 	    memcmp(next, first, n) == 0) {
@@ -194,36 +135,6 @@ lines_interval(int family, const uint8_t *first, const uint8_t *last,
 	memset(job->plast, 0, 16);
 	memcpy(job->pfirst, first, n);
 	memcpy(job->plast, last, n);
-	return 0;
-}
-
-/* An interval, less the test addresses. */
-static int
-export_interval(int family, const uint8_t *first, const uint8_t *last,
-    uint16_t answer, void *arg)
-{
-	struct export_job *job = arg;
-	const uint8_t (*tst)[16] = family == ADDR_V4 ? test_v4 : test_v6;
-	size_t n = addr_len(family);
-	uint8_t a[16], b[16];
-	int rc;
-
-	if (job->format == FMT_LINES)
-		return lines_interval(family, first, last, job);
-	job->answer = answer;
-	if (answer != ANSWER_DEFAULT &&
-	    (rc = store_answer_get(job->t, job->zone, answer, &job->ans)) != 0)
-		return rc;
-	if (memcmp(last, tst[0], n) < 0 || memcmp(first, tst[1], n) > 0)
-		return write_piece(job, family, first, last);
-	/* [first, t1 - 1] and [t2 + 1, last] */
-	memcpy(a, tst[0], n);
-	if (memcmp(first, a, n) < 0 && !addr_dec(a, n) &&
-	    (rc = write_piece(job, family, first, a)) != 0)
-		return rc;
-	memcpy(b, tst[1], n);
-	if (memcmp(last, b, n) > 0 && !addr_inc(b, n))
-		return write_piece(job, family, b, last);
 	return 0;
 }
 
@@ -272,31 +183,34 @@ rbldnsd_header(struct export_job *job, uint32_t serial)
 static int
 export_txn(struct store_txn *t, void *arg)
 {
+	static const char *const test_entry[2] = { "127.0.0.2",
+	    "::ffff:127.0.0.2" };
 	struct export_job *job = arg;
 	uint32_t serial = store_serial(t, job->zone);
-	int rc, fam;
+	int rc = 0, fam;
 
 	job->t = t;
-	if (job->format == FMT_ZONE)
+	if (job->format == FMT_ZONE) {
 		zone_header(job, serial);
-	else if (job->format == FMT_RBLDNSD)
-		rbldnsd_header(job, serial);
-	for (fam = 0; fam < 2; fam++) {
-		int family = fam ? ADDR_V6 : ADDR_V4;
-		if (!(job->families & (1 << fam)))
-			continue;
-		if (job->format != FMT_LINES) {
-			/* The RFC 5782 test entry, with the zone's answer. */
-			job->answer = ANSWER_DEFAULT;
-			if ((rc = write_piece(job, family, fam ? test_v6[1] :
-			    test_v4[1], fam ? test_v6[1] : test_v4[1])) != 0)
-				return rc;
+		rc = zonegen_walk(t, job->zone, job->families, zone_rr, job);
+	} else {
+		if (job->format == FMT_RBLDNSD)
+			rbldnsd_header(job, serial);
+		for (fam = 0; fam < 2 && rc == 0; fam++) {
+			if (!(job->families & (1 << fam)))
+				continue;
+			if (job->format == FMT_RBLDNSD) {
+				/* The RFC 5782 test entry. */
+				fprintf(job->f, "%s\n", test_entry[fam]);
+				rc = zonegen_intervals(t, job->zone, fam ?
+				    ADDR_V6 : ADDR_V4, rbldnsd_interval, job);
+			} else if ((rc = zonegen_intervals(t, job->zone, fam ?
+			    ADDR_V6 : ADDR_V4, lines_interval, job)) == 0)
+				rc = flush_run(job);
 		}
-		rc = store_serve_walk(t, job->zone, family, export_interval,
-		    job);
-		if (rc || (rc = flush_run(job)) != 0)
-			return rc;
 	}
+	if (rc)
+		return rc;
 	return ferror(job->f) ? DNSBL_EIO : 0;
 }
 

@@ -11,7 +11,7 @@
 #include "err.h"
 #include "json.h"
 #include "loader.h"
-#include "render.h"
+#include "zonegen.h"
 #include "store.h"
 #include "timefmt.h"
 

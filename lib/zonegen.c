@@ -1,0 +1,244 @@
+/*
+ * zonegen.c -- served intervals to zone records (see zonegen.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+#include "zonegen.h"
+
+static const uint8_t test_v4[2][16] = {
+	{ 127, 0, 0, 1 }, { 127, 0, 0, 2 }
+};
+static const uint8_t test_v6[2][16] = {
+	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 },
+	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2 },
+};
+
+void
+txt_render(const char *tmpl, const char *addr, char *out, size_t n)
+{
+	size_t used = 0, al = strlen(addr);
+
+	if (n == 0)
+		return;
+	for (; *tmpl && used + 1 < n; tmpl++) {
+		if (*tmpl == '$') {
+			size_t c = al < n - 1 - used ? al : n - 1 - used;
+			memcpy(out + used, addr, c);
+			used += c;
+		} else
+			out[used++] = *tmpl;
+	}
+	out[used] = '\0';
+}
+
+typedef unsigned __int128 u128;
+
+static u128
+to_u128(int family, const uint8_t *a)
+{
+	u128 v = 0;
+	size_t i;
+
+	for (i = 0; i < addr_len(family); i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
+int
+interval_cidrs(int family, const uint8_t *first, const uint8_t *last,
+    cidr_fn fn, void *arg)
+{
+	int bits = addr_bits(family), k, rc;
+	u128 lo = to_u128(family, first), hi = to_u128(family, last), size;
+	size_t i, n = addr_len(family);
+	uint8_t a[16];
+	struct prefix p;
+
+	while (lo <= hi) {
+		/* The largest aligned block at lo that stays within hi. */
+		for (k = bits; k > 0; k--) {
+			if (k == 128) {
+				if (lo == 0 && hi == ~(u128)0)
+					break;
+				continue;
+			}
+			size = (u128)1 << k;
+			if ((lo & (size - 1)) == 0 && hi - lo >= size - 1)
+				break;
+		}
+		memset(a, 0, sizeof(a));
+		for (i = 0; i < n; i++)
+			a[i] = (uint8_t)(lo >> (8 * (n - 1 - i)));
+		prefix_make(&p, family, a, bits - k);
+		if ((rc = fn(&p, arg)) != 0)
+			return rc;
+		if (k == bits)
+			break;		/* the whole space */
+		size = (u128)1 << k;
+		if (hi - lo < size)	/* lo + size would pass hi (or wrap) */
+			break;
+		lo += size;
+	}
+	return 0;
+}
+
+struct gen {
+	const struct cfg_zone *cz;
+	struct store_txn *t;
+	size_t zone;
+	zone_rr_fn fn;
+	void *arg;
+	uint16_t answer;
+	struct store_answer ans;
+	zone_ival_fn ifn;	/* zonegen_intervals() */
+};
+
+/* One octet- or nibble-aligned block. */
+static int
+gen_block(const struct prefix *p, struct gen *g)
+{
+	struct zone_rr rr;
+	char text[PREFIX_STRLEN], rev[ZONE_OWNER_MAX - 2];
+	const char *tmpl;
+	int host = p->len == addr_bits(p->family);
+
+	memset(&rr, 0, sizeof(rr));
+	rr.block = *p;
+	rr.wildcard = !host;
+	if (p->len == 0)
+		strcpy(rr.owner, "*");
+	else {
+		if (prefix_reverse(p, rev, sizeof(rev)) < 0)
+			return DNSBL_EINVAL;
+		snprintf(rr.owner, sizeof(rr.owner), "%s%s", host ? "" : "*.",
+		    rev);
+	}
+	if (g->answer == ANSWER_DEFAULT) {
+		memcpy(rr.a, g->cz->a, 4);
+		tmpl = g->cz->txt;
+	} else {
+		memcpy(rr.a, g->ans.a, 4);
+		tmpl = g->ans.txt ? g->ans.txt : g->cz->txt;
+	}
+	prefix_format(p, text);
+	txt_render(tmpl ? tmpl : "", text, rr.txt, sizeof(rr.txt));
+	return g->fn(&rr, g->arg);
+}
+
+/* A CIDR: split to the next aligned length. */
+static int
+gen_cidr(const struct prefix *p, void *arg)
+{
+	struct gen *g = arg;
+	int unit = p->family == ADDR_V4 ? 8 : 4;
+	int len = (p->len + unit - 1) / unit * unit, rc;
+	uint8_t a[16];
+	struct prefix q;
+	uint64_t i, n;
+
+	if (len == p->len)
+		return gen_block(p, g);
+	n = 1ULL << (len - p->len);	/* at most 128 */
+	memcpy(a, p->addr, 16);
+	for (i = 0; i < n; i++) {
+		prefix_make(&q, p->family, a, len);
+		if ((rc = gen_block(&q, g)) != 0)
+			return rc;
+		/* Step to the next block of length len (within one byte). */
+		{
+			int byte = (len - 1) / 8;
+			unsigned v = a[byte] + (1u << ((8 - len % 8) % 8));
+			a[byte] = (uint8_t)v;
+			if (v > 0xff)
+				addr_inc(a, (size_t)byte);
+		}
+	}
+	return 0;
+}
+
+static int
+gen_piece(struct gen *g, int family, const uint8_t *first,
+    const uint8_t *last)
+{
+	if (memcmp(first, last, addr_len(family)) > 0)
+		return 0;
+	if (g->ifn)
+		return g->ifn(family, first, last, g->answer, g->arg);
+	return interval_cidrs(family, first, last, gen_cidr, g);
+}
+
+/* An interval, less the test addresses. */
+static int
+gen_interval(int family, const uint8_t *first, const uint8_t *last,
+    uint16_t answer, void *arg)
+{
+	struct gen *g = arg;
+	const uint8_t (*tst)[16] = family == ADDR_V4 ? test_v4 : test_v6;
+	size_t n = addr_len(family);
+	uint8_t a[16], b[16];
+	int rc;
+
+	g->answer = answer;
+	if (answer != ANSWER_DEFAULT && g->ifn == NULL &&
+	    (rc = store_answer_get(g->t, g->zone, answer, &g->ans)) != 0)
+		return rc;
+	if (memcmp(last, tst[0], n) < 0 || memcmp(first, tst[1], n) > 0)
+		return gen_piece(g, family, first, last);
+	/* [first, t1 - 1] and [t2 + 1, last] */
+	memcpy(a, tst[0], n);
+	if (memcmp(first, a, n) < 0 && !addr_dec(a, n) &&
+	    (rc = gen_piece(g, family, first, a)) != 0)
+		return rc;
+	memcpy(b, tst[1], n);
+	if (memcmp(last, b, n) > 0 && !addr_inc(b, n))
+		return gen_piece(g, family, b, last);
+	return 0;
+}
+
+int
+zonegen_intervals(struct store_txn *t, size_t zone, int family,
+    zone_ival_fn fn, void *arg)
+{
+	struct gen g;
+
+	memset(&g, 0, sizeof(g));
+	g.cz = &store_txn_config(t)->zones[zone];
+	g.t = t;
+	g.zone = zone;
+	g.ifn = fn;
+	g.arg = arg;
+	return store_serve_walk(t, zone, family, gen_interval, &g);
+}
+
+int
+zonegen_walk(struct store_txn *t, size_t zone, int families, zone_rr_fn fn,
+    void *arg)
+{
+	struct gen g;
+	int fam, rc;
+
+	memset(&g, 0, sizeof(g));
+	g.cz = &store_txn_config(t)->zones[zone];
+	g.t = t;
+	g.zone = zone;
+	g.fn = fn;
+	g.arg = arg;
+	for (fam = 0; fam < 2; fam++) {
+		int family = fam ? ADDR_V6 : ADDR_V4;
+		const uint8_t *te = fam ? test_v6[1] : test_v4[1];
+
+		if (!(families & (1 << fam)))
+			continue;
+		g.answer = ANSWER_DEFAULT;
+		if ((rc = gen_piece(&g, family, te, te)) != 0)
+			return rc;
+		if ((rc = store_serve_walk(t, zone, family, gen_interval,
+		    &g)) != 0)
+			return rc;
+	}
+	return 0;
+}
