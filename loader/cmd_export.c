@@ -55,6 +55,27 @@ zone_rr(const struct zone_rr *rr, void *arg)
 	return 0;
 }
 
+/*
+ * rbldnsd's ip6trie reads IPv6 in hex groups only: "::ffff:127.0.0.2" is an
+ * invalid address to it and the line is dropped.  Write IPv6 as eight hex
+ * groups (and /LEN), which every reader takes.
+ */
+static void
+rbldnsd_format(const struct prefix *p, char text[PREFIX_STRLEN])
+{
+	int i, n = 0;
+
+	if (p->family != ADDR_V6) {
+		prefix_format(p, text);
+		return;
+	}
+	for (i = 0; i < 16; i += 2)
+		n += snprintf(text + n, PREFIX_STRLEN - (size_t)n, "%s%x",
+		    i ? ":" : "", (unsigned)(p->addr[i] << 8 | p->addr[i + 1]));
+	if (p->len != 128)
+		snprintf(text + n, PREFIX_STRLEN - (size_t)n, "/%d", p->len);
+}
+
 /* rbldnsd: one CIDR, with its answer unless it is the default. */
 static int
 rbldnsd_cidr(const struct prefix *p, void *arg)
@@ -64,7 +85,7 @@ rbldnsd_cidr(const struct prefix *p, void *arg)
 	char text[PREFIX_STRLEN], a[PREFIX_STRLEN];
 	int rc;
 
-	prefix_format(p, text);
+	rbldnsd_format(p, text);
 	fputs(text, job->f);
 	if (job->answer != ANSWER_DEFAULT) {
 		if ((rc = store_answer_get(job->t, job->zone, job->answer,
@@ -184,7 +205,7 @@ static int
 export_txn(struct store_txn *t, void *arg)
 {
 	static const char *const test_entry[2] = { "127.0.0.2",
-	    "::ffff:127.0.0.2" };
+	    "0:0:0:0:0:ffff:7f00:2" };	/* ::ffff:127.0.0.2 for ip6trie */
 	struct export_job *job = arg;
 	uint32_t serial = store_serial(t, job->zone);
 	int rc = 0, fam;
