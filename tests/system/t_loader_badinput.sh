@@ -5,6 +5,8 @@
 # formats: malformed YAML, bad address, bad time, unknown result, truncated
 # file, record without tested_at, unknown key, time in the future.
 source "$(dirname "$0")/lib.sh"
+# okd STATUS NAME FILE: ok, and on failure show FILE.
+okd() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/#   /' "$3" | head -n 20; }
 
 write_config
 ago() { date -u -d "@$(( $(date +%s) - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
@@ -36,9 +38,9 @@ refused() {
 	is "$rc" 1 "$name: exit 1"
 	is "$after" "$before" "$name: nothing written"
 	grep -qF "$f:$line:" "$T/err"
-	ok $? "$name: message names $(basename "$f"):$line" || sed 's/^/#   /' "$T/err"
+	okd $? "$name: message names $(basename "$f"):$line" "$T/err"
 	grep -qiE "$why" "$T/err"
-	ok $? "$name: message says /$why/" || sed 's/^/#   /' "$T/err"
+	okd $? "$name: message says /$why/" "$T/err"
 	[ ! -s "$T/out" ]; ok $? "$name: no summary on stdout"
 }
 lineof() { grep -nF -- "$2" "$1" | head -n1 | cut -d: -f1; }
