@@ -122,7 +122,8 @@ show_txn(struct store_txn *t, void *arg)
 	    (rc = store_event_walk(t, job->zone, &cover.prefix, collect_ev,
 	    job)) != 0)
 		return rc;
-	qsort(job->evs, job->nev, sizeof(*job->evs), ev_cmp);
+	if (job->nev > 1)	/* evs is NULL when there are none */
+		qsort(job->evs, job->nev, sizeof(*job->evs), ev_cmp);
 
 	if (job->ctx->json) {
 		json_init(&j, stdout);
