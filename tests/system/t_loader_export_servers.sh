@@ -38,6 +38,7 @@ V6="2001:db8::1 2001:db8::2 2001:db8:1::5 2001:db8:1::4 2001:db8:1:2::3
 compare() {
 	local name=$1 mode=$2 line n=0; shift 2
 	$PY "$CMP" "$mode" "$PORT" "$LOADER" "$T/dnsbl.yaml" relays.example "$@" >"$T/cmp.out" 2>&1
+	ok $? "$name: the comparison script completed"
 	while IFS= read -r line; do
 		case $line in
 		PASS\ *) ok 0 "$name: ${line#PASS }"; n=$((n + 1)) ;;

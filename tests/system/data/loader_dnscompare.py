@@ -43,9 +43,16 @@ def report(ok, name, why=""):
 for t in targets:
     addr, _, pin = t.partition("=")
     ip = ipaddress.ip_address(addr)
-    show = json.loads(subprocess.run(
-        [loader, "-c", config, "show", "--json", addr],
-        capture_output=True, text=True, check=True, timeout=30).stdout)
+    r = subprocess.run([loader, "-c", config, "show", "--json", addr],
+                       capture_output=True, text=True, timeout=30)
+    try:
+        show = json.loads(r.stdout) if r.returncode == 0 else None
+    except ValueError:
+        show = None
+    report(show is not None, f"{addr}: loader show --json works",
+           f"exit {r.returncode}: {r.stderr.strip()[:300]!r}")
+    if show is None:
+        continue
     rev = ip.reverse_pointer.rsplit(".", 2)[0]       # less in-addr/ip6.arpa
     qname = rev + "." + zone + "."
     ra, a = dig(qname, "A")
