@@ -46,7 +46,8 @@ int import_parse_lines(FILE *f, const char *name, int64_t now,
 /*
  * Parse a YAML sequence of mappings with ip, result and tested_at
  * (required) and tester, helo, transcript (optional).  Errors as above,
- * with the record's line.
+ * with the record's line.  Like a lines file, the file must end with a
+ * newline: one cut inside its last record is refused.
  */
 int import_parse_yaml(FILE *f, const char *name, int64_t now,
     struct import_set *set, struct errbuf *eb);
