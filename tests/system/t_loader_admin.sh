@@ -10,8 +10,8 @@ write_config
 # The zone's TXT template and A, as write_config sets them.
 TPL='Open relay $ - see https://relays.example/lookup?ip=$'
 ZONE_A=127.0.0.2
-grep -qF "txt: \"${TPL//\$/\\\$}\"" "$T/dnsbl.yaml" || grep -qF 'lookup?ip=' "$T/dnsbl.yaml"
-ok $? "config carries the TXT template"
+grep -qF "txt: \"$TPL\"" "$T/dnsbl.yaml"; ok $? "the config carries the TXT template"
+grep -qx "    a: $ZONE_A" "$T/dnsbl.yaml"; ok $? "the config's a is $ZONE_A"
 
 # jget FILE EXPR: evaluate a Python expression over d = the JSON in FILE.
 jget() { $PY - "$1" "$2" <<'PY'
@@ -42,8 +42,10 @@ is "$(jget "$T/show.json" 'd["history"][0]["actor"].startswith("admin:") and len
 
 # ---- a change that changes nothing ----
 s1=$(serial); d1=$(db_digest)
-loader list 192.0.2.1 >/dev/null
+loader list 192.0.2.1 --json >"$T/list.json"
 ok $? "listing an already listed address succeeds"
+is "$(jget "$T/list.json" '(d["serial"], [(r["prefix"], r["outcome"]) for r in d["results"]])')" \
+	"($s1, [('192.0.2.1', 'unchanged')])" "list --json: outcome unchanged, serial as before"
 is "$(db_digest)" "$d1" "re-listing the same way writes nothing"
 is "$(serial)" "$s1" "re-listing the same way keeps the serial"
 
