@@ -24,6 +24,7 @@
  * is a compression pointer into it.  An answer that does not fit the size
  * limit is replaced by the question alone with TC set.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -566,33 +567,60 @@ static int
 db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
     struct store_hit *hit)
 {
-	return store_lookup(arg, zone, family, addr, hit);
+	return store_lookup(((struct respond_store *)arg)->r, zone, family,
+	    addr, hit);
 }
 
 static int
 db_any_within(void *arg, size_t zone, const struct prefix *p)
 {
-	return store_any_within(arg, zone, p);
+	return store_any_within(((struct respond_store *)arg)->r, zone, p);
 }
 
 static int
 db_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
 {
-	return store_reader_answer(arg, zone, idx, out);
+	return store_reader_answer(((struct respond_store *)arg)->r, zone, idx,
+	    out);
 }
 
 static uint32_t
 db_serial(void *arg, size_t zone)
 {
-	return store_reader_serial(arg, zone);
+	struct respond_store *rs = arg;
+
+	if (rs->sgen[zone] != rs->gen) {
+		rs->serial[zone] = store_reader_serial(rs->r, zone);
+		rs->sgen[zone] = rs->gen;
+	}
+	return rs->serial[zone];
 }
 
-void
-respond_db_store(struct respond_db *db, struct store_reader *r)
+int
+respond_store_init(struct respond_store *rs, struct respond_db *db,
+    struct store_reader *r, size_t nzones)
 {
+	memset(rs, 0, sizeof(*rs));
+	rs->r = r;
+	rs->gen = 1;
+	rs->sgen = calloc(nzones ? nzones : 1, sizeof(*rs->sgen));
+	rs->serial = calloc(nzones ? nzones : 1, sizeof(*rs->serial));
+	if (rs->sgen == NULL || rs->serial == NULL) {
+		respond_store_fini(rs);
+		return DNSBL_ENOMEM;
+	}
 	db->lookup = db_lookup;
 	db->any_within = db_any_within;
 	db->answer = db_answer;
 	db->serial = db_serial;
-	db->arg = r;
+	db->arg = rs;
+	return 0;
+}
+
+void
+respond_store_fini(struct respond_store *rs)
+{
+	free(rs->sgen);
+	free(rs->serial);
+	rs->sgen = rs->serial = NULL;
 }

@@ -36,8 +36,29 @@ struct respond_db {
 	void *arg;
 };
 
-/* A respond_db reading from r. */
-void respond_db_store(struct respond_db *db, struct store_reader *r);
+/*
+ * A respond_db reading from the store_reader r, which caches each zone's
+ * SOA serial for the rest of the batch (a negative answer then costs one
+ * lookup, not two).  Call respond_store_batch() after each
+ * store_reader_begin().  respond_store_init() allocates the cache (nzones
+ * entries): 0 or DNSBL_ENOMEM; respond_store_fini() frees it.
+ */
+struct respond_store {
+	struct store_reader *r;
+	uint32_t gen;			/* the batch */
+	uint32_t *sgen;			/* per zone: batch of serial[] */
+	uint32_t *serial;
+};
+int respond_store_init(struct respond_store *rs, struct respond_db *db,
+    struct store_reader *r, size_t nzones);
+void respond_store_fini(struct respond_store *rs);
+
+static inline void
+respond_store_batch(struct respond_store *rs)
+{
+	if (++rs->gen == 0)
+		rs->gen = 1;
+}
 
 /* Largest answer respond() may need room for: a TCP message. */
 #define RESPOND_MAX 65535

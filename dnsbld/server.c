@@ -204,7 +204,7 @@ struct udp_bufs {
 
 /* Receive, answer and send one batch.  Returns the datagrams received. */
 static int
-udp_batch(struct worker *wk, struct udp_bufs *b, struct store_reader *rd,
+udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
     const struct respond_db *db, int fd)
 {
 	const struct zoneset *zs = wk->sv->zs;
@@ -227,10 +227,11 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct store_reader *rd,
 			log_warn("recvmmsg");
 		return 0;
 	}
-	if ((rc = store_reader_begin(rd)) != 0) {
+	if ((rc = store_reader_begin(rs->r)) != 0) {
 		log_warnx("store: %s", dnsbl_strerror(rc));
 		return n;
 	}
+	respond_store_batch(rs);
 	for (i = 0; i < n; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
@@ -247,7 +248,7 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct store_reader *rd,
 		b->out[nout].msg_hdr.msg_iovlen = 1;
 		nout++;
 	}
-	store_reader_end(rd);
+	store_reader_end(rs->r);
 	/* Send all; a datagram the kernel refuses is dropped, not retried. */
 	for (i = 0; i < nout;) {
 		sent = sendmmsg(fd, b->out + i, (unsigned)(nout - i), 0);
@@ -267,6 +268,7 @@ udp_worker_main(void *arg)
 	struct worker *wk = arg;
 	struct server *sv = wk->sv;
 	struct store_reader *rd = NULL;
+	struct respond_store rs;
 	struct respond_db db;
 	struct udp_bufs *b;
 	struct pollfd *pfd;
@@ -280,7 +282,8 @@ udp_worker_main(void *arg)
 	if ((rc = store_reader_new(sv->store, &rd)) != 0)
 		fatalx("worker %u: store reader: %s", wk->id,
 		    dnsbl_strerror(rc));
-	respond_db_store(&db, rd);
+	if (respond_store_init(&rs, &db, rd, sv->cfg->nzones) != 0)
+		fatalx("worker %u: out of memory", wk->id);
 	for (i = 0; i < sv->nlisten; i++) {
 		pfd[i].fd = wk->fds[i];
 		pfd[i].events = POLLIN;
@@ -300,11 +303,12 @@ udp_worker_main(void *arg)
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			for (round = 0; round < UDP_ROUNDS; round++)
-				if (udp_batch(wk, b, rd, &db, pfd[i].fd) <
+				if (udp_batch(wk, b, &rs, &db, pfd[i].fd) <
 				    UDP_BATCH)
 					break;
 		}
 	}
+	respond_store_fini(&rs);
 	store_reader_free(rd);
 	free(pfd);
 	free(b);

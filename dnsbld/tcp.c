@@ -61,6 +61,7 @@ struct tcp {
 	size_t max_conn, nconn;
 	uint32_t timeout;
 	struct store_reader *rd;
+	struct respond_store rs;
 	struct respond_db db;
 };
 
@@ -139,6 +140,7 @@ conn_answer(struct tcp *t, struct tconn *c)
 				log_warnx("store: %s", dnsbl_strerror(rc));
 				return -1;
 			}
+			respond_store_batch(&t->rs);
 			begun = 1;
 		}
 		len = respond(t->sv->zs, &t->db, c->in + off + 2, mlen,
@@ -314,8 +316,7 @@ tcp_setup(struct tcp *t, struct server *sv)
 	}
 	if ((rc = store_reader_new(sv->store, &t->rd)) != 0)
 		return rc;
-	respond_db_store(&t->db, t->rd);
-	return 0;
+	return respond_store_init(&t->rs, &t->db, t->rd, sv->cfg->nzones);
 }
 
 void *
@@ -355,6 +356,7 @@ out:
 			conn_close(&t, &t.conns[i]);
 	free(t.conns);
 	close(t.ep);
+	respond_store_fini(&t.rs);
 	store_reader_free(t.rd);
 	return NULL;
 }
