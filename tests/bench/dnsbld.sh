@@ -101,8 +101,14 @@ echo "dnsbld:  $pd_out"
 pr_out=$(bash "$SHARED/dnsperf-pair.sh" $P2 $RPID "$T/gen/queries.txt" $SECS 2>&1)
 echo "rbldnsd: $pr_out"
 echo "-- memory"
-echo "dnsbld:  $(awk '/VmRSS/{print $2, $3}' /proc/$DPID/status) RSS with $N entries ($(du -sh "$T/db" | cut -f1) store)"
-echo "rbldnsd: $(awk '/VmRSS/{print $2, $3}' /proc/$RPID/status) RSS"
+rss() { awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{printf "RSS %d kB (private %d kB, file-backed %d kB)", r, a, f}' /proc/$1/status; }
+echo "dnsbld:  $(rss $DPID) with $N entries ($(du -sh "$T/db" | cut -f1) store)"
+echo "rbldnsd: $(rss $RPID)"
+if command -v mdb_stat >/dev/null; then
+	pages=$(mdb_stat -s relays.example/v4 "$T/db" 2>/dev/null |
+	    awk '/Branch pages|Leaf pages|Overflow pages/{n += $3} END{print n + 0}')
+	echo "served IPv4 table: $pages pages ($((pages * 4)) kB) of the store"
+fi
 
 cap() { echo "$1" | sed -n 's/.*capacity_per_core_qps=\([0-9]*\).*/\1/p'; }
 us() { echo "$1" | sed -n 's/.*total=\([0-9.]*\).*/\1/p'; }
