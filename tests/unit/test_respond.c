@@ -31,6 +31,8 @@ static const struct fake_entry fake_list[] = {
 	{ "192.0.2.9", 1 },		/* own A and TXT */
 	{ "192.0.2.10", 2 },		/* own A, zone TXT */
 	{ "192.0.2.11", 3 },		/* a long TXT */
+	{ "192.0.2.12", 4 },		/* own A of a code without TXT */
+	{ "192.0.2.13", 5 },		/* an answer the store lacks */
 	{ "198.51.100.0/24", 0 },
 	{ "127.0.0.1", 0 },		/* must never be answered */
 	{ "2001:db8::1", 0 },
@@ -107,6 +109,10 @@ fake_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
 		break;
 	case 3:
 		out->txt = long_txt;
+		break;
+	case 4:
+		out->a[0] = 127;
+		out->a[3] = 4;
 		break;
 	default:
 		return DNSBL_ENOENT;
@@ -288,6 +294,10 @@ static struct dnsbl_config cfg;
 static struct cfg_zone zones[2];
 static struct cfg_dname ns[2];
 static struct cfg_glue glue[2];
+static struct cfg_code codes[2] = {
+	{ "ten", { 127, 0, 0, 10 }, "code ten for $" },
+	{ "four", { 127, 0, 0, 4 }, NULL },
+};
 static struct zoneset *zs;
 static struct fake fk;
 static struct respond_db db = { fake_lookup, fake_any_within, fake_answer,
@@ -329,6 +339,8 @@ setup(void)
 	zones[0].a[0] = 127;
 	zones[0].a[3] = 2;
 	zones[0].txt = "Open relay $ - see https://relays.example/?ip=$";
+	zones[0].codes = codes;
+	zones[0].ncodes = 2;
 
 	zones[1] = zones[0];
 	dname_parse("sub.relays.example", &zones[1].name, NULL);
@@ -444,7 +456,19 @@ test_listed(void)
 	if (x)
 		txt_join(x, txt, &ns);
 	ok(x && strncmp(txt, "Open relay 192.0.2.10 ", 22) == 0,
-	    "no own TXT: the zone's");
+	    "no own TXT: the zone's, even with a configured code's");
+	ask("12.2.0.192.relays.example", T_ANY, -1, &r);
+	x = find(&r, 1, T_A);
+	ok(x && memcmp(x->rdata, "\x7f\0\0\x04", 4) == 0, "own A, code 4");
+	x = find(&r, 1, T_TXT);
+	if (x)
+		txt_join(x, txt, &ns);
+	ok(x && strncmp(txt, "Open relay 192.0.2.12 ", 22) == 0,
+	    "own A without TXT: the zone's");
+	ask("13.2.0.192.relays.example", T_A, -1, &r);
+	x = find(&r, 1, T_A);
+	ok(x && memcmp(x->rdata, "\x7f\0\0\x02", 4) == 0,
+	    "an answer missing from the store: the zone default");
 
 	ask("11.2.0.192.relays.example", T_TXT, 4096, &r);
 	x = find(&r, 1, T_TXT);
@@ -722,6 +746,112 @@ test_addr_text(void)
 	}
 }
 
+/* ---- the real store: what the loader writes, the reader answers ---- */
+
+static int
+put_entries(struct store_txn *t, void *arg)
+{
+	static const char *pfx[] = { "192.0.2.0/24", "192.0.2.7", "10.0.0.1" };
+	static const uint8_t st[] = { ENTRY_LISTED, ENTRY_EXCLUDED,
+	    ENTRY_LISTED };
+	struct entry e;
+	size_t i;
+	int rc;
+
+	(void)arg;
+	for (i = 0; i < 3; i++) {
+		memset(&e, 0, sizeof(e));
+		prefix_parse(pfx[i], &e.prefix, NULL);
+		e.state = st[i];
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+delist_one(struct store_txn *t, void *arg)
+{
+	struct entry e;
+
+	memset(&e, 0, sizeof(e));
+	prefix_parse(arg, &e.prefix, NULL);
+	e.state = ENTRY_DELISTED;
+	return store_entry_put(t, 0, &e);
+}
+
+static void
+test_real_store(void)
+{
+	char dir[] = "/tmp/test_respond.XXXXXX", path[300], cmd[340];
+	struct dnsbl_config *c = NULL;
+	struct zoneset *rzs = NULL;
+	struct store *st = NULL;
+	struct store_reader *rd = NULL;
+	struct respond_store rs;
+	struct respond_db rdb;
+	struct errbuf eb;
+	struct resp r;
+	size_t ql, al;
+	FILE *f;
+
+	memset(&eb, 0, sizeof(eb));
+	if (mkdtemp(dir) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/dnsbl.yaml", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "database: %s/db\nlisten: [127.0.0.1@53]\nzones:\n"
+	    "  - name: relays.example\n    soa: {mname: ns1.relays.example, "
+	    "rname: h.relays.example}\n    ns: [ns1.relays.example]\n", dir);
+	fclose(f);
+	ok(config_load(path, &c, &eb) == 0, "real store: config %s", eb.msg);
+	ok(c && zoneset_build(c, &rzs, &eb) == 0, "real store: zones");
+	ok(c && store_open(c, 0, &st, &eb) == 0, "real store: open %s",
+	    eb.msg);
+	if (st == NULL || rzs == NULL)
+		goto out;
+	ok(store_write(st, put_entries, NULL, &eb) == 0, "real store: write");
+	ok(store_reader_new(st, &rd) == 0 &&
+	    respond_store_init(&rs, &rdb, rd, 1) == 0, "real store: reader");
+
+#define RASK(name, type) do {						\
+	ql = mkquery(qbuf, name, type, -1, 0);				\
+	store_reader_begin(rd);						\
+	respond_store_batch(&rs);					\
+	al = respond(rzs, &rdb, qbuf, ql, abuf, sizeof(abuf), 0);	\
+	store_reader_end(rd);						\
+	if (parse(abuf, al, &r) != 0)					\
+		r.rcode = -1;						\
+} while (0)
+	RASK("9.2.0.192.relays.example", T_A);
+	ok(r.rcode == RC_NOERROR && r.an == 1, "real store: in the /24");
+	RASK("7.2.0.192.relays.example", T_A);
+	is_int(r.rcode, RC_NXDOMAIN, "real store: an exclusion wins");
+	RASK("2.0.192.relays.example", T_A);
+	is_int(r.rcode, RC_NOERROR, "real store: ENT above the /24");
+	RASK("1.0.0.10.relays.example", T_TXT);
+	ok(r.rcode == RC_NOERROR && r.an == 1 && r.rr[0].rdlen == 17 &&
+	    memcmp(r.rr[0].rdata + 1, "Listed: 10.0.0.1", 16) == 0,
+	    "real store: the config's default TXT");
+	ok(store_write(st, delist_one, "10.0.0.1", &eb) == 0,
+	    "real store: delist");
+	RASK("1.0.0.10.relays.example", T_A);
+	is_int(r.rcode, RC_NXDOMAIN, "real store: delisting seen by the "
+	    "next batch");
+	RASK("0.0.10.relays.example", T_A);
+	is_int(r.rcode, RC_NXDOMAIN, "real store: and no ENT left");
+	respond_store_fini(&rs);
+out:
+	store_reader_free(rd);
+	store_close(st);
+	zoneset_free(rzs);
+	config_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
 int
 main(void)
 {
@@ -734,6 +864,7 @@ main(void)
 	test_errors();
 	test_edns();
 	test_addr_text();
+	test_real_store();
 	zoneset_free(zs);
 	return tap_done();
 }
