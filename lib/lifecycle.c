@@ -70,6 +70,19 @@ excluded_by(struct store_txn *t, const struct lc_req *rq, struct entry *ex)
 	return ex->state == ENTRY_EXCLUDED;
 }
 
+/* A listing wider than /8 (IPv4) or /16 (IPv6) needs force. */
+static int
+too_wide(const struct lc_req *rq, struct errbuf *eb)
+{
+	char ptxt[PREFIX_STRLEN];
+	int min = rq->prefix.family == ADDR_V4 ? 8 : 16;
+
+	if (rq->force || rq->prefix.len >= min)
+		return 0;
+	return errbuf_set(eb, DNSBL_EREFUSED, "%s is wider than /%d: refused "
+	    "without --force", PTXT(rq, ptxt), min);
+}
+
 static void
 start_listing(struct entry *e, int64_t now, const char *reason)
 {
@@ -88,17 +101,15 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	const struct cfg_zone *cz = &store_txn_config(t)->zones[rq->zone];
 	char ptxt[PREFIX_STRLEN];
 	struct entry e, ex;
+	struct store_answer a;	/* code may point into it */
 	uint16_t answer;
 	const uint8_t *code;
 	const char *txt;
 	int rc;
 
 	*outcome = LC_NOCHANGE;
-	if (!rq->force && rq->prefix.len <
-	    (rq->prefix.family == ADDR_V4 ? 8 : 16))
-		return errbuf_set(eb, DNSBL_EREFUSED, "%s is wider than /%d: "
-		    "refused without --force", PTXT(rq, ptxt),
-		    rq->prefix.family == ADDR_V4 ? 8 : 16);
+	if ((rc = too_wide(rq, eb)) != 0)
+		return rc;
 	if ((rc = excluded_by(t, rq, &ex)) < 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
@@ -122,7 +133,6 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	txt = e.txt;
 	code = rq->code;
 	if (code == NULL && e.state == ENTRY_LISTED) {
-		struct store_answer a;
 		if ((rc = store_answer_get(t, rq->zone, e.answer, &a)) != 0)
 			return errbuf_set(eb, rc, "%s: answer %u: %s",
 			    PTXT(rq, ptxt),
@@ -220,6 +230,8 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	*outcome = LC_RECORDED;
 	switch (rq->result) {
 	case RESULT_OPEN:
+		if ((rc = too_wide(rq, eb)) != 0)
+			return rc;
 		e.last_confirmed = when;
 		if (e.state == ENTRY_LISTED) {
 			action = EV_CONFIRMED;

@@ -10,6 +10,8 @@
  *                  closed       delists a listed entry;
  *                  unreachable  changes no listing but is recorded;
  *                  suspected    is recorded, not listed.
+ *                An open result wider than /8 (IPv4) or /16 (IPv6) is
+ *                refused without force, as lc_list() refuses it.
  *                A result not newer than the entry's last test is stale and
  *                changes nothing, so importing a file twice is harmless.
  *

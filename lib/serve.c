@@ -413,7 +413,8 @@ serve_rebuild(struct store_txn *t, size_t zone, const struct prefix *p)
 		e = t->old[t->nold - 1].last;
 	if ((rc = collect_entries(t, zone, p, s, e)) != 0)
 		return rc;
-	qsort(t->ents, t->nents, sizeof(*t->ents), ent_cmp);
+	if (t->nents > 1)
+		qsort(t->ents, t->nents, sizeof(*t->ents), ent_cmp);
 	if ((rc = sweep(t, p->family, s, e)) != 0)
 		return rc;
 	return apply_diff(t, zone, p->family);

@@ -25,6 +25,7 @@ struct import_job {
 	struct loader_ctx *ctx;
 	struct import_set set;
 	uint32_t *order;	/* the order to apply set.recs in */
+	int force;		/* allow listings wider than /8 or /16 */
 	size_t zone;
 	const char *name;
 	char actor[300];
@@ -168,6 +169,7 @@ import_txn(struct store_txn *t, void *arg)
 		rq.actor = job->actor;
 		rq.result = r->result;
 		rq.tested_at = r->tested_at;
+		rq.force = job->force;
 		extra[0] = '\0';
 		if (r->x) {
 			const struct import_extra *x = r->x;
@@ -211,6 +213,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		{ "zone", required_argument, NULL, 'z' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd = command_find("import");
@@ -228,6 +231,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		case 'z': zone = optarg; break;
 		case 'F': format = optarg; break;
 		case 'j': ctx->json = 1; break;
+		case 'f': job.force = 1; break;
 		default: return command_usage(cmd);
 		}
 	}

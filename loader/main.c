@@ -34,7 +34,7 @@ static const struct command commands[] = {
 	  "Delist an address or CIDR that is listed itself.  The entry and its "
 	  "history\nare kept; the address stops being answered at once." },
 	{ "import", cmd_import, NEED_STORE,
-	  "import [--zone Z] [--format yaml|lines] [--json] FILE|-",
+	  "import [--zone Z] [--format yaml|lines] [--force] [--json] FILE|-",
 	  "Import relay-test results.  yaml: a sequence of records with ip, "
 	  "result\n(open, closed, unreachable) and tested_at (RFC 3339), and "
 	  "optionally tester,\nhelo and transcript.  lines: ADDRESS [RESULT "
@@ -42,8 +42,9 @@ static const struct command commands[] = {
 	  "comment.  open lists or reconfirms, closed delists,\nunreachable is "
 	  "only recorded.  A result not newer than the stored one is\nignored, "
 	  "so a file imported twice changes nothing.  A file with a bad record\n"
-	  "is rejected whole (FILE:LINE: reason) and nothing is written.  The "
-	  "format\ndefaults to yaml for *.yaml/*.yml and lines otherwise." },
+	  "is rejected whole (FILE:LINE: reason) and nothing is written.  An "
+	  "open result\nwider than /8 (IPv4) or /16 (IPv6) needs --force.  The "
+	  "format defaults to\nyaml for *.yaml/*.yml and lines otherwise." },
 	{ "show", cmd_show, NEED_STORE,
 	  "show ADDRESS|CIDR [--zone Z] [--json]",
 	  "Tell whether an address is listed, and by which entry; its code, "
