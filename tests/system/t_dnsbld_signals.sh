@@ -63,6 +63,7 @@ echo "pidfile: $T/dnsbld.pid" >>"$T/dnsbl.yaml"
 "$DNSBLD" -c "$T/dnsbl.yaml" -d 2>"$T/d.err"; ok $? "-d: the parent returns 0"
 for i in $(seq 1 50); do [ -s "$T/dnsbld.pid" ] && break; sleep 0.1; done
 pid=$(cat "$T/dnsbld.pid" 2>/dev/null)
+DNSBLD_PID=$pid		# so that cleanup stops it if a check below fails
 [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; ok $? "-d: pidfile names a live process ($pid)"
 [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = 1 ] || [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" != "$$" ]
 ok $? "-d: detached from the shell"
@@ -71,6 +72,7 @@ kill -TERM "$pid"
 for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$pid" 2>/dev/null; ok $((! $?)) "-d: SIGTERM stops it"
 [ ! -e "$T/dnsbld.pid" ]; ok $? "-d: pidfile removed"
+DNSBLD_PID=
 
 # user: drop privileges after binding (needs root and a 'nobody' user).
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
@@ -87,4 +89,4 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 else
 	ok 0 "# SKIP not root: user: not tested"
 fi
-cat "$T/dnsbld.log" | sed "s/^/# /"; done_testing
+done_testing
