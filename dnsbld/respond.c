@@ -87,6 +87,18 @@ respond_addr_text(int family, const uint8_t *a, char *buf)
 	}
 	if (bestlen < 2)
 		best = -1;
+	/* Embedded IPv4 (::a.b.c.d and ::ffff:a.b.c.d), as inet_ntop(3). */
+	if (best == 0 && (bestlen == 6 || (bestlen == 5 &&
+	    words[5] == 0xffff))) {
+		*p++ = ':';
+		*p++ = ':';
+		if (bestlen == 5) {
+			memcpy(p, "ffff:", 5);
+			p += 5;
+		}
+		return (size_t)(p - buf) + respond_addr_text(ADDR_V4, a + 12,
+		    p);
+	}
 	for (i = 0; i < 8; i++) {
 		if (i == best) {
 			*p++ = ':';

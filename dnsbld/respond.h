@@ -74,8 +74,10 @@ size_t respond(const struct zoneset *zs, const struct respond_db *db,
 
 /*
  * Write the text form of an address for TXT '$' substitution: dotted quad,
- * or RFC 5952 compressed IPv6 (lower case, no mixed notation).  buf holds at
- * least PREFIX_STRLEN bytes.  Returns the length.
+ * or compressed IPv6 exactly as inet_ntop(3) writes it (RFC 5952: lower
+ * case, the longest run of zeros as "::", ::ffff:a.b.c.d for IPv4-mapped),
+ * so it agrees with the loader's addr_format().  buf holds at least
+ * PREFIX_STRLEN bytes.  Returns the length.
  */
 size_t respond_addr_text(int family, const uint8_t *addr, char *buf);
 

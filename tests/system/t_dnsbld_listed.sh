@@ -59,7 +59,8 @@ done
 check "127.0.0.2 always listed (zone default)" -- dc q $PORT 2.0.0.127.$Z ANY --rcode NOERROR \
 	--an 2 --a 127.0.0.2 --txt "$(TXT 127.0.0.2)"
 check "127.0.0.1 never listed, even when stored" -- dc q $PORT 1.0.0.127.$Z A --rcode NXDOMAIN --aa
-check "::ffff:7f00:2 always listed" -- dc q $PORT $(V6NAME ::ffff:7f00:2).$Z A --rcode NOERROR --a 127.0.0.2
+check "::ffff:7f00:2 always listed, TXT in inet_ntop form" -- dc q $PORT $(V6NAME ::ffff:7f00:2).$Z ANY \
+	--rcode NOERROR --a 127.0.0.2 --txt "$(TXT ::ffff:127.0.0.2)"
 check "::ffff:7f00:1 never listed" -- dc q $PORT $(V6NAME ::ffff:7f00:1).$Z A --rcode NXDOMAIN
 
 for ent in 2.0.192 0.192 192 100.51.198 113.0.203 0.0.127 127 \
