@@ -502,8 +502,8 @@ test_unlisted(void)
 		"1.1.2.0.192.relays.example",	/* 5 labels */
 		"www.relays.example",
 		"-1.2.0.192.relays.example",
-		"1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1."
-		    "1.1.1.relays.example",	/* 33 nibbles */
+		("1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1."
+		    "1.1.1.relays.example"),	/* 33 nibbles */
 		"g.relays.example",
 	};
 	size_t i;
