@@ -50,7 +50,7 @@ serve_lens(struct store_txn *t, size_t zone, int family, uint8_t mask[17])
 		memcpy(mask, z->lens[fi], 17);
 		return 0;
 	}
-	rc = mdb_get(t->txn, t->st->zones[zone].meta, &k, &v);
+	rc = mdb_get(t->mtxn, t->st->zones[zone].meta, &k, &v);
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb(t->st, rc);
 	memset(z->lens[fi], 0, 17);
@@ -78,7 +78,7 @@ serve_note_len(struct store_txn *t, size_t zone, const struct prefix *p)
 	z->lens[fi][p->len / 8] |= bit;
 	v.mv_data = z->lens[fi];
 	v.mv_size = 17;
-	return store_mdb(t->st, mdb_put(t->txn, t->st->zones[zone].meta, &k,
+	return store_mdb(t->st, mdb_put(t->mtxn, t->st->zones[zone].meta, &k,
 	    &v, 0));
 }
 
@@ -207,7 +207,7 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 		if (active(&ent) && (rc = push_ent(t, &ent)) != 0)
 			return rc;
 	}
-	if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].ent, &c)) != 0)
+	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
 		return store_mdb(t->st, rc);
 	memset(a, 0, sizeof(a));
 	u128_to_addr(p->family, s, a);

@@ -16,7 +16,7 @@
 #include "err.h"
 #include "store_int.h"
 
-#define DBS_PER_ZONE 8
+#define DBS_PER_ZONE 8	/* an upper bound per environment */
 #define SERIAL_KEY "serial"
 #define HSEQ_KEY "hseq"
 #define ANEXT_KEY "anext"
@@ -57,23 +57,14 @@ mkdir_p(const char *path)
 }
 
 static int
-open_zone(struct store *st, MDB_txn *txn, const struct cfg_zone *cz,
-    struct store_zone *z, struct errbuf *eb)
+open_dbs(struct store *st, MDB_txn *txn, const struct cfg_zone *cz,
+    const char *const *sfx, MDB_dbi *const *dbi, int n, struct errbuf *eb)
 {
-	static const char *const sfx[DBS_PER_ZONE] = {
-		"v4", "v6", "ent", "hist", "hidx", "jrnl", "rtst", "meta"
-	};
-	MDB_dbi *dbi[DBS_PER_ZONE] = {
-		&z->serve[0], &z->serve[1], &z->ent, &z->hist, &z->hidx,
-		&z->jrnl, &z->rtst, &z->meta
-	};
 	unsigned flags = (st->flags & STORE_RDONLY) ? 0 : MDB_CREATE;
 	char name[300];
-	MDB_val k, v;
-	uint8_t serial[4];
 	int i, rc;
 
-	for (i = 0; i < DBS_PER_ZONE; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "%s/%s", cz->name.text, sfx[i]);
 		rc = mdb_dbi_open(txn, name, flags, dbi[i]);
 		if (rc == MDB_NOTFOUND)
@@ -85,20 +76,76 @@ open_zone(struct store *st, MDB_txn *txn, const struct cfg_zone *cz,
 			    "%s: opening %s: %s", st->cfg->database, name,
 			    mdb_strerror(rc));
 	}
+	return 0;
+}
+
+static int
+open_zone(struct store *st, MDB_txn *stxn, MDB_txn *mtxn,
+    const struct cfg_zone *cz, struct store_zone *z, struct errbuf *eb)
+{
+	static const char *const ssfx[] = { "v4", "v6", "smeta" };
+	static const char *const msfx[] = {
+		"ent", "hist", "hidx", "jrnl", "rtst", "meta"
+	};
+	MDB_dbi *const sdbi[] = { &z->serve[0], &z->serve[1], &z->smeta };
+	MDB_dbi *const mdbi[] = {
+		&z->ent, &z->hist, &z->hidx, &z->jrnl, &z->rtst, &z->meta
+	};
+	MDB_val k, v;
+	uint8_t serial[4];
+	int rc;
+
+	if ((rc = open_dbs(st, stxn, cz, ssfx, sdbi, 3, eb)) != 0 ||
+	    (rc = open_dbs(st, mtxn, cz, msfx, mdbi, 6, eb)) != 0)
+		return rc;
 	if (st->flags & STORE_RDONLY)
 		return 0;
 	k.mv_data = SERIAL_KEY;
 	k.mv_size = strlen(SERIAL_KEY);
-	if ((rc = mdb_get(txn, z->meta, &k, &v)) == MDB_NOTFOUND) {
+	if ((rc = mdb_get(stxn, z->smeta, &k, &v)) == MDB_NOTFOUND) {
 		/* A new zone starts at serial 1. */
 		put32(serial, 1);
 		v.mv_data = serial;
 		v.mv_size = 4;
-		rc = mdb_put(txn, z->meta, &k, &v, 0);
+		rc = mdb_put(stxn, z->smeta, &k, &v, 0);
 	}
 	if (rc)
 		return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
 		    st->cfg->database, mdb_strerror(rc));
+	return 0;
+}
+
+/* Create and open the environment in DATABASE/sub. */
+static int
+open_env(struct store *st, const char *sub, MDB_env **env, unsigned nzones,
+    struct errbuf *eb)
+{
+	const struct dnsbl_config *cfg = st->cfg;
+	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
+	char path[4200];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->database, sub);
+	if (!(st->flags & STORE_RDONLY) && mkdir_p(path) != 0)
+		return errbuf_set(eb, DNSBL_EIO, "%s: cannot create: %s", path,
+		    strerror(errno));
+	if ((rc = mdb_env_create(env)) != 0)
+		return errbuf_set(eb, store_mdb(st, rc), "mdb_env_create: %s",
+		    mdb_strerror(rc));
+	mdb_env_set_maxdbs(*env, (MDB_dbi)(nzones * DBS_PER_ZONE + 4));
+	mdb_env_set_maxreaders(*env, 512);
+	mdb_env_set_mapsize(*env, (size_t)cfg->map_size);
+	if (st->flags & STORE_RDONLY)
+		envflags |= MDB_RDONLY;
+	else if (st->flags & STORE_WRITEMAP)
+		envflags |= MDB_WRITEMAP;
+	if ((rc = mdb_env_open(*env, path, envflags, 0644)) != 0) {
+		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", path,
+		    mdb_strerror(rc));
+		mdb_env_close(*env);
+		*env = NULL;
+		return rc;
+	}
 	return 0;
 }
 
@@ -107,8 +154,8 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
     struct store **out, struct errbuf *eb)
 {
 	struct store *st;
-	MDB_txn *txn = NULL;
-	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
+	MDB_txn *stxn = NULL, *mtxn = NULL;
+	unsigned tflags = (flags & STORE_RDONLY) ? MDB_RDONLY : 0;
 	size_t i;
 	int rc;
 
@@ -130,50 +177,43 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 		pthread_rwlock_init(&st->resize, &ra);
 		pthread_rwlockattr_destroy(&ra);
 	}
-	if (!(flags & STORE_RDONLY) && mkdir_p(cfg->database) != 0) {
-		rc = errbuf_set(eb, DNSBL_EIO, "%s: cannot create: %s",
-		    cfg->database, strerror(errno));
+	if ((rc = open_env(st, "serve", &st->env, (unsigned)cfg->nzones,
+	    eb)) != 0)
 		goto fail_zones;
-	}
-	if ((rc = mdb_env_create(&st->env)) != 0) {
-		rc = errbuf_set(eb, store_mdb(st, rc), "mdb_env_create: %s",
-		    mdb_strerror(rc));
-		goto fail_zones;
-	}
-	mdb_env_set_maxdbs(st->env, (MDB_dbi)(cfg->nzones * DBS_PER_ZONE + 4));
-	mdb_env_set_maxreaders(st->env, 512);
-	mdb_env_set_mapsize(st->env, (size_t)cfg->map_size);
-	if (flags & STORE_RDONLY)
-		envflags |= MDB_RDONLY;
-	else if (flags & STORE_WRITEMAP)
-		envflags |= MDB_WRITEMAP;
-	if ((rc = mdb_env_open(st->env, cfg->database, envflags, 0644)) != 0) {
+	if ((rc = open_env(st, "meta", &st->menv, (unsigned)cfg->nzones,
+	    eb)) != 0)
+		goto fail_env;
+	if ((rc = mdb_txn_begin(st->menv, NULL, tflags, &mtxn)) != 0 ||
+	    (rc = mdb_txn_begin(st->env, NULL, tflags, &stxn)) != 0) {
 		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
 		    mdb_strerror(rc));
-		goto fail_env;
+		goto fail_txn;
 	}
-	rc = mdb_txn_begin(st->env, NULL, (flags & STORE_RDONLY) ?
-	    MDB_RDONLY : 0, &txn);
+	for (i = 0; i < cfg->nzones; i++)
+		if ((rc = open_zone(st, stxn, mtxn, &cfg->zones[i],
+		    &st->zones[i], eb)) != 0)
+			goto fail_txn;
+	rc = mdb_txn_commit(mtxn);
+	mtxn = NULL;
+	if (rc == 0)
+		rc = mdb_txn_commit(stxn);
+	stxn = NULL;
 	if (rc) {
 		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
 		    mdb_strerror(rc));
-		goto fail_env;
+		goto fail_txn;
 	}
-	for (i = 0; i < cfg->nzones; i++)
-		if ((rc = open_zone(st, txn, &cfg->zones[i], &st->zones[i],
-		    eb)) != 0)
-			goto fail_txn;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		txn = NULL;
-		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
-		    mdb_strerror(rc));
-		goto fail_env;
-	}
+	if (!(flags & STORE_RDONLY) && (rc = store_repair(st, eb)) != 0)
+		goto fail_txn;
 	*out = st;
 	return 0;
 
 fail_txn:
-	mdb_txn_abort(txn);
+	if (stxn)
+		mdb_txn_abort(stxn);
+	if (mtxn)
+		mdb_txn_abort(mtxn);
+	mdb_env_close(st->menv);
 fail_env:
 	mdb_env_close(st->env);
 fail_zones:
@@ -190,29 +230,45 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	mdb_env_close(st->env);
+	mdb_env_close(st->menv);
 	pthread_rwlock_destroy(&st->resize);
 	free(st->zones);
 	free(st);
 }
 
-int
-store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes)
+/* Bytes of disk in use by one environment's data file. */
+static uint64_t
+env_disk(const char *db, const char *sub)
 {
 	char path[4200];
 	struct stat sb;
-	MDB_envinfo info;
+	uint64_t n;
 
-	snprintf(path, sizeof(path), "%s/data.mdb", st->cfg->database);
+	snprintf(path, sizeof(path), "%s/%s/data.mdb", db, sub);
+	if (stat(path, &sb) != 0)
+		return 0;
 	/* Blocks in use: with MDB_WRITEMAP the file is as long as the map. */
-	*file_bytes = 0;
-	if (stat(path, &sb) == 0) {
-		*file_bytes = (uint64_t)sb.st_blocks * 512;
-		if (*file_bytes > (uint64_t)sb.st_size)
-			*file_bytes = (uint64_t)sb.st_size;
-	}
-	if (mdb_env_info(st->env, &info) != 0)
+	n = (uint64_t)sb.st_blocks * 512;
+	return n > (uint64_t)sb.st_size ? (uint64_t)sb.st_size : n;
+}
+
+int
+store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes)
+{
+	MDB_envinfo si, mi;
+
+	*file_bytes = env_disk(st->cfg->database, "serve") +
+	    env_disk(st->cfg->database, "meta");
+	if (mdb_env_info(st->env, &si) != 0 || mdb_env_info(st->menv, &mi))
 		return DNSBL_EDB;
-	*map_bytes = info.me_mapsize;
+	*map_bytes = si.me_mapsize + mi.me_mapsize;
+	return 0;
+}
+
+int
+store_serve_size(struct store *st, uint64_t *bytes)
+{
+	*bytes = env_disk(st->cfg->database, "serve");
 	return 0;
 }
 
@@ -423,7 +479,7 @@ store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone, uint16_t idx,
 	put16(key + 1, idx);
 	k.mv_data = key;
 	k.mv_size = 3;
-	rc = mdb_get(txn, st->zones[zone].meta, &k, &v);
+	rc = mdb_get(txn, st->zones[zone].smeta, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	if (rc)
@@ -448,7 +504,7 @@ serial_read(struct store *st, MDB_txn *txn, size_t zone)
 {
 	MDB_val k = { strlen(SERIAL_KEY), SERIAL_KEY }, v;
 
-	if (mdb_get(txn, st->zones[zone].meta, &k, &v) != 0 || v.mv_size != 4)
+	if (mdb_get(txn, st->zones[zone].smeta, &k, &v) != 0 || v.mv_size != 4)
 		return 1;
 	return get32(v.mv_data);
 }

@@ -1,23 +1,22 @@
 /*
  * store.h -- the LMDB store shared by loader (the writer) and dnsbld (the
- * readers).  docs/store.md describes the schema in full; in short, each zone
- * has eight named databases:
+ * readers).  docs/store.md describes the schema in full.  The database
+ * directory holds two environments:
  *
- *   ZONE/v4, ZONE/v6  the served table: what dnsbld reads.  Non-overlapping
- *                     intervals keyed by their first address (4 or 16 bytes,
- *                     big-endian).  The value is a 2-byte answer index, then
- *                     the last address only when the interval is wider than
- *                     one address.  It is derived from ZONE/ent on every
- *                     change: the most specific listing wins, an exclusion
- *                     wins over any listing.
- *   ZONE/ent          every prefix ever seen (listed, delisted, excluded) with
- *                     its dates, counts and reason: key family|addr16|len.
- *   ZONE/hist         the audit trail: seq (u64) -> event.
- *   ZONE/hidx         family|addr16|len|seq -> "" to find a prefix's events.
- *   ZONE/jrnl         the IXFR journal: serial -> the served-table changes
- *                     that produced it.
- *   ZONE/rtst         retest requests.
- *   ZONE/meta         the serial, the answer table, counters.
+ *   serve/  what dnsbld answers from, and nothing else, per zone:
+ *     ZONE/v4, ZONE/v6  non-overlapping intervals keyed by their first
+ *                       address (4 or 16 bytes, big-endian); the value is a
+ *                       2-byte answer index, then the last address only when
+ *                       the interval is wider than one address.  Derived
+ *                       from ZONE/ent on every change: the most specific
+ *                       listing wins, an exclusion wins over any listing.
+ *     ZONE/smeta        the serial, the answer table, the generation.
+ *   meta/   what only the loader needs, per zone:
+ *     ZONE/ent          every prefix ever seen, with dates, counts, reason;
+ *     ZONE/hist, hidx   the audit trail, and its index by prefix;
+ *     ZONE/jrnl         the IXFR journal: serial -> served-table changes;
+ *     ZONE/rtst         retest requests;
+ *     ZONE/meta         counters and the actor table.
  *
  * Threads: one struct store per process, shared by all threads.  A struct
  * store_reader belongs to one thread.  Write transactions are serialised by
@@ -48,16 +47,20 @@ struct store_reader;
 #define ANSWER_DEFAULT	0
 
 /*
- * Open (and create if missing, unless STORE_RDONLY) the environment in
+ * Open (and create if missing, unless STORE_RDONLY) the environments in
  * cfg->database and every zone's databases.  cfg must outlive the store.
- * Returns 0, DNSBL_EIO (directory) or DNSBL_EDB; eb says why.
+ * Unless STORE_RDONLY, a serve environment left behind by an interrupted
+ * write is rebuilt; then 0 is returned with a note in eb (else eb is left
+ * empty).  Returns 0, DNSBL_EIO (directory) or DNSBL_EDB; eb says why.
  */
 int store_open(const struct dnsbl_config *cfg, unsigned flags,
     struct store **out, struct errbuf *eb);
 void store_close(struct store *st);
 
-/* Bytes of disk the data file uses, and the size of the map. */
+/* Bytes of disk the data files use, and the size of the maps. */
 int store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes);
+/* Bytes of disk of the serve environment alone (what dnsbld reads). */
+int store_serve_size(struct store *st, uint64_t *bytes);
 
 /* ---------------------------------------------------------------------
  * Readers: the daemon's hot path.  Nothing here allocates.

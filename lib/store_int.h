@@ -10,14 +10,23 @@
 
 #include "store.h"
 
+/*
+ * Two environments: "serve" holds only what dnsbld answers from (the served
+ * intervals, the answers, the serial), so its pages stay few and dense;
+ * "meta" holds everything else.  A write commits meta first, then serve;
+ * both carry a generation number, and a serve environment left behind by a
+ * crash between the two commits is rebuilt from the entries (store_open).
+ */
 struct store_zone {
-	MDB_dbi serve[2];	/* [0] v4, [1] v6 */
-	MDB_dbi ent, hist, hidx, jrnl, rtst, meta;
+	MDB_dbi serve[2];	/* serve env: [0] v4, [1] v6 */
+	MDB_dbi smeta;		/* serve env: serial, answers, generation */
+	MDB_dbi ent, hist, hidx, jrnl, rtst, meta;	/* meta env */
 };
 
 struct store {
 	const struct dnsbl_config *cfg;
-	MDB_env *env;
+	MDB_env *env;		/* serve */
+	MDB_env *menv;		/* meta */
 	struct store_zone *zones;
 	size_t nzones;
 	unsigned flags;
@@ -55,8 +64,10 @@ struct ival {
 
 struct store_txn {
 	struct store *st;
-	MDB_txn *txn;
+	MDB_txn *txn;		/* serve env */
+	MDB_txn *mtxn;		/* meta env */
 	int write;
+	int no_journal;		/* a rebuild: clear the journal, write none */
 	int64_t now;
 	struct zone_txn *z;
 	uint64_t hseq;		/* next history seq; 0 = not loaded */
@@ -155,6 +166,9 @@ int entry_encode(const struct entry *e, struct buf *b);
 int entry_decode(const void *v, size_t n, struct entry *e);
 int event_encode(const struct event *ev, uint32_t actor, struct buf *b);
 int event_decode(const void *v, size_t n, struct event *ev, uint32_t *actor);
+
+/* storetxn.c: rebuild the serve env if a crash left it behind. */
+int store_repair(struct store *st, struct errbuf *eb);
 
 /* store.c */
 int store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone,

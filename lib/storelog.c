@@ -31,7 +31,7 @@ hseq_load(struct store_txn *t)
 
 	if (t->hseq != 0)
 		return 0;
-	rc = mdb_get(t->txn, t->st->zones[0].meta, &k, &v);
+	rc = mdb_get(t->mtxn, t->st->zones[0].meta, &k, &v);
 	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 8)) {
 		t->hseq = 1;
 		return 0;
@@ -67,19 +67,19 @@ actor_intern(struct store_txn *t, size_t zone, const char *actor,
 	memcpy(key + 1, actor, n);
 	k.mv_data = key;
 	k.mv_size = 1 + n;
-	rc = mdb_get(t->txn, meta, &k, &v);
+	rc = mdb_get(t->mtxn, meta, &k, &v);
 	if (rc == 0 && v.mv_size == 4)
 		*id = get32(v.mv_data);
 	else if (rc == MDB_NOTFOUND) {
 		MDB_val nk = { 6, "nactor" }, nv;
-		rc = mdb_get(t->txn, meta, &nk, &nv);
+		rc = mdb_get(t->mtxn, meta, &nk, &nv);
 		next = rc == 0 && nv.mv_size == 4 ? get32(nv.mv_data) : 1;
 		if (rc && rc != MDB_NOTFOUND)
 			return store_mdb(t->st, rc);
 		put32(idv, next);
 		v.mv_data = idv;
 		v.mv_size = 4;
-		if ((rc = mdb_put(t->txn, meta, &k, &v, 0)) != 0)
+		if ((rc = mdb_put(t->mtxn, meta, &k, &v, 0)) != 0)
 			return store_mdb(t->st, rc);
 		idk[0] = 'C';
 		put32(idk + 1, next);
@@ -88,12 +88,12 @@ actor_intern(struct store_txn *t, size_t zone, const char *actor,
 		key[1 + n] = '\0';	/* stored with its NUL, see event_load() */
 		v.mv_data = key + 1;
 		v.mv_size = n + 1;
-		if ((rc = mdb_put(t->txn, meta, &k, &v, 0)) != 0)
+		if ((rc = mdb_put(t->mtxn, meta, &k, &v, 0)) != 0)
 			return store_mdb(t->st, rc);
 		put32(idv, next + 1);
 		v.mv_data = idv;
 		v.mv_size = 4;
-		if ((rc = mdb_put(t->txn, meta, &nk, &v, 0)) != 0)
+		if ((rc = mdb_put(t->mtxn, meta, &nk, &v, 0)) != 0)
 			return store_mdb(t->st, rc);
 		*id = next;
 	} else
@@ -121,7 +121,7 @@ event_load(struct store_txn *t, size_t zone, const MDB_val *k,
 	idk[0] = 'C';
 	put32(idk + 1, actor);
 	ev->actor = "";
-	if (mdb_get(t->txn, t->st->zones[zone].meta, &ak, &av) == 0 &&
+	if (mdb_get(t->mtxn, t->st->zones[zone].meta, &ak, &av) == 0 &&
 	    av.mv_size > 0 &&
 	    ((const char *)av.mv_data)[av.mv_size - 1] == '\0')
 		ev->actor = av.mv_data;
@@ -152,7 +152,7 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	v.mv_data = t->enc.p;
 	v.mv_size = t->enc.len;
 	/* Sequence numbers only grow: this appends. */
-	if ((rc = put_ordered(t->txn, t->st->zones[zone].hist, &k, &v)) != 0)
+	if ((rc = put_ordered(t->mtxn, t->st->zones[zone].hist, &k, &v)) != 0)
 		return store_mdb(t->st, rc);
 	entry_key(&ev->prefix, ik);
 	put64(ik + ENTKEY_LEN, ev->seq);
@@ -160,7 +160,7 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = HIDX_LEN;
 	v.mv_data = "";
 	v.mv_size = 0;
-	if ((rc = put_ordered(t->txn, t->st->zones[zone].hidx, &k, &v)) != 0)
+	if ((rc = put_ordered(t->mtxn, t->st->zones[zone].hidx, &k, &v)) != 0)
 		return store_mdb(t->st, rc);
 	t->hseq++;
 	t->hseq_dirty = 1;
@@ -172,7 +172,7 @@ event_at(struct store_txn *t, size_t zone, const uint8_t seq[8],
     struct event *ev)
 {
 	MDB_val k = { 8, (void *)seq }, v;
-	int rc = mdb_get(t->txn, t->st->zones[zone].hist, &k, &v);
+	int rc = mdb_get(t->mtxn, t->st->zones[zone].hist, &k, &v);
 
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
@@ -192,7 +192,7 @@ store_event_walk(struct store_txn *t, size_t zone, const struct prefix *p,
 	int rc, op;
 
 	if (p == NULL) {
-		rc = mdb_cursor_open(t->txn, t->st->zones[zone].hist, &c);
+		rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].hist, &c);
 		if (rc)
 			return store_mdb(t->st, rc);
 		for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
@@ -204,7 +204,7 @@ store_event_walk(struct store_txn *t, size_t zone, const struct prefix *p,
 		}
 		goto done;
 	}
-	rc = mdb_cursor_open(t->txn, t->st->zones[zone].hidx, &c);
+	rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].hidx, &c);
 	if (rc)
 		return store_mdb(t->st, rc);
 	entry_key(p, ik);
@@ -300,9 +300,9 @@ store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
 	put32(key, want);
 	k.mv_data = key;
 	k.mv_size = 4;
-	if (mdb_get(t->txn, t->st->zones[zone].jrnl, &k, &v) != 0)
+	if (mdb_get(t->mtxn, t->st->zones[zone].jrnl, &k, &v) != 0)
 		return DNSBL_ENOENT;
-	if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].jrnl, &c)) != 0)
+	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].jrnl, &c)) != 0)
 		return store_mdb(t->st, rc);
 	for (op = MDB_SET_KEY; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 	    op = MDB_NEXT) {

@@ -19,6 +19,7 @@
 #define SERIAL_KEY "serial"
 #define HSEQ_KEY "hseq"
 #define ANEXT_KEY "anext"
+#define GEN_KEY "gen"
 #define HIDX_LEN (ENTKEY_LEN + 8)
 
 int64_t
@@ -58,31 +59,41 @@ put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
 	return rc;
 }
 
+/* Read a 4-byte counter from table dbi of txn, or dflt if absent. */
 static int
-meta_get32(struct store_txn *t, size_t zone, const char *key, uint32_t *out,
-    uint32_t dflt)
+get32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
+    uint32_t *out, uint32_t dflt)
 {
 	MDB_val k = { strlen(key), (void *)key }, v;
-	int rc = mdb_get(t->txn, t->st->zones[zone].meta, &k, &v);
+	int rc = mdb_get(txn, dbi, &k, &v);
 
 	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 4)) {
 		*out = dflt;
 		return 0;
 	}
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(st, rc);
 	*out = get32(v.mv_data);
 	return 0;
 }
 
 static int
-meta_put(struct store_txn *t, size_t zone, const void *key, size_t klen,
-    const void *val, size_t vlen)
+put_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen)
 {
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
 
-	return store_mdb(t->st, mdb_put(t->txn, t->st->zones[zone].meta, &k,
-	    &v, 0));
+	return store_mdb(st, mdb_put(txn, dbi, &k, &v, 0));
+}
+
+static int
+put32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
+    uint32_t val)
+{
+	uint8_t b[4];
+
+	put32(b, val);
+	return put_at(st, txn, dbi, key, strlen(key), b, 4);
 }
 
 uint32_t
@@ -90,7 +101,8 @@ store_serial(struct store_txn *t, size_t zone)
 {
 	uint32_t s;
 
-	if (meta_get32(t, zone, SERIAL_KEY, &s, 1) != 0)
+	if (get32_at(t->st, t->txn, t->st->zones[zone].smeta, SERIAL_KEY, &s,
+	    1) != 0)
 		return 1;
 	return s;
 }
@@ -111,12 +123,12 @@ journal_trim(struct store_txn *t, size_t zone)
 	size_t excess;
 	int rc;
 
-	if ((rc = mdb_stat(t->txn, t->st->zones[zone].jrnl, &ms)) != 0)
+	if ((rc = mdb_stat(t->mtxn, t->st->zones[zone].jrnl, &ms)) != 0)
 		return store_mdb(t->st, rc);
 	if (ms.ms_entries <= t->st->cfg->journal_max)
 		return 0;
 	excess = ms.ms_entries - t->st->cfg->journal_max;
-	if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].jrnl, &c)) != 0)
+	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].jrnl, &c)) != 0)
 		return store_mdb(t->st, rc);
 	while (excess-- > 0 &&
 	    (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0)
@@ -126,44 +138,100 @@ journal_trim(struct store_txn *t, size_t zone)
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(t->st, rc);
 }
 
-/* Bump serials and write journals of the zones this txn changed. */
+/*
+ * Bump serials and write journals of the zones this txn changed, and give
+ * both environments the next generation when the serve env changes.
+ */
 static int
 txn_finish(struct store_txn *t)
 {
+	struct store *st = t->st;
 	uint8_t sv[4], hv[8];
-	uint32_t serial;
+	uint32_t serial, gen;
 	MDB_val k, v;
 	size_t i;
-	int rc;
+	int rc, dirty = 0;
 
-	for (i = 0; i < t->st->nzones; i++) {
+	for (i = 0; i < st->nzones; i++) {
 		if (!t->z[i].dirty)
 			continue;
-		if ((rc = meta_get32(t, i, SERIAL_KEY, &serial, 1)) != 0)
+		dirty = 1;
+		if ((rc = get32_at(st, t->txn, st->zones[i].smeta, SERIAL_KEY,
+		    &serial, 1)) != 0)
 			return rc;
 		serial++;
 		if (serial == 0)	/* RFC 1982: keep clear of 0 */
 			serial = 1;
-		put32(sv, serial);
-		if ((rc = meta_put(t, i, SERIAL_KEY, strlen(SERIAL_KEY), sv,
-		    4)) != 0)
+		if ((rc = put32_at(st, t->txn, st->zones[i].smeta, SERIAL_KEY,
+		    serial)) != 0)
 			return rc;
+		if (t->no_journal)
+			continue;
+		put32(sv, serial);
 		k.mv_data = sv;
 		k.mv_size = 4;
 		v.mv_data = t->z[i].journal.p;
 		v.mv_size = t->z[i].journal.len;
-		if ((rc = mdb_put(t->txn, t->st->zones[i].jrnl, &k, &v, 0)) != 0)
-			return store_mdb(t->st, rc);
+		if ((rc = mdb_put(t->mtxn, st->zones[i].jrnl, &k, &v, 0)) != 0)
+			return store_mdb(st, rc);
 		if ((rc = journal_trim(t, i)) != 0)
 			return rc;
 	}
 	if (t->hseq_dirty) {
 		/* One counter shared by all zones, kept in zone 0's meta. */
 		put64(hv, t->hseq);
-		if ((rc = meta_put(t, 0, HSEQ_KEY, strlen(HSEQ_KEY), hv, 8)) != 0)
+		if ((rc = put_at(st, t->mtxn, st->zones[0].meta, HSEQ_KEY,
+		    strlen(HSEQ_KEY), hv, 8)) != 0)
+			return rc;
+	}
+	if (dirty) {
+		if ((rc = get32_at(st, t->mtxn, st->zones[0].meta, GEN_KEY,
+		    &gen, 0)) != 0)
+			return rc;
+		if ((rc = put32_at(st, t->mtxn, st->zones[0].meta, GEN_KEY,
+		    gen + 1)) != 0 ||
+		    (rc = put32_at(st, t->txn, st->zones[0].smeta, GEN_KEY,
+		    gen + 1)) != 0)
 			return rc;
 	}
 	return 0;
+}
+
+/* Commit meta first: a crash in between leaves serve behind, to repair. */
+static int
+txn_commit(struct store_txn *t)
+{
+	int rc;
+
+	rc = mdb_txn_commit(t->mtxn);
+	t->mtxn = NULL;
+	if (rc) {
+		store_mdb(t->st, rc);
+		return DNSBL_EDB;
+	}
+	rc = mdb_txn_commit(t->txn);
+	t->txn = NULL;
+	return store_mdb(t->st, rc);
+}
+
+static void
+txn_abort(struct store_txn *t)
+{
+	if (t->txn)
+		mdb_txn_abort(t->txn);
+	if (t->mtxn)
+		mdb_txn_abort(t->mtxn);
+	t->txn = t->mtxn = NULL;
+}
+
+static int
+grow(MDB_env *env)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(env, &info) != 0)
+		return -1;
+	return mdb_env_set_mapsize(env, info.me_mapsize * 2) ? -1 : 0;
 }
 
 static int
@@ -171,7 +239,7 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
     struct errbuf *eb)
 {
 	struct store_txn t;
-	MDB_envinfo info;
+	unsigned fl = write ? 0 : MDB_RDONLY;
 	int rc, tries;
 
 	for (tries = 0; tries < 20; tries++) {
@@ -181,14 +249,18 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		t.now = (int64_t)time(NULL);
 		if ((t.z = calloc(st->nzones, sizeof(*t.z))) == NULL)
 			return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
-		rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY,
-		    &t.txn);
+		rc = mdb_txn_begin(st->menv, NULL, fl, &t.mtxn);
+		if (rc == 0)
+			rc = mdb_txn_begin(st->env, NULL, fl, &t.txn);
 		if (rc == MDB_MAP_RESIZED) {
+			txn_abort(&t);
 			mdb_env_set_mapsize(st->env, 0);
+			mdb_env_set_mapsize(st->menv, 0);
 			txn_scratch_free(&t);
 			continue;
 		}
 		if (rc) {
+			txn_abort(&t);
 			txn_scratch_free(&t);
 			return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
 			    st->cfg->database, mdb_strerror(rc));
@@ -196,20 +268,13 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		rc = fn(&t, arg);
 		if (rc == 0 && write)
 			rc = txn_finish(&t);
-		if (rc == 0 && write) {
-			rc = mdb_txn_commit(t.txn);
-			t.txn = NULL;
-			if (rc)
-				rc = store_mdb(st, rc);
-		}
-		if (t.txn)
-			mdb_txn_abort(t.txn);
+		if (rc == 0 && write)
+			rc = txn_commit(&t);
+		txn_abort(&t);
 		txn_scratch_free(&t);
 		if (rc == DNSBL_EDB && st->last_mdb == MDB_MAP_FULL && write) {
 			/* Grow and run the whole transaction again. */
-			if (mdb_env_info(st->env, &info) != 0)
-				break;
-			if (mdb_env_set_mapsize(st->env, info.me_mapsize * 2))
+			if (grow(st->env) != 0 || grow(st->menv) != 0)
 				break;
 			continue;
 		}
@@ -220,6 +285,75 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 	}
 	return errbuf_set(eb, DNSBL_EDB, "%s: cannot grow the map",
 	    st->cfg->database);
+}
+
+/*
+ * After a crash between the two commits of a write, meta's generation is
+ * ahead of serve's.  Rebuild every zone's served table from its entries,
+ * raise the serial past anything journaled, and drop the journal: a
+ * secondary then gets a full transfer.
+ */
+static int
+repair_txn(struct store_txn *t, void *arg)
+{
+	struct store *st = t->st;
+	struct prefix all;
+	uint8_t zero[16] = { 0 };
+	uint32_t sgen, mgen, serial, last;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t i;
+	int rc, fam, *repaired = arg;
+
+	*repaired = 0;
+	if ((rc = get32_at(st, t->txn, st->zones[0].smeta, GEN_KEY, &sgen,
+	    0)) != 0 ||
+	    (rc = get32_at(st, t->mtxn, st->zones[0].meta, GEN_KEY, &mgen,
+	    0)) != 0)
+		return rc;
+	if (sgen == mgen)
+		return 0;
+	t->no_journal = 1;
+	for (i = 0; i < st->nzones; i++) {
+		serial = store_serial(t, i);
+		if ((rc = mdb_cursor_open(t->mtxn, st->zones[i].jrnl, &c)) != 0)
+			return store_mdb(st, rc);
+		if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 && k.mv_size == 4) {
+			last = get32(k.mv_data);
+			if ((int32_t)(last - serial) > 0)
+				serial = last;
+		}
+		mdb_cursor_close(c);
+		if ((rc = put32_at(st, t->txn, st->zones[i].smeta, SERIAL_KEY,
+		    serial)) != 0)
+			return rc;
+		if ((rc = mdb_drop(t->mtxn, st->zones[i].jrnl, 0)) != 0 ||
+		    (rc = mdb_drop(t->txn, st->zones[i].serve[0], 0)) != 0 ||
+		    (rc = mdb_drop(t->txn, st->zones[i].serve[1], 0)) != 0)
+			return store_mdb(st, rc);
+		for (fam = 0; fam < 2; fam++) {
+			prefix_make(&all, fam ? ADDR_V6 : ADDR_V4, zero, 0);
+			if ((rc = serve_rebuild(t, i, &all)) != 0)
+				return rc;
+		}
+		t->z[i].dirty = 1;	/* a new serial, even if empty */
+	}
+	*repaired = 1;
+	return 0;
+}
+
+int
+store_repair(struct store *st, struct errbuf *eb)
+{
+	int repaired = 0, rc;
+
+	if ((rc = run_txn(st, 1, repair_txn, &repaired, eb)) != 0)
+		return rc;
+	if (repaired)
+		errbuf_set(eb, 0, "%s: the served tables were behind the "
+		    "entries (an interrupted write) and were rebuilt",
+		    st->cfg->database);
+	return 0;
 }
 
 int
@@ -255,7 +389,7 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 	}
 	t->cache_valid = 0;
 	entry_key(p, key);
-	rc = mdb_get(t->txn, t->st->zones[zone].ent, &k, &v);
+	rc = mdb_get(t->mtxn, t->st->zones[zone].ent, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		memset(e, 0, sizeof(*e));
 		e->prefix = *p;
@@ -299,7 +433,7 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	entry_key(&e->prefix, key);
 	v.mv_data = t->enc.p;
 	v.mv_size = t->enc.len;
-	rc = store_mdb(t->st, put_ordered(t->txn, t->st->zones[zone].ent, &k,
+	rc = store_mdb(t->st, put_ordered(t->mtxn, t->st->zones[zone].ent, &k,
 	    &v));
 	if (rc)
 		return rc;
@@ -361,7 +495,7 @@ store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
 	struct entry e;
 	int rc, op;
 
-	if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].ent, &c)) != 0)
+	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
 		return store_mdb(t->st, rc);
 	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 	    op = MDB_NEXT) {
@@ -454,7 +588,7 @@ store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
 	memcpy(key + 5, txt ? txt : "", tl);
 	k.mv_data = key;
 	k.mv_size = 5 + tl;
-	rc = mdb_get(t->txn, t->st->zones[zone].meta, &k, &v);
+	rc = mdb_get(t->txn, t->st->zones[zone].smeta, &k, &v);
 	if (rc == 0 && v.mv_size == 2) {
 		*idx = get16(v.mv_data);
 		return 0;
@@ -463,23 +597,26 @@ store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
 		return store_mdb(t->st, rc ? rc : MDB_CORRUPTED);
 	if (!t->write)
 		return DNSBL_ENOENT;
-	if ((rc = meta_get32(t, zone, ANEXT_KEY, &next, 1)) != 0)
+	if ((rc = get32_at(t->st, t->txn, t->st->zones[zone].smeta, ANEXT_KEY,
+	    &next, 1)) != 0)
 		return rc;
 	if (next > 0xffff)
 		return DNSBL_ESPACE;
 	put16(iv, (uint16_t)next);
-	if ((rc = meta_put(t, zone, key, 5 + tl, iv, 2)) != 0)
+	if ((rc = put_at(t->st, t->txn, t->st->zones[zone].smeta, key, 5 + tl,
+	    iv, 2)) != 0)
 		return rc;
 	memcpy(val, a, 4);
 	memcpy(val + 4, txt ? txt : "", tl);
 	val[4 + tl] = '\0';
 	key[0] = 'A';
 	put16(key + 1, (uint16_t)next);
-	if ((rc = meta_put(t, zone, key, 3, val, 5 + tl)) != 0)
+	if ((rc = put_at(t->st, t->txn, t->st->zones[zone].smeta, key, 3, val,
+	    5 + tl)) != 0)
 		return rc;
 	*idx = (uint16_t)next;
-	put32(val, next + 1);
-	return meta_put(t, zone, ANEXT_KEY, strlen(ANEXT_KEY), val, 4);
+	return put32_at(t->st, t->txn, t->st->zones[zone].smeta, ANEXT_KEY,
+	    next + 1);
 }
 
 int
@@ -505,7 +642,7 @@ store_kv_get(struct store_txn *t, size_t zone, enum store_table tb,
     const void *key, size_t klen, const void **val, size_t *vlen)
 {
 	MDB_val k = { klen, (void *)key }, v;
-	int rc = mdb_get(t->txn, kv_dbi(t, zone, tb), &k, &v);
+	int rc = mdb_get(t->mtxn, kv_dbi(t, zone, tb), &k, &v);
 
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
@@ -524,7 +661,7 @@ store_kv_put(struct store_txn *t, size_t zone, enum store_table tb,
 
 	if (!t->write)
 		return DNSBL_EINVAL;
-	return store_mdb(t->st, mdb_put(t->txn, kv_dbi(t, zone, tb), &k, &v,
+	return store_mdb(t->st, mdb_put(t->mtxn, kv_dbi(t, zone, tb), &k, &v,
 	    0));
 }
 
@@ -537,7 +674,7 @@ store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
 
 	if (!t->write)
 		return DNSBL_EINVAL;
-	rc = mdb_del(t->txn, kv_dbi(t, zone, tb), &k, NULL);
+	rc = mdb_del(t->mtxn, kv_dbi(t, zone, tb), &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	return store_mdb(t->st, rc);

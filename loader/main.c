@@ -209,6 +209,8 @@ main(int argc, char **argv)
 		config_free(ctx.cfg);
 		return 1;
 	}
+	if (ctx.st && eb.msg[0] != '\0')	/* a repair, done */
+		fprintf(stderr, "loader: warning: %s\n", eb.msg);
 	rc = cmd->run(&ctx, argc, argv);
 	store_close(ctx.st);
 	config_free(ctx.cfg);

@@ -95,8 +95,9 @@ loader() { "$LOADER" -c "$T/dnsbl.yaml" "$@"; }
 # db_digest: a digest of every key and value in the store, to prove that a
 # refused command wrote nothing.
 db_digest() {
-	if [ ! -f "$T/db/data.mdb" ]; then echo none; return; fi
-	mdb_dump -a -p "$T/db" 2>/dev/null | sha256sum | cut -d' ' -f1
+	if [ ! -d "$T/db/meta" ]; then echo none; return; fi
+	{ mdb_dump -a -p "$T/db/serve"; mdb_dump -a -p "$T/db/meta"; } \
+	    2>/dev/null | sha256sum | cut -d' ' -f1
 }
 
 start_dnsbld() {	# start_dnsbld [ARGS]: foreground, wait until it answers

@@ -203,10 +203,14 @@ is "$(jget "$T/stats.json" 'd["zones"][0]["ipv4"]')" $want4 "stats: IPv4 host co
 is "$(jget "$T/stats.json" 'd["zones"][0]["ipv6"]')" $want6 "stats: IPv6 host count"
 is "$(jget "$T/stats.json" 'd["zones"][0]["cidr"]')" $wantc "stats: CIDR count"
 is "$(jget "$T/stats.json" 'd["zones"][0]["serial"]')" "$(serial)" "stats: serial"
-# file_bytes: the disk the data file uses (blocks, at most its length).
-read -r blk bsz len < <(stat -c '%b %B %s' "$T/db/data.mdb")
-used=$((blk * bsz)); [ "$used" -gt "$len" ] && used=$len
-is "$(jget "$T/stats.json" 'd["file_bytes"]')" "$used" "stats: file_bytes is the disk the data file uses"
+# file_bytes: the disk the two data files use (blocks, at most their length).
+used=0
+for env in serve meta; do
+	read -r blk bsz len < <(stat -c '%b %B %s' "$T/db/$env/data.mdb")
+	u=$((blk * bsz)); [ "$u" -gt "$len" ] && u=$len
+	used=$((used + u))
+done
+is "$(jget "$T/stats.json" 'd["file_bytes"]')" "$used" "stats: file_bytes is the disk the data files use"
 is "$(jget "$T/stats.json" '0 < d["file_bytes"] <= d["map_bytes"]')" True "stats: 0 < file_bytes <= map_bytes"
 loader list 192.0.2.200 >/dev/null
 loader stats --json >"$T/stats.json"

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "../tap.h"
 #include "addr.h"
 #include "config.h"
@@ -305,6 +307,52 @@ fill_fn(struct store_txn *t, void *arg)
 	return 0;
 }
 
+/*
+ * Simulate a crash between the meta and the serve commits of a write: the
+ * served tables lose their content and meta's generation is ahead.
+ */
+static int
+break_serve(const char *dir)
+{
+	char path[300];
+	MDB_env *se, *me;
+	MDB_txn *st, *mt;
+	MDB_dbi v4, smeta, meta;
+	MDB_val k = { 3, "gen" }, v;
+	uint8_t g[4];
+	uint32_t gen = 0;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/serve", dir);
+	mdb_env_create(&se);
+	mdb_env_set_maxdbs(se, 16);
+	rc |= mdb_env_open(se, path, MDB_NOTLS, 0644);
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	mdb_env_create(&me);
+	mdb_env_set_maxdbs(me, 16);
+	rc |= mdb_env_open(me, path, MDB_NOTLS, 0644);
+	if (rc)
+		return rc;
+	rc |= mdb_txn_begin(se, NULL, 0, &st);
+	rc |= mdb_txn_begin(me, NULL, 0, &mt);
+	rc |= mdb_dbi_open(st, "relays.example/v4", 0, &v4);
+	rc |= mdb_dbi_open(st, "relays.example/smeta", 0, &smeta);
+	rc |= mdb_dbi_open(mt, "relays.example/meta", 0, &meta);
+	if (mdb_get(mt, meta, &k, &v) == 0 && v.mv_size == 4)
+		gen = (uint32_t)((uint8_t *)v.mv_data)[3];
+	g[0] = g[1] = g[2] = 0;
+	g[3] = (uint8_t)(gen + 1);
+	v.mv_data = g;
+	v.mv_size = 4;
+	rc |= mdb_put(mt, meta, &k, &v, 0);
+	rc |= mdb_drop(st, v4, 0);
+	rc |= mdb_txn_commit(mt);
+	rc |= mdb_txn_commit(st);
+	mdb_env_close(se);
+	mdb_env_close(me);
+	return rc;
+}
+
 int
 main(void)
 {
@@ -420,6 +468,31 @@ main(void)
 		is_int(q(st, "20.0.78.31"), 2, "the last listing is served");
 	}
 	store_close(st);
+
+	/* Crash repair: the serve env loses a commit; the next open rebuilds. */
+	make_config(&cfg2, &z2, dir2, 64 << 10);
+	{
+		uint32_t before;
+		ok(store_open(&cfg2, 0, &st, &eb) == 0, "reopen for repair");
+		before = serial(st);
+		is_int(q(st, "20.0.78.31"), 2, "served before the crash");
+		store_close(st);
+		is_int(break_serve(dir2), 0, "lose the served table and a "
+		    "serve commit");
+		ok(store_open(&cfg2, STORE_RDONLY, &st, &eb) == 0,
+		    "a read-only open does not repair");
+		is_int(q(st, "20.0.78.31"), -1, "so the loss shows");
+		store_close(st);
+		eb.msg[0] = '\0';
+		ok(store_open(&cfg2, 0, &st, &eb) == 0 && eb.msg[0] != '\0',
+		    "a writer's open repairs and says so: %s", eb.msg);
+		is_int(q(st, "20.0.78.31"), 2, "the listing is served again");
+		is_int(q(st, "20.0.0.0"), 2, "and the first one");
+		is_int(q(st, "20.0.78.32"), -1, "and nothing more");
+		ok(serial(st) > before, "the serial moved on (%u > %u)",
+		    serial(st), before);
+		store_close(st);
+	}
 
 	random_model(dir3);
 
