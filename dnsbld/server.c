@@ -8,11 +8,14 @@
  * sendmmsg(2); it repeats while the socket is full, at most UDP_ROUNDS
  * times before polling again so one endpoint cannot starve another.  The
  * buffers are allocated once when the thread starts: the loop allocates
- * nothing.
+ * nothing.  A socket bound to a wildcard address (0.0.0.0, ::) asks for
+ * each query's destination address (IP_PKTINFO, IPV6_RECVPKTINFO) and
+ * sends the answer from it.
  */
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -35,6 +38,17 @@
 #define UDP_INBUF	4096
 
 static int
+is_wildcard(const struct cfg_endpoint *ep)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ep->ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ep->ss;
+
+	if (ep->ss.ss_family == AF_INET)
+		return s4->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+}
+
+static int
 open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
     struct errbuf *eb)
 {
@@ -50,6 +64,13 @@ open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
 		goto fail;
 	if (fam == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	/* A wildcard address: learn each query's destination, to answer
+	 * from it (else a multi-homed host may answer from another). */
+	if (type == SOCK_DGRAM && is_wildcard(ep) &&
+	    (fam == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
+	    sizeof(on)) : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+	    sizeof(on))) == -1)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1)
 		goto fail;
@@ -198,9 +219,55 @@ struct udp_bufs {
 	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
 	struct iovec iin[UDP_BATCH], iout[UDP_BATCH];
 	struct sockaddr_storage from[UDP_BATCH];
+	union {				/* PKTINFO in and out */
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cin[UDP_BATCH], cout[UDP_BATCH];
 	uint8_t q[UDP_BATCH][UDP_INBUF];
 	uint8_t a[UDP_BATCH][EDNS_PAYLOAD];
 };
+
+/*
+ * If the query came with its destination (PKTINFO, on a wildcard socket),
+ * make the answer leave from that address.
+ */
+static void
+reply_from(struct msghdr *in, struct msghdr *out, uint8_t *ctl, size_t len)
+{
+	struct cmsghdr *c, *o;
+	struct in_pktinfo pi4;
+	struct in6_pktinfo pi6;
+
+	for (c = CMSG_FIRSTHDR(in); c != NULL; c = CMSG_NXTHDR(in, c)) {
+		memset(ctl, 0, len);
+		out->msg_control = ctl;
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			pi4.ipi_spec_dst = pi4.ipi_addr;
+			pi4.ipi_ifindex = 0;
+			out->msg_controllen = CMSG_SPACE(sizeof(pi4));
+			o = CMSG_FIRSTHDR(out);
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi4));
+			memcpy(CMSG_DATA(o), &pi4, sizeof(pi4));
+			return;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			out->msg_controllen = CMSG_SPACE(sizeof(pi6));
+			o = CMSG_FIRSTHDR(out);
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi6));
+			memcpy(CMSG_DATA(o), &pi6, sizeof(pi6));
+			return;
+		}
+	}
+	out->msg_control = NULL;
+	out->msg_controllen = 0;
+}
 
 /* Receive, answer and send one batch.  Returns the datagrams received. */
 static int
@@ -219,6 +286,8 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
 		b->in[i].msg_hdr.msg_iov = &b->iin[i];
 		b->in[i].msg_hdr.msg_iovlen = 1;
+		b->in[i].msg_hdr.msg_control = b->cin[i].b;
+		b->in[i].msg_hdr.msg_controllen = sizeof(b->cin[i].b);
 	}
 	n = recvmmsg(fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
@@ -246,6 +315,8 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		b->out[nout].msg_hdr.msg_namelen = b->in[i].msg_hdr.msg_namelen;
 		b->out[nout].msg_hdr.msg_iov = &b->iout[nout];
 		b->out[nout].msg_hdr.msg_iovlen = 1;
+		reply_from(&b->in[i].msg_hdr, &b->out[nout].msg_hdr,
+		    b->cout[nout].b, sizeof(b->cout[nout].b));
 		nout++;
 	}
 	store_reader_end(rs->r);

@@ -60,7 +60,9 @@ def udp_exchange(server, port, wire, timeout=2.0):
     s.settimeout(timeout)
     try:
         s.sendto(wire, (server, port))
-        data, _ = s.recvfrom(65535)
+        data, src = s.recvfrom(65535)
+        # The answer must come from the address the query went to.
+        expect(src[0] == server, "answer from %s, not %s" % (src[0], server))
         return data
     except socket.timeout:
         return None
