@@ -105,7 +105,7 @@ rss() { awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{printf "RSS %d
 echo "dnsbld:  $(rss $DPID) with $N entries ($(du -sh "$T/db" | cut -f1) store)"
 echo "rbldnsd: $(rss $RPID)"
 if command -v mdb_stat >/dev/null; then
-	pages=$(mdb_stat -s relays.example/v4 "$T/db" 2>/dev/null |
+	pages=$(mdb_stat -s relays.example/v4 "$T/db/serve" 2>/dev/null |
 	    awk '/Branch pages|Leaf pages|Overflow pages/{n += $3} END{print n + 0}')
 	echo "served IPv4 table: $pages pages ($((pages * 4)) kB) of the store"
 fi
