@@ -22,6 +22,8 @@
 #define F_AA	0x0400
 #define F_TC	0x0200
 #define F_RD	0x0100
+#define F_AD	0x0020
+#define F_CD	0x0010	/* copied to the answer (RFC 4035 3.1.6) */
 #define F_OPCODE(f)	(((f) >> 11) & 0xf)
 
 enum {

@@ -456,7 +456,8 @@ static void
 put_header(uint8_t *out, const struct query *q, int rcode, int aa, int tc,
     uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
 {
-	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD)) | (rcode & 0xf);
+	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD | F_CD)) |
+	    (rcode & 0xf);
 
 	if (aa)
 		f |= F_AA;

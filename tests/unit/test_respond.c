@@ -672,6 +672,12 @@ test_errors(void)
 	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
 	ok(parse(abuf, al, &r) == 0 && r.rcode == RC_FORMERR, "bad option");
 
+	ql = mkquery(qbuf, "relays.example", T_SOA, -1, 0);
+	qbuf[3] |= F_AD | F_CD;
+	al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	ok(parse(abuf, al, &r) == 0 && (r.flags & F_CD) && !(r.flags & F_AD),
+	    "CD copied, AD not");
+
 	fk.fail = 1;
 	ask("1.2.0.192.relays.example", T_A, -1, &r);
 	ok(r.rcode == RC_SERVFAIL && r.an == 0, "store error: SERVFAIL");
