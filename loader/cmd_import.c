@@ -163,6 +163,10 @@ import_txn(struct store_txn *t, void *arg)
 	for (i = 0; i < job->set.n; i++) {
 		const struct import_rec *r = &job->set.recs[job->order[i]];
 
+		/* Records are visited out of file order: fetch ahead. */
+		if (i + 8 < job->set.n)
+			__builtin_prefetch(&job->set.recs[job->order[i + 8]]);
+
 		memset(&rq, 0, sizeof(rq));
 		rq.zone = job->zone;
 		rq.prefix = r->prefix;
