@@ -1,12 +1,16 @@
 /*
  * lifecycle.c -- listing, delisting and test results, with their history.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "err.h"
 #include "lifecycle.h"
+#include "retest.h"
 #include "store.h"
+#include "timefmt.h"
 
 static const char *const outcome_names[LC_OUTCOME_MAX] = {
 	"unchanged", "listed", "confirmed", "changed", "delisted", "recorded",
@@ -84,13 +88,22 @@ too_wide(const struct lc_req *rq, struct errbuf *eb)
 }
 
 static void
-start_listing(struct entry *e, int64_t now, const char *reason)
+start_listing(struct store_txn *t, size_t zone, struct entry *e,
+    const char *reason)
 {
+	const struct cfg_zone *cz = &store_txn_config(t)->zones[zone];
+	int64_t now = store_txn_now(t);
+
 	e->state = ENTRY_LISTED;
 	if (e->first_listed == 0)
 		e->first_listed = now;
 	e->listed_since = now;
 	e->times_listed++;
+	/* Back soon after a removal: held for the relist penalty. */
+	e->hold_until = 0;
+	if (e->delisted_at && cz->relist_penalty &&
+	    now - e->delisted_at <= (int64_t)cz->relist_window)
+		e->hold_until = now + cz->relist_penalty;
 	copy_text(e->reason, reason);
 }
 
@@ -154,7 +167,7 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		*outcome = LC_CHANGED;
 	} else {
 		e.answer = answer;
-		start_listing(&e, store_txn_now(t), rq->reason);
+		start_listing(t, rq->zone, &e, rq->reason);
 		*outcome = LC_LISTED;
 	}
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
@@ -246,7 +259,7 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 					return errbuf_set(eb, rc, "%s: %s",
 					    PTXT(rq, ptxt), dnsbl_strerror(rc));
 			}
-			start_listing(&e, store_txn_now(t), rq->reason);
+			start_listing(t, rq->zone, &e, rq->reason);
 			action = EV_LISTED;
 			*outcome = LC_LISTED;
 		}
@@ -268,5 +281,195 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	    (rc = record(t, rq, action, &e, when)) != 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
+	/* An open or closed result answers the address's retest request. */
+	if ((rq->result == RESULT_OPEN || rq->result == RESULT_CLOSED) &&
+	    (rc = retest_resolve(t, rq->zone, &rq->prefix, rq->result, when,
+	    *outcome == LC_DELISTED, rq->actor, NULL)) != 0)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	return 0;
+}
+
+static int
+count_listed(const struct entry *e, void *arg)
+{
+	if (e->state == ENTRY_LISTED)
+		(*(uint64_t *)arg)++;
+	return 0;
+}
+
+int
+lc_exclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb)
+{
+	char ptxt[PREFIX_STRLEN];
+	struct entry e;
+	uint64_t hidden = 0;
+	int rc;
+
+	*outcome = LC_NOCHANGE;
+	if (rq->reason == NULL || *rq->reason == '\0')
+		return errbuf_set(eb, DNSBL_EINVAL, "%s: an exclusion needs a "
+		    "reason", PTXT(rq, ptxt));
+	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
+	if (rc && rc != DNSBL_ENOENT)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	if (e.state == ENTRY_EXCLUDED)
+		return 0;
+	/* Listings inside it stop being answered: the guard counts them. */
+	if ((rc = store_entry_walk_within(t, rq->zone, &rq->prefix,
+	    count_listed, &hidden)) != 0)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	if (e.state == ENTRY_LISTED) {
+		e.delisted_at = store_txn_now(t);
+		e.times_delisted++;
+		hidden--;	/* counted by its own change of state */
+	}
+	store_zone_hidden(t, rq->zone, hidden);
+	e.state = ENTRY_EXCLUDED;
+	e.excluded_at = store_txn_now(t);
+	copy_text(e.reason, rq->reason);
+	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
+	    (rc = record(t, rq, EV_EXCLUDED, &e, 0)) != 0)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	*outcome = LC_CHANGED;
+	return 0;
+}
+
+int
+lc_unexclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb)
+{
+	char ptxt[PREFIX_STRLEN];
+	struct entry e;
+	int rc;
+
+	*outcome = LC_NOCHANGE;
+	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
+	if (rc && rc != DNSBL_ENOENT)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	if (e.state != ENTRY_EXCLUDED)
+		return errbuf_set(eb, DNSBL_ENOENT, "%s is not excluded itself",
+		    PTXT(rq, ptxt));
+	e.state = e.times_listed ? ENTRY_DELISTED : ENTRY_NONE;
+	copy_text(e.reason, rq->reason);
+	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
+	    (rc = record(t, rq, EV_UNEXCLUDED, &e, 0)) != 0)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	*outcome = LC_CHANGED;
+	return 0;
+}
+
+struct expiry {
+	int64_t now, cutoff;
+	struct prefix *due;
+	size_t n, cap;
+	int err;
+};
+
+/* The time a listing was last known to be right. */
+static int64_t
+last_seen(const struct entry *e)
+{
+	return e->last_confirmed > e->listed_since ? e->last_confirmed :
+	    e->listed_since;
+}
+
+static int
+expiry_scan(const struct entry *e, void *arg)
+{
+	struct expiry *x = arg;
+	struct prefix *n;
+
+	if (e->state != ENTRY_LISTED || last_seen(e) > x->cutoff ||
+	    e->hold_until > x->now)
+		return 0;
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 256;
+		if ((n = realloc(x->due, nc * sizeof(*n))) == NULL)
+			return DNSBL_ENOMEM;
+		x->due = n;
+		x->cap = nc;
+	}
+	x->due[x->n++] = e->prefix;
+	return 0;
+}
+
+int
+lc_expire(struct store_txn *t, size_t zone, const char *actor, int dry_run,
+    lc_expire_fn fn, void *arg, uint64_t *count, struct errbuf *eb)
+{
+	const struct cfg_zone *cz = &store_txn_config(t)->zones[zone];
+	struct expiry x;
+	struct lc_req rq;
+	struct entry e;
+	char reason[64], when[TIME_STRLEN];
+	size_t i;
+	int rc = 0;
+
+	*count = 0;
+	if (cz->expire_after == 0)
+		return 0;
+	memset(&x, 0, sizeof(x));
+	x.now = store_txn_now(t);
+	x.cutoff = x.now - (int64_t)cz->expire_after;
+	/* Collect first: the walk's cursor must not see its own writes. */
+	if ((rc = store_entry_walk(t, zone, expiry_scan, &x)) != 0) {
+		free(x.due);
+		return errbuf_set(eb, rc, "%s", dnsbl_strerror(rc));
+	}
+	for (i = 0; i < x.n; i++) {
+		if ((rc = store_entry_get(t, zone, &x.due[i], &e)) != 0)
+			break;
+		if (fn && (rc = fn(&e, last_seen(&e), arg)) != 0)
+			break;
+		(*count)++;
+		if (dry_run)
+			continue;
+		time_format(last_seen(&e), when);
+		snprintf(reason, sizeof(reason), "expired: last confirmed %s",
+		    when);
+		e.state = ENTRY_DELISTED;
+		e.delisted_at = x.now;
+		e.times_delisted++;
+		copy_text(e.reason, reason);
+		memset(&rq, 0, sizeof(rq));
+		rq.zone = zone;
+		rq.prefix = e.prefix;
+		rq.actor = actor;
+		rq.reason = reason;
+		if ((rc = store_entry_put(t, zone, &e)) != 0 ||
+		    (rc = record(t, &rq, EV_EXPIRED, &e, 0)) != 0)
+			break;
+	}
+	free(x.due);
+	if (rc)
+		return errbuf_set(eb, rc, "expiry: %s", dnsbl_strerror(rc));
+	return 0;
+}
+
+int
+lc_guard(struct store_txn *t, size_t zone, int force, struct errbuf *eb)
+{
+	const struct cfg_zone *cz = &store_txn_config(t)->zones[zone];
+	uint64_t start, removed;
+	int rc;
+
+	if (force)
+		return 0;
+	if ((rc = store_zone_listed(t, zone, &start, &removed)) != 0)
+		return errbuf_set(eb, rc, "%s", dnsbl_strerror(rc));
+	if (removed > cz->max_drop_min &&
+	    removed * 100 > (uint64_t)cz->max_drop_pct * start)
+		return errbuf_set(eb, DNSBL_EREFUSED, "this would remove %llu "
+		    "of the %llu listings of %s (more than %u%% and more than "
+		    "%u): refused without --force", (unsigned long long)removed,
+		    (unsigned long long)start, cz->name.text, cz->max_drop_pct,
+		    cz->max_drop_min);
 	return 0;
 }

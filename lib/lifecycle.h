@@ -17,6 +17,11 @@
  *
  * Each returns 0 and sets *outcome, or a negative code with the reason in
  * eb.  Nothing is written when the outcome is LC_NOCHANGE or LC_STALE.
+ *
+ * An open or closed result also resolves the address's open retest
+ * request (retest.h).  An address listed again within relist_window of its
+ * last removal is held for relist_penalty: no retest request and no expiry
+ * before that; a test that finds it closed still delists it at once.
  * Strings in struct lc_req belong to the caller and are copied.
  */
 #ifndef DNSBL_LIFECYCLE_H
@@ -29,6 +34,7 @@
 
 struct store_txn;
 struct errbuf;
+struct entry;
 
 enum lc_outcome {
 	LC_NOCHANGE = 0,	/* already so: nothing written */
@@ -64,5 +70,37 @@ int lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
     struct errbuf *eb);
 int lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
     struct errbuf *eb);
+
+/*
+ * Exclude a prefix: it and everything inside it are never answered as
+ * listed, whatever is listed there (listings inside are kept and show again
+ * after lc_unexclude()).  Results for excluded addresses are recorded but
+ * list nothing.  rq->reason is required.  Outcome LC_CHANGED, or
+ * LC_NOCHANGE if it was excluded already.
+ */
+int lc_exclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb);
+/* Undo lc_exclude() of exactly this prefix; it is not listed again. */
+int lc_unexclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
+    struct errbuf *eb);
+
+/*
+ * Expiry: delist every listing of the zone not confirmed (nor listed) for
+ * the zone's expire_after, unless its relist penalty holds it longer.
+ * fn (may be NULL) is called for each, before it is changed; with dry_run
+ * nothing is changed.  *count gets the number expired (or that would be).
+ */
+typedef int (*lc_expire_fn)(const struct entry *e, int64_t last, void *arg);
+int lc_expire(struct store_txn *t, size_t zone, const char *actor,
+    int dry_run, lc_expire_fn fn, void *arg, uint64_t *count,
+    struct errbuf *eb);
+
+/*
+ * The guard against mass delisting, to call before a transaction commits:
+ * refuse (DNSBL_EREFUSED, with numbers in eb) when it removed more than
+ * max_drop percent of the zone's listings and more than max_drop_min of
+ * them, unless force.  The list must never empty itself by accident.
+ */
+int lc_guard(struct store_txn *t, size_t zone, int force, struct errbuf *eb);
 
 #endif

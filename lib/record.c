@@ -17,7 +17,7 @@
 #include "store_int.h"
 
 #define ENTRY_V1 1
-#define ENTRY_HDR (1 + 1 + 1 + 2 + 6 * 4 + 2 * 4)
+#define ENTRY_HDR (1 + 1 + 1 + 2 + 7 * 4 + 2 * 4)
 #define EVENT_V1 1
 #define EVENT_HDR (1 + 1 + 1 + 1 + 1 + 2 + 4 + 4 + 4 + 16)
 
@@ -138,6 +138,7 @@ entry_encode(const struct entry *e, struct buf *b)
 	put32(q, t32(e->last_confirmed)); q += 4;
 	put32(q, t32(e->delisted_at)); q += 4;
 	put32(q, t32(e->excluded_at)); q += 4;
+	put32(q, t32(e->hold_until)); q += 4;
 	put32(q, e->times_listed); q += 4;
 	put32(q, e->times_delisted);
 	b->len = 0;
@@ -190,6 +191,7 @@ entry_decode(const void *v, size_t n, struct entry *e)
 	e->last_confirmed = get32(q); q += 4;
 	e->delisted_at = get32(q); q += 4;
 	e->excluded_at = get32(q); q += 4;
+	e->hold_until = get32(q); q += 4;
 	e->times_listed = get32(q); q += 4;
 	e->times_delisted = get32(q); q += 4;
 	if (take_str(&q, end, e->reason, sizeof(e->reason), NULL) ||

@@ -148,6 +148,13 @@ uint32_t store_serial(struct store_txn *t, size_t zone);
 /* 1 if the served table of zone changed in this write transaction. */
 int store_zone_dirty(const struct store_txn *t, size_t zone);
 
+/*
+ * Entries of zone in state ENTRY_LISTED when this transaction began, and how
+ * many left that state in it (for the mass-delisting guard).
+ */
+int store_zone_listed(struct store_txn *t, size_t zone, uint64_t *at_start,
+    uint64_t *removed);
+
 /* ---- entries ---- */
 
 enum entry_state {
@@ -179,6 +186,8 @@ struct entry {
 	int64_t last_confirmed;		/* newest "open" result */
 	int64_t delisted_at;
 	int64_t excluded_at;
+	int64_t hold_until;		/* relisted soon after removal: no
+					 * retest request or expiry before */
 	uint32_t times_listed;
 	uint32_t times_delisted;
 	char reason[ENTRY_TEXT_MAX];	/* why listed/excluded/delisted */
@@ -211,6 +220,16 @@ int store_entry_cover(struct store_txn *t, size_t zone,
 typedef int (*store_entry_fn)(const struct entry *e, void *arg);
 int store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
     void *arg);
+
+/* Call fn for p and every entry inside p, in key order. */
+int store_entry_walk_within(struct store_txn *t, size_t zone,
+    const struct prefix *p, store_entry_fn fn, void *arg);
+
+/*
+ * Count n listings hidden in this transaction without a change of their
+ * own state (an exclusion over them), for store_zone_listed()'s removals.
+ */
+void store_zone_hidden(struct store_txn *t, size_t zone, uint64_t n);
 
 /* ---- the served table ---- */
 

@@ -54,6 +54,11 @@ struct zone_txn {
 	uint8_t lens[2][17];	/* prefix lengths in use, v4 and v6 */
 	int lens_loaded[2];
 	struct buf journal;	/* encoded journal_rec's of this txn */
+	/* Listed entries: the count stored at the start, and the changes. */
+	int nl_loaded;
+	uint64_t nl_start;
+	int64_t nl_delta;
+	uint64_t nl_removed;
 };
 
 /* One interval of the served table, with 128-bit bounds. */

@@ -20,6 +20,7 @@
 #define HSEQ_KEY "hseq"
 #define ANEXT_KEY "anext"
 #define GEN_KEY "gen"
+#define NLISTED_KEY "nlisted"
 #define HIDX_LEN (ENTKEY_LEN + 8)
 
 int64_t
@@ -113,6 +114,56 @@ store_zone_dirty(const struct store_txn *t, size_t zone)
 	return t->z != NULL && t->z[zone].dirty;
 }
 
+static int
+nlisted_load(struct store_txn *t, size_t zone)
+{
+	struct zone_txn *z = &t->z[zone];
+	MDB_val k = { strlen(NLISTED_KEY), NLISTED_KEY }, v;
+	int rc;
+
+	if (z->nl_loaded)
+		return 0;
+	rc = mdb_get(t->mtxn, t->st->zones[zone].meta, &k, &v);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_mdb(t->st, rc);
+	z->nl_start = rc == 0 && v.mv_size == 8 ? get64(v.mv_data) : 0;
+	z->nl_loaded = 1;
+	return 0;
+}
+
+int
+store_zone_listed(struct store_txn *t, size_t zone, uint64_t *at_start,
+    uint64_t *removed)
+{
+	int rc;
+
+	if ((rc = nlisted_load(t, zone)) != 0)
+		return rc;
+	*at_start = t->z[zone].nl_start;
+	*removed = t->z[zone].nl_removed;
+	return 0;
+}
+
+/* Count an entry's move into or out of ENTRY_LISTED. */
+static int
+nlisted_note(struct store_txn *t, size_t zone, int was, int is)
+{
+	struct zone_txn *z = &t->z[zone];
+	int rc;
+
+	if (was == is)
+		return 0;
+	if ((rc = nlisted_load(t, zone)) != 0)
+		return rc;
+	if (is) {
+		z->nl_delta++;
+	} else {
+		z->nl_delta--;
+		z->nl_removed++;
+	}
+	return 0;
+}
+
 /* Drop the oldest journal serials beyond journal_max. */
 static int
 journal_trim(struct store_txn *t, size_t zone)
@@ -175,6 +226,16 @@ txn_finish(struct store_txn *t)
 		if ((rc = mdb_put(t->mtxn, st->zones[i].jrnl, &k, &v, 0)) != 0)
 			return store_mdb(st, rc);
 		if ((rc = journal_trim(t, i)) != 0)
+			return rc;
+	}
+	for (i = 0; i < st->nzones; i++) {
+		uint8_t nv[8];
+		if (!t->z[i].nl_loaded || t->z[i].nl_delta == 0)
+			continue;
+		put64(nv, (uint64_t)((int64_t)t->z[i].nl_start +
+		    t->z[i].nl_delta));
+		if ((rc = put_at(st, t->mtxn, st->zones[i].meta, NLISTED_KEY,
+		    strlen(NLISTED_KEY), nv, 8)) != 0)
 			return rc;
 	}
 	if (t->hseq_dirty) {
@@ -441,6 +502,9 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	t->cache_zone = zone;
 	t->cache_had = 1;
 	t->cache_valid = 1;
+	if ((rc = nlisted_note(t, zone, had == 0 && old.state == ENTRY_LISTED,
+	    e->state == ENTRY_LISTED)) != 0)
+		return rc;
 	serving = (e->state == ENTRY_LISTED || e->state == ENTRY_EXCLUDED);
 	was = had == 0 && (old.state == ENTRY_LISTED ||
 	    old.state == ENTRY_EXCLUDED);
@@ -486,9 +550,10 @@ store_entry_cover(struct store_txn *t, size_t zone, const struct prefix *p,
 	return found ? 0 : DNSBL_ENOENT;
 }
 
-int
-store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
-    void *arg)
+/* Walk entries with keys in [lo, hi] (whole table when lo is NULL). */
+static int
+entry_walk(struct store_txn *t, size_t zone, const uint8_t *lo,
+    const uint8_t *hi, store_entry_fn fn, void *arg)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -497,10 +562,14 @@ store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
 
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
 		return store_mdb(t->st, rc);
-	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
-	    op = MDB_NEXT) {
+	k.mv_data = (void *)lo;
+	k.mv_size = ENTKEY_LEN;
+	for (op = lo ? MDB_SET_RANGE : MDB_FIRST;
+	    (rc = mdb_cursor_get(c, &k, &v, op)) == 0; op = MDB_NEXT) {
 		if (k.mv_size != ENTKEY_LEN)
 			continue;
+		if (hi && memcmp(k.mv_data, hi, ENTKEY_LEN) > 0)
+			break;
 		entry_key_prefix(k.mv_data, &e.prefix);
 		if (entry_decode(v.mv_data, v.mv_size, &e) != 0)
 			continue;
@@ -508,9 +577,43 @@ store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
 			break;
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND || (rc == 0 && hi))
 		return 0;
 	return rc > 0 ? store_mdb(t->st, rc) : rc;
+}
+
+int
+store_entry_walk(struct store_txn *t, size_t zone, store_entry_fn fn,
+    void *arg)
+{
+	return entry_walk(t, zone, NULL, NULL, fn, arg);
+}
+
+int
+store_entry_walk_within(struct store_txn *t, size_t zone,
+    const struct prefix *p, store_entry_fn fn, void *arg)
+{
+	uint8_t lo[ENTKEY_LEN], hi[ENTKEY_LEN];
+	struct prefix q;
+	uint8_t last[16];
+
+	/* From p itself (a shorter prefix at its address contains it)... */
+	entry_key(p, lo);
+	/* ...to the last address, at any length. */
+	prefix_last(p, last);
+	memset(&q, 0, sizeof(q));
+	q.family = p->family;
+	memcpy(q.addr, last, 16);
+	q.len = 255;
+	entry_key(&q, hi);
+	return entry_walk(t, zone, lo, hi, fn, arg);
+}
+
+void
+store_zone_hidden(struct store_txn *t, size_t zone, uint64_t n)
+{
+	if (nlisted_load(t, zone) == 0)
+		t->z[zone].nl_removed += n;
 }
 
 /* ---------------------------------------------------------------------

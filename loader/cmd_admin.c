@@ -52,23 +52,41 @@ admin_txn(struct store_txn *t, void *arg)
 		if (rc)
 			return rc;
 	}
+	if (job->delist && (rc = lc_guard(t, job->zone, job->force,
+	    &job->eb)) != 0)
+		return rc;
 	job->serial = store_serial(t, job->zone);
 	if (store_zone_dirty(t, job->zone))
 		job->serial++;	/* what the commit will make it */
 	return 0;
 }
 
-/* Parse a return code: an IPv4 address in 127.0.0.0/8, not .0 or .1. */
+/*
+ * Parse a return code: a name from the zone's codes (which may bring its
+ * own TXT), or an address in 127.0.0.0/8 other than 127.0.0.0 and .1.
+ */
 static int
-parse_code(const char *s, uint8_t out[4])
+parse_code(const struct cfg_zone *cz, const char *s, uint8_t out[4],
+    const char **txt)
 {
 	struct prefix p;
+	size_t i;
 
+	for (i = 0; i < cz->ncodes; i++)
+		if (strcmp(cz->codes[i].name, s) == 0) {
+			memcpy(out, cz->codes[i].a, 4);
+			*txt = cz->codes[i].txt;
+			return 0;
+		}
 	if (prefix_parse(s, &p, NULL) != 0 || p.family != ADDR_V4 ||
 	    p.len != 32 || p.addr[0] != 127 ||
 	    (p.addr[1] == 0 && p.addr[2] == 0 && p.addr[3] <= 1)) {
-		fprintf(stderr, "loader: --code %s: want an address in "
-		    "127.0.0.0/8 other than 127.0.0.0 and 127.0.0.1\n", s);
+		fprintf(stderr, "loader: --code %s: want a code name of %s",
+		    s, cz->name.text);
+		for (i = 0; i < cz->ncodes; i++)
+			fprintf(stderr, "%s%s", i ? ", " : " (", cz->codes[i].name);
+		fprintf(stderr, "%s or an address in 127.0.0.0/8 other than "
+		    "127.0.0.0 and 127.0.0.1\n", cz->ncodes ? ")" : "");
 		return -1;
 	}
 	memcpy(out, p.addr, 4);
@@ -89,7 +107,7 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	};
 	const struct command *cmd = command_find(delist ? "delist" : "list");
 	struct admin_job job;
-	const char *zone = NULL;
+	const char *zone = NULL, *codearg = NULL, *codetxt = NULL;
 	uint8_t code[4];
 	char ptxt[PREFIX_STRLEN];
 	struct json j;
@@ -106,9 +124,7 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 		case 'C':
 			if (delist)
 				return command_usage(cmd);
-			if (parse_code(optarg, code) != 0)
-				return EXIT_USAGE;
-			job.code = code;
+			codearg = optarg;
 			break;
 		case 't':
 			if (delist)
@@ -130,6 +146,15 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
+	if (codearg) {
+		if (parse_code(&ctx->cfg->zones[zi], codearg, code,
+		    &codetxt) != 0)
+			return EXIT_USAGE;
+		job.code = code;
+		/* A named code's TXT, unless --txt says otherwise. */
+		if (job.txt == NULL && codetxt)
+			job.txt = codetxt;
+	}
 	job.n = argc - optind;
 	job.prefixes = calloc((size_t)job.n, sizeof(*job.prefixes));
 	job.outcomes = calloc((size_t)job.n, sizeof(*job.outcomes));

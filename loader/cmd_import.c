@@ -197,6 +197,8 @@ import_txn(struct store_txn *t, void *arg)
 		progress(job, i + 1, 0);
 	}
 	progress(job, job->set.n, 1);
+	if ((rc = lc_guard(t, job->zone, job->force, &job->eb)) != 0)
+		return rc;
 	job->serial = store_serial(t, job->zone) +
 	    (store_zone_dirty(t, job->zone) ? 1 : 0);
 	return 0;

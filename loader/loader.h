@@ -62,5 +62,11 @@ int cmd_show(struct loader_ctx *, int, char **);
 int cmd_stats(struct loader_ctx *, int, char **);
 int cmd_export(struct loader_ctx *, int, char **);
 int cmd_check_config(struct loader_ctx *, int, char **);
+int cmd_exclude(struct loader_ctx *, int, char **);
+int cmd_unexclude(struct loader_ctx *, int, char **);
+int cmd_retest_request(struct loader_ctx *, int, char **);
+int cmd_retests(struct loader_ctx *, int, char **);
+int cmd_expire(struct loader_ctx *, int, char **);
+int cmd_history(struct loader_ctx *, int, char **);
 
 #endif

@@ -21,18 +21,21 @@
 
 static const struct command commands[] = {
 	{ "list", cmd_list, NEED_STORE,
-	  "list ADDRESS|CIDR [--zone Z] [--reason TEXT] [--code 127.0.0.N] "
-	  "[--txt TEXT] [--force] [--json]",
+	  "list ADDRESS|CIDR ... [--zone Z] [--reason TEXT] "
+	  "[--code 127.0.0.N|NAME] [--txt TEXT] [--force] [--json]",
 	  "List an address or CIDR, or change the code or text of a listed "
 	  "one.\nThe most specific listing wins inside a CIDR.  --code sets "
-	  "the A answer\n(default: the zone's a), --txt the TXT ($ is the "
-	  "queried address; default:\nthe zone's txt).  --reason is recorded "
+	  "the A answer, or\nnames one of the zone's codes (which may bring "
+	  "its own TXT); default: the\nzone's a.  --txt sets the TXT ($ is "
+	  "the queried address; default: the code's\nor the zone's txt).  --reason is recorded "
 	  "in the history with who did it.\nA listing wider than /8 (IPv4) or "
 	  "/16 (IPv6) needs --force." },
 	{ "delist", cmd_delist, NEED_STORE,
-	  "delist ADDRESS|CIDR [--zone Z] [--reason TEXT] [--json]",
+	  "delist ADDRESS|CIDR ... [--zone Z] [--reason TEXT] [--force] "
+	  "[--json]",
 	  "Delist an address or CIDR that is listed itself.  The entry and its "
-	  "history\nare kept; the address stops being answered at once." },
+	  "history\nare kept; the address stops being answered at once.  "
+	  "Delisting more than\nmax_drop of the zone at once needs --force." },
 	{ "import", cmd_import, NEED_STORE,
 	  "import [--zone Z] [--format yaml|lines] [--force] [--json] FILE|-",
 	  "Import relay-test results.  yaml: a sequence of records with ip, "
@@ -43,8 +46,9 @@ static const struct command commands[] = {
 	  "only recorded.  A result not newer than the stored one is\nignored, "
 	  "so a file imported twice changes nothing.  A file with a bad record\n"
 	  "is rejected whole (FILE:LINE: reason) and nothing is written.  An "
-	  "open result\nwider than /8 (IPv4) or /16 (IPv6) needs --force.  The "
-	  "format defaults to\nyaml for *.yaml/*.yml and lines otherwise." },
+	  "open result\nwider than /8 (IPv4) or /16 (IPv6) needs --force, and so does a file "
+	  "that\nwould delist more than max_drop of the zone.  The format "
+	  "defaults to yaml\nfor *.yaml/*.yml and lines otherwise." },
 	{ "show", cmd_show, NEED_STORE,
 	  "show ADDRESS|CIDR [--zone Z] [--json]",
 	  "Tell whether an address is listed, and by which entry; its code, "
@@ -61,6 +65,45 @@ static const struct command commands[] = {
 	  "stats [--json]",
 	  "Entries per zone (IPv4 and IPv6 addresses, CIDRs, exclusions), the "
 	  "serial,\nand the database size." },
+	{ "exclude", cmd_exclude, NEED_STORE,
+	  "exclude ADDRESS|CIDR ... --reason TEXT [--zone Z] [--force] [--json]",
+	  "Mark addresses that are never listed, such as the list's own "
+	  "networks or a\nmail provider verified closed.  An exclusion wins "
+	  "over any listing, at any\nprefix length; listings inside it are "
+	  "kept but not answered.  Test results\nfor excluded addresses are "
+	  "recorded but list nothing.  An exclusion that would\nhide more "
+	  "than max_drop of the zone needs --force." },
+	{ "unexclude", cmd_unexclude, NEED_STORE,
+	  "unexclude ADDRESS|CIDR ... [--reason TEXT] [--zone Z] [--json]",
+	  "Undo the exclusion of exactly this address or CIDR.  It is not "
+	  "listed again\nby this; listings inside it are answered again." },
+	{ "retest-request", cmd_retest_request, NEED_STORE,
+	  "retest-request ADDRESS --contact EMAIL [--note TEXT] [--zone Z] "
+	  "[--json]",
+	  "Queue a retest of a listed address, for its operator at EMAIL.  "
+	  "Refused, with\nthe reason, when the address already has an open "
+	  "request, was tested less\nthan retest_min_interval ago, is held by "
+	  "the relist penalty, or when EMAIL\nmade retest_per_contact requests "
+	  "today (UTC).  The request stays open until\na test result for the "
+	  "address arrives (import or tester): closed delists it\nat once, "
+	  "open keeps it listed, and the request records the outcome." },
+	{ "retests", cmd_retests, NEED_STORE,
+	  "retests [--open|--all] [--zone Z] [--json]",
+	  "Show the retest queue, oldest first, with each request's age "
+	  "(--open, the\ndefault) or every request with its outcome (--all)." },
+	{ "expire", cmd_expire, NEED_STORE,
+	  "expire [--dry-run] [--force] [--zone Z] [--json]",
+	  "Delist every listing not confirmed (nor listed) within the zone's "
+	  "expire_after,\nunless the relist penalty holds it.  --dry-run shows "
+	  "what would expire and\nchanges nothing.  Run it daily from a timer "
+	  "(see loader(8)).  An expiry that\nwould remove more than max_drop "
+	  "of the zone needs --force." },
+	{ "history", cmd_history, NEED_STORE,
+	  "history [--since TIME] [--zone Z] [--json]",
+	  "List every recorded change, oldest first: listings, "
+	  "reconfirmations,\ndelistings, exclusions, retest requests and "
+	  "their outcomes, expiry; each with\nits time, actor, reason and "
+	  "evidence.  --since takes an RFC 3339 time." },
 	{ "check-config", cmd_check_config, 0,
 	  "check-config [--json]",
 	  "Read and check the config file; report the first error as "

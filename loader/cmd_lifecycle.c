@@ -1,0 +1,596 @@
+/*
+ * cmd_lifecycle.c -- the listing lifecycle (RFC 6471): exclusions, retest
+ * requests, expiry and the audit trail.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "loader.h"
+#include "retest.h"
+#include "store.h"
+#include "timefmt.h"
+
+/* ---------------------------------------------------------------------
+ * exclude, unexclude
+ */
+
+struct excl_job {
+	struct loader_ctx *ctx;
+	size_t zone;
+	struct prefix *p;
+	int n, *outcomes, undo, force;
+	const char *reason;
+	uint32_t serial;
+	struct errbuf eb;
+};
+
+static int
+excl_txn(struct store_txn *t, void *arg)
+{
+	struct excl_job *job = arg;
+	struct lc_req rq;
+	int i, rc;
+
+	for (i = 0; i < job->n; i++) {
+		memset(&rq, 0, sizeof(rq));
+		rq.zone = job->zone;
+		rq.prefix = job->p[i];
+		rq.actor = job->ctx->actor;
+		rq.reason = job->reason;
+		rc = job->undo ? lc_unexclude(t, &rq, &job->outcomes[i],
+		    &job->eb) : lc_exclude(t, &rq, &job->outcomes[i], &job->eb);
+		if (rc)
+			return rc;
+	}
+	if ((rc = lc_guard(t, job->zone, job->force, &job->eb)) != 0)
+		return rc;
+	job->serial = store_serial(t, job->zone) +
+	    (store_zone_dirty(t, job->zone) ? 1 : 0);
+	return 0;
+}
+
+static int
+excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find(undo ? "unexclude" :
+	    "exclude");
+	struct excl_job job;
+	const char *zone = NULL;
+	char ptxt[PREFIX_STRLEN];
+	struct json j;
+	long zi;
+	int ch, i, rc = 1;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	job.undo = undo;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'r': job.reason = optarg; break;
+		case 'f': job.force = 1; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind >= argc)
+		return command_usage(cmd);
+	if (!undo && (job.reason == NULL || *job.reason == '\0')) {
+		fprintf(stderr, "loader: exclude needs --reason\n");
+		return EXIT_USAGE;
+	}
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	job.n = argc - optind;
+	job.p = calloc((size_t)job.n, sizeof(*job.p));
+	job.outcomes = calloc((size_t)job.n, sizeof(int));
+	if (job.p == NULL || job.outcomes == NULL)
+		goto done;
+	for (i = 0; i < job.n; i++)
+		if (prefix_parse(argv[optind + i], &job.p[i], &job.eb) != 0) {
+			fprintf(stderr, "loader: %s\n", job.eb.msg);
+			rc = EXIT_USAGE;
+			goto done;
+		}
+	if (store_write(ctx->st, excl_txn, &job, &job.eb) != 0) {
+		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		goto done;
+	}
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "zone");
+		json_str(&j, ctx->cfg->zones[job.zone].name.text);
+		json_key(&j, "serial");
+		json_int(&j, job.serial);
+		json_key(&j, "results");
+		json_arr_open(&j);
+	}
+	for (i = 0; i < job.n; i++) {
+		prefix_format(&job.p[i], ptxt);
+		if (ctx->json) {
+			json_obj_open(&j);
+			json_key(&j, "prefix");
+			json_str(&j, ptxt);
+			json_key(&j, "outcome");
+			json_str(&j, job.outcomes[i] == LC_NOCHANGE ?
+			    "unchanged" : undo ? "unexcluded" : "excluded");
+			json_obj_close(&j);
+		} else if (job.outcomes[i] == LC_NOCHANGE)
+			printf("%s: already excluded; nothing changed\n", ptxt);
+		else
+			printf("%s: %s in %s (serial %u)\n", ptxt,
+			    undo ? "unexcluded" : "excluded",
+			    ctx->cfg->zones[job.zone].name.text, job.serial);
+	}
+	if (ctx->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	rc = 0;
+done:
+	free(job.p);
+	free(job.outcomes);
+	return rc;
+}
+
+int
+cmd_exclude(struct loader_ctx *ctx, int argc, char **argv)
+{
+	return excl_run(ctx, argc, argv, 0);
+}
+
+int
+cmd_unexclude(struct loader_ctx *ctx, int argc, char **argv)
+{
+	return excl_run(ctx, argc, argv, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * retest-request, retests
+ */
+
+struct rq_job {
+	struct loader_ctx *ctx;
+	size_t zone;
+	struct prefix p;
+	const char *contact, *note;
+	uint64_t id;
+	struct errbuf eb;
+};
+
+static int
+rq_txn(struct store_txn *t, void *arg)
+{
+	struct rq_job *job = arg;
+
+	return retest_request(t, job->zone, &job->p, job->contact, job->note,
+	    job->ctx->actor, &job->id, &job->eb);
+}
+
+int
+cmd_retest_request(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "contact", required_argument, NULL, 'c' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find("retest-request");
+	struct rq_job job;
+	const char *zone = NULL;
+	char ptxt[PREFIX_STRLEN];
+	struct json j;
+	long zi;
+	int ch;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'c': job.contact = optarg; break;
+		case 'n': job.note = optarg; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind != argc - 1 || job.contact == NULL)
+		return command_usage(cmd);
+	if (prefix_parse(argv[optind], &job.p, &job.eb) != 0) {
+		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		return EXIT_USAGE;
+	}
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	if (store_write(ctx->st, rq_txn, &job, &job.eb) != 0) {
+		fprintf(stderr, "loader: retest request refused: %s\n",
+		    job.eb.msg);
+		return 1;
+	}
+	prefix_format(&job.p, ptxt);
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "request"); json_int(&j, (int64_t)job.id);
+		json_key(&j, "address"); json_str(&j, ptxt);
+		json_key(&j, "contact"); json_str(&j, job.contact);
+		json_obj_close(&j);
+		json_end(&j);
+	} else
+		printf("%s: retest request #%llu queued for %s\n", ptxt,
+		    (unsigned long long)job.id, job.contact);
+	return 0;
+}
+
+struct rl_job {
+	struct loader_ctx *ctx;
+	size_t zone;
+	int open_only;
+	int64_t now;
+	struct json j;
+	unsigned long n;
+};
+
+static void
+age_text(int64_t secs, char *buf, size_t n)
+{
+	if (secs < 3600)
+		snprintf(buf, n, "%lldm", (long long)(secs / 60));
+	else if (secs < 86400 * 2)
+		snprintf(buf, n, "%lldh%02lldm", (long long)(secs / 3600),
+		    (long long)(secs % 3600 / 60));
+	else
+		snprintf(buf, n, "%lldd", (long long)(secs / 86400));
+}
+
+static int
+rl_each(const struct retest *r, void *arg)
+{
+	struct rl_job *job = arg;
+	char ptxt[PREFIX_STRLEN], when[TIME_STRLEN], age[32], res[TIME_STRLEN];
+	int64_t until = r->resolved_at ? r->resolved_at : job->now;
+
+	prefix_format(&r->prefix, ptxt);
+	time_format(r->requested_at, when);
+	age_text(until - r->requested_at, age, sizeof(age));
+	job->n++;
+	if (job->ctx->json) {
+		struct json *j = &job->j;
+		json_obj_open(j);
+		json_key(j, "id"); json_int(j, (int64_t)r->id);
+		json_key(j, "address"); json_str(j, ptxt);
+		json_key(j, "contact"); json_str(j, r->contact);
+		json_key(j, "note"); json_str(j, r->note[0] ? r->note : NULL);
+		json_key(j, "requested_at"); json_time(j, r->requested_at);
+		json_key(j, "age_seconds");
+		json_int(j, job->now - r->requested_at);
+		json_key(j, "open"); json_bool(j, r->resolved_at == 0);
+		json_key(j, "resolved_at"); json_time(j, r->resolved_at);
+		json_key(j, "result");
+		json_str(j, r->result ? test_result_name(r->result) : NULL);
+		json_key(j, "tested_at"); json_time(j, r->tested_at);
+		json_key(j, "delisted"); json_bool(j, r->delisted);
+		json_key(j, "entered_by"); json_str(j, r->actor);
+		json_obj_close(j);
+		return 0;
+	}
+	if (r->resolved_at == 0)
+		printf("#%-5llu %-20s %-30s open     %s (waiting %s)%s%s\n",
+		    (unsigned long long)r->id, ptxt, r->contact, when, age,
+		    r->note[0] ? "  note: " : "", r->note);
+	else {
+		time_format(r->resolved_at, res);
+		printf("#%-5llu %-20s %-30s resolved %s: %s%s (after %s)\n",
+		    (unsigned long long)r->id, ptxt, r->contact, res,
+		    test_result_name(r->result), r->delisted ? ", delisted" :
+		    "", age);
+	}
+	return 0;
+}
+
+static int
+rl_txn(struct store_txn *t, void *arg)
+{
+	struct rl_job *job = arg;
+
+	job->now = store_txn_now(t);
+	return retest_walk(t, job->zone, job->open_only, rl_each, job);
+}
+
+int
+cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "open", no_argument, NULL, 'o' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find("retests");
+	struct rl_job job;
+	struct errbuf eb = { "" };
+	const char *zone = NULL;
+	long zi;
+	int ch;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	job.open_only = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'o': job.open_only = 1; break;
+		case 'a': job.open_only = 0; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind != argc)
+		return command_usage(cmd);
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	if (ctx->json) {
+		json_init(&job.j, stdout);
+		json_arr_open(&job.j);
+	}
+	if (store_read(ctx->st, rl_txn, &job, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		return 1;
+	}
+	if (ctx->json) {
+		json_arr_close(&job.j);
+		json_end(&job.j);
+	} else if (job.n == 0)
+		printf("no %sretest requests\n", job.open_only ? "open " : "");
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * expire
+ */
+
+struct exp_job {
+	struct loader_ctx *ctx;
+	size_t zone;
+	int dry_run, force;
+	uint64_t count;
+	uint32_t serial;
+	struct json j;
+	struct errbuf eb;
+};
+
+static int
+exp_each(const struct entry *e, int64_t last, void *arg)
+{
+	struct exp_job *job = arg;
+	char ptxt[PREFIX_STRLEN], when[TIME_STRLEN];
+
+	prefix_format(&e->prefix, ptxt);
+	time_format(last, when);
+	if (job->ctx->json) {
+		json_obj_open(&job->j);
+		json_key(&job->j, "prefix"); json_str(&job->j, ptxt);
+		json_key(&job->j, "last_confirmed"); json_time(&job->j, last);
+		json_obj_close(&job->j);
+	} else
+		printf("%s %s (last confirmed %s)\n", job->dry_run ?
+		    "would expire" : "expired", ptxt, when);
+	return 0;
+}
+
+static int
+exp_txn(struct store_txn *t, void *arg)
+{
+	struct exp_job *job = arg;
+	int rc;
+
+	if (job->ctx->json) {
+		json_init(&job->j, stdout);
+		json_obj_open(&job->j);
+		json_key(&job->j, job->dry_run ? "would_expire" : "expired");
+		json_arr_open(&job->j);
+	}
+	if ((rc = lc_expire(t, job->zone, "expiry", job->dry_run,
+	    exp_each, job, &job->count, &job->eb)) != 0)
+		return rc;
+	if (!job->dry_run &&
+	    (rc = lc_guard(t, job->zone, job->force, &job->eb)) != 0)
+		return rc;
+	job->serial = store_serial(t, job->zone) +
+	    (store_zone_dirty(t, job->zone) ? 1 : 0);
+	return 0;
+}
+
+int
+cmd_expire(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find("expire");
+	struct exp_job job;
+	const char *zone = NULL;
+	long zi;
+	int ch, rc;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'n': job.dry_run = 1; break;
+		case 'f': job.force = 1; break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind != argc)
+		return command_usage(cmd);
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	/* A dry run reads a snapshot and so cannot write. */
+	rc = job.dry_run ? store_read(ctx->st, exp_txn, &job, &job.eb) :
+	    store_write(ctx->st, exp_txn, &job, &job.eb);
+	if (rc != 0) {
+		fprintf(stderr, "loader: expire: %s\n", job.eb.msg);
+		return 1;
+	}
+	if (ctx->json) {
+		json_arr_close(&job.j);
+		json_key(&job.j, "count"); json_int(&job.j, (int64_t)job.count);
+		json_key(&job.j, "dry_run"); json_bool(&job.j, job.dry_run);
+		json_key(&job.j, "serial"); json_int(&job.j, job.serial);
+		json_obj_close(&job.j);
+		json_end(&job.j);
+	} else
+		printf("%s: %llu listing%s %s\n",
+		    ctx->cfg->zones[job.zone].name.text,
+		    (unsigned long long)job.count, job.count == 1 ? "" : "s",
+		    job.dry_run ? "would expire (dry run: nothing changed)" :
+		    "expired");
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * history
+ */
+
+struct hist_job {
+	struct loader_ctx *ctx;
+	size_t zone;
+	int64_t since;
+	unsigned long n;
+	struct json j;
+};
+
+static int
+hist_each(const struct event *ev, void *arg)
+{
+	struct hist_job *job = arg;
+	char ptxt[PREFIX_STRLEN], when[TIME_STRLEN], tt[TIME_STRLEN];
+
+	if (ev->time < job->since)
+		return 0;
+	job->n++;
+	prefix_format(&ev->prefix, ptxt);
+	if (job->ctx->json) {
+		struct json *j = &job->j;
+		json_obj_open(j);
+		json_key(j, "seq"); json_int(j, (int64_t)ev->seq);
+		json_key(j, "time"); json_time(j, ev->time);
+		json_key(j, "prefix"); json_str(j, ptxt);
+		json_key(j, "action"); json_str(j, event_action_name(ev->action));
+		json_key(j, "actor"); json_str(j, ev->actor);
+		json_key(j, "reason");
+		json_str(j, *ev->reason ? ev->reason : NULL);
+		json_key(j, "result");
+		json_str(j, ev->result ? test_result_name(ev->result) : NULL);
+		json_key(j, "tested_at"); json_time(j, ev->tested_at);
+		json_key(j, "evidence"); json_str(j, ev->evidence);
+		json_key(j, "details"); json_str(j, ev->extra);
+		json_obj_close(j);
+		return 0;
+	}
+	time_format(ev->time, when);
+	printf("%s  %-16s %-20s %s", when, event_action_name(ev->action), ptxt,
+	    ev->actor);
+	if (ev->result) {
+		time_format(ev->tested_at, tt);
+		printf("  result=%s tested_at=%s", test_result_name(ev->result),
+		    tt);
+	}
+	if (*ev->reason)
+		printf("  reason: %s", ev->reason);
+	if (ev->extra)
+		printf("  (%s)", ev->extra);
+	printf("\n");
+	return 0;
+}
+
+static int
+hist_txn(struct store_txn *t, void *arg)
+{
+	struct hist_job *job = arg;
+
+	return store_event_walk(t, job->zone, NULL, hist_each, job);
+}
+
+int
+cmd_history(struct loader_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "since", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd = command_find("history");
+	struct hist_job job;
+	struct errbuf eb = { "" };
+	const char *zone = NULL;
+	long zi;
+	int ch;
+
+	memset(&job, 0, sizeof(job));
+	job.ctx = ctx;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 's':
+			if (time_parse(optarg, &job.since) != 0) {
+				fprintf(stderr, "loader: --since %s: want an "
+				    "RFC 3339 time, e.g. 2026-11-23T00:00:00Z\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j': ctx->json = 1; break;
+		default: return command_usage(cmd);
+		}
+	}
+	if (optind != argc)
+		return command_usage(cmd);
+	if ((zi = ctx_zone(ctx, zone)) < 0)
+		return 1;
+	job.zone = (size_t)zi;
+	if (ctx->json) {
+		json_init(&job.j, stdout);
+		json_arr_open(&job.j);
+	}
+	if (store_read(ctx->st, hist_txn, &job, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		return 1;
+	}
+	if (ctx->json) {
+		json_arr_close(&job.j);
+		json_end(&job.j);
+	} else if (job.n == 0)
+		printf("no changes%s\n", job.since ? " since then" : "");
+	return 0;
+}
