@@ -72,7 +72,7 @@ for nx in 3.0.192 1 4.0.0.2 9.b.d.0.1.0.0.2 0.1; do
 done
 
 if "$LOADER" exclude --help >/dev/null 2>&1; then
-	check "exclude 198.51.100.7" -- loader exclude 198.51.100.7
+	check "exclude 198.51.100.7" -- loader exclude 198.51.100.7 --reason "the test network"
 	check "an exclusion wins over the /24" -- dc q $PORT 7.100.51.198.$Z A --rcode NXDOMAIN --aa
 	check "the rest of the /24 stays listed" -- dc q $PORT 8.100.51.198.$Z A --a 127.0.0.2
 else
