@@ -215,6 +215,22 @@ zonegen_intervals(struct store_txn *t, size_t zone, int family,
 }
 
 int
+zonegen_interval(struct store_txn *t, size_t zone, int family,
+    const uint8_t *first, const uint8_t *last, uint16_t answer,
+    zone_rr_fn fn, void *arg)
+{
+	struct gen g;
+
+	memset(&g, 0, sizeof(g));
+	g.cz = &store_txn_config(t)->zones[zone];
+	g.t = t;
+	g.zone = zone;
+	g.fn = fn;
+	g.arg = arg;
+	return gen_interval(family, first, last, answer, &g);
+}
+
+int
 zonegen_walk(struct store_txn *t, size_t zone, int families, zone_rr_fn fn,
     void *arg)
 {

@@ -50,6 +50,16 @@ typedef int (*zone_rr_fn)(const struct zone_rr *rr, void *arg);
 int zonegen_walk(struct store_txn *t, size_t zone, int families,
     zone_rr_fn fn, void *arg);
 
+/*
+ * Call fn for the record pairs of one served interval with answer (as a
+ * journal record gives it), exactly as zonegen_walk() makes them for that
+ * interval: the test addresses cut out.  For IXFR: the records of a removed
+ * interval are the ones to delete, those of an added one to add.
+ */
+int zonegen_interval(struct store_txn *t, size_t zone, int family,
+    const uint8_t *first, const uint8_t *last, uint16_t answer,
+    zone_rr_fn fn, void *arg);
+
 /* Copy tmpl to out (size n) with every '$' replaced by addr; truncates. */
 void txt_render(const char *tmpl, const char *addr, char *out, size_t n);
 
