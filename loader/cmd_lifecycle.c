@@ -370,13 +370,20 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
  * expire
  */
 
+struct exp_item {
+	struct prefix prefix;
+	int64_t last;
+};
+
 struct exp_job {
 	struct loader_ctx *ctx;
 	size_t zone;
 	int dry_run, force;
 	uint64_t count;
 	uint32_t serial;
-	struct json j;
+	/* Collected in the transaction, printed once it has committed. */
+	struct exp_item *items;
+	size_t n, cap;
 	struct errbuf eb;
 };
 
@@ -384,18 +391,18 @@ static int
 exp_each(const struct entry *e, int64_t last, void *arg)
 {
 	struct exp_job *job = arg;
-	char ptxt[PREFIX_STRLEN], when[TIME_STRLEN];
+	struct exp_item *n;
 
-	prefix_format(&e->prefix, ptxt);
-	time_format(last, when);
-	if (job->ctx->json) {
-		json_obj_open(&job->j);
-		json_key(&job->j, "prefix"); json_str(&job->j, ptxt);
-		json_key(&job->j, "last_confirmed"); json_time(&job->j, last);
-		json_obj_close(&job->j);
-	} else
-		printf("%s %s (last confirmed %s)\n", job->dry_run ?
-		    "would expire" : "expired", ptxt, when);
+	if (job->n == job->cap) {
+		size_t nc = job->cap ? job->cap * 2 : 256;
+		if ((n = realloc(job->items, nc * sizeof(*n))) == NULL)
+			return DNSBL_ENOMEM;
+		job->items = n;
+		job->cap = nc;
+	}
+	job->items[job->n].prefix = e->prefix;
+	job->items[job->n].last = last;
+	job->n++;
 	return 0;
 }
 
@@ -405,12 +412,8 @@ exp_txn(struct store_txn *t, void *arg)
 	struct exp_job *job = arg;
 	int rc;
 
-	if (job->ctx->json) {
-		json_init(&job->j, stdout);
-		json_obj_open(&job->j);
-		json_key(&job->j, job->dry_run ? "would_expire" : "expired");
-		json_arr_open(&job->j);
-	}
+	/* store_write() may run this again after growing the map. */
+	job->n = 0;
 	if ((rc = lc_expire(t, job->zone, "expiry", job->dry_run,
 	    exp_each, job, &job->count, &job->eb)) != 0)
 		return rc;
@@ -420,6 +423,48 @@ exp_txn(struct store_txn *t, void *arg)
 	job->serial = store_serial(t, job->zone) +
 	    (store_zone_dirty(t, job->zone) ? 1 : 0);
 	return 0;
+}
+
+static void
+exp_print(struct exp_job *job)
+{
+	char ptxt[PREFIX_STRLEN], when[TIME_STRLEN];
+	struct json j;
+	size_t i;
+
+	if (job->ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, job->dry_run ? "would_expire" : "expired");
+		json_arr_open(&j);
+	}
+	for (i = 0; i < job->n; i++) {
+		prefix_format(&job->items[i].prefix, ptxt);
+		if (job->ctx->json) {
+			json_obj_open(&j);
+			json_key(&j, "prefix"); json_str(&j, ptxt);
+			json_key(&j, "last_confirmed");
+			json_time(&j, job->items[i].last);
+			json_obj_close(&j);
+		} else {
+			time_format(job->items[i].last, when);
+			printf("%s %s (last confirmed %s)\n", job->dry_run ?
+			    "would expire" : "expired", ptxt, when);
+		}
+	}
+	if (job->ctx->json) {
+		json_arr_close(&j);
+		json_key(&j, "count"); json_int(&j, (int64_t)job->count);
+		json_key(&j, "dry_run"); json_bool(&j, job->dry_run);
+		json_key(&j, "serial"); json_int(&j, job->serial);
+		json_obj_close(&j);
+		json_end(&j);
+	} else
+		printf("%s: %llu listing%s %s\n",
+		    job->ctx->cfg->zones[job->zone].name.text,
+		    (unsigned long long)job->count, job->count == 1 ? "" : "s",
+		    job->dry_run ? "would expire (dry run: nothing changed)" :
+		    "expired");
 }
 
 int
@@ -457,24 +502,12 @@ cmd_expire(struct loader_ctx *ctx, int argc, char **argv)
 	/* A dry run reads a snapshot and so cannot write. */
 	rc = job.dry_run ? store_read(ctx->st, exp_txn, &job, &job.eb) :
 	    store_write(ctx->st, exp_txn, &job, &job.eb);
-	if (rc != 0) {
+	if (rc != 0)
 		fprintf(stderr, "loader: expire: %s\n", job.eb.msg);
-		return 1;
-	}
-	if (ctx->json) {
-		json_arr_close(&job.j);
-		json_key(&job.j, "count"); json_int(&job.j, (int64_t)job.count);
-		json_key(&job.j, "dry_run"); json_bool(&job.j, job.dry_run);
-		json_key(&job.j, "serial"); json_int(&job.j, job.serial);
-		json_obj_close(&job.j);
-		json_end(&job.j);
-	} else
-		printf("%s: %llu listing%s %s\n",
-		    ctx->cfg->zones[job.zone].name.text,
-		    (unsigned long long)job.count, job.count == 1 ? "" : "s",
-		    job.dry_run ? "would expire (dry run: nothing changed)" :
-		    "expired");
-	return 0;
+	else
+		exp_print(&job);
+	free(job.items);
+	return rc != 0;
 }
 
 /* ---------------------------------------------------------------------
