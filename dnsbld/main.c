@@ -13,7 +13,8 @@
  * SIGHUP: the config is read again.  If it is good, the threads are stopped,
  * the store closed and reopened with the new config, the zones rendered
  * again, and the threads restarted; queries that arrive meanwhile wait in
- * the socket buffers, open TCP connections are closed.  The sockets, the
+ * the socket buffers, open TCP connections stay open (tcp.c keeps them in
+ * the server).  The sockets, the
  * number of workers, the user and the pidfile stay as they were: changes
  * to `listen`, `workers`, `user` or `pidfile` need a restart (a warning
  * says so).  If the new config or store cannot be loaded, the old ones stay.

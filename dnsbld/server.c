@@ -142,6 +142,7 @@ server_close(struct server *sv)
 	size_t i;
 	unsigned w;
 
+	tcp_free(sv);
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
 		for (i = 0; sv->workers[w].fds != NULL && i < sv->nlisten; i++)
 			if (sv->workers[w].fds[i] >= 0)

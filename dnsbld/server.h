@@ -26,6 +26,7 @@ struct store;
 struct zoneset;
 struct errbuf;
 struct server;
+struct tcp_state;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -46,6 +47,7 @@ struct server {
 	unsigned nworkers;
 	struct worker *workers;
 	int *tcp_fds;			/* one per listen endpoint */
+	struct tcp_state *tcp;		/* open TCP connections (tcp.c) */
 	pthread_t tcp_thread;
 	int tcp_running;
 	int wake_fd;			/* eventfd: readable means stop */
@@ -71,5 +73,8 @@ void server_close(struct server *sv);
 /* The UDP worker and TCP thread bodies (server.c, tcp.c). */
 void *udp_worker_main(void *arg);
 void *tcp_main(void *arg);
+
+/* Close the open TCP connections (tcp.c); server_close() calls it. */
+void tcp_free(struct server *sv);
 
 #endif

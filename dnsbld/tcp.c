@@ -13,7 +13,10 @@
  *
  * Buffers are allocated per connection when it is accepted, never per
  * query.  The thread owns one store_reader and renews it once per round of
- * queries read from one connection.
+ * queries read from one connection.  The connections and the epoll set
+ * live in the server (struct tcp_state), not in the thread, so they stay
+ * open while SIGHUP stops and restarts the thread; tcp_free() closes them
+ * at exit.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -54,12 +57,15 @@ struct tconn {
 	size_t outoff, outlen;
 };
 
-struct tcp {
+/* Kept in the server across SIGHUP, so open connections live on. */
+struct tcp_state {
 	struct server *sv;
 	int ep;
-	struct tconn *conns;		/* max_conn slots, fd -1 when free */
-	size_t max_conn, nconn;
+	struct tconn *conns;		/* nslots slots, fd -1 when free */
+	size_t nslots;
+	size_t max_conn, nconn;		/* the cap, and how many are open */
 	uint32_t timeout;
+	/* Per run of the thread: the store may be another after SIGHUP. */
 	struct store_reader *rd;
 	struct respond_store rs;
 	struct respond_db db;
@@ -75,7 +81,7 @@ mono_now(void)
 }
 
 static void
-conn_close(struct tcp *t, struct tconn *c)
+conn_close(struct tcp_state *t, struct tconn *c)
 {
 	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -88,7 +94,7 @@ conn_close(struct tcp *t, struct tconn *c)
 
 /* Register what c waits for now.  0, or -1 when c is finished. */
 static int
-conn_arm(struct tcp *t, struct tconn *c)
+conn_arm(struct tcp_state *t, struct tconn *c)
 {
 	struct epoll_event ev;
 	uint32_t want = 0;
@@ -112,7 +118,7 @@ conn_arm(struct tcp *t, struct tconn *c)
 
 /* Answer every complete query that fits in the output.  -1: close. */
 static int
-conn_answer(struct tcp *t, struct tconn *c)
+conn_answer(struct tcp_state *t, struct tconn *c)
 {
 	size_t off = 0, mlen, len;
 	int begun = 0, rc, bad = 0;
@@ -189,7 +195,7 @@ conn_flush(struct tconn *c, time_t now)
 }
 
 static void
-conn_event(struct tcp *t, struct tconn *c, uint32_t events, time_t now)
+conn_event(struct tcp_state *t, struct tconn *c, uint32_t events, time_t now)
 {
 	ssize_t n;
 
@@ -222,7 +228,7 @@ close:
 }
 
 static void
-do_accept(struct tcp *t, int lfd, time_t now)
+do_accept(struct tcp_state *t, int lfd, time_t now)
 {
 	struct epoll_event ev;
 	struct tconn *c = NULL;
@@ -241,7 +247,7 @@ do_accept(struct tcp *t, int lfd, time_t now)
 			close(fd);		/* over the cap: refused */
 			continue;
 		}
-		for (i = 0; i < t->max_conn; i++)
+		for (i = 0; i < t->nslots; i++)
 			if (t->conns[i].fd == -1) {
 				c = &t->conns[i];
 				break;
@@ -275,33 +281,25 @@ do_accept(struct tcp *t, int lfd, time_t now)
 }
 
 static void
-expire(struct tcp *t, time_t now)
+expire(struct tcp_state *t, time_t now)
 {
 	size_t i;
 
-	for (i = 0; i < t->max_conn; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->conns[i].fd != -1 &&
 		    now - t->conns[i].last >= (time_t)t->timeout)
 			conn_close(t, &t->conns[i]);
 }
 
+/* Create the state: the epoll set with the stop eventfd and listeners. */
 static int
-tcp_setup(struct tcp *t, struct server *sv)
+tcp_setup(struct tcp_state *t, struct server *sv)
 {
 	struct epoll_event ev;
 	size_t i;
-	int rc;
 
 	memset(t, 0, sizeof(*t));
 	t->sv = sv;
-	t->timeout = sv->cfg->tcp_timeout ? sv->cfg->tcp_timeout :
-	    TCP_DEFAULT_TIMEOUT;
-	t->max_conn = sv->cfg->tcp_max_conn ? sv->cfg->tcp_max_conn :
-	    TCP_DEFAULT_MAXCONN;
-	if ((t->conns = calloc(t->max_conn, sizeof(*t->conns))) == NULL)
-		return DNSBL_ENOMEM;
-	for (i = 0; i < t->max_conn; i++)
-		t->conns[i].fd = -1;
 	if ((t->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return DNSBL_EIO;
 	memset(&ev, 0, sizeof(ev));
@@ -314,9 +312,48 @@ tcp_setup(struct tcp *t, struct server *sv)
 		if (epoll_ctl(t->ep, EPOLL_CTL_ADD, sv->tcp_fds[i], &ev) == -1)
 			return DNSBL_EIO;
 	}
-	if ((rc = store_reader_new(sv->store, &t->rd)) != 0)
-		return rc;
-	return respond_store_init(&t->rs, &t->db, t->rd, sv->cfg->nzones);
+	return 0;
+}
+
+/* Apply the (possibly reloaded) config: timeout, cap, slots. */
+static int
+tcp_configure(struct tcp_state *t, const struct dnsbl_config *cfg)
+{
+	struct tconn *nc;
+	size_t i;
+
+	t->timeout = cfg->tcp_timeout ? cfg->tcp_timeout :
+	    TCP_DEFAULT_TIMEOUT;
+	t->max_conn = cfg->tcp_max_conn ? cfg->tcp_max_conn :
+	    TCP_DEFAULT_MAXCONN;
+	if (t->max_conn <= t->nslots)
+		return 0;	/* a lower cap applies to new connections */
+	if ((nc = realloc(t->conns, t->max_conn * sizeof(*nc))) == NULL)
+		return DNSBL_ENOMEM;
+	for (i = t->nslots; i < t->max_conn; i++) {
+		memset(&nc[i], 0, sizeof(nc[i]));
+		nc[i].fd = -1;
+	}
+	t->conns = nc;
+	t->nslots = t->max_conn;
+	return 0;
+}
+
+void
+tcp_free(struct server *sv)
+{
+	struct tcp_state *t = sv->tcp;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nslots; i++)
+		if (t->conns[i].fd != -1)
+			conn_close(t, &t->conns[i]);
+	free(t->conns);
+	close(t->ep);
+	free(t);
+	sv->tcp = NULL;
 }
 
 void *
@@ -324,15 +361,24 @@ tcp_main(void *arg)
 {
 	struct server *sv = arg;
 	struct epoll_event ev[TCP_EVENTS];
-	struct tcp t;
+	struct tcp_state *t = sv->tcp;
 	time_t now;
-	size_t i;
 	int n, k, rc;
 
-	if ((rc = tcp_setup(&t, sv)) != 0)
+	if (t == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL)
+			fatalx("tcp: out of memory");
+		if ((rc = tcp_setup(t, sv)) != 0)
+			fatalx("tcp: %s", dnsbl_strerror(rc));
+		sv->tcp = t;	/* main reads it after pthread_join() */
+	}
+	if ((rc = tcp_configure(t, sv->cfg)) != 0 ||
+	    (rc = store_reader_new(sv->store, &t->rd)) != 0 ||
+	    (rc = respond_store_init(&t->rs, &t->db, t->rd,
+	    sv->cfg->nzones)) != 0)
 		fatalx("tcp: %s", dnsbl_strerror(rc));
 	while (!atomic_load(&sv->stop)) {
-		n = epoll_wait(t.ep, ev, TCP_EVENTS, 500);
+		n = epoll_wait(t->ep, ev, TCP_EVENTS, 500);
 		if (n == -1 && errno != EINTR) {
 			log_warn("epoll_wait");
 			break;
@@ -343,20 +389,17 @@ tcp_main(void *arg)
 			if (tag == TAG_WAKE)
 				goto out;
 			if (tag & TAG_LISTEN)
-				do_accept(&t, sv->tcp_fds[tag & 0xffff], now);
-			else if (t.conns[tag].fd != -1)
-				conn_event(&t, &t.conns[tag], ev[k].events,
+				do_accept(t, sv->tcp_fds[tag & 0xffff], now);
+			else if (tag < t->nslots && t->conns[tag].fd != -1)
+				conn_event(t, &t->conns[tag], ev[k].events,
 				    now);
 		}
-		expire(&t, now);
+		expire(t, now);
 	}
 out:
-	for (i = 0; i < t.max_conn; i++)
-		if (t.conns[i].fd != -1)
-			conn_close(&t, &t.conns[i]);
-	free(t.conns);
-	close(t.ep);
-	respond_store_fini(&t.rs);
-	store_reader_free(t.rd);
+	/* Connections stay open for the next run (SIGHUP) or tcp_free(). */
+	respond_store_fini(&t->rs);
+	store_reader_free(t->rd);
+	t->rd = NULL;
 	return NULL;
 }

@@ -9,6 +9,7 @@ with one "# ..." line per failure.
   dnscheck.py raw PORT HEX [--rcode R | --silent]  a crafted UDP packet
   dnscheck.py pipeline PORT N NAME...             N queries in one TCP write
   dnscheck.py split PORT NAME                     a query sent byte by byte
+  dnscheck.py hup PORT PID                        a TCP connection kept over SIGHUP
   dnscheck.py idle PORT SECONDS                   TCP idle timeout
   dnscheck.py maxconn PORT N                      connection cap
 
@@ -269,6 +270,28 @@ def cmd_split(a):
     finish()
 
 
+def cmd_hup(a):
+    import os
+    import signal
+    s = socket.create_connection((a.server, a.port), timeout=3)
+    q = dns.message.make_query("relays.example", "SOA")
+    w = q.to_wire()
+    s.sendall(struct.pack("!H", len(w)) + w)
+    expect(tcp_recv_msg(s) is not None, "no answer before SIGHUP")
+    # half a query before the signal, the rest after it
+    q.id = 4242
+    w = struct.pack("!H", len(q.to_wire())) + q.to_wire()
+    s.sendall(w[:7])
+    os.kill(a.pid, signal.SIGHUP)
+    time.sleep(0.5)
+    s.sendall(w[7:])
+    body = tcp_recv_msg(s)
+    expect(body is not None and dns.message.from_wire(body).id == 4242,
+           "no answer on the same connection after SIGHUP")
+    s.close()
+    finish()
+
+
 def cmd_idle(a):
     s = socket.create_connection((a.server, a.port), timeout=a.seconds + 5)
     start = time.monotonic()
@@ -356,6 +379,10 @@ def main():
     sp.add_argument("port", type=int)
     sp.add_argument("name")
     sp.add_argument("--server", default="127.0.0.1")
+    h = sub.add_parser("hup")
+    h.add_argument("port", type=int)
+    h.add_argument("pid", type=int)
+    h.add_argument("--server", default="127.0.0.1")
     i = sub.add_parser("idle")
     i.add_argument("port", type=int)
     i.add_argument("seconds", type=int)
@@ -365,7 +392,7 @@ def main():
     m.add_argument("n", type=int)
     m.add_argument("--server", default="127.0.0.1")
     a = p.parse_args()
-    {"q": cmd_q, "raw": cmd_raw, "split": cmd_split, "pipeline": cmd_pipeline,
+    {"q": cmd_q, "raw": cmd_raw, "split": cmd_split, "hup": cmd_hup, "pipeline": cmd_pipeline,
      "idle": cmd_idle, "maxconn": cmd_maxconn}[a.cmd](a)
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_dnsbld_signals.sh -- the process: SIGHUP re-reads the config (new zone
-# text and a new zone served, a broken config ignored), SIGTERM and SIGINT
+# text and a new zone served, a broken config ignored, open TCP
+# connections kept), SIGTERM and SIGINT
 # stop it cleanly with status 0, -d detaches and writes the pidfile (removed
 # on exit), and `user:` drops privileges after binding.
 source "$(dirname "$0")/lib.sh"
@@ -32,6 +33,8 @@ check "after SIGHUP: new zone test entry" -- dc q $PORT 2.0.0.127.new.example AN
 check "after SIGHUP: TCP still served" -- dc q $PORT 1.2.0.192.$Z A --tcp --a 127.0.0.2
 loader list 192.0.2.2 >/dev/null
 check "after SIGHUP: loader changes still seen at once" -- dc q $PORT 2.2.0.192.$Z A --a 127.0.0.2
+
+check "an open TCP connection survives SIGHUP" -- dc hup $PORT "$DNSBLD_PID"
 
 cp "$T/dnsbl.yaml" "$T/good.yaml"
 echo "bogus_key: 1" >>"$T/dnsbl.yaml"
