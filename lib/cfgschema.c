@@ -34,6 +34,8 @@ static const char *const tsig_algorithms[] = {
 	"hmac-sha512", NULL
 };
 
+static const char *const bool_words[] = { "false", "true", NULL };
+
 static const struct field soa_fields[] = {
 	FLD(struct cfg_zone, "mname", T_DNAME, 0, 0, NULL, soa.mname, F_REQ),
 	FLD(struct cfg_zone, "rname", T_DNAME, 0, 0, NULL, soa.rname, F_REQ),
@@ -101,6 +103,9 @@ static const struct field zone_fields[] = {
 	    retest_per_contact, 0),
 	FLD(struct cfg_zone, "retest_min_interval", T_DUR, 0, POLICY_MAX, "1h",
 	    retest_min_interval, 0),
+	{ .key = "list_suspected", .type = T_ENUM, .def = "false",
+	  .off = offsetof(struct cfg_zone, list_suspected),
+	  .choices = bool_words },
 	END
 };
 static const struct schema zone_schema = { .what = "zone",
@@ -118,6 +123,22 @@ static const struct field key_fields[] = {
 static const struct schema key_schema = { .what = "key",
 	.size = sizeof(struct cfg_key), .fields = key_fields,
 	.check = cfg_key_check };
+
+static const struct field tester_fields[] = {
+	FLD(struct cfg_tester, "helo", T_STR, 1, 255, NULL, helo, 0),
+	FLD(struct cfg_tester, "domain", T_DNAME, 0, 0, "example.com", domain,
+	    0),
+	FLD(struct cfg_tester, "dropbox", T_STR, 3, 255, NULL, dropbox, 0),
+	FLD(struct cfg_tester, "spool", T_PATH, 1, 4095, "/var/lib/dnsbl/sink",
+	    spool, 0),
+	FLD(struct cfg_tester, "timeout", T_DUR, 1, 3600, "30s", timeout, 0),
+	FLD(struct cfg_tester, "wait", T_DUR, 0, 86400, "30s", wait, 0),
+	FLD(struct cfg_tester, "parallel", T_U32, 1, 1024, "8", parallel, 0),
+	FLD(struct cfg_tester, "port", T_U32, 1, 65535, "25", port, 0),
+	END
+};
+static const struct schema tester_schema = { .what = "tester",
+	.fields = tester_fields };
 
 static const struct field top_fields[] = {
 	FLD(struct dnsbl_config, "database", T_PATH, 1, 4095, "/var/lib/dnsbl",
@@ -139,6 +160,7 @@ static const struct field top_fields[] = {
 	SEQ(struct dnsbl_config, "keys", T_SEQ, 0, 10000, keys, key_schema, 0),
 	SEQ(struct dnsbl_config, "zones", T_SEQ, 1, 10000, zones, zone_schema,
 	    F_REQ),
+	MAP("tester", offsetof(struct dnsbl_config, tester), tester_schema, 0),
 	END
 };
 const struct schema cfg_top_schema = { .what = "configuration",

@@ -87,6 +87,19 @@ struct cfg_zone {
 	uint32_t max_drop_min;		/* guard: and at least this many */
 	uint32_t retest_per_contact;	/* requests per contact per day */
 	uint32_t retest_min_interval;	/* seconds after the last test */
+	char *list_suspected;		/* "true": the tester lists suspected */
+};
+
+/* The relay tester (loader test, loader sink): "tester: {helo: ...}". */
+struct cfg_tester {
+	char *helo;			/* announced name; NULL: gethostname() */
+	struct cfg_dname domain;	/* outside domain of the battery */
+	char *dropbox;			/* local@domain at the sink; may be NULL */
+	char *spool;			/* the sink's token spool directory */
+	uint32_t timeout;		/* connect and each reply, seconds */
+	uint32_t wait;			/* for a delivered token, seconds */
+	uint32_t parallel;		/* hosts tested at once */
+	uint32_t port;			/* SMTP port of retested addresses */
 };
 
 struct dnsbl_config {
@@ -105,6 +118,7 @@ struct dnsbl_config {
 	size_t nkeys;
 	struct cfg_zone *zones;		/* at least one */
 	size_t nzones;
+	struct cfg_tester tester;
 };
 
 /*

@@ -324,6 +324,9 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 		{ "open", no_argument, NULL, 'o' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		/* retests --run: the relay tester, cmd_test.c */
+		{ "run", no_argument, NULL, 'r' },
+		{ "deliver", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd = command_find("retests");
@@ -331,7 +334,7 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 	struct errbuf eb = { "" };
 	const char *zone = NULL;
 	long zi;
-	int ch;
+	int ch, run = 0, deliver = 0;
 
 	memset(&job, 0, sizeof(job));
 	job.ctx = ctx;
@@ -342,14 +345,18 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 		case 'o': job.open_only = 1; break;
 		case 'a': job.open_only = 0; break;
 		case 'j': ctx->json = 1; break;
+		case 'r': run = 1; break;
+		case 'd': deliver = 1; break;
 		default: return command_usage(cmd);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (deliver && !run))
 		return command_usage(cmd);
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
+	if (run)
+		return retests_run(ctx, job.zone, deliver);
 	if (ctx->json) {
 		json_init(&job.j, stdout);
 		json_arr_open(&job.j);

@@ -68,5 +68,13 @@ int cmd_retest_request(struct loader_ctx *, int, char **);
 int cmd_retests(struct loader_ctx *, int, char **);
 int cmd_expire(struct loader_ctx *, int, char **);
 int cmd_history(struct loader_ctx *, int, char **);
+int cmd_test(struct loader_ctx *, int, char **);
+int cmd_sink(struct loader_ctx *, int, char **);
+
+/*
+ * retests --run: test every open retest request of zone with the relay
+ * tester (cmd_test.c) and record the results; an exit status.
+ */
+int retests_run(struct loader_ctx *ctx, size_t zone, int deliver);
 
 #endif

@@ -88,9 +88,14 @@ static const struct command commands[] = {
 	  "address arrives (import or tester): closed delists it\nat once, "
 	  "open keeps it listed, and the request records the outcome." },
 	{ "retests", cmd_retests, NEED_STORE,
-	  "retests [--open|--all] [--zone Z] [--json]",
+	  "retests [--open|--all] [--zone Z] [--json] | retests --run "
+	  "[--deliver] [--zone Z] [--json]",
 	  "Show the retest queue, oldest first, with each request's age "
-	  "(--open, the\ndefault) or every request with its outcome (--all)." },
+	  "(--open, the\ndefault) or every request with its outcome (--all).  "
+	  "--run tests the address\nof every open request with the relay "
+	  "tester (see test) on tester.port and\nrecords the results: closed "
+	  "delists and resolves the request, open keeps\nthe listing and "
+	  "resolves it, suspected and unreachable leave it open." },
 	{ "expire", cmd_expire, NEED_STORE,
 	  "expire [--dry-run] [--force] [--zone Z] [--json]",
 	  "Delist every listing not confirmed (nor listed) within the zone's "
@@ -104,6 +109,31 @@ static const struct command commands[] = {
 	  "reconfirmations,\ndelistings, exclusions, retest requests and "
 	  "their outcomes, expiry; each with\nits time, actor, reason and "
 	  "evidence.  --since takes an RFC 3339 time." },
+	{ "test", cmd_test, NEED_STORE,
+	  "test HOST[:PORT] ... | --from FILE [--parallel N] [--deliver] "
+	  "[--wait SEC] [--timeout SEC] [--zone Z] [--json]",
+	  "Test SMTP servers for open relaying and record each result as an "
+	  "import\nwould, with the SMTP transcript as evidence (actor "
+	  "tester).  HOST is an IP\naddress ([V6]:PORT with a port); the port "
+	  "defaults to 25.  The battery is\nnmap's sixteen smtp-open-relay "
+	  "forms plus an unqualified and a localhost\nsender, each MAIL, RCPT, "
+	  "RSET after EHLO (or HELO).  A 5xx or 421 banner, a\nrefused HELO, "
+	  "a 530 or every form refused: closed.  No connection, no\nbanner "
+	  "within --timeout (tester.timeout): unreachable.  RCPT accepted for "
+	  "an\noutside recipient: suspected, recorded but not listed unless "
+	  "the zone has\nlist_suspected.  --deliver also sends a message with "
+	  "a unique token to\ntester.dropbox and waits up to --wait seconds "
+	  "(tester.wait) for the sink to\nreceive it: then the host is open "
+	  "and listed.  --from reads hosts from\nFILE (- is stdin), one a line; "
+	  "--parallel bounds how many are tested at\nonce (tester.parallel)." },
+	{ "sink", cmd_sink, NEED_CONFIG,
+	  "sink --listen ADDRESS@PORT [--spool DIR] [--name NAME] "
+	  "[--timeout SEC] [--max-connections N]",
+	  "A minimal SMTP receiver for the tester's drop box: accepts mail for "
+	  "any\nrecipient, keeps nothing but the tokens found in it, each as "
+	  "a file in the\nspool (tester.spool) where test --deliver looks for "
+	  "it.  Runs in the\nforeground until SIGTERM or SIGINT; sessions idle "
+	  "for --timeout\n(tester.timeout) are closed." },
 	{ "check-config", cmd_check_config, 0,
 	  "check-config [--json]",
 	  "Read and check the config file; report the first error as "
