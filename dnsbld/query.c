@@ -5,10 +5,11 @@
  * Opcode other than QUERY: NOTIMP.  QDCOUNT other than 1, a question name
  * that is compressed, too long or cut short, a record that runs past the
  * end, an OPT whose owner is not the root, a malformed OPT option list, or
- * more than one OPT: FORMERR.  Records other than OPT in the answer,
- * authority and additional sections are stepped over (an IXFR query carries
- * an SOA in authority; TSIG is not checked yet).  Bytes after the last
- * counted record are ignored.
+ * more than one OPT, a TSIG that is not the last record: FORMERR.  Other
+ * records in the answer, authority and additional sections are stepped
+ * over; the serial of an SOA in authority (an IXFR query's) is kept, and
+ * whether a TSIG ends the message (xfr.c and tsig.c check it).  Bytes after
+ * the last counted record are ignored.
  */
 #include <string.h>
 
@@ -47,6 +48,9 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 	q->payload = 512;
 	q->edns_version = 0;
 	q->nlabels = 0;
+	q->has_soa = 0;
+	q->soa_serial = 0;
+	q->tsig = 0;
 	if (len < DNS_HDRLEN)
 		return Q_DROP;
 	wire_reader_init(&r, pkt, len);
@@ -75,9 +79,19 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 	nrr = (unsigned)an + ns;
 	for (i = 0; i < nrr && !r.err; i++) {
 		wire_skip_name(&r);
-		(void)wire_skip(&r, 8);		/* type, class, ttl */
+		type = wire_u16(&r);
+		(void)wire_skip(&r, 6);		/* class, ttl */
 		rdlen = wire_u16(&r);
-		(void)wire_skip(&r, rdlen);
+		rdata = wire_skip(&r, rdlen);
+		if (!r.err && i >= an && type == T_SOA && !q->has_soa) {
+			struct wire_reader s;
+
+			wire_reader_init(&s, rdata, rdlen);
+			wire_skip_name(&s);	/* mname */
+			wire_skip_name(&s);	/* rname */
+			q->soa_serial = wire_u32(&s);
+			q->has_soa = !s.err;
+		}
 	}
 	for (i = 0; i < ar && !r.err; i++) {
 		owner = r.off;
@@ -88,6 +102,11 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 		ttl = wire_u32(&r);
 		rdlen = wire_u16(&r);
 		rdata = wire_skip(&r, rdlen);
+		if (!r.err && type == T_TSIG) {
+			if (i + 1 != ar)
+				return Q_FORMERR;	/* RFC 8945 5.1 */
+			q->tsig = 1;
+		}
 		if (r.err || type != T_OPT)
 			continue;
 		if (q->edns || namelen != 1 || pkt[owner] != 0)

@@ -28,12 +28,13 @@
 
 enum {
 	RC_NOERROR = 0, RC_FORMERR = 1, RC_SERVFAIL = 2, RC_NXDOMAIN = 3,
-	RC_NOTIMP = 4, RC_REFUSED = 5, RC_BADVERS = 16
+	RC_NOTIMP = 4, RC_REFUSED = 5, RC_NOTAUTH = 9, RC_BADVERS = 16
 };
+#define OPCODE_NOTIFY	4
 
 enum {
 	T_A = 1, T_NS = 2, T_SOA = 6, T_TXT = 16, T_AAAA = 28, T_OPT = 41,
-	T_IXFR = 251, T_AXFR = 252, T_ANY = 255
+	T_TSIG = 250, T_IXFR = 251, T_AXFR = 252, T_ANY = 255
 };
 #define C_IN	1
 #define C_ANY	255
@@ -62,10 +63,36 @@ struct query {
 	int edns;			/* an OPT record came */
 	uint16_t payload;		/* its UDP payload size */
 	uint8_t edns_version;
+	int has_soa;			/* an SOA in authority (IXFR) */
+	uint32_t soa_serial;		/* its serial */
+	int tsig;			/* the last additional RR is a TSIG */
 };
 
 /* Parse the packet pkt (len bytes) into q. */
 enum query_status query_parse(const uint8_t *pkt, size_t len,
     struct query *q);
+
+/*
+ * The QTYPE of a query packet, looked at without a full parse, or 0 when
+ * pkt is not a QUERY with one question.  The UDP and TCP loops use it to
+ * send zone transfer requests (AXFR, IXFR) to xfr.c instead of respond().
+ */
+static inline uint16_t
+query_peek_qtype(const uint8_t *pkt, size_t len)
+{
+	size_t off = DNS_HDRLEN;
+
+	if (len < DNS_HDRLEN || (pkt[2] & 0xf8) != 0 || pkt[4] != 0 ||
+	    pkt[5] != 1)
+		return 0;
+	while (off < len && pkt[off] != 0) {
+		if (pkt[off] & 0xc0)
+			return 0;
+		off += 1 + (size_t)pkt[off];
+	}
+	if (off + 3 > len)
+		return 0;
+	return wire_get16(pkt + off + 1);
+}
 
 #endif

@@ -19,7 +19,9 @@
  *
  * Negative answers carry the SOA in authority with TTL min(SOA TTL,
  * minimum) (RFC 2308).  A name outside every zone, or a class other than IN
- * or ANY, is REFUSED; AXFR/IXFR are NOTIMP (not served yet).  The question
+ * or ANY, is REFUSED.  AXFR and IXFR are answered by xfr.c before they
+ * get here (the UDP and TCP loops look at the QTYPE first); one that
+ * reaches respond() anyway is REFUSED.  The question
  * is copied from the query byte for byte and every owner name in the answer
  * is a compression pointer into it.  An answer that does not fit the size
  * limit is replaced by the question alone with TC set.
@@ -543,7 +545,7 @@ respond(const struct zoneset *zs, const struct respond_db *db,
 		goto finish;
 	}
 	if (q.qtype == T_AXFR || q.qtype == T_IXFR) {
-		a.rcode = RC_NOTIMP;
+		a.rcode = RC_REFUSED;
 		goto finish;
 	}
 	a.aa = 1;

@@ -32,6 +32,7 @@
 #include "respond.h"
 #include "server.h"
 #include "store.h"
+#include "xfr.h"
 
 #define UDP_BATCH	64
 #define UDP_ROUNDS	16
@@ -143,6 +144,7 @@ server_close(struct server *sv)
 	unsigned w;
 
 	tcp_free(sv);
+	notify_free(sv);
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
 		for (i = 0; sv->workers[w].fds != NULL && i < sv->nlisten; i++)
 			if (sv->workers[w].fds[i] >= 0)
@@ -172,6 +174,8 @@ server_start(struct server *sv)
 	while (read(sv->wake_fd, &junk, sizeof(junk)) > 0)
 		;
 	atomic_store(&sv->stop, 0);
+	if (xfr_start(sv) != 0)
+		return DNSBL_EIO;
 	for (w = 0; w < sv->nworkers; w++) {
 		rc = pthread_create(&sv->workers[w].thread, NULL,
 		    udp_worker_main, &sv->workers[w]);
@@ -191,6 +195,14 @@ server_start(struct server *sv)
 		return DNSBL_EIO;
 	}
 	sv->tcp_running = 1;
+	rc = pthread_create(&sv->notify_thread, NULL, notify_main, sv);
+	if (rc != 0) {
+		errno = rc;
+		log_warn("pthread_create");
+		server_stop(sv);
+		return DNSBL_EIO;
+	}
+	sv->notify_running = 1;
 	return 0;
 }
 
@@ -213,6 +225,11 @@ server_stop(struct server *sv)
 		pthread_join(sv->tcp_thread, NULL);
 		sv->tcp_running = 0;
 	}
+	if (sv->notify_running) {
+		pthread_join(sv->notify_thread, NULL);
+		sv->notify_running = 0;
+	}
+	xfr_stop(sv);		/* after the TCP thread: no more submissions */
 }
 
 /* A worker's buffers, allocated once per thread. */
@@ -277,6 +294,7 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 {
 	const struct zoneset *zs = wk->sv->zs;
 	int i, n, nout = 0, sent, rc;
+	uint16_t qt;
 	size_t len;
 
 	for (i = 0; i < UDP_BATCH; i++) {
@@ -305,8 +323,14 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 	for (i = 0; i < n; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
-		len = respond(zs, db, b->q[i], b->in[i].msg_len, b->a[nout],
-		    EDNS_PAYLOAD, 0);
+		qt = query_peek_qtype(b->q[i], b->in[i].msg_len);
+		if (qt == T_AXFR || qt == T_IXFR)
+			len = xfr_udp(wk->sv, db, b->q[i], b->in[i].msg_len,
+			    (const struct sockaddr *)&b->from[i], b->a[nout],
+			    EDNS_PAYLOAD);
+		else
+			len = respond(zs, db, b->q[i], b->in[i].msg_len,
+			    b->a[nout], EDNS_PAYLOAD, 0);
 		if (len == 0)
 			continue;
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));

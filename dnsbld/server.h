@@ -13,6 +13,10 @@
  *
  * Each thread owns one store_reader, created and freed by the thread
  * itself, and renews its snapshot once per batch of packets.
+ *
+ * Besides these, server_start() runs the zone transfer threads (xfr.c,
+ * which the TCP thread hands AXFR/IXFR connections to) and the NOTIFY
+ * thread (notify.c); server_stop() stops them too.
  */
 #ifndef DNSBLD_SERVER_H
 #define DNSBLD_SERVER_H
@@ -27,6 +31,8 @@ struct zoneset;
 struct errbuf;
 struct server;
 struct tcp_state;
+struct xfr_pool;
+struct notify_state;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -50,6 +56,10 @@ struct server {
 	struct tcp_state *tcp;		/* open TCP connections (tcp.c) */
 	pthread_t tcp_thread;
 	int tcp_running;
+	struct xfr_pool *xfr;		/* transfer threads (xfr.c) */
+	struct notify_state *notify;	/* kept across SIGHUP (notify.c) */
+	pthread_t notify_thread;
+	int notify_running;
 	int wake_fd;			/* eventfd: readable means stop */
 	atomic_int stop;
 };
@@ -76,5 +86,9 @@ void *tcp_main(void *arg);
 
 /* Close the open TCP connections (tcp.c); server_close() calls it. */
 void tcp_free(struct server *sv);
+
+/* The NOTIFY thread body, and its state's release (notify.c). */
+void *notify_main(void *arg);
+void notify_free(struct server *sv);
 
 #endif

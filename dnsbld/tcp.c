@@ -11,6 +11,10 @@
  * A zero-length message, or end of input from the client, closes the
  * connection once the answers already due are written.
  *
+ * A query for AXFR or IXFR hands the connection over to the transfer
+ * threads (xfr.c) with the answers still owed, and the connection leaves
+ * this thread; if they are all busy, the query is answered REFUSED.
+ *
  * Buffers are allocated per connection when it is accepted, never per
  * query.  The thread owns one store_reader and renews it once per round of
  * queries read from one connection.  The connections and the epoll set
@@ -30,10 +34,12 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "query.h"
 #include "respond.h"
 #include "server.h"
 #include "store.h"
 #include "wire.h"
+#include "xfr.h"
 
 #define TCP_MSG		(2 + RESPOND_MAX)
 #define TCP_INCAP	TCP_MSG
@@ -80,16 +86,24 @@ mono_now(void)
 	return ts.tv_sec;
 }
 
+/* Forget c; close its socket unless it was handed over (keep_fd). */
 static void
-conn_close(struct tcp_state *t, struct tconn *c)
+conn_drop(struct tcp_state *t, struct tconn *c, int keep_fd)
 {
 	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	if (!keep_fd)
+		close(c->fd);
 	free(c->in);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	t->nconn--;
+}
+
+static void
+conn_close(struct tcp_state *t, struct tconn *c)
+{
+	conn_drop(t, c, 0);
 }
 
 /* Register what c waits for now.  0, or -1 when c is finished. */
@@ -116,12 +130,16 @@ conn_arm(struct tcp_state *t, struct tconn *c)
 	return 0;
 }
 
-/* Answer every complete query that fits in the output.  -1: close. */
+/*
+ * Answer every complete query that fits in the output.  -1: close; 1: the
+ * connection went to the transfer threads.
+ */
 static int
 conn_answer(struct tcp_state *t, struct tconn *c)
 {
 	size_t off = 0, mlen, len;
-	int begun = 0, rc, bad = 0;
+	int begun = 0, rc, bad = 0, handed = 0;
+	uint16_t qt;
 
 	while (c->inlen - off >= 2) {
 		mlen = wire_get16(c->in + off);
@@ -149,8 +167,18 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 			respond_store_batch(&t->rs);
 			begun = 1;
 		}
-		len = respond(t->sv->zs, &t->db, c->in + off + 2, mlen,
-		    c->out + c->outlen + 2, RESPOND_MAX, 1);
+		qt = query_peek_qtype(c->in + off + 2, mlen);
+		if (qt == T_AXFR || qt == T_IXFR) {
+			if (xfr_submit(t->sv, c->fd, c->in + off + 2, mlen,
+			    c->out + c->outoff, c->outlen - c->outoff) == 0) {
+				handed = 1;
+				break;
+			}
+			len = xfr_refuse(c->in + off + 2, mlen,
+			    c->out + c->outlen + 2, RESPOND_MAX);
+		} else
+			len = respond(t->sv->zs, &t->db, c->in + off + 2,
+			    mlen, c->out + c->outlen + 2, RESPOND_MAX, 1);
 		if (len > 0) {
 			c->out[c->outlen] = (uint8_t)(len >> 8);
 			c->out[c->outlen + 1] = (uint8_t)len;
@@ -160,6 +188,8 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 	}
 	if (begun)
 		store_reader_end(t->rd);
+	if (handed)
+		return 1;
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
@@ -198,6 +228,7 @@ static void
 conn_event(struct tcp_state *t, struct tconn *c, uint32_t events, time_t now)
 {
 	ssize_t n;
+	int rc;
 
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		if (c->inlen < TCP_INCAP && !c->eof) {
@@ -213,15 +244,22 @@ conn_event(struct tcp_state *t, struct tconn *c, uint32_t events, time_t now)
 				goto close;
 		}
 	}
-	if (conn_answer(t, c) == -1 || conn_flush(c, now) == -1)
+	if ((rc = conn_answer(t, c)) == 1)
+		goto handed;
+	if (rc == -1 || conn_flush(c, now) == -1)
 		goto close;
 	/* Output drained: queries held back may fit now. */
 	if (c->inlen >= 2 && c->outlen == 0) {
-		if (conn_answer(t, c) == -1 || conn_flush(c, now) == -1)
+		if ((rc = conn_answer(t, c)) == 1)
+			goto handed;
+		if (rc == -1 || conn_flush(c, now) == -1)
 			goto close;
 	}
 	if (conn_arm(t, c) == -1)
 		goto close;
+	return;
+handed:
+	conn_drop(t, c, 1);
 	return;
 close:
 	conn_close(t, c);

@@ -32,7 +32,7 @@ check "unknown EDNS option ignored" -- dc raw $PORT ${H}0001000000000001${Q}${SO
 check "trailing bytes ignored" -- dc raw $PORT ${H}0001000000000000${Q}${SOA}deadbeef --rcode NOERROR
 check "class CH: REFUSED" -- dc raw $PORT ${H}0001000000000000${Q}00060003 --rcode REFUSED
 check "class ANY: answered" -- dc raw $PORT ${H}0001000000000000${Q}000600ff --rcode NOERROR
-check "AXFR: NOTIMP (not served yet)" -- dc raw $PORT ${H}0001000000000000${Q}00fc0001 --rcode NOTIMP
+check "AXFR over UDP: REFUSED" -- dc raw $PORT ${H}0001000000000000${Q}00fc0001 --rcode REFUSED
 check "QR set: no answer" -- dc raw $PORT 123481000001000000000000${Q}${SOA} --silent
 check "shorter than a header: no answer" -- dc raw $PORT 12340100000100 --silent
 check "empty datagram: no answer" -- dc raw $PORT "" --silent

@@ -524,7 +524,7 @@ test_errors(void)
 	ok(r.rcode == RC_SERVFAIL && r.an == 0, "store error: SERVFAIL");
 	fk.fail = 0;
 	ask("relays.example", T_AXFR, -1, &r);
-	is_int(r.rcode, RC_NOTIMP, "AXFR: NOTIMP for now");
+	is_int(r.rcode, RC_REFUSED, "AXFR in respond(): REFUSED");
 }
 
 static void

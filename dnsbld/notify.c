@@ -1,0 +1,393 @@
+/*
+ * notify.c -- NOTIFY (RFC 1996): tell the secondaries of a new serial.
+ *
+ * One thread, started and stopped with the others.  About once a second
+ * it reads every zone's serial from a fresh store snapshot; a serial that
+ * differs from the last one seen (or the first one seen after dnsbld
+ * starts) queues a NOTIFY for each endpoint of the zone's `notify` list.
+ * So a committed change is announced within a second, and however many
+ * commits land in that second, at most one NOTIFY per endpoint goes out:
+ * changes are coalesced.  A NOTIFY (opcode 4, AA, the zone's SOA as the
+ * question) is sent over UDP from an unbound socket, signed with the
+ * zone's first transfer key when it has any, and sent again after 1, 2,
+ * 4, 8 and 16 seconds until a reply with its id comes back from the
+ * endpoint; after NOTIFY_TRIES sends it is given up (logged).  A newer
+ * serial replaces an unanswered one and starts the count again.  The
+ * reply's TSIG, if any, is not checked: it only stops the retries.
+ *
+ * State: struct notify_state lives in the server (sv->notify) so that
+ * SIGHUP keeps it.  Each run of the thread rebuilds it for the new
+ * config, carrying over, by zone name and endpoint text, the serial last
+ * seen and any NOTIFY still unanswered; notify_free() releases it at exit.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "query.h"
+#include "server.h"
+#include "store.h"
+#include "tsig.h"
+#include "zonectx.h"
+
+#define NOTIFY_TRIES	6
+#define NOTIFY_POLL_MS	1000
+
+struct npeer {
+	char text[64];			/* the endpoint as configured */
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int pending;			/* a NOTIFY awaits its reply */
+	uint32_t serial;
+	uint16_t id;
+	int tries;
+	int64_t next;			/* monotonic ms of the next send */
+};
+
+struct nzone {
+	char name[DNAME_MAXWIRE + 1];
+	size_t index;			/* in cfg->zones */
+	int seen;
+	uint32_t serial;
+	struct npeer *peers;
+	size_t npeers;
+};
+
+struct notify_state {
+	struct nzone *zones;
+	size_t nzones;
+	int fd4, fd6;
+	uint16_t nextid;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+state_free(struct notify_state *ns, int close_fds)
+{
+	size_t i;
+
+	if (ns == NULL)
+		return;
+	for (i = 0; i < ns->nzones; i++)
+		free(ns->zones[i].peers);
+	free(ns->zones);
+	if (close_fds) {
+		if (ns->fd4 >= 0)
+			close(ns->fd4);
+		if (ns->fd6 >= 0)
+			close(ns->fd6);
+	}
+	free(ns);
+}
+
+void
+notify_free(struct server *sv)
+{
+	state_free(sv->notify, 1);
+	sv->notify = NULL;
+}
+
+static const struct nzone *
+old_zone(const struct notify_state *old, const char *name)
+{
+	size_t i;
+
+	for (i = 0; old != NULL && i < old->nzones; i++)
+		if (strcmp(old->zones[i].name, name) == 0)
+			return &old->zones[i];
+	return NULL;
+}
+
+/* The state for cfg, with what old knew carried over. */
+static struct notify_state *
+state_new(const struct dnsbl_config *cfg, const struct notify_state *old)
+{
+	struct notify_state *ns;
+	const struct nzone *oz;
+	struct nzone *z;
+	size_t i, j, k;
+
+	if ((ns = calloc(1, sizeof(*ns))) == NULL ||
+	    (ns->zones = calloc(cfg->nzones ? cfg->nzones : 1,
+	    sizeof(*ns->zones))) == NULL)
+		goto fail;
+	ns->fd4 = old != NULL ? old->fd4 : -1;
+	ns->fd6 = old != NULL ? old->fd6 : -1;
+	ns->nextid = old != NULL ? old->nextid : (uint16_t)(now_ms() * 7919);
+	for (i = 0; i < cfg->nzones; i++) {
+		const struct cfg_zone *cz = &cfg->zones[i];
+
+		z = &ns->zones[ns->nzones++];
+		memcpy(z->name, cz->name.text, sizeof(z->name));
+		z->index = i;
+		if ((oz = old_zone(old, z->name)) != NULL) {
+			z->seen = oz->seen;
+			z->serial = oz->serial;
+		}
+		if (cz->nnotify == 0)
+			continue;
+		if ((z->peers = calloc(cz->nnotify, sizeof(*z->peers))) == NULL)
+			goto fail;
+		z->npeers = cz->nnotify;
+		for (j = 0; j < cz->nnotify; j++) {
+			struct npeer *p = &z->peers[j];
+
+			memcpy(p->text, cz->notify[j].text, sizeof(p->text));
+			p->ss = cz->notify[j].ss;
+			p->sslen = cz->notify[j].sslen;
+			for (k = 0; oz != NULL && k < oz->npeers; k++)
+				if (strcmp(oz->peers[k].text, p->text) == 0 &&
+				    oz->peers[k].pending) {
+					p->pending = 1;
+					p->serial = oz->peers[k].serial;
+					p->id = oz->peers[k].id;
+					p->tries = oz->peers[k].tries;
+					p->next = oz->peers[k].next;
+				}
+		}
+	}
+	return ns;
+fail:
+	if (ns != NULL)
+		ns->fd4 = ns->fd6 = -1;
+	state_free(ns, 0);
+	return NULL;
+}
+
+static int
+sock_for(struct notify_state *ns, int family)
+{
+	int *fd = family == AF_INET ? &ns->fd4 : &ns->fd6;
+
+	if (*fd < 0) {
+		*fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+		if (*fd == -1)
+			log_warn("notify: socket");
+	}
+	return *fd;
+}
+
+/* Build (and sign) the NOTIFY of z with id into out; its length or 0. */
+static size_t
+notify_msg(const struct dnsbl_config *cfg, const struct cfg_zone *cz,
+    uint16_t id, uint8_t *out, size_t cap)
+{
+	const struct cfg_key *key = NULL;
+	struct wire_writer w;
+	uint8_t msg[512];
+	size_t n;
+
+	wire_writer_init(&w, msg, sizeof(msg));
+	wire_put_u16(&w, id);
+	wire_put_u16(&w, (uint16_t)(OPCODE_NOTIFY << 11 | F_AA));
+	wire_put_u16(&w, 1);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, 0);
+	wire_put_bytes(&w, cz->name.wire, cz->name.wirelen);
+	wire_put_u16(&w, T_SOA);
+	wire_put_u16(&w, C_IN);
+	if (w.err)
+		return 0;
+	if (cz->ntransfer_keys > 0)
+		key = tsig_key(cfg, cz->transfer_keys[0]);
+	if (key == NULL) {
+		if (w.len > cap)
+			return 0;
+		memcpy(out, msg, w.len);
+		return w.len;
+	}
+	if (tsig_sign_request(key, msg, w.len, out, cap, &n) != 0)
+		return 0;
+	return n;
+}
+
+static void
+send_due(struct server *sv, struct notify_state *ns, int64_t now)
+{
+	uint8_t out[1024];
+	size_t i, j, n;
+	int fd;
+
+	for (i = 0; i < ns->nzones; i++) {
+		struct nzone *z = &ns->zones[i];
+		const struct cfg_zone *cz = &sv->cfg->zones[z->index];
+
+		for (j = 0; j < z->npeers; j++) {
+			struct npeer *p = &z->peers[j];
+
+			if (!p->pending || p->next > now)
+				continue;
+			if (p->tries >= NOTIFY_TRIES) {
+				log_warnx("NOTIFY %s serial %u to %s: no "
+				    "answer after %d tries; given up",
+				    z->name, p->serial, p->text, p->tries);
+				p->pending = 0;
+				continue;
+			}
+			p->next = now + 1000 * ((int64_t)1 << p->tries);
+			p->tries++;
+			if ((n = notify_msg(sv->cfg, cz, p->id, out,
+			    sizeof(out))) == 0 ||
+			    (fd = sock_for(ns, p->ss.ss_family)) < 0)
+				continue;
+			if (sendto(fd, out, n, 0, (struct sockaddr *)&p->ss,
+			    p->sslen) == -1)
+				log_warn("NOTIFY %s to %s", z->name, p->text);
+		}
+	}
+}
+
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+/* Read the replies waiting on fd; each stops its NOTIFY's retries. */
+static void
+read_replies(struct notify_state *ns, int fd)
+{
+	struct sockaddr_storage from;
+	socklen_t fl;
+	uint8_t buf[1024];
+	uint16_t id, flags;
+	ssize_t n;
+	size_t i, j;
+
+	for (;;) {
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		if (n < DNS_HDRLEN)
+			continue;
+		id = wire_get16(buf);
+		flags = wire_get16(buf + 2);
+		if (!(flags & F_QR) || F_OPCODE(flags) != OPCODE_NOTIFY)
+			continue;
+		for (i = 0; i < ns->nzones; i++)
+			for (j = 0; j < ns->zones[i].npeers; j++) {
+				struct npeer *p = &ns->zones[i].peers[j];
+
+				if (!p->pending || p->id != id ||
+				    !same_addr(&p->ss, &from))
+					continue;
+				p->pending = 0;
+				log_info("NOTIFY %s serial %u to %s: "
+				    "answered (rcode %d) after %d send%s",
+				    ns->zones[i].name, p->serial, p->text,
+				    flags & 0xf, p->tries,
+				    p->tries == 1 ? "" : "s");
+			}
+	}
+}
+
+/* Look at every zone's serial; queue NOTIFYs for those that changed. */
+static void
+check_serials(struct server *sv, struct notify_state *ns,
+    struct store_reader *rd, int64_t now)
+{
+	uint32_t s;
+	size_t i, j;
+	int rc;
+
+	if ((rc = store_reader_begin(rd)) != 0) {
+		log_warnx("notify: store: %s", dnsbl_strerror(rc));
+		return;
+	}
+	for (i = 0; i < ns->nzones; i++) {
+		struct nzone *z = &ns->zones[i];
+
+		s = store_reader_serial(rd, z->index);
+		if (z->seen && s == z->serial)
+			continue;
+		z->seen = 1;
+		z->serial = s;
+		for (j = 0; j < z->npeers; j++) {
+			z->peers[j].pending = 1;
+			z->peers[j].serial = s;
+			z->peers[j].id = ns->nextid++;
+			z->peers[j].tries = 0;
+			z->peers[j].next = now;
+		}
+	}
+	store_reader_end(rd);
+	(void)sv;
+}
+
+void *
+notify_main(void *arg)
+{
+	struct server *sv = arg;
+	struct notify_state *ns;
+	struct store_reader *rd = NULL;
+	struct pollfd pfd[3];
+	int64_t now, next_check = 0, wait;
+	int rc;
+
+	if ((ns = state_new(sv->cfg, sv->notify)) == NULL)
+		fatalx("notify: out of memory");
+	state_free(sv->notify, 0);	/* its sockets are ns's now */
+	sv->notify = ns;
+	if ((rc = store_reader_new(sv->store, &rd)) != 0)
+		fatalx("notify: store reader: %s", dnsbl_strerror(rc));
+	while (!atomic_load(&sv->stop)) {
+		now = now_ms();
+		if (now >= next_check) {
+			check_serials(sv, ns, rd, now);
+			next_check = now + NOTIFY_POLL_MS;
+		}
+		send_due(sv, ns, now);
+		pfd[0].fd = sv->wake_fd;
+		pfd[1].fd = ns->fd4;
+		pfd[2].fd = ns->fd6;
+		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		wait = next_check - now_ms();
+		if (wait < 10)
+			wait = 10;
+		if (wait > NOTIFY_POLL_MS)
+			wait = NOTIFY_POLL_MS;
+		if (poll(pfd, 3, (int)wait) == -1 && errno != EINTR) {
+			log_warn("notify: poll");
+			continue;
+		}
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents & POLLIN)
+			read_replies(ns, ns->fd4);
+		if (pfd[2].revents & POLLIN)
+			read_replies(ns, ns->fd6);
+	}
+	store_reader_free(rd);
+	return NULL;
+}

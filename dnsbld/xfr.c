@@ -1,0 +1,626 @@
+/*
+ * xfr.c -- AXFR and IXFR: who may transfer, what is sent, and the
+ * transfer threads (see xfr.h).
+ *
+ * Access (checked for every transfer, TCP or UDP):
+ *   - a request with a TSIG must verify against the top-level keys, else
+ *     NOTAUTH with the TSIG error (BADKEY, BADSIG, BADTIME);
+ *   - the client's address must lie in the zone's transfer.allow, else
+ *     REFUSED; an empty allow list refuses everyone;
+ *   - if the zone lists transfer.keys, the request must also be signed
+ *     with one of them, else REFUSED.  A valid key alone does not let a
+ *     client outside transfer.allow in: both must hold.
+ * A signed request gets every message of its answer signed.
+ *
+ * What is sent, all from one store snapshot:
+ *   AXFR   SOA, NS, in-zone glue, then the A and TXT records of every
+ *          listing as zonegen_walk() makes them (the RFC 5782 test entries
+ *          first; octet/nibble-aligned blocks as wildcards), then the SOA.
+ *   IXFR   the client's serial (the SOA in authority) equal to ours or
+ *          ahead of it: our SOA alone.  Else, when the journal reaches back
+ *          to it: RFC 1995 differences, per serial step the old SOA, the
+ *          records of the removed intervals, the new SOA, the records of
+ *          the added ones (zonegen_interval()), framed by our SOA.  Else
+ *          the whole zone as for AXFR.
+ * The journal covers the served tables only: a change of the zone's SOA
+ * fields, NS, glue, a or txt in the config is not in it, so after one the
+ * secondaries need a full transfer (docs/mirrors.md).
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "query.h"
+#include "respond.h"
+#include "server.h"
+#include "store.h"
+#include "tsig.h"
+#include "xfr.h"
+#include "xfrmsg.h"
+#include "zonectx.h"
+#include "zonegen.h"
+
+/* Signed messages are built smaller: ldns writes them out again. */
+#define XFR_TSIG_MSG	16384
+/* A journal walk's fn returns this to stop at the end of one serial. */
+#define GROUP_END	DNSBL_EEXIST
+
+struct xfr_job {
+	int fd;
+	uint8_t *q;
+	size_t qlen;
+	uint8_t *pending;
+	size_t npending;
+};
+
+struct xfr_pool {
+	struct server *sv;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct xfr_job *queue[XFR_QUEUE];
+	size_t head, n;
+	int stop;
+	pthread_t th[XFR_THREADS];
+	unsigned nth;
+};
+
+/* One transfer in progress. */
+struct xfer {
+	struct server *sv;
+	const struct zctx *z;
+	const struct cfg_zone *cz;
+	struct query q;
+	struct tsig_ctx tc;
+	struct xfr_msg m;
+	int fd;				/* TCP; -1 for UDP */
+	uint8_t *buf;			/* 2 + XFR_MSG_MAX: the message */
+	uint8_t *sbuf;			/* 2 + XFR_MSG_MAX: signed */
+	size_t outlen;			/* UDP: the answer's length */
+	size_t outcap;
+	uint32_t serial;
+	const char *kind;		/* for the log */
+	struct store_txn *t;		/* during the walk */
+	uint32_t group;			/* IXFR: the serial being sent */
+	int op;				/* IXFR: JOURNAL_DEL or _ADD */
+};
+
+/* ---- access ---- */
+
+static int
+peer_prefix(const struct sockaddr *sa, struct prefix *p)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET) {
+		prefix_make(p, ADDR_V4, (const uint8_t *)&s4->sin_addr, 32);
+		return 0;
+	}
+	if (sa->sa_family != AF_INET6)
+		return DNSBL_EINVAL;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		prefix_make(p, ADDR_V4, s6->sin6_addr.s6_addr + 12, 32);
+	else
+		prefix_make(p, ADDR_V6, s6->sin6_addr.s6_addr, 128);
+	return 0;
+}
+
+/* 0 when the request may transfer the zone, else the rcode to answer. */
+static int
+authorize(struct xfer *x, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer)
+{
+	const struct cfg_zone *cz = x->cz;
+	struct prefix p;
+	size_t i;
+	int ok = 0;
+
+	if (x->q.tsig) {
+		if (tsig_verify(x->sv->cfg, pkt, len, &x->tc) != 0)
+			return RC_FORMERR;
+		if (x->tc.error != 0)
+			return RC_NOTAUTH;
+	}
+	if (peer_prefix(peer, &p) != 0)
+		return RC_REFUSED;
+	for (i = 0; i < cz->ntransfer_allow && !ok; i++)
+		ok = prefix_contains(&cz->transfer_allow[i], &p);
+	if (!ok)
+		return RC_REFUSED;
+	if (cz->ntransfer_keys == 0)
+		return 0;
+	for (i = 0; x->tc.key != NULL && i < cz->ntransfer_keys; i++)
+		if (strcmp(cz->transfer_keys[i], x->tc.key->name.text) == 0)
+			return 0;
+	return RC_REFUSED;
+}
+
+/* ---- sending ---- */
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = send(fd, p, n, MSG_NOSIGNAL);
+		if (k == -1) {
+			if (errno == EINTR)
+				continue;
+			return DNSBL_EIO;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* xfr_send_fn: sign if asked, then write (TCP) or keep (UDP). */
+static int
+send_msg(void *arg, const uint8_t *msg, size_t len)
+{
+	struct xfer *x = arg;
+	uint8_t *out = x->buf;
+	size_t n = len;
+	int rc;
+
+	if (x->fd < 0) {		/* UDP: into the caller's out */
+		if (x->tc.present)
+			rc = tsig_sign(&x->tc, msg, len, x->sbuf, x->outcap,
+			    &n);
+		else if ((rc = len > x->outcap ? DNSBL_ESPACE : 0) == 0)
+			memcpy(x->sbuf, msg, len);
+		x->outlen = rc == 0 ? n : 0;
+		return rc;
+	}
+	if (atomic_load(&x->sv->stop))
+		return DNSBL_EIO;	/* shutting down or reloading */
+	if (x->tc.present) {
+		rc = tsig_sign(&x->tc, msg, len, x->sbuf + 2, XFR_MSG_MAX,
+		    &n);
+		if (rc != 0)
+			return rc;
+		out = x->sbuf;
+	}
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	return write_all(x->fd, out, n + 2);
+}
+
+/* ---- the zone ---- */
+
+static int
+rr_out(const struct zone_rr *rr, void *arg)
+{
+	return xfr_msg_rr(&((struct xfer *)arg)->m, rr);
+}
+
+static int
+send_axfr(struct xfer *x, struct store_txn *t)
+{
+	int rc;
+
+	if ((rc = xfr_msg_soa(&x->m, x->serial)) != 0 ||
+	    (rc = xfr_msg_apex(&x->m)) != 0 ||
+	    (rc = zonegen_walk(t, x->z->index, 3, rr_out, x)) != 0 ||
+	    (rc = xfr_msg_soa(&x->m, x->serial)) != 0)
+		return rc;
+	return xfr_msg_flush(&x->m);
+}
+
+static int
+count_rec(uint32_t serial, const struct journal_rec *rec, void *arg)
+{
+	(void)serial;
+	(void)rec;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* The records of one serial's removals (or additions). */
+static int
+group_rec(uint32_t serial, const struct journal_rec *rec, void *arg)
+{
+	struct xfer *x = arg;
+
+	if (serial != x->group)
+		return GROUP_END;
+	if (rec->op != x->op)
+		return 0;
+	return zonegen_interval(x->t, x->z->index, rec->family, rec->first,
+	    rec->last, rec->answer, rr_out, x);
+}
+
+static int
+send_group(struct xfer *x, uint32_t prev, int op)
+{
+	int rc;
+
+	x->op = op;
+	rc = store_journal_walk(x->t, x->z->index, prev, group_rec, x);
+	return rc == GROUP_END ? 0 : rc;
+}
+
+static int
+send_ixfr(struct xfer *x, uint32_t from)
+{
+	uint32_t prev, g;
+	int rc;
+
+	if ((rc = xfr_msg_soa(&x->m, x->serial)) != 0)
+		return rc;
+	for (prev = from; prev != x->serial; prev = g) {
+		g = prev + 1 == 0 ? 1 : prev + 1;
+		x->group = g;
+		if ((rc = xfr_msg_soa(&x->m, prev)) != 0 ||
+		    (rc = send_group(x, prev, JOURNAL_DEL)) != 0 ||
+		    (rc = xfr_msg_soa(&x->m, g)) != 0 ||
+		    (rc = send_group(x, prev, JOURNAL_ADD)) != 0)
+			return rc;
+	}
+	if ((rc = xfr_msg_soa(&x->m, x->serial)) != 0)
+		return rc;
+	return xfr_msg_flush(&x->m);
+}
+
+/* store_txn_fn: the whole answer, from one snapshot. */
+static int
+transfer(struct store_txn *t, void *arg)
+{
+	struct xfer *x = arg;
+	uint32_t from = x->q.soa_serial;
+	uint64_t n = 0;
+	int rc;
+
+	x->t = t;
+	x->serial = store_serial(t, x->z->index);
+	x->kind = "AXFR";
+	if (x->q.qtype != T_IXFR)
+		return send_axfr(x, t);
+	if ((int32_t)(x->serial - from) <= 0) {
+		x->kind = "IXFR up to date";
+		if ((rc = xfr_msg_soa(&x->m, x->serial)) != 0)
+			return rc;
+		return xfr_msg_flush(&x->m);
+	}
+	rc = store_journal_walk(t, x->z->index, from, count_rec, &n);
+	if (rc == DNSBL_ENOENT) {
+		x->kind = "IXFR as AXFR (journal too short)";
+		return send_axfr(x, t);
+	}
+	if (rc != 0)
+		return rc;
+	x->kind = "IXFR incremental";
+	return send_ixfr(x, from);
+}
+
+static void
+peer_text(const struct sockaddr *sa, char *buf)
+{
+	struct prefix p;
+
+	if (peer_prefix(sa, &p) == 0)
+		prefix_format(&p, buf);
+	else
+		strcpy(buf, "?");
+}
+
+/*
+ * Parse, check and answer one request.  TCP when x->fd >= 0.  Returns 0
+ * or an error (already logged).
+ */
+static int
+serve(struct xfer *x, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer)
+{
+	char who[PREFIX_STRLEN];
+	struct errbuf eb;
+	struct timespec t0, t1;
+	size_t cap;
+	int rcode, rc;
+
+	peer_text(peer, who);
+	if (query_parse(pkt, len, &x->q) != Q_OK || x->q.qclass != C_IN)
+		return DNSBL_EPARSE;	/* respond() handles these */
+	x->z = zoneset_find(x->sv->zs, x->q.qname, x->q.qname_len,
+	    x->q.labels, x->q.nlabels);
+	cap = x->fd >= 0 ? XFR_MSG_MAX : x->outcap;
+	if (x->q.tsig && cap > XFR_TSIG_MSG)
+		cap = XFR_TSIG_MSG;
+	xfr_msg_init(&x->m, &x->q, x->z, x->buf + 2, cap, send_msg, x);
+	if (x->z == NULL || x->z->nlabels != x->q.nlabels)
+		return xfr_msg_end(&x->m, RC_REFUSED);	/* not a zone apex */
+	x->cz = &x->sv->cfg->zones[x->z->index];
+	if (x->fd < 0 && x->q.qtype == T_AXFR)
+		return xfr_msg_end(&x->m, RC_REFUSED);
+	if (x->q.qtype == T_IXFR && !x->q.has_soa)
+		return xfr_msg_end(&x->m, RC_FORMERR);
+	if ((rcode = authorize(x, pkt, len, peer)) != 0) {
+		log_info("%s %s to %s: %s", x->q.qtype == T_IXFR ? "IXFR" :
+		    "AXFR", x->cz->name.text, who, rcode == RC_NOTAUTH ?
+		    "bad TSIG (NOTAUTH)" : "refused");
+		if (rcode != RC_NOTAUTH) {
+			/* Not ours to sign for: an unsigned answer. */
+			tsig_ctx_free(&x->tc);
+			x->tc.present = 0;
+		}
+		return xfr_msg_end(&x->m, rcode);
+	}
+	memset(&eb, 0, sizeof(eb));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_read(x->sv->store, transfer, x, &eb);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc != 0) {
+		log_warnx("%s %s to %s: %s", x->kind ? x->kind : "transfer",
+		    x->cz->name.text, who, eb.msg[0] ? eb.msg :
+		    dnsbl_strerror(rc));
+		if (!x->m.sent_any)
+			(void)xfr_msg_end(&x->m, RC_SERVFAIL);
+		return rc;
+	}
+	log_info("%s %s serial %u%s to %s%s: %llu messages, %llu records, "
+	    "%llu bytes, %.3f s", x->kind, x->cz->name.text, x->serial,
+	    x->fd >= 0 ? "" : " (UDP)", who, x->tc.key != NULL ?
+	    " (TSIG)" : "", (unsigned long long)x->m.nmsg,
+	    (unsigned long long)x->m.nrr, (unsigned long long)x->m.bytes,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+/* ---- UDP ---- */
+
+size_t
+xfr_udp(struct server *sv, const struct respond_db *db, const uint8_t *pkt,
+    size_t len, const struct sockaddr *peer, uint8_t *out, size_t cap)
+{
+	struct xfer x;
+	uint8_t buf[2 + 4096];
+	int rcode;
+
+	memset(&x, 0, sizeof(x));
+	x.sv = sv;
+	x.fd = -1;
+	x.buf = buf;
+	x.sbuf = out;
+	x.outcap = cap < sizeof(buf) - 2 ? cap : sizeof(buf) - 2;
+	if (query_parse(pkt, len, &x.q) != Q_OK || x.q.qclass != C_IN)
+		return respond(sv->zs, db, pkt, len, out, cap, 0);
+	if (x.q.edns && x.q.payload > 512)
+		x.outcap = x.q.payload < x.outcap ? x.q.payload : x.outcap;
+	else
+		x.outcap = 512;
+	x.z = zoneset_find(sv->zs, x.q.qname, x.q.qname_len, x.q.labels,
+	    x.q.nlabels);
+	xfr_msg_init(&x.m, &x.q, x.z, buf + 2, x.outcap, send_msg, &x);
+	if (x.z == NULL || x.z->nlabels != x.q.nlabels ||
+	    x.q.qtype == T_AXFR) {
+		(void)xfr_msg_end(&x.m, RC_REFUSED);
+		return x.outlen;
+	}
+	x.cz = &sv->cfg->zones[x.z->index];
+	if ((rcode = authorize(&x, pkt, len, peer)) != 0) {
+		if (rcode != RC_NOTAUTH) {
+			tsig_ctx_free(&x.tc);
+			x.tc.present = 0;
+		}
+		(void)xfr_msg_end(&x.m, rcode);
+	} else if (xfr_msg_soa(&x.m, db->serial(db->arg, x.z->index)) ==
+	    0)
+		(void)xfr_msg_flush(&x.m);
+	tsig_ctx_free(&x.tc);
+	return x.outlen;
+}
+
+size_t
+xfr_refuse(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
+{
+	struct xfer x;
+	uint8_t buf[2 + 1024];
+
+	memset(&x, 0, sizeof(x));
+	x.fd = -1;
+	x.buf = buf;
+	x.sbuf = out;
+	x.outcap = cap < sizeof(buf) - 2 ? cap : sizeof(buf) - 2;
+	if (query_parse(pkt, len, &x.q) != Q_OK)
+		return 0;
+	xfr_msg_init(&x.m, &x.q, NULL, buf + 2, x.outcap, send_msg, &x);
+	(void)xfr_msg_end(&x.m, RC_REFUSED);
+	return x.outlen;
+}
+
+/* ---- the TCP transfer threads ---- */
+
+static void
+job_free(struct xfr_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->q);
+	free(j->pending);
+	free(j);
+}
+
+/* Close politely: the client reads to our end before any reset. */
+static void
+linger_close(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint8_t junk[512];
+	int i;
+
+	(void)shutdown(fd, SHUT_WR);
+	for (i = 0; i < 20 && poll(&p, 1, 100) > 0; i++)
+		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+			break;
+	close(fd);
+}
+
+static void
+run_job(struct xfr_pool *pool, struct xfr_job *j, uint8_t *buf,
+    uint8_t *sbuf)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct timeval tv = { .tv_sec = XFR_SEND_TIMEOUT };
+	struct xfer x;
+	int fl;
+
+	fl = fcntl(j->fd, F_GETFL);
+	if (fl == -1 || fcntl(j->fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ==
+	    -1 || getpeername(j->fd, (struct sockaddr *)&ss, &sl) == -1)
+		goto done;
+	if (j->npending > 0 && write_all(j->fd, j->pending, j->npending) != 0)
+		goto done;
+	memset(&x, 0, sizeof(x));
+	x.sv = pool->sv;
+	x.fd = j->fd;
+	x.buf = buf;
+	x.sbuf = sbuf;
+	(void)serve(&x, j->q, j->qlen, (struct sockaddr *)&ss);
+	tsig_ctx_free(&x.tc);
+	linger_close(j->fd);
+	j->fd = -1;
+done:
+	job_free(j);
+}
+
+static void *
+xfr_main(void *arg)
+{
+	struct xfr_pool *pool = arg;
+	struct xfr_job *j;
+	uint8_t *buf, *sbuf;
+
+	buf = malloc(2 + XFR_MSG_MAX);
+	sbuf = malloc(2 + XFR_MSG_MAX);
+	if (buf == NULL || sbuf == NULL)
+		fatalx("xfr: out of memory");
+	pthread_mutex_lock(&pool->mu);
+	for (;;) {
+		while (!pool->stop && pool->n == 0)
+			pthread_cond_wait(&pool->cv, &pool->mu);
+		if (pool->stop)
+			break;
+		j = pool->queue[pool->head];
+		pool->head = (pool->head + 1) % XFR_QUEUE;
+		pool->n--;
+		pthread_mutex_unlock(&pool->mu);
+		run_job(pool, j, buf, sbuf);
+		pthread_mutex_lock(&pool->mu);
+	}
+	pthread_mutex_unlock(&pool->mu);
+	free(buf);
+	free(sbuf);
+	return NULL;
+}
+
+int
+xfr_start(struct server *sv)
+{
+	struct xfr_pool *pool;
+	unsigned i;
+	int rc;
+
+	if ((pool = calloc(1, sizeof(*pool))) == NULL)
+		return DNSBL_ENOMEM;
+	pool->sv = sv;
+	pthread_mutex_init(&pool->mu, NULL);
+	pthread_cond_init(&pool->cv, NULL);
+	sv->xfr = pool;
+	for (i = 0; i < XFR_THREADS; i++) {
+		if ((rc = pthread_create(&pool->th[i], NULL, xfr_main,
+		    pool)) != 0) {
+			errno = rc;
+			log_warn("pthread_create");
+			xfr_stop(sv);
+			return DNSBL_EIO;
+		}
+		pool->nth++;
+	}
+	return 0;
+}
+
+void
+xfr_stop(struct server *sv)
+{
+	struct xfr_pool *pool = sv->xfr;
+	unsigned i;
+
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->mu);
+	pool->stop = 1;
+	pthread_cond_broadcast(&pool->cv);
+	pthread_mutex_unlock(&pool->mu);
+	for (i = 0; i < pool->nth; i++)
+		pthread_join(pool->th[i], NULL);
+	while (pool->n > 0) {
+		job_free(pool->queue[pool->head]);
+		pool->head = (pool->head + 1) % XFR_QUEUE;
+		pool->n--;
+	}
+	pthread_cond_destroy(&pool->cv);
+	pthread_mutex_destroy(&pool->mu);
+	free(pool);
+	sv->xfr = NULL;
+}
+
+int
+xfr_submit(struct server *sv, int fd, const uint8_t *q, size_t qlen,
+    const uint8_t *pending, size_t npending)
+{
+	struct xfr_pool *pool = sv->xfr;
+	struct xfr_job *j;
+	int rc = 0;
+
+	if (pool == NULL)
+		return DNSBL_EREFUSED;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->q = malloc(qlen)) == NULL ||
+	    (npending > 0 && (j->pending = malloc(npending)) == NULL)) {
+		if (j != NULL) {
+			j->fd = -1;
+			job_free(j);
+		}
+		return DNSBL_ENOMEM;
+	}
+	memcpy(j->q, q, qlen);
+	j->qlen = qlen;
+	if (npending > 0)
+		memcpy(j->pending, pending, npending);
+	j->npending = npending;
+	j->fd = fd;
+	pthread_mutex_lock(&pool->mu);
+	if (pool->stop || pool->n >= XFR_QUEUE)
+		rc = DNSBL_EREFUSED;
+	else {
+		pool->queue[(pool->head + pool->n) % XFR_QUEUE] = j;
+		pool->n++;
+		pthread_cond_signal(&pool->cv);
+	}
+	pthread_mutex_unlock(&pool->mu);
+	if (rc != 0) {
+		j->fd = -1;		/* the caller keeps it */
+		job_free(j);
+	}
+	return rc;
+}
