@@ -8,7 +8,7 @@
  * So a committed change is announced within a second, and however many
  * commits land in that second, at most one NOTIFY per endpoint goes out:
  * changes are coalesced.  A NOTIFY (opcode 4, AA, the zone's SOA as the
- * question) is sent over UDP from an unbound socket, signed with the
+ * question, and the new SOA as the answer, RFC 1996 3.7) is sent over UDP from an unbound socket, signed with the
  * zone's first transfer key when it has any, and sent again after 1, 2,
  * 4, 8 and 16 seconds until a reply with its id comes back from the
  * endpoint; after NOTIFY_TRIES sends it is given up (logged).  A newer
@@ -186,26 +186,55 @@ sock_for(struct notify_state *ns, int family)
 	return *fd;
 }
 
+static const struct zctx *
+zone_ctx(const struct zoneset *zs, size_t index)
+{
+	size_t i;
+
+	for (i = 0; i < zs->nzones; i++)
+		if (zs->zones[i].index == index)
+			return &zs->zones[i];
+	return NULL;
+}
+
 /* Build (and sign) the NOTIFY of z with id into out; its length or 0. */
 static size_t
-notify_msg(const struct dnsbl_config *cfg, const struct cfg_zone *cz,
-    uint16_t id, uint8_t *out, size_t cap)
+notify_msg(const struct server *sv, const struct cfg_zone *cz,
+    const struct zctx *z, uint32_t serial, uint16_t id, uint8_t *out,
+    size_t cap)
 {
+	const struct dnsbl_config *cfg = sv->cfg;
 	const struct cfg_key *key = NULL;
 	struct wire_writer w;
-	uint8_t msg[512];
-	size_t n;
+	uint8_t msg[1024];
+	size_t n, start;
 
 	wire_writer_init(&w, msg, sizeof(msg));
 	wire_put_u16(&w, id);
 	wire_put_u16(&w, (uint16_t)(OPCODE_NOTIFY << 11 | F_AA));
 	wire_put_u16(&w, 1);
-	wire_put_u16(&w, 0);
+	wire_put_u16(&w, z != NULL);
 	wire_put_u16(&w, 0);
 	wire_put_u16(&w, 0);
 	wire_put_bytes(&w, cz->name.wire, cz->name.wirelen);
 	wire_put_u16(&w, T_SOA);
 	wire_put_u16(&w, C_IN);
+	if (z != NULL) {
+		wire_put_ptr(&w, DNS_HDRLEN);
+		wire_put_u16(&w, T_SOA);
+		wire_put_u16(&w, C_IN);
+		wire_put_u32(&w, z->soa_ttl);
+		wire_put_u16(&w, z->soa.len);
+		start = w.len;
+		zpiece_put(&w, &z->soa, DNS_HDRLEN);
+		if (!w.err) {
+			uint8_t *p = w.buf + start + z->soa_serial_off;
+			p[0] = (uint8_t)(serial >> 24);
+			p[1] = (uint8_t)(serial >> 16);
+			p[2] = (uint8_t)(serial >> 8);
+			p[3] = (uint8_t)serial;
+		}
+	}
 	if (w.err)
 		return 0;
 	if (cz->ntransfer_keys > 0)
@@ -246,8 +275,8 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 			}
 			p->next = now + 1000 * ((int64_t)1 << p->tries);
 			p->tries++;
-			if ((n = notify_msg(sv->cfg, cz, p->id, out,
-			    sizeof(out))) == 0 ||
+			if ((n = notify_msg(sv, cz, zone_ctx(sv->zs, z->index),
+			    p->serial, p->id, out, sizeof(out))) == 0 ||
 			    (fd = sock_for(ns, p->ss.ss_family)) < 0)
 				continue;
 			if (sendto(fd, out, n, 0, (struct sockaddr *)&p->ss,
