@@ -145,12 +145,13 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		copy_text(e.txt, rq->txt);
 	txt = e.txt;
 	code = rq->code;
-	if (code == NULL && e.state == ENTRY_LISTED) {
+	/* A listing keeps its code when listed again without one. */
+	if (code == NULL && e.answer != ANSWER_DEFAULT) {
 		if ((rc = store_answer_get(t, rq->zone, e.answer, &a)) != 0)
 			return errbuf_set(eb, rc, "%s: answer %u: %s",
 			    PTXT(rq, ptxt),
 			    e.answer, dnsbl_strerror(rc));
-		code = e.answer == ANSWER_DEFAULT ? cz->a : a.a;
+		code = a.a;
 	}
 	if (code == NULL)
 		code = cz->a;
@@ -250,15 +251,12 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 			action = EV_CONFIRMED;
 			*outcome = LC_CONFIRMED;
 		} else if (!excl && e.state != ENTRY_EXCLUDED) {
-			e.answer = ANSWER_DEFAULT;
-			if (e.txt[0] || rq->code) {
-				const uint8_t *code = rq->code ? rq->code :
-				    store_txn_config(t)->zones[rq->zone].a;
-				if ((rc = store_answer_intern(t, rq->zone, code,
-				    e.txt, &e.answer)) != 0)
-					return errbuf_set(eb, rc, "%s: %s",
-					    PTXT(rq, ptxt), dnsbl_strerror(rc));
-			}
+			/* Listed again, it keeps its code and text (the
+			 * answer it had) unless the result brings a code. */
+			if (rq->code && (rc = store_answer_intern(t, rq->zone,
+			    rq->code, e.txt, &e.answer)) != 0)
+				return errbuf_set(eb, rc, "%s: %s",
+				    PTXT(rq, ptxt), dnsbl_strerror(rc));
 			start_listing(t, rq->zone, &e, rq->reason);
 			action = EV_LISTED;
 			*outcome = LC_LISTED;
@@ -290,11 +288,37 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	return 0;
 }
 
+struct hidden {
+	uint64_t n;
+	int excl;		/* inside an exclusion met on the walk */
+	uint8_t excl_last[16];
+	const struct prefix *p;
+};
+
+/*
+ * Count the listings an exclusion of h->p would hide: listed entries
+ * inside it, less those an exclusion inside it hides already.  The walk is
+ * in key order, so an exclusion comes before the entries inside it.
+ */
 static int
-count_listed(const struct entry *e, void *arg)
+count_hidden(const struct entry *e, void *arg)
 {
-	if (e->state == ENTRY_LISTED)
-		(*(uint64_t *)arg)++;
+	struct hidden *h = arg;
+	uint8_t first[16], last[16];
+	size_t n = addr_len(e->prefix.family);
+
+	if (memcmp(&e->prefix, h->p, sizeof(*h->p)) == 0)
+		return 0;	/* p itself counts by its own change */
+	prefix_first(&e->prefix, first);
+	if (h->excl && memcmp(first, h->excl_last, n) <= 0)
+		return 0;
+	h->excl = 0;
+	if (e->state == ENTRY_EXCLUDED) {
+		prefix_last(&e->prefix, last);
+		memcpy(h->excl_last, last, 16);
+		h->excl = 1;
+	} else if (e->state == ENTRY_LISTED)
+		h->n++;
 	return 0;
 }
 
@@ -303,8 +327,8 @@ lc_exclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
     struct errbuf *eb)
 {
 	char ptxt[PREFIX_STRLEN];
-	struct entry e;
-	uint64_t hidden = 0;
+	struct entry e, above;
+	struct hidden h;
 	int rc;
 
 	*outcome = LC_NOCHANGE;
@@ -317,17 +341,22 @@ lc_exclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		    dnsbl_strerror(rc));
 	if (e.state == ENTRY_EXCLUDED)
 		return 0;
-	/* Listings inside it stop being answered: the guard counts them. */
-	if ((rc = store_entry_walk_within(t, rq->zone, &rq->prefix,
-	    count_listed, &hidden)) != 0)
+	/* Listings inside it stop being answered: the guard counts them,
+	 * unless an exclusion above hides them all already. */
+	memset(&h, 0, sizeof(h));
+	h.p = &rq->prefix;
+	if ((rc = excluded_by(t, rq, &above)) < 0)
+		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+		    dnsbl_strerror(rc));
+	if (rc == 0 && (rc = store_entry_walk_within(t, rq->zone,
+	    &rq->prefix, count_hidden, &h)) != 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
 	if (e.state == ENTRY_LISTED) {
 		e.delisted_at = store_txn_now(t);
 		e.times_delisted++;
-		hidden--;	/* counted by its own change of state */
 	}
-	store_zone_hidden(t, rq->zone, hidden);
+	store_zone_hidden(t, rq->zone, h.n);
 	e.state = ENTRY_EXCLUDED;
 	e.excluded_at = store_txn_now(t);
 	copy_text(e.reason, rq->reason);

@@ -319,6 +319,10 @@ retest_resolve(struct store_txn *t, size_t zone, const struct prefix *p,
 		return 0;
 	if (rc)
 		return rc;
+	/* Only a test made after the request answers it (or one that
+	 * delists the address, which is what was asked for). */
+	if (tested_at < r.requested_at && !delisted)
+		return 0;
 	r.resolved_at = store_txn_now(t);
 	r.tested_at = tested_at;
 	r.result = (uint8_t)result;

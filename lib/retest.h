@@ -4,8 +4,9 @@
  *
  * A request is kept in the zone's ZONE/rtst table until a test result for
  * its address arrives (by import or from the tester): an open or closed
- * result resolves it, and the request keeps the outcome.  An unreachable
- * result leaves it open.  Requests are never deleted.
+ * result from a test made after the request resolves it (as does any
+ * result that delists the address), and the request keeps the outcome.
+ * An unreachable result leaves it open.  Requests are never deleted.
  *
  * Limits, from the zone's config: one open request per address; at most
  * retest_per_contact requests per contact per UTC day (0: no limit); none

@@ -158,6 +158,7 @@ show_txn(struct store_txn *t, void *arg)
 			json_key(&j, "last_confirmed");
 			json_time(&j, e.last_confirmed);
 			json_key(&j, "delisted_at"); json_time(&j, e.delisted_at);
+			json_key(&j, "hold_until"); json_time(&j, e.hold_until);
 			json_key(&j, "times_listed"); json_int(&j, e.times_listed);
 			json_key(&j, "times_delisted");
 			json_int(&j, e.times_delisted);
@@ -218,6 +219,8 @@ show_txn(struct store_txn *t, void *arg)
 		print_time_line("last confirmed", e.last_confirmed);
 		if (e.delisted_at)
 			print_time_line("delisted", e.delisted_at);
+		if (e.hold_until)
+			print_time_line("held until", e.hold_until);
 		printf("  %-15s %u listed, %u delisted\n", "times",
 		    e.times_listed, e.times_delisted);
 	}
