@@ -170,6 +170,9 @@ send_all(struct smtp_conn *c, const char *p, size_t n)
 	return 0;
 }
 
+static int vcmd(struct smtp_conn *c, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static int
 vcmd(struct smtp_conn *c, const char *fmt, va_list ap)
 {

@@ -201,12 +201,9 @@ take_name(const char *text, char *out, size_t n)
 	return 1;
 }
 
-static void
-verdict(struct run *x, int result, const char *fmt, const char *arg)
-{
-	x->r->result = result;
-	snprintf(x->r->reason, sizeof(x->r->reason), fmt, arg);
-}
+/* Set the result and its reason (a printf format and its arguments). */
+#define verdict(x, res, ...) ((x)->r->result = (res),			\
+	(void)snprintf((x)->r->reason, sizeof((x)->r->reason), __VA_ARGS__))
 
 /*
  * Open a session: connect, banner, EHLO or HELO.  0 when ready; else -1
@@ -474,7 +471,7 @@ int
 tester_run(const struct tester_opts *o, const struct sockaddr_storage *ss,
     socklen_t sslen, struct tester_result *r)
 {
-	char a[PREFIX_STRLEN], line[160];
+	char a[PREFIX_STRLEN], line[400];
 	struct run x;
 	int n, out, auth = 0, incomplete = 0, temp = 0, reconnects = 0;
 	int retried = 0;
