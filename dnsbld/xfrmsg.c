@@ -200,7 +200,7 @@ owner(struct xfr_msg *m, const char *s)
 		wire_put_u8(w, 0);
 		for (n = 0; *s != '\0' && *s != '.'; s++, n++)
 			wire_put_u8(w, (uint8_t)*s);
-		if (n == 0 || n > 63) {
+		if (w->err || n == 0 || n > 63) {
 			w->err = 1;
 			return;
 		}
