@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "events.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "loader.h"
@@ -533,43 +534,14 @@ static int
 hist_each(const struct event *ev, void *arg)
 {
 	struct hist_job *job = arg;
-	char ptxt[PREFIX_STRLEN], when[TIME_STRLEN], tt[TIME_STRLEN];
 
 	if (ev->time < job->since)
 		return 0;
 	job->n++;
-	prefix_format(&ev->prefix, ptxt);
-	if (job->ctx->json) {
-		struct json *j = &job->j;
-		json_obj_open(j);
-		json_key(j, "seq"); json_int(j, (int64_t)ev->seq);
-		json_key(j, "time"); json_time(j, ev->time);
-		json_key(j, "prefix"); json_str(j, ptxt);
-		json_key(j, "action"); json_str(j, event_action_name(ev->action));
-		json_key(j, "actor"); json_str(j, ev->actor);
-		json_key(j, "reason");
-		json_str(j, *ev->reason ? ev->reason : NULL);
-		json_key(j, "result");
-		json_str(j, ev->result ? test_result_name(ev->result) : NULL);
-		json_key(j, "tested_at"); json_time(j, ev->tested_at);
-		json_key(j, "evidence"); json_str(j, ev->evidence);
-		json_key(j, "details"); json_str(j, ev->extra);
-		json_obj_close(j);
-		return 0;
-	}
-	time_format(ev->time, when);
-	printf("%s  %-16s %-20s %s", when, event_action_name(ev->action), ptxt,
-	    ev->actor);
-	if (ev->result) {
-		time_format(ev->tested_at, tt);
-		printf("  result=%s tested_at=%s", test_result_name(ev->result),
-		    tt);
-	}
-	if (*ev->reason)
-		printf("  reason: %s", ev->reason);
-	if (ev->extra)
-		printf("  (%s)", ev->extra);
-	printf("\n");
+	if (job->ctx->json)
+		event_json(&job->j, ev);
+	else
+		event_print(stdout, ev, "", 20, 0);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "events.h"
 #include "json.h"
 #include "loader.h"
 #include "zonegen.h"
@@ -89,7 +90,7 @@ show_txn(struct store_txn *t, void *arg)
 	struct entry e, cover;
 	struct store_answer ans;
 	char ptxt[PREFIX_STRLEN], ctxt[PREFIX_STRLEN], code[PREFIX_STRLEN];
-	char txt[1024], tbuf[TIME_STRLEN];
+	char txt[1024];
 	const char *tmpl;
 	int have, covered, listed, test, rc;
 	size_t i;
@@ -166,27 +167,8 @@ show_txn(struct store_txn *t, void *arg)
 		}
 		json_key(&j, "history");
 		json_arr_open(&j);
-		for (i = 0; i < job->nev; i++) {
-			const struct event *ev = &job->evs[i];
-			char etxt[PREFIX_STRLEN];
-			prefix_format(&ev->prefix, etxt);
-			json_obj_open(&j);
-			json_key(&j, "seq"); json_int(&j, (int64_t)ev->seq);
-			json_key(&j, "time"); json_time(&j, ev->time);
-			json_key(&j, "prefix"); json_str(&j, etxt);
-			json_key(&j, "action");
-			json_str(&j, event_action_name(ev->action));
-			json_key(&j, "actor"); json_str(&j, ev->actor);
-			json_key(&j, "reason");
-			json_str(&j, *ev->reason ? ev->reason : NULL);
-			json_key(&j, "result");
-			json_str(&j, ev->result ? test_result_name(ev->result) :
-			    NULL);
-			json_key(&j, "tested_at"); json_time(&j, ev->tested_at);
-			json_key(&j, "evidence"); json_str(&j, ev->evidence);
-			json_key(&j, "details"); json_str(&j, ev->extra);
-			json_obj_close(&j);
-		}
+		for (i = 0; i < job->nev; i++)
+			event_json(&j, &job->evs[i]);
 		json_arr_close(&j);
 		json_obj_close(&j);
 		json_end(&j);
@@ -225,28 +207,8 @@ show_txn(struct store_txn *t, void *arg)
 		    e.times_listed, e.times_delisted);
 	}
 	printf("history:%s\n", job->nev ? "" : " none");
-	for (i = 0; i < job->nev; i++) {
-		const struct event *ev = &job->evs[i];
-		char etxt[PREFIX_STRLEN];
-		prefix_format(&ev->prefix, etxt);
-		time_format(ev->time, tbuf);
-		printf("  %s  %-16s %s  %s", tbuf,
-		    event_action_name(ev->action), etxt, ev->actor);
-		if (ev->result) {
-			char tt[TIME_STRLEN];
-			time_format(ev->tested_at, tt);
-			printf("  result=%s tested_at=%s",
-			    test_result_name(ev->result), tt);
-		}
-		if (*ev->reason)
-			printf("  reason: %s", ev->reason);
-		if (ev->extra)
-			printf("  (%s)", ev->extra);
-		printf("\n");
-		if (ev->evidence)
-			printf("    evidence: %zu bytes (see --json)\n",
-			    strlen(ev->evidence));
-	}
+	for (i = 0; i < job->nev; i++)
+		event_print(stdout, &job->evs[i], "  ", 0, 1);
 	return 0;
 }
 
