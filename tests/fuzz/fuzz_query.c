@@ -3,7 +3,8 @@
  * a packet given to respond() over UDP and over TCP, with a fake store whose
  * answers depend on the address asked (listed, unlisted, long TXT, store
  * errors), so parsing, zone matching, address decoding, answer building and
- * truncation are all reached.  It checks that an answer never exceeds its
+ * truncation are all reached; xfr_refuse() takes the same input, for the
+ * transfer requests' parsing (the authority SOA serial, TSIG presence).  It checks that an answer never exceeds its
  * size limit and always starts with the query's id and QR set.
  */
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "err.h"
 #include "query.h"
 #include "respond.h"
+#include "xfr.h"
 #include "zonectx.h"
 
 static char long_txt[700];
@@ -140,5 +142,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!tcp && n > 512 && !(size > 12 && data[11] != 0))
 			abort();	/* over 512 needs EDNS */
 	}
+	/* The transfer paths' parsing: a REFUSED answer, never larger. */
+	(void)query_peek_qtype(data, size);
+	n = xfr_refuse(data, size, out, 512);
+	if (n > 512 || (n > 0 && (n < DNS_HDRLEN || memcmp(out, data, 2) != 0)))
+		abort();
 	return 0;
 }
