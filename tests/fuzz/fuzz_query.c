@@ -4,8 +4,9 @@
  * answers depend on the address asked (listed, unlisted, long TXT, store
  * errors), so parsing, zone matching, address decoding, answer building and
  * truncation are all reached; xfr_refuse() takes the same input, for the
- * transfer requests' parsing (the authority SOA serial, TSIG presence).  It checks that an answer never exceeds its
- * size limit and always starts with the query's id and QR set.
+ * transfer requests' parsing (the authority SOA serial, TSIG presence).
+ * It checks that an answer never exceeds its size limit and always starts
+ * with the query's id and QR set.
  */
 #include <stdint.h>
 #include <stdlib.h>
