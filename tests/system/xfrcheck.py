@@ -25,6 +25,10 @@ addresses are used.  Exits 0 when every expectation holds, else 1 with one
       others may name an octet/nibble-aligned block holding it (a
       wildcard's TXT names its block, see lib/zonegen.h).  Prints
       "PASS name type" or "FAIL name type: ..." per comparison.
+  xfrcheck.py listen PORT SECONDS [--ignore N] [--key NAME:SECRET]
+      a secondary's NOTIFY port: print "ready" once bound, then
+      "t=SECONDS id=ID serial=N signed=0|1" per NOTIFY received, leave the first N unanswered, answer the rest
+      (verifying the TSIG with --key); stops after SECONDS
   xfrcheck.py serial PORT ZONE     print the SOA serial
   xfrcheck.py wait PORT ZONE SERIAL SECONDS
       poll the SOA until its serial is SERIAL (exit 1 on timeout)
@@ -338,6 +342,39 @@ def cmd_wait(a):
     sys.exit(1)
 
 
+def cmd_listen(a):
+    keyring = None
+    if a.key:
+        name, secret = a.key.split(":", 1)
+        keyring = dns.tsigkeyring.from_text({name: ("hmac-sha256", secret)})
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", a.port))
+    print("ready", flush=True)
+    t0 = time.time()
+    seen = 0
+    while time.time() - t0 < a.seconds:
+        s.settimeout(max(0.05, a.seconds - (time.time() - t0)))
+        try:
+            wire, peer = s.recvfrom(65535)
+        except socket.timeout:
+            break
+        try:
+            m = dns.message.from_wire(wire, keyring=keyring)
+        except Exception as e:
+            print("t=%.2f bad %s" % (time.time() - t0, type(e).__name__),
+                  flush=True)
+            continue
+        serial = m.answer[0][0].serial if m.answer else None
+        print("t=%.2f id=%d opcode=%d serial=%s signed=%d" % (
+            time.time() - t0, m.id, m.opcode(), serial, int(m.had_tsig)),
+            flush=True)
+        seen += 1
+        if seen <= a.ignore:
+            continue
+        r = dns.message.make_response(m)
+        s.sendto(r.to_wire(), peer)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -361,6 +398,11 @@ def main():
     c.add_argument("zone")
     c.add_argument("ports")
     c.add_argument("names", nargs="+")
+    li = sub.add_parser("listen")
+    li.add_argument("port", type=int)
+    li.add_argument("seconds", type=float)
+    li.add_argument("--ignore", type=int, default=0)
+    li.add_argument("--key")
     s = sub.add_parser("serial")
     s.add_argument("port", type=int)
     s.add_argument("zone")
@@ -371,7 +413,7 @@ def main():
     w.add_argument("seconds", type=float)
     a = ap.parse_args()
     {"xfr": cmd_xfr, "compare": cmd_compare, "serial": cmd_serial,
-     "wait": cmd_wait}[a.cmd](a)
+     "wait": cmd_wait, "listen": cmd_listen}[a.cmd](a)
 
 
 if __name__ == "__main__":
