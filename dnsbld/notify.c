@@ -20,6 +20,7 @@
  * config, carrying over, by zone name and endpoint text, the serial last
  * seen and any NOTIFY still unanswered; notify_free() releases it at exit.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -67,7 +68,6 @@ struct notify_state {
 	struct nzone *zones;
 	size_t nzones;
 	int fd4, fd6;
-	uint16_t nextid;
 };
 
 static int64_t
@@ -131,7 +131,6 @@ state_new(const struct dnsbl_config *cfg, const struct notify_state *old)
 		goto fail;
 	ns->fd4 = old != NULL ? old->fd4 : -1;
 	ns->fd6 = old != NULL ? old->fd6 : -1;
-	ns->nextid = old != NULL ? old->nextid : (uint16_t)(now_ms() * 7919);
 	for (i = 0; i < cfg->nzones; i++) {
 		const struct cfg_zone *cz = &cfg->zones[i];
 
@@ -341,6 +340,17 @@ read_replies(struct notify_state *ns, int fd)
 	}
 }
 
+/* A random message id, so that a reply is hard to forge. */
+static uint16_t
+random_id(void)
+{
+	uint16_t id;
+
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = (uint16_t)(now_ms() * 7919 + (int64_t)getpid());
+	return id;
+}
+
 /* Look at every zone's serial; queue NOTIFYs for those that changed. */
 static void
 check_serials(struct server *sv, struct notify_state *ns,
@@ -365,7 +375,7 @@ check_serials(struct server *sv, struct notify_state *ns,
 		for (j = 0; j < z->npeers; j++) {
 			z->peers[j].pending = 1;
 			z->peers[j].serial = s;
-			z->peers[j].id = ns->nextid++;
+			z->peers[j].id = random_id();
 			z->peers[j].tries = 0;
 			z->peers[j].next = now;
 		}
