@@ -36,7 +36,7 @@ trap cleanup EXIT
 ports=($($PY - <<'PY'
 import socket, random
 out = []
-while len(out) < 2:
+while len(out) < 3:
     p = random.randint(20000, 60000)
     try:
         for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
@@ -47,7 +47,7 @@ while len(out) < 2:
 print(*out)
 PY
 ))
-P1=${ports[0]} P2=${ports[1]}
+P1=${ports[0]} P2=${ports[1]} P3=${ports[2]}
 
 echo "generating $N entries and $Q queries"
 $PY "$SHARED/gen.py" "$N" "$Q" "$T/gen" >/dev/null || { echo "gen.py failed"; exit 1; }
@@ -76,6 +76,14 @@ DPID=$!; PIDS+=($DPID)
 /usr/sbin/rbldnsd -n -a -q -r "$T/rbl" -w / -b 127.0.0.1/$P2 \
     relays.example:ip4set:relays.txt 2>"$T/rbldnsd.log" &
 RPID=$!; PIDS+=($RPID)
+# The floor: an echo server doing no lookup, batching with recvmmsg and
+# sendmmsg (../shared/bench/floor.c): the kernel's share, the most any
+# server here can answer.
+FPID=
+if cc -O2 -o "$T/floor" "$SHARED/floor.c" 2>/dev/null; then
+	"$T/floor" $P3 64 &
+	FPID=$!; PIDS+=($FPID)
+fi
 for i in $(seq 1 300); do
 	dig +time=1 +tries=1 -p $P1 @127.0.0.1 2.0.0.127.relays.example A +short 2>/dev/null | grep -q 127 &&
 	dig +time=1 +tries=1 -p $P2 @127.0.0.1 2.0.0.127.relays.example A +short 2>/dev/null | grep -q 127 && break
@@ -95,6 +103,11 @@ cd_out=$(bash "$SHARED/capped.sh" 40 $P1 $DPID "$T/gen/queries.txt" $SECS 2>&1)
 echo "dnsbld:  $cd_out"
 cr_out=$(bash "$SHARED/capped.sh" 40 $P2 $RPID "$T/gen/queries.txt" $SECS 2>&1)
 echo "rbldnsd: $cr_out"
+cf_out=
+if [ -n "$FPID" ]; then
+	cf_out=$(bash "$SHARED/capped.sh" 40 $P3 $FPID "$T/gen/queries.txt" $SECS 2>&1)
+	echo "floor:   $cf_out"
+fi
 echo "-- CPU per query (server on core 0, dnsperf on core 1, ${SECS}s)"
 pd_out=$(bash "$SHARED/dnsperf-pair.sh" $P1 $DPID "$T/gen/queries.txt" $SECS 2>&1)
 echo "dnsbld:  $pd_out"
@@ -113,6 +126,7 @@ fi
 cap() { echo "$1" | sed -n 's/.*capacity_per_core_qps=\([0-9]*\).*/\1/p'; }
 us() { echo "$1" | sed -n 's/.*total=\([0-9.]*\).*/\1/p'; }
 cd=$(cap "$cd_out") cr=$(cap "$cr_out") ud=$(us "$pd_out") ur=$(us "$pr_out")
+cf=$(cap "$cf_out")
 if [ -n "$cd" ] && [ -n "$cr" ] && [ "$cr" -gt 0 ]; then
 	printf 'ratio: dnsbld/rbldnsd capacity per core = %.2f (%s vs %s qps)\n' \
 	    "$(echo "$cd / $cr" | bc -l)" "$cd" "$cr"
@@ -120,4 +134,8 @@ fi
 if [ -n "$ud" ] && [ -n "$ur" ]; then
 	printf 'ratio: rbldnsd/dnsbld CPU per query = %.2f (%s vs %s us)\n' \
 	    "$(echo "$ur / $ud" | bc -l)" "$ur" "$ud"
+fi
+if [ -n "$cd" ] && [ -n "$cf" ] && [ "$cf" -gt 0 ]; then
+	printf 'ratio: dnsbld/floor capacity per core = %.2f (%s vs %s qps)\n' \
+	    "$(echo "$cd / $cf" | bc -l)" "$cd" "$cf"
 fi
