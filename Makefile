@@ -133,4 +133,7 @@ clean:
 
 .PHONY: all test tests bench fuzz demo install clean
 
+# Keep object files of the unit tests: no "rm" after the test summary.
+.SECONDARY:
+
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/tests/unit/*.d)
