@@ -109,8 +109,8 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	struct admin_job job;
 	const char *zone = NULL, *codearg = NULL, *codetxt = NULL;
 	uint8_t code[4];
-	char ptxt[PREFIX_STRLEN];
-	struct json j;
+	const char **words = NULL;
+	char unchanged[400];
 	long zi;
 	int ch, i, rc = 1;
 
@@ -156,62 +156,31 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 			job.txt = codetxt;
 	}
 	job.n = argc - optind;
-	job.prefixes = calloc((size_t)job.n, sizeof(*job.prefixes));
 	job.outcomes = calloc((size_t)job.n, sizeof(*job.outcomes));
-	if (job.prefixes == NULL || job.outcomes == NULL) {
+	words = calloc((size_t)job.n, sizeof(*words));
+	if (job.outcomes == NULL || words == NULL) {
 		fprintf(stderr, "loader: out of memory\n");
 		goto done;
 	}
-	for (i = 0; i < job.n; i++)
-		if (prefix_parse(argv[optind + i], &job.prefixes[i],
-		    &job.eb) != 0) {
-			fprintf(stderr, "loader: %s\n", job.eb.msg);
-			rc = EXIT_USAGE;
-			goto done;
-		}
+	if ((rc = ctx_prefixes(job.n, argv + optind, &job.prefixes)) != 0)
+		goto done;
+	rc = 1;
 	if (store_write(ctx->st, admin_txn, &job, &job.eb) != 0) {
 		fprintf(stderr, "loader: %s\n", job.eb.msg);
 		goto done;
 	}
-	if (ctx->json) {
-		json_init(&j, stdout);
-		json_obj_open(&j);
-		json_key(&j, "zone");
-		json_str(&j, ctx->cfg->zones[job.zone].name.text);
-		json_key(&j, "serial");
-		json_int(&j, job.serial);
-		json_key(&j, "results");
-		json_arr_open(&j);
-		for (i = 0; i < job.n; i++) {
-			prefix_format(&job.prefixes[i], ptxt);
-			json_obj_open(&j);
-			json_key(&j, "prefix");
-			json_str(&j, ptxt);
-			json_key(&j, "outcome");
-			json_str(&j, lc_outcome_name(job.outcomes[i]));
-			json_obj_close(&j);
-		}
-		json_arr_close(&j);
-		json_obj_close(&j);
-		json_end(&j);
-	} else {
-		for (i = 0; i < job.n; i++) {
-			prefix_format(&job.prefixes[i], ptxt);
-			if (job.outcomes[i] == LC_NOCHANGE)
-				printf("%s: already listed so in %s; nothing "
-				    "changed\n", ptxt,
-				    ctx->cfg->zones[job.zone].name.text);
-			else
-				printf("%s: %s in %s (serial %u)\n", ptxt,
-				    lc_outcome_name(job.outcomes[i]),
-				    ctx->cfg->zones[job.zone].name.text,
-				    job.serial);
-		}
-	}
+	for (i = 0; i < job.n; i++)
+		words[i] = job.outcomes[i] == LC_NOCHANGE ? NULL :
+		    lc_outcome_name(job.outcomes[i]);
+	snprintf(unchanged, sizeof(unchanged), "already listed so in %s; "
+	    "nothing changed", ctx->cfg->zones[job.zone].name.text);
+	ctx_print_results(ctx, job.zone, job.serial, job.prefixes, words,
+	    job.n, unchanged);
 	rc = 0;
 done:
 	free(job.prefixes);
 	free(job.outcomes);
+	free(words);
 	return rc;
 }
 

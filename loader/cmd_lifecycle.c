@@ -70,8 +70,7 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 	    "exclude");
 	struct excl_job job;
 	const char *zone = NULL;
-	char ptxt[PREFIX_STRLEN];
-	struct json j;
+	const char **words = NULL;
 	long zi;
 	int ch, i, rc = 1;
 
@@ -97,56 +96,27 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 		return 1;
 	job.zone = (size_t)zi;
 	job.n = argc - optind;
-	job.p = calloc((size_t)job.n, sizeof(*job.p));
 	job.outcomes = calloc((size_t)job.n, sizeof(int));
-	if (job.p == NULL || job.outcomes == NULL)
+	words = calloc((size_t)job.n, sizeof(*words));
+	if (job.outcomes == NULL || words == NULL)
 		goto done;
-	for (i = 0; i < job.n; i++)
-		if (prefix_parse(argv[optind + i], &job.p[i], &job.eb) != 0) {
-			fprintf(stderr, "loader: %s\n", job.eb.msg);
-			rc = EXIT_USAGE;
-			goto done;
-		}
+	if ((rc = ctx_prefixes(job.n, argv + optind, &job.p)) != 0)
+		goto done;
+	rc = 1;
 	if (store_write(ctx->st, excl_txn, &job, &job.eb) != 0) {
 		fprintf(stderr, "loader: %s\n", job.eb.msg);
 		goto done;
 	}
-	if (ctx->json) {
-		json_init(&j, stdout);
-		json_obj_open(&j);
-		json_key(&j, "zone");
-		json_str(&j, ctx->cfg->zones[job.zone].name.text);
-		json_key(&j, "serial");
-		json_int(&j, job.serial);
-		json_key(&j, "results");
-		json_arr_open(&j);
-	}
-	for (i = 0; i < job.n; i++) {
-		prefix_format(&job.p[i], ptxt);
-		if (ctx->json) {
-			json_obj_open(&j);
-			json_key(&j, "prefix");
-			json_str(&j, ptxt);
-			json_key(&j, "outcome");
-			json_str(&j, job.outcomes[i] == LC_NOCHANGE ?
-			    "unchanged" : undo ? "unexcluded" : "excluded");
-			json_obj_close(&j);
-		} else if (job.outcomes[i] == LC_NOCHANGE)
-			printf("%s: already excluded; nothing changed\n", ptxt);
-		else
-			printf("%s: %s in %s (serial %u)\n", ptxt,
-			    undo ? "unexcluded" : "excluded",
-			    ctx->cfg->zones[job.zone].name.text, job.serial);
-	}
-	if (ctx->json) {
-		json_arr_close(&j);
-		json_obj_close(&j);
-		json_end(&j);
-	}
+	for (i = 0; i < job.n; i++)
+		words[i] = job.outcomes[i] == LC_NOCHANGE ? NULL :
+		    undo ? "unexcluded" : "excluded";
+	ctx_print_results(ctx, job.zone, job.serial, job.p, words, job.n,
+	    "already excluded; nothing changed");
 	rc = 0;
 done:
 	free(job.p);
 	free(job.outcomes);
+	free(words);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #define DNSBL_LOADER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct dnsbl_config;
@@ -54,6 +55,22 @@ int command_usage(const struct command *c);
  * message and return -1.
  */
 long ctx_zone(struct loader_ctx *ctx, const char *name);
+
+/*
+ * Parse n addresses or CIDRs into a new array *out (the caller frees it,
+ * also on error).  Returns 0, or an exit status after a message.
+ */
+struct prefix;
+int ctx_prefixes(int n, char **args, struct prefix **out);
+
+/*
+ * Print what a command did to each of n prefixes: "P: WORD in ZONE (serial
+ * S)", or "P: UNCHANGED" where word[i] is NULL; with --json one object
+ * {zone, serial, results: [{prefix, outcome}]} ("unchanged" for NULL).
+ */
+void ctx_print_results(struct loader_ctx *ctx, size_t zone, uint32_t serial,
+    const struct prefix *p, const char *const *word, int n,
+    const char *unchanged);
 
 int cmd_list(struct loader_ctx *, int, char **);
 int cmd_delist(struct loader_ctx *, int, char **);

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "json.h"
 #include "loader.h"
 #include "store.h"
 
@@ -190,6 +191,63 @@ ctx_zone(struct loader_ctx *ctx, const char *name)
 		return -1;
 	}
 	return (long)config_zone_index(ctx->cfg, z);
+}
+
+int
+ctx_prefixes(int n, char **args, struct prefix **out)
+{
+	struct errbuf eb = { "" };
+	int i;
+
+	if ((*out = calloc((size_t)n, sizeof(**out))) == NULL) {
+		fprintf(stderr, "loader: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (prefix_parse(args[i], &(*out)[i], &eb) != 0) {
+			fprintf(stderr, "loader: %s\n", eb.msg);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+void
+ctx_print_results(struct loader_ctx *ctx, size_t zone, uint32_t serial,
+    const struct prefix *p, const char *const *word, int n,
+    const char *unchanged)
+{
+	const char *zname = ctx->cfg->zones[zone].name.text;
+	char ptxt[PREFIX_STRLEN];
+	struct json j;
+	int i;
+
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "zone"); json_str(&j, zname);
+		json_key(&j, "serial"); json_int(&j, serial);
+		json_key(&j, "results");
+		json_arr_open(&j);
+	}
+	for (i = 0; i < n; i++) {
+		prefix_format(&p[i], ptxt);
+		if (ctx->json) {
+			json_obj_open(&j);
+			json_key(&j, "prefix"); json_str(&j, ptxt);
+			json_key(&j, "outcome");
+			json_str(&j, word[i] ? word[i] : "unchanged");
+			json_obj_close(&j);
+		} else if (word[i] == NULL)
+			printf("%s: %s\n", ptxt, unchanged);
+		else
+			printf("%s: %s in %s (serial %u)\n", ptxt, word[i], zname,
+			    serial);
+	}
+	if (ctx->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	}
 }
 
 static void
