@@ -47,6 +47,7 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 	q->edns = 0;
 	q->payload = 512;
 	q->edns_version = 0;
+	q->dnssec_ok = 0;
 	q->nlabels = 0;
 	q->has_soa = 0;
 	q->soa_serial = 0;
@@ -116,6 +117,7 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 		q->edns = 1;
 		q->payload = cls < 512 ? 512 : cls;
 		q->edns_version = (uint8_t)(ttl >> 16);
+		q->dnssec_ok = (ttl & EDNS_DO) != 0;
 	}
 	if (r.err)
 		return Q_FORMERR;

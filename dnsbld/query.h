@@ -50,6 +50,9 @@ enum query_status {
 /* The largest UDP answer we ever send, and advertise (DNS flag day 2020). */
 #define EDNS_PAYLOAD	1232
 
+/* The DO bit in the OPT record's TTL field (RFC 3225). */
+#define EDNS_DO		0x8000
+
 struct query {
 	uint16_t id;
 	uint16_t flags;			/* as received */
@@ -63,6 +66,7 @@ struct query {
 	int edns;			/* an OPT record came */
 	uint16_t payload;		/* its UDP payload size */
 	uint8_t edns_version;
+	int dnssec_ok;			/* the OPT's DO bit (RFC 3225) */
 	int has_soa;			/* an SOA in authority (IXFR) */
 	uint32_t soa_serial;		/* its serial */
 	int tsig;			/* the last additional RR is a TSIG */

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "config.h"
 #include "err.h"
 #include "query.h"
@@ -253,6 +254,7 @@ listed(struct ans *a, const struct store_hit *hit)
 {
 	const struct zctx *z = a->z;
 	struct store_answer sa;
+	struct answer res;
 	const uint8_t *aval = z->a;
 	const char *txt = z->txt;
 	size_t txtlen = z->txtlen;
@@ -262,12 +264,10 @@ listed(struct ans *a, const struct store_hit *hit)
 	if (hit != NULL && hit->answer != ANSWER_DEFAULT) {
 		rc = a->db->answer(a->db->arg, z->index, hit->answer, &sa);
 		if (rc == 0) {
-			if (sa.a[0] | sa.a[1] | sa.a[2] | sa.a[3])
-				aval = sa.a;
-			if (sa.txt != NULL && sa.txtlen > 0) {
-				txt = sa.txt;
-				txtlen = sa.txtlen;
-			}
+			answer_resolve(z->cz, &sa, &res);
+			aval = res.a;
+			txt = res.txt;
+			txtlen = res.txtlen;
 		} else if (rc != DNSBL_ENOENT)
 			return rc;
 	}
@@ -479,13 +479,15 @@ put_header(uint8_t *out, const struct query *q, int rcode, int aa, int tc,
 	out[11] = (uint8_t)ar;
 }
 
+/* The OPT: extended rcode, version 0, DO copied (RFC 3225 3). */
 static void
-put_opt(struct wire_writer *w, int rcode)
+put_opt(struct wire_writer *w, int rcode, int dnssec_ok)
 {
 	wire_put_u8(w, 0);			/* root */
 	wire_put_u16(w, T_OPT);
 	wire_put_u16(w, EDNS_PAYLOAD);
-	wire_put_u32(w, (uint32_t)(rcode >> 4) << 24);	/* v0, DO clear */
+	wire_put_u32(w, (uint32_t)(rcode >> 4) << 24 |
+	    (dnssec_ok ? EDNS_DO : 0));
 	wire_put_u16(w, 0);
 }
 
@@ -571,7 +573,7 @@ respond(const struct zoneset *zs, const struct respond_db *db,
 finish:
 	if (q.edns) {
 		a.w.cap = limit;
-		put_opt(&a.w, a.rcode);
+		put_opt(&a.w, a.rcode, q.dnssec_ok);
 		a.ar++;
 	}
 	put_header(out, &q, a.rcode, a.aa, tc, 1, a.an, a.ns, a.ar);

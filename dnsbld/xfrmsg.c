@@ -68,7 +68,7 @@ xfr_msg_end(struct xfr_msg *m, int rcode)
 		wire_put_u8(&m->w, 0);
 		wire_put_u16(&m->w, T_OPT);
 		wire_put_u16(&m->w, EDNS_PAYLOAD);
-		wire_put_u32(&m->w, 0);
+		wire_put_u32(&m->w, q->dnssec_ok ? EDNS_DO : 0);
 		wire_put_u16(&m->w, 0);
 		ar = 1;
 	}

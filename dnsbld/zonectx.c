@@ -94,6 +94,7 @@ build_zone(const struct cfg_zone *cz, size_t index, struct zctx *z,
 
 	memset(z, 0, sizeof(*z));
 	z->index = index;
+	z->cz = cz;
 	memcpy(z->name, cz->name.wire, cz->name.wirelen);
 	z->namelen = cz->name.wirelen;
 	for (i = 0; i < z->namelen && z->name[i] != 0; i += 1 + z->name[i])

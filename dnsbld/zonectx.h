@@ -26,6 +26,7 @@
 #include "wire.h"
 
 struct dnsbl_config;
+struct cfg_zone;
 struct errbuf;
 
 #define ZPIECE_MAX 540		/* two names of 255 bytes and 20 more */
@@ -50,6 +51,7 @@ struct zglue {
 
 struct zctx {
 	size_t index;			/* in cfg->zones, for the store */
+	const struct cfg_zone *cz;	/* the zone's config (codes, txt) */
 	uint8_t name[WIRE_NAME_MAX];	/* lower case */
 	uint8_t namelen;
 	int nlabels;

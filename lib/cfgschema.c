@@ -11,10 +11,10 @@
 
 #include "cfgschema.h"
 #include "config.h"
+#include "txt.h"
 
 #define TTL_MAX		2147483647	/* RFC 2181 */
 #define POLICY_MAX	315360000	/* 3650 days */
-#define TXT_MAX		400
 
 #define FLD(st, k, t, lo, hi, d, m, fl) { .key = (k), .type = (t),	\
 	.min = (lo), .max = (hi), .def = (d), .off = offsetof(st, m),	\
@@ -62,7 +62,7 @@ static const struct schema glue_schema = { .what = "glue",
 
 static const struct field code_fields[] = {
 	FLD(struct cfg_code, "a", T_A127, 0, 0, NULL, a, F_REQ),
-	FLD(struct cfg_code, "txt", T_STR, 0, TXT_MAX, NULL, txt, 0),
+	FLD(struct cfg_code, "txt", T_TXT, 0, TXT_MAX, NULL, txt, 0),
 	END
 };
 static const struct schema code_schema = { .what = "code",
@@ -86,7 +86,7 @@ static const struct field zone_fields[] = {
 	LST(struct cfg_zone, "ns", T_DNAME, 1, 64, NULL, ns, F_REQ),
 	SEQ(struct cfg_zone, "glue", T_SEQ, 0, 256, glue, glue_schema, 0),
 	FLD(struct cfg_zone, "a", T_A127, 0, 0, "127.0.0.2", a, 0),
-	FLD(struct cfg_zone, "txt", T_STR, 0, TXT_MAX, "Listed: $", txt, 0),
+	FLD(struct cfg_zone, "txt", T_TXT, 0, TXT_MAX, "Listed: $", txt, 0),
 	SEQ(struct cfg_zone, "codes", T_DMAP, 0, 1000, codes, code_schema, 0),
 	MAP("transfer", 0, transfer_schema, 0),
 	LST(struct cfg_zone, "notify", T_ENDPOINT, 0, 256, NULL, notify, 0),

@@ -17,6 +17,7 @@
 
 enum ftype {
 	T_STR,		/* char *; length min..max */
+	T_TXT,		/* char *; a TXT template (txt.h), length min..max */
 	T_PATH,		/* char *; a non-empty path */
 	T_ENUM,		/* char *; one of f->choices */
 	T_BASE64,	/* char *; valid base64, kept as written */

@@ -32,6 +32,7 @@
 #include "cfgvalue.h"
 #include "config.h"
 #include "err.h"
+#include "txt.h"
 
 struct cfgctx {
 	const char *file;
@@ -129,6 +130,7 @@ tsize(enum ftype t)
 {
 	switch (t) {
 	case T_STR:
+	case T_TXT:
 	case T_PATH:
 	case T_ENUM:
 	case T_BASE64:
@@ -157,8 +159,8 @@ tsize(enum ftype t)
 static int
 is_str(enum ftype t)
 {
-	return t == T_STR || t == T_PATH || t == T_ENUM || t == T_BASE64 ||
-	    t == T_KEYREF;
+	return t == T_STR || t == T_TXT || t == T_PATH || t == T_ENUM ||
+	    t == T_BASE64 || t == T_KEYREF;
 }
 
 static int
@@ -242,6 +244,10 @@ parse_scalar(struct cfgctx *c, const struct field *f, const char *s, size_t len,
 			    "of range (%llu..%llu characters)", f->key, len,
 			    (unsigned long long)f->min,
 			    (unsigned long long)f->max);
+		return set_str(c, m, dst, s);
+	case T_TXT:
+		if ((rc = txt_check(s, &eb)) != 0)
+			return err_at(c, m, rc, "%s: %s", f->key, eb.msg);
 		return set_str(c, m, dst, s);
 	case T_PATH:
 		if (len == 0)

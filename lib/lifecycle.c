@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "config.h"
 #include "err.h"
 #include "lifecycle.h"
@@ -107,17 +108,51 @@ start_listing(struct store_txn *t, size_t zone, struct entry *e,
 	copy_text(e->reason, reason);
 }
 
+/*
+ * The answer of e listed by rq: rq's code (an address, or a code of the
+ * config by name) with e's own text; without a code in rq, the code e had
+ * (a listing keeps its code when listed again without one).
+ */
+static int
+listing_answer(struct store_txn *t, const struct lc_req *rq,
+    const struct entry *e, uint16_t *answer, struct errbuf *eb)
+{
+	const struct cfg_zone *cz = &store_txn_config(t)->zones[rq->zone];
+	const struct cfg_code *cc;
+	struct store_answer old;	/* code and name may point into it */
+	const uint8_t *code = rq->code;
+	const char *name = rq->code_name;
+	char ptxt[PREFIX_STRLEN];
+	int rc;
+
+	if (name != NULL) {
+		if ((cc = answer_code(cz, name)) == NULL)
+			return errbuf_set(eb, DNSBL_ENOENT, "%s: no code '%s' "
+			    "in zone %s", PTXT(rq, ptxt), name, cz->name.text);
+		code = cc->a;
+	} else if (code == NULL && e->answer != ANSWER_DEFAULT) {
+		if ((rc = store_answer_get(t, rq->zone, e->answer, &old)) != 0)
+			return errbuf_set(eb, rc, "%s: answer %u: %s",
+			    PTXT(rq, ptxt), e->answer, dnsbl_strerror(rc));
+		code = old.a;
+		name = old.code;
+	}
+	if (code == NULL)
+		code = cz->a;
+	if ((rc = store_answer_intern(t, rq->zone, code, e->txt, name,
+	    answer)) != 0)
+		return errbuf_set(eb, rc, "%s: cannot add answer: %s",
+		    PTXT(rq, ptxt), dnsbl_strerror(rc));
+	return 0;
+}
+
 int
 lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
     struct errbuf *eb)
 {
-	const struct cfg_zone *cz = &store_txn_config(t)->zones[rq->zone];
 	char ptxt[PREFIX_STRLEN];
 	struct entry e, ex;
-	struct store_answer a;	/* code may point into it */
 	uint16_t answer;
-	const uint8_t *code;
-	const char *txt;
 	int rc;
 
 	*outcome = LC_NOCHANGE;
@@ -143,22 +178,8 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	/* Keep the entry's own code and text unless new ones are given. */
 	if (rq->txt)
 		copy_text(e.txt, rq->txt);
-	txt = e.txt;
-	code = rq->code;
-	/* A listing keeps its code when listed again without one. */
-	if (code == NULL && e.answer != ANSWER_DEFAULT) {
-		if ((rc = store_answer_get(t, rq->zone, e.answer, &a)) != 0)
-			return errbuf_set(eb, rc, "%s: answer %u: %s",
-			    PTXT(rq, ptxt),
-			    e.answer, dnsbl_strerror(rc));
-		code = a.a;
-	}
-	if (code == NULL)
-		code = cz->a;
-	if ((rc = store_answer_intern(t, rq->zone, code, txt, &answer)) != 0)
-		return errbuf_set(eb, rc, "%s: cannot add answer: %s",
-		    PTXT(rq, ptxt),
-		    dnsbl_strerror(rc));
+	if ((rc = listing_answer(t, rq, &e, &answer, eb)) != 0)
+		return rc;
 	if (e.state == ENTRY_LISTED && e.answer == answer)
 		return 0;
 	if (e.state == ENTRY_LISTED) {
@@ -253,10 +274,10 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		} else if (!excl && e.state != ENTRY_EXCLUDED) {
 			/* Listed again, it keeps its code and text (the
 			 * answer it had) unless the result brings a code. */
-			if (rq->code && (rc = store_answer_intern(t, rq->zone,
-			    rq->code, e.txt, &e.answer)) != 0)
-				return errbuf_set(eb, rc, "%s: %s",
-				    PTXT(rq, ptxt), dnsbl_strerror(rc));
+			if ((rq->code || rq->code_name) &&
+			    (rc = listing_answer(t, rq, &e, &e.answer,
+			    eb)) != 0)
+				return rc;
 			start_listing(t, rq->zone, &e, rq->reason);
 			action = EV_LISTED;
 			*outcome = LC_LISTED;

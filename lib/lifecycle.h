@@ -58,6 +58,8 @@ struct lc_req {
 	const char *evidence;	/* transcript, may be NULL */
 	const char *extra;	/* tester, HELO, ...; may be NULL */
 	const uint8_t *code;	/* 4 bytes, 127.0.0.N; NULL: keep or default */
+	const char *code_name;	/* or a code of the config, by name: the
+				 * listing follows its current a and txt */
 	const char *txt;	/* own TXT; NULL: keep or default */
 	int result;		/* enum test_result, for lc_result() */
 	int64_t tested_at;	/* for lc_result(); 0 = now */

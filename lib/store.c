@@ -468,6 +468,7 @@ int
 store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone, uint16_t idx,
     struct store_answer *out)
 {
+	const uint8_t *p, *end;
 	uint8_t key[3];
 	MDB_val k, v;
 	int rc;
@@ -484,11 +485,16 @@ store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone, uint16_t idx,
 		return DNSBL_ENOENT;
 	if (rc)
 		return store_mdb(st, rc);
-	if (v.mv_size < 5 || ((const uint8_t *)v.mv_data)[v.mv_size - 1] != 0)
+	/* a(4) txt NUL [code NUL] */
+	p = v.mv_data;
+	if (v.mv_size < 5 || p[v.mv_size - 1] != 0)
 		return DNSBL_EPARSE;
-	memcpy(out->a, v.mv_data, 4);
-	out->txtlen = v.mv_size - 5;
-	out->txt = out->txtlen ? (const char *)v.mv_data + 4 : NULL;
+	end = memchr(p + 4, 0, v.mv_size - 4);
+	memcpy(out->a, p, 4);
+	out->txtlen = (size_t)(end - (p + 4));
+	out->txt = out->txtlen ? (const char *)p + 4 : NULL;
+	if (end + 1 < p + v.mv_size && end[1] != 0)
+		out->code = (const char *)end + 1;
 	return 0;
 }
 

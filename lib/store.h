@@ -100,15 +100,19 @@ int store_any_within(struct store_reader *r, size_t zone,
     const struct prefix *p);
 
 /*
- * An answer of a zone: the A (4 bytes) and the TXT template.  For
- * ANSWER_DEFAULT and for answers stored without a text, txt is NULL and the
- * zone's configured txt applies.  Returns 0, DNSBL_ENOENT or DNSBL_EDB.
- * a and txt point into the map (valid until store_reader_end()).
+ * An answer of a zone, as stored: the A (4 bytes), the listing's own TXT
+ * template, and the name of the config code it was listed with, if any.
+ * For ANSWER_DEFAULT everything is zero or NULL.  What a query gets from
+ * it depends on the config too (a code's current a and txt, the zone's
+ * txt): answer_resolve() in answer.h decides.  Returns 0, DNSBL_ENOENT,
+ * DNSBL_EPARSE (a damaged value) or DNSBL_EDB.  a, txt and code point into
+ * the map (valid until store_reader_end()).
  */
 struct store_answer {
 	uint8_t a[4];		/* ANSWER_DEFAULT: zero, use the zone's a */
-	const char *txt;	/* NUL-terminated, or NULL */
+	const char *txt;	/* own text, NUL-terminated, or NULL */
 	size_t txtlen;
+	const char *code;	/* code name, NUL-terminated, or NULL */
 };
 int store_reader_answer(struct store_reader *r, size_t zone, uint16_t idx,
     struct store_answer *out);
@@ -246,12 +250,16 @@ int store_serve_count(struct store_txn *t, size_t zone, int family,
 /* ---- answers ---- */
 
 /*
- * Find or add the answer (a, txt) of zone.  txt may be NULL or "" (the
- * zone's text).  The zone's own default maps to ANSWER_DEFAULT.  Indexes
- * are never reused, so the journal stays meaningful.
+ * Find or add the answer (a, txt, code) of zone.  txt may be NULL or ""
+ * (no text of its own).  code, when not NULL, names a code of the zone's
+ * config: the answer then follows that code's current definition, and a
+ * is kept only as what it was when listed.  The zone's own default (its a,
+ * no text, no code) maps to ANSWER_DEFAULT.  Indexes are never reused, so
+ * the journal stays meaningful.  DNSBL_ERANGE when txt or code is
+ * ENTRY_TEXT_MAX bytes or longer.
  */
 int store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
-    const char *txt, uint16_t *idx);
+    const char *txt, const char *code, uint16_t *idx);
 
 /* Read answer idx of zone.  Pointers valid until the transaction ends. */
 int store_answer_get(struct store_txn *t, size_t zone, uint16_t idx,

@@ -671,26 +671,35 @@ store_serve_count(struct store_txn *t, size_t zone, int family, uint64_t *n)
 
 int
 store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
-    const char *txt, uint16_t *idx)
+    const char *txt, const char *code, uint16_t *idx)
 {
 	const struct cfg_zone *cz = &t->st->cfg->zones[zone];
-	size_t tl = txt ? strlen(txt) : 0;
-	uint8_t key[1 + 4 + ENTRY_TEXT_MAX], val[4 + ENTRY_TEXT_MAX + 1], iv[2];
+	size_t tl = txt ? strlen(txt) : 0, cl = code ? strlen(code) : 0, kl;
+	uint8_t key[1 + 4 + 2 * ENTRY_TEXT_MAX];
+	uint8_t val[4 + 2 * ENTRY_TEXT_MAX + 2], iv[2];
 	uint32_t next;
 	MDB_val k, v;
 	int rc;
 
-	if (tl >= ENTRY_TEXT_MAX)
+	if (tl >= ENTRY_TEXT_MAX || cl >= ENTRY_TEXT_MAX)
 		return DNSBL_ERANGE;
-	if (tl == 0 && memcmp(a, cz->a, 4) == 0) {
+	if (tl == 0 && cl == 0 && memcmp(a, cz->a, 4) == 0) {
 		*idx = ANSWER_DEFAULT;
 		return 0;
 	}
-	key[0] = 'a';
-	memcpy(key + 1, a, 4);
-	memcpy(key + 5, txt ? txt : "", tl);
+	/* 'a' A txt, or 'c' code NUL txt: a code's answer follows the code. */
+	if (cl == 0) {
+		key[0] = 'a';
+		memcpy(key + 1, a, 4);
+		kl = 5;
+	} else {
+		key[0] = 'c';
+		memcpy(key + 1, code, cl + 1);
+		kl = 2 + cl;
+	}
+	memcpy(key + kl, txt ? txt : "", tl);
 	k.mv_data = key;
-	k.mv_size = 5 + tl;
+	k.mv_size = kl + tl;
 	rc = mdb_get(t->txn, t->st->zones[zone].smeta, &k, &v);
 	if (rc == 0 && v.mv_size == 2) {
 		*idx = get16(v.mv_data);
@@ -706,16 +715,19 @@ store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
 	if (next > 0xffff)
 		return DNSBL_ESPACE;
 	put16(iv, (uint16_t)next);
-	if ((rc = put_at(t->st, t->txn, t->st->zones[zone].smeta, key, 5 + tl,
-	    iv, 2)) != 0)
+	if ((rc = put_at(t->st, t->txn, t->st->zones[zone].smeta, key,
+	    kl + tl, iv, 2)) != 0)
 		return rc;
+	/* a(4) txt NUL [code NUL] */
 	memcpy(val, a, 4);
 	memcpy(val + 4, txt ? txt : "", tl);
 	val[4 + tl] = '\0';
+	if (cl > 0)
+		memcpy(val + 5 + tl, code, cl + 1);
 	key[0] = 'A';
 	put16(key + 1, (uint16_t)next);
 	if ((rc = put_at(t->st, t->txn, t->st->zones[zone].smeta, key, 3, val,
-	    5 + tl)) != 0)
+	    5 + tl + (cl ? cl + 1 : 0))) != 0)
 		return rc;
 	*idx = (uint16_t)next;
 	return put32_at(t->st, t->txn, t->st->zones[zone].smeta, ANEXT_KEY,

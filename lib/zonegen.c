@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "answer.h"
 #include "config.h"
 #include "err.h"
 #include "store.h"
+#include "txt.h"
 #include "zonegen.h"
 
 static const uint8_t test_v4[2][16] = {
@@ -16,24 +18,6 @@ static const uint8_t test_v6[2][16] = {
 	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 },
 	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2 },
 };
-
-void
-txt_render(const char *tmpl, const char *addr, char *out, size_t n)
-{
-	size_t used = 0, al = strlen(addr);
-
-	if (n == 0)
-		return;
-	for (; *tmpl && used + 1 < n; tmpl++) {
-		if (*tmpl == '$') {
-			size_t c = al < n - 1 - used ? al : n - 1 - used;
-			memcpy(out + used, addr, c);
-			used += c;
-		} else
-			out[used++] = *tmpl;
-	}
-	out[used] = '\0';
-}
 
 typedef unsigned __int128 u128;
 
@@ -97,15 +81,59 @@ struct gen {
 	zone_ival_fn ifn;	/* zonegen_intervals() */
 };
 
+/*
+ * 1 if a wildcard for the aligned block p could also answer, or be hidden
+ * by, names of the other family (RFC 4592 2.2).  IPv6 names are made of
+ * single hex digits; IPv4 names of four decimal octets.  So an IPv4
+ * wildcard is shared when all its labels are single digits (its parent can
+ * then be an IPv6 name: "*.6.2" matches 2600::/8), and an IPv6 wildcard
+ * when it has three labels or fewer, all decimal digits (its parent can be
+ * an IPv4 name: "*.0.2" matches 2.0.x.y).  Such a block is written as its
+ * 256 (or 16) children instead, whose labels no longer collide.
+ */
+static int
+block_shared(const struct prefix *p)
+{
+	int i, unit = p->family == ADDR_V4 ? 8 : 4, labels = p->len / unit;
+
+	if (p->len == addr_bits(p->family))
+		return 0;			/* a host: no wildcard */
+	if (p->family == ADDR_V6 && labels > 3)
+		return 0;
+	for (i = 0; i < labels; i++) {
+		unsigned v = p->family == ADDR_V4 ? p->addr[i] :
+		    (unsigned)(p->addr[i / 2] >> (i % 2 ? 0 : 4)) & 0xf;
+		if (v > 9)
+			return 0;
+	}
+	return 1;
+}
+
 /* One octet- or nibble-aligned block. */
 static int
 gen_block(const struct prefix *p, struct gen *g)
 {
 	struct zone_rr rr;
 	char text[PREFIX_STRLEN], rev[ZONE_OWNER_MAX - 2];
-	const char *tmpl;
-	int host = p->len == addr_bits(p->family);
+	struct answer res;
+	int host = p->len == addr_bits(p->family), rc;
 
+	if (block_shared(p)) {
+		int unit = p->family == ADDR_V4 ? 8 : 4, i;
+		struct prefix c = *p;
+
+		for (i = 0; i < 1 << unit; i++) {
+			if (p->family == ADDR_V4)
+				c.addr[p->len / 8] = (uint8_t)i;
+			else
+				c.addr[p->len / 8] = (uint8_t)(p->len % 8 ?
+				    (p->addr[p->len / 8] & 0xf0) | i : i << 4);
+			c.len = (uint8_t)(p->len + unit);
+			if ((rc = gen_block(&c, g)) != 0)
+				return rc;
+		}
+		return 0;
+	}
 	memset(&rr, 0, sizeof(rr));
 	rr.block = *p;
 	rr.wildcard = !host;
@@ -117,15 +145,13 @@ gen_block(const struct prefix *p, struct gen *g)
 		snprintf(rr.owner, sizeof(rr.owner), "%s%s", host ? "" : "*.",
 		    rev);
 	}
-	if (g->answer == ANSWER_DEFAULT) {
-		memcpy(rr.a, g->cz->a, 4);
-		tmpl = g->cz->txt;
-	} else {
-		memcpy(rr.a, g->ans.a, 4);
-		tmpl = g->ans.txt ? g->ans.txt : g->cz->txt;
-	}
+	answer_resolve(g->cz, g->answer == ANSWER_DEFAULT ? NULL : &g->ans,
+	    &res);
+	memcpy(rr.a, res.a, 4);
 	prefix_format(p, text);
-	txt_render(tmpl ? tmpl : "", text, rr.txt, sizeof(rr.txt));
+	if (txt_render(res.txt ? res.txt : "", text, rr.txt,
+	    sizeof(rr.txt)) < 0)
+		return DNSBL_ERANGE;	/* never cut: txt_check() bounds it */
 	return g->fn(&rr, g->arg);
 }
 

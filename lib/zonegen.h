@@ -24,19 +24,19 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "txt.h"
 
 struct cfg_zone;
 struct store_txn;
 
 #define ZONE_OWNER_MAX 80	/* "*." + 32 nibbles with dots, and a NUL */
-#define ZONE_TXT_MAX 1024
 
 struct zone_rr {
 	struct prefix block;		/* the addresses this name answers */
 	char owner[ZONE_OWNER_MAX];	/* relative to the zone, no dot */
 	int wildcard;
 	uint8_t a[4];			/* the A record */
-	char txt[ZONE_TXT_MAX];		/* the TXT text, $ filled in */
+	char txt[TXT_MAX + 1];		/* the TXT text, $ filled in; "": no TXT */
 };
 
 typedef int (*zone_rr_fn)(const struct zone_rr *rr, void *arg);
@@ -59,9 +59,6 @@ int zonegen_walk(struct store_txn *t, size_t zone, int families,
 int zonegen_interval(struct store_txn *t, size_t zone, int family,
     const uint8_t *first, const uint8_t *last, uint16_t answer,
     zone_rr_fn fn, void *arg);
-
-/* Copy tmpl to out (size n) with every '$' replaced by addr; truncates. */
-void txt_render(const char *tmpl, const char *addr, char *out, size_t n);
 
 /*
  * Call fn for each CIDR of the smallest set that covers exactly

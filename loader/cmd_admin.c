@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "loader.h"
 #include "store.h"
+#include "txt.h"
 
 struct admin_job {
 	struct loader_ctx *ctx;
@@ -25,6 +26,7 @@ struct admin_job {
 	int *outcomes;
 	const char *reason, *txt;
 	const uint8_t *code;
+	const char *code_name;
 	int force;
 	uint32_t serial;
 	struct errbuf eb;
@@ -44,6 +46,7 @@ admin_txn(struct store_txn *t, void *arg)
 		rq.actor = job->ctx->actor;
 		rq.reason = job->reason;
 		rq.code = job->code;
+		rq.code_name = job->code_name;
 		rq.txt = job->txt;
 		rq.force = job->force;
 		rc = job->delist ?
@@ -62,20 +65,21 @@ admin_txn(struct store_txn *t, void *arg)
 }
 
 /*
- * Parse a return code: a name from the zone's codes (which may bring its
- * own TXT), or an address in 127.0.0.0/8 other than 127.0.0.0 and .1.
+ * Parse a return code: a name from the zone's codes (*name set: the
+ * listing follows that code's current a and txt), or an address in
+ * 127.0.0.0/8 other than 127.0.0.0 and .1 (out set).
  */
 static int
 parse_code(const struct cfg_zone *cz, const char *s, uint8_t out[4],
-    const char **txt)
+    const char **name)
 {
 	struct prefix p;
 	size_t i;
 
+	*name = NULL;
 	for (i = 0; i < cz->ncodes; i++)
 		if (strcmp(cz->codes[i].name, s) == 0) {
-			memcpy(out, cz->codes[i].a, 4);
-			*txt = cz->codes[i].txt;
+			*name = cz->codes[i].name;
 			return 0;
 		}
 	if (prefix_parse(s, &p, NULL) != 0 || p.family != ADDR_V4 ||
@@ -107,7 +111,7 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	};
 	const struct command *cmd = command_find(delist ? "delist" : "list");
 	struct admin_job job;
-	const char *zone = NULL, *codearg = NULL, *codetxt = NULL;
+	const char *zone = NULL, *codearg = NULL;
 	uint8_t code[4];
 	const char **words = NULL;
 	char unchanged[400];
@@ -134,6 +138,11 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 				    "%d bytes\n", ENTRY_TEXT_MAX - 1);
 				return EXIT_USAGE;
 			}
+			if (txt_check(optarg, &job.eb) != 0) {
+				fprintf(stderr, "loader: --txt: %s\n",
+				    job.eb.msg);
+				return EXIT_USAGE;
+			}
 			job.txt = optarg;
 			break;
 		case 'f': job.force = 1; break;
@@ -148,12 +157,10 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	job.zone = (size_t)zi;
 	if (codearg) {
 		if (parse_code(&ctx->cfg->zones[zi], codearg, code,
-		    &codetxt) != 0)
+		    &job.code_name) != 0)
 			return EXIT_USAGE;
-		job.code = code;
-		/* A named code's TXT, unless --txt says otherwise. */
-		if (job.txt == NULL && codetxt)
-			job.txt = codetxt;
+		if (job.code_name == NULL)
+			job.code = code;
 	}
 	job.n = argc - optind;
 	job.outcomes = calloc((size_t)job.n, sizeof(*job.outcomes));

@@ -12,18 +12,22 @@
  * (and ::ffff:127.0.0.2) listed with the zone's answer, 127.0.0.1 (and
  * ::ffff:127.0.0.1) never, whatever the store holds.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "config.h"
 #include "err.h"
 #include "loader.h"
+#include "outfile.h"
 #include "render.h"
 #include "zonegen.h"
 #include "store.h"
+#include "txt.h"
 
 enum { FMT_ZONE, FMT_RBLDNSD, FMT_LINES };
 
@@ -35,6 +39,9 @@ struct export_job {
 	int families;		/* bit 0: v4, bit 1: v6 */
 	FILE *f;
 	struct store_txn *t;
+	struct errbuf *eb;
+	int cut_txt;		/* rbldnsd: cut long texts (counted in ncut) */
+	uint64_t ncut;
 	uint16_t answer;	/* of the interval being written */
 	/* lines: a run of adjacent intervals not yet written */
 	int pending, pfam;
@@ -49,9 +56,12 @@ zone_rr(const struct zone_rr *rr, void *arg)
 	char a[PREFIX_STRLEN];
 
 	addr_format(ADDR_V4, rr->a, a);
-	fprintf(job->f, "%s\tA\t%s\n%s\tTXT\t", rr->owner, a, rr->owner);
-	zone_quote(job->f, rr->txt);
-	fputc('\n', job->f);
+	fprintf(job->f, "%s\tA\t%s\n", rr->owner, a);
+	if (rr->txt[0] != '\0') {		/* no text: no TXT */
+		fprintf(job->f, "%s\tTXT\t", rr->owner);
+		zone_quote(job->f, rr->txt);
+		fputc('\n', job->f);
+	}
 	return 0;
 }
 
@@ -76,13 +86,48 @@ rbldnsd_format(const struct prefix *p, char text[PREFIX_STRLEN])
 		snprintf(text + n, PREFIX_STRLEN - (size_t)n, "/%d", p->len);
 }
 
+/*
+ * rbldnsd: ":A:TXT", the A and template of an answer.  rbldnsd has no
+ * escapes: a text it cannot carry exactly (txt.h) is refused, and one
+ * longer than it keeps is refused unless --cut-txt (then cut, counted).
+ */
+static int
+rbldnsd_value(struct export_job *job, const struct answer *res,
+    struct errbuf *eb)
+{
+	char a[PREFIX_STRLEN];
+	const char *txt = res->txt ? res->txt : "";
+	size_t n = strlen(txt);
+	int rc;
+
+	if ((rc = txt_check(txt, eb)) != 0)
+		return errbuf_set(eb, rc, "a TXT cannot be written for "
+		    "rbldnsd: %s", eb->msg);
+	if (n > TXT_RBLDNSD_MAX) {
+		if (!job->cut_txt)
+			return errbuf_set(eb, DNSBL_ERANGE, "a TXT of %zu bytes "
+			    "(\"%.40s...\"): rbldnsd keeps only %d; shorten "
+			    "it, or export with --cut-txt", n, txt,
+			    TXT_RBLDNSD_MAX);
+		n = TXT_RBLDNSD_MAX;
+		/* Not inside a UTF-8 sequence, and no space left at the end. */
+		while (n > 0 && ((txt[n] & 0xc0) == 0x80 || txt[n - 1] == ' '))
+			n--;
+		job->ncut++;
+	}
+	addr_format(ADDR_V4, res->a, a);
+	fprintf(job->f, ":%s:%.*s", a, (int)n, txt);
+	return 0;
+}
+
 /* rbldnsd: one CIDR, with its answer unless it is the default. */
 static int
 rbldnsd_cidr(const struct prefix *p, void *arg)
 {
 	struct export_job *job = arg;
 	struct store_answer ans;
-	char text[PREFIX_STRLEN], a[PREFIX_STRLEN];
+	struct answer res;
+	char text[PREFIX_STRLEN];
 	int rc;
 
 	rbldnsd_format(p, text);
@@ -91,9 +136,10 @@ rbldnsd_cidr(const struct prefix *p, void *arg)
 		if ((rc = store_answer_get(job->t, job->zone, job->answer,
 		    &ans)) != 0)
 			return rc;
-		addr_format(ADDR_V4, ans.a, a);
-		fprintf(job->f, " :%s:%s", a, ans.txt ? ans.txt :
-		    job->cz->txt ? job->cz->txt : "");
+		answer_resolve(job->cz, &ans, &res);
+		fputc(' ', job->f);
+		if ((rc = rbldnsd_value(job, &res, job->eb)) != 0)
+			return rc;
 	}
 	fputc('\n', job->f);
 	return 0;
@@ -182,12 +228,13 @@ zone_header(struct export_job *job, uint32_t serial)
 	}
 }
 
-static void
+static int
 rbldnsd_header(struct export_job *job, uint32_t serial)
 {
 	const struct cfg_zone *cz = job->cz;
-	char a[PREFIX_STRLEN];
+	struct answer res;
 	size_t i;
+	int rc;
 
 	fprintf(job->f, "# %s, exported by dnsbl loader (rbldnsd %s)\n",
 	    cz->name.text, job->families == 2 ? "ip6trie" : "ip4set");
@@ -196,9 +243,12 @@ rbldnsd_header(struct export_job *job, uint32_t serial)
 	    cz->soa.retry, cz->soa.expire, cz->soa.minimum, cz->soa.ttl);
 	for (i = 0; i < cz->nns; i++)
 		fprintf(job->f, " %s.", cz->ns[i].text);
-	addr_format(ADDR_V4, cz->a, a);
-	fprintf(job->f, "\n$TTL %u\n:%s:%s\n", cz->ttl, a,
-	    cz->txt ? cz->txt : "");
+	fprintf(job->f, "\n$TTL %u\n", cz->ttl);
+	answer_resolve(cz, NULL, &res);
+	if ((rc = rbldnsd_value(job, &res, job->eb)) != 0)
+		return rc;
+	fputc('\n', job->f);
+	return 0;
 }
 
 static int
@@ -215,8 +265,9 @@ export_txn(struct store_txn *t, void *arg)
 		zone_header(job, serial);
 		rc = zonegen_walk(t, job->zone, job->families, zone_rr, job);
 	} else {
-		if (job->format == FMT_RBLDNSD)
-			rbldnsd_header(job, serial);
+		if (job->format == FMT_RBLDNSD &&
+		    (rc = rbldnsd_header(job, serial)) != 0)
+			return rc;
 		for (fam = 0; fam < 2 && rc == 0; fam++) {
 			if (!(job->families & (1 << fam)))
 				continue;
@@ -243,13 +294,14 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "family", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "cut-txt", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd = command_find("export");
 	struct export_job job;
 	struct errbuf eb = { "" };
 	const char *zone = NULL, *out = NULL, *format = "zone";
-	char tmp[4200];
+	struct outfile of;
 	long zi;
 	int ch, rc, family = 0;
 
@@ -260,6 +312,7 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 		case 'z': zone = optarg; break;
 		case 'F': format = optarg; break;
 		case 'o': out = optarg; break;
+		case 'x': job.cut_txt = 1; break;
 		case 'a':
 			if (strcmp(optarg, "4") && strcmp(optarg, "6"))
 				return command_usage(cmd);
@@ -290,24 +343,27 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	job.zone = (size_t)zi;
 	job.cz = &ctx->cfg->zones[zi];
 	job.f = stdout;
+	job.eb = &eb;
 	if (out) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
-		if ((job.f = fopen(tmp, "w")) == NULL) {
-			perror(tmp);
+		if (outfile_open(&of, out, &eb) != 0) {
+			fprintf(stderr, "loader: export: %s\n", eb.msg);
 			return 1;
 		}
+		job.f = of.f;
 	}
 	rc = store_read(ctx->st, export_txn, &job, &eb);
 	if (out) {
-		if (fclose(job.f) != 0 && rc == 0)
-			rc = DNSBL_EIO;
-		if (rc == 0 && rename(tmp, out) != 0) {
-			perror(out);
-			rc = DNSBL_EIO;
-		}
-		if (rc)
-			unlink(tmp);
-	}
+		if (rc == 0)
+			rc = outfile_commit(&of, &eb);
+		else
+			outfile_abort(&of);
+	} else if (rc == 0 && fflush(stdout) != 0)
+		rc = errbuf_set(&eb, DNSBL_EIO, "standard output: %s",
+		    strerror(errno));
+	if (rc == 0 && job.ncut > 0)
+		fprintf(stderr, "loader: export: %llu TXT cut to %d bytes "
+		    "for rbldnsd (--cut-txt)\n", (unsigned long long)job.ncut,
+		    TXT_RBLDNSD_MAX);
 	if (rc) {
 		fprintf(stderr, "loader: export: %s\n", eb.msg[0] ? eb.msg :
 		    dnsbl_strerror(rc));

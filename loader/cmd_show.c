@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "config.h"
 #include "err.h"
 #include "events.h"
@@ -14,6 +15,7 @@
 #include "loader.h"
 #include "zonegen.h"
 #include "store.h"
+#include "txt.h"
 #include "timefmt.h"
 
 struct show_job {
@@ -90,8 +92,9 @@ show_txn(struct store_txn *t, void *arg)
 	struct entry e, cover;
 	struct store_answer ans;
 	char ptxt[PREFIX_STRLEN], ctxt[PREFIX_STRLEN], code[PREFIX_STRLEN];
-	char txt[1024];
-	const char *tmpl;
+	char txt[TXT_MAX + 1];
+	struct answer res;
+	const char *cname = NULL;	/* the code's name, in the map */
 	int have, covered, listed, test, rc;
 	size_t i;
 	struct json j;
@@ -112,10 +115,13 @@ show_txn(struct store_txn *t, void *arg)
 		uint16_t idx = test ? ANSWER_DEFAULT : cover.answer;
 		if ((rc = store_answer_get(t, job->zone, idx, &ans)) != 0)
 			return rc;
-		addr_format(ADDR_V4, idx == ANSWER_DEFAULT ? cz->a : ans.a,
-		    code);
-		tmpl = ans.txt ? ans.txt : cz->txt;
-		txt_render(tmpl ? tmpl : "", ptxt, txt, sizeof(txt));
+		answer_resolve(cz, idx == ANSWER_DEFAULT ? NULL : &ans, &res);
+		if (idx != ANSWER_DEFAULT && answer_code(cz, ans.code) != NULL)
+			cname = ans.code;
+		addr_format(ADDR_V4, res.a, code);
+		if (txt_render(res.txt ? res.txt : "", ptxt, txt,
+		    sizeof(txt)) < 0)
+			return DNSBL_ERANGE;
 	}
 	if ((rc = store_event_walk(t, job->zone, &job->p, collect_ev, job)) != 0)
 		return rc;
@@ -139,6 +145,7 @@ show_txn(struct store_txn *t, void *arg)
 		json_str(&j, covered && cover.state == ENTRY_EXCLUDED ? ctxt :
 		    NULL);
 		json_key(&j, "code"); json_str(&j, listed ? code : NULL);
+		json_key(&j, "code_name"); json_str(&j, listed ? cname : NULL);
 		json_key(&j, "txt"); json_str(&j, listed ? txt : NULL);
 		json_key(&j, "entry");
 		if (!have)
@@ -186,7 +193,8 @@ show_txn(struct store_txn *t, void *arg)
 	else
 		printf("%s: not listed in %s\n", ptxt, cz->name.text);
 	if (listed) {
-		printf("  %-15s %s\n", "code", code);
+		printf("  %-15s %s%s%s%s\n", "code", code, cname ? " (" : "",
+		    cname ? cname : "", cname ? ")" : "");
 		printf("  %-15s %s\n", "txt", txt);
 	}
 	if (have) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "sink.h"
 #include "tester.h"
 #include "timefmt.h"
@@ -117,24 +118,28 @@ scan_tokens(struct session *s, const char *line, size_t len)
 static int
 record_tokens(const struct sink_opts *o, struct session *s)
 {
-	char path[4096], tmp[4096], when[TIME_STRLEN];
-	FILE *f;
+	char path[4096], when[TIME_STRLEN];
+	struct outfile of;
+	struct errbuf eb;
 	int i, rc = 0;
 
 	time_format((int64_t)time(NULL), when);
 	for (i = 0; i < s->ntok; i++) {
 		snprintf(path, sizeof(path), "%s/%s", o->spool, s->tok[i]);
-		snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", o->spool, s->tok[i],
-		    (long)getpid());
-		if ((f = fopen(tmp, "w")) == NULL) {
+		/* A temporary file of mkstemp(3), then rename(2): a name
+		 * planted in the spool cannot redirect the write. */
+		if (outfile_open(&of, path, &eb) != 0) {
+			if (o->log)
+				fprintf(o->log, "sink: %s\n", eb.msg);
 			rc = -1;
 			continue;
 		}
-		fprintf(f, "token: %s\ntime: %s\npeer: %s\nhelo: %s\n"
+		fprintf(of.f, "token: %s\ntime: %s\npeer: %s\nhelo: %s\n"
 		    "from: %s\nrcpt: %s\n", s->tok[i], when, s->peer, s->helo,
 		    s->from, s->rcpt);
-		if (fclose(f) != 0 || rename(tmp, path) != 0) {
-			unlink(tmp);
+		if (outfile_commit(&of, &eb) != 0) {
+			if (o->log)
+				fprintf(o->log, "sink: %s\n", eb.msg);
 			rc = -1;
 			continue;
 		}

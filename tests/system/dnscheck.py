@@ -20,7 +20,8 @@ Expectations of q (each optional):
   --opt-payload N  --no-opt  --ns-names a,b  --glue NAME=ADDR (repeat)
   --serial N  --echo (question bytes echoed exactly)  --max-size N
 Query options: --tcp, --server ADDR (default 127.0.0.1), --edns PAYLOAD,
-  --ednsver V, --id N.
+  --ednsver V, --do (DO set), --cd (CD set), --id N.
+Every answer must copy CD, and DO when it has an OPT (RFC 3225).
 """
 import argparse
 import socket
@@ -101,9 +102,12 @@ def cmd_q(a):
     qname = dns.name.from_text(a.name)
     if a.edns:
         q = dns.message.make_query(qname, a.type, use_edns=False)
-        q.use_edns(edns=int(a.ednsver), payload=a.edns)
+        q.use_edns(edns=int(a.ednsver), payload=a.edns,
+                   ednsflags=dns.flags.DO if a.do else 0)
     else:
         q = dns.message.make_query(qname, a.type, use_edns=False)
+    if a.cd:
+        q.flags |= dns.flags.CD
     if a.id is not None:
         q.id = a.id
     wire = q.to_wire()
@@ -117,6 +121,13 @@ def cmd_q(a):
     r = dns.message.from_wire(data, ignore_trailing=False)
     expect(r.id == q.id, "id %d, want %d" % (r.id, q.id))
     expect(r.flags & dns.flags.QR, "QR not set")
+    expect(bool(r.flags & dns.flags.CD) == a.cd,
+           "CD is %s, want %s (copied)" % (bool(r.flags & dns.flags.CD),
+                                           a.cd))
+    if r.edns >= 0:
+        expect(bool(r.ednsflags & dns.flags.DO) == a.do,
+               "DO is %s, want %s (copied, RFC 3225)" % (
+                   bool(r.ednsflags & dns.flags.DO), a.do))
     rc = dns.rcode.to_text(r.rcode())
     if a.rcode:
         expect(rc == a.rcode, "rcode %s, want %s" % (rc, a.rcode))
@@ -195,7 +206,6 @@ def cmd_q(a):
                "OPT payload %s, want %d" % (r.payload if r.edns >= 0
                                             else "none", a.opt_payload))
         expect(r.edns <= 0, "OPT version %d" % r.edns)
-        expect(not (r.ednsflags & dns.flags.DO), "DO set in the answer")
     finish()
 
 
@@ -342,6 +352,8 @@ def main():
     q.add_argument("--tcp", action="store_true")
     q.add_argument("--edns", type=int)
     q.add_argument("--ednsver", type=int, default=0)
+    q.add_argument("--do", action="store_true")
+    q.add_argument("--cd", action="store_true")
     q.add_argument("--id", type=int)
     q.add_argument("--rcode")
     q.add_argument("--aa", dest="aa", action="store_true", default=None)

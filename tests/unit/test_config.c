@@ -347,7 +347,8 @@ out:
 static void
 test_errors(void)
 {
-	char txt401[600], big[800], msg[512];
+	char txt401[4200], big[4400], msg[512];
+	int i;
 
 	/* Unknown keys. */
 	ERR(MINI "    tll: 300\n", DNSBL_EPARSE,
@@ -425,14 +426,51 @@ test_errors(void)
 	    ":5:8: a: 10.0.0.2 is not inside 127.0.0.0/8");
 	ERR(MINI "    a: 127.0.0.256\n", DNSBL_EPARSE,
 	    ":5:8: a: bad IPv4 address '127.0.0.256'");
-	memset(txt401, 'x', 401);
-	txt401[401] = '\0';
+	/* TXT templates (txt.h): what no output could carry is refused. */
+	memset(txt401, 'x', 4097);
+	txt401[4097] = '\0';
 	snprintf(big, sizeof(big), MINI "    txt: %s\n", txt401);
 	ERR(big, DNSBL_ERANGE,
-	    ":5:10: txt: length 401 out of range (0..400 characters)");
-	txt401[400] = '\0';
+	    ":5:10: txt: the TXT is longer than 4096 bytes once each '$' is "
+	    "an address (4097 bytes, 4097 with '$' at its longest)");
+	txt401[4096] = '\0';
 	snprintf(big, sizeof(big), MINI "    txt: %s\n", txt401);
-	is_int(try(big, msg), 0, "txt of 400 characters loads");
+	is_int(try(big, msg), 0, "txt of 4096 characters loads");
+	memset(txt401, '$', 96);
+	txt401[96] = '\0';
+	for (i = 0; i < 96; i += 2)
+		txt401[i] = ' ';
+	txt401[0] = 'x';
+	snprintf(big, sizeof(big), MINI "    txt: \"%s\"\n", txt401);
+	is_int(try(big, msg), 0, "48 '$' load (2128 bytes at most)");
+	memset(txt401, '$', 192);
+	for (i = 0; i < 192; i += 2)
+		txt401[i] = ' ';
+	txt401[0] = 'x';
+	txt401[192] = '\0';
+	snprintf(big, sizeof(big), MINI "    txt: \"%s\"\n", txt401);
+	ERR(big, DNSBL_ERANGE,
+	    ":5:10: txt: the TXT is longer than 4096 bytes once each '$' is "
+	    "an address (192 bytes, 4224 with '$' at its longest)");
+	ERR(MINI "    txt: \"evil\\n0.0.0.0/1\"\n", DNSBL_EPARSE,
+	    ":5:10: txt: control character 0x0a at byte 5 of the TXT (not "
+	    "allowed in a TXT)");
+	ERR(MINI "    txt: \"tab\\there\"\n", DNSBL_EPARSE,
+	    ":5:10: txt: control character 0x09 at byte 4 of the TXT (not "
+	    "allowed in a TXT)");
+	ERR(MINI "    txt: \" lead\"\n", DNSBL_EPARSE,
+	    ":5:10: txt: the TXT begins with a space (rbldnsd would drop it)");
+	ERR(MINI "    txt: \"=x\"\n", DNSBL_EPARSE,
+	    ":5:10: txt: the TXT begins with '=' (rbldnsd would drop it)");
+	ERR(MINI "    txt: \"costs $5\"\n", DNSBL_EPARSE,
+	    ":5:10: txt: '$5' at byte 7 of the TXT: '$' followed by a digit, "
+	    "'=' or '$' cannot be exported to rbldnsd (put a space after the "
+	    "'$')");
+	ERR(MINI "    codes:\n      relay: {a: 127.0.0.3, txt: \"a\\rb\"}\n",
+	    DNSBL_EPARSE, ":6:34: txt: control character 0x0d at byte 2 of "
+	    "the TXT (not allowed in a TXT)");
+	is_int(try(MINI "    txt: \"quote \\\" back \\\\ ; # : ( ) \xc3\xa9 $\"\n",
+	    msg), 0, "quotes, backslash, ; # : ( ) and UTF-8 load");
 	ERR(MINI "listen: []\n", DNSBL_EPARSE,
 	    ":5:9: listen: needs at least 1 item");
 
