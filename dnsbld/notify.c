@@ -12,8 +12,10 @@
  * zone's first transfer key when it has any, and sent again after 1, 2,
  * 4, 8 and 16 seconds until a reply with its id comes back from the
  * endpoint; after NOTIFY_TRIES sends it is given up (logged).  A newer
- * serial replaces an unanswered one and starts the count again.  The
- * reply's TSIG, if any, is not checked: it only stops the retries.
+ * serial replaces an unanswered one and starts the count again.  The reply
+ * to a signed NOTIFY counts only if it is signed and verifies against the
+ * MAC of the NOTIFY it answers (RFC 8945 5.3); one that does not is logged
+ * and the NOTIFY is sent again.
  *
  * State: struct notify_state lives in the server (sv->notify) so that
  * SIGHUP keeps it.  Each run of the thread rebuilds it for the new
@@ -53,6 +55,7 @@ struct npeer {
 	uint16_t id;
 	int tries;
 	int64_t next;			/* monotonic ms of the next send */
+	struct tsig_mac mac;		/* of the NOTIFY sent last, if signed */
 };
 
 struct nzone {
@@ -196,14 +199,21 @@ zone_ctx(const struct zoneset *zs, size_t index)
 	return NULL;
 }
 
+/* The key a zone's NOTIFYs are signed with: its first transfer key. */
+static const struct cfg_key *
+zone_key(const struct server *sv, const struct cfg_zone *cz)
+{
+	return cz->ntransfer_keys > 0 ? tsig_key(sv->cfg,
+	    cz->transfer_keys[0]) : NULL;
+}
+
 /* Build (and sign) the NOTIFY of z with id into out; its length or 0. */
 static size_t
 notify_msg(const struct server *sv, const struct cfg_zone *cz,
     const struct zctx *z, uint32_t serial, uint16_t id, uint8_t *out,
-    size_t cap)
+    size_t cap, struct tsig_mac *mac)
 {
-	const struct dnsbl_config *cfg = sv->cfg;
-	const struct cfg_key *key = NULL;
+	const struct cfg_key *key = zone_key(sv, cz);
 	struct wire_writer w;
 	uint8_t msg[1024];
 	size_t n, start;
@@ -236,15 +246,13 @@ notify_msg(const struct server *sv, const struct cfg_zone *cz,
 	}
 	if (w.err)
 		return 0;
-	if (cz->ntransfer_keys > 0)
-		key = tsig_key(cfg, cz->transfer_keys[0]);
 	if (key == NULL) {
 		if (w.len > cap)
 			return 0;
 		memcpy(out, msg, w.len);
 		return w.len;
 	}
-	if (tsig_sign_request(key, msg, w.len, out, cap, &n) != 0)
+	if (tsig_sign_request(key, msg, w.len, out, cap, &n, mac) != 0)
 		return 0;
 	return n;
 }
@@ -275,7 +283,7 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 			p->next = now + 1000 * ((int64_t)1 << p->tries);
 			p->tries++;
 			if ((n = notify_msg(sv, cz, zone_ctx(sv->zs, z->index),
-			    p->serial, p->id, out, sizeof(out))) == 0 ||
+			    p->serial, p->id, out, sizeof(out), &p->mac)) == 0 ||
 			    (fd = sock_for(ns, p->ss.ss_family)) < 0)
 				continue;
 			if (sendto(fd, out, n, 0, (struct sockaddr *)&p->ss,
@@ -300,10 +308,16 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
 }
 
-/* Read the replies waiting on fd; each stops its NOTIFY's retries. */
+/*
+ * Read the replies waiting on fd; each stops its NOTIFY's retries.  The
+ * reply to a signed NOTIFY must be signed and verify (RFC 8945 5.3): one
+ * that does not is logged and ignored, and the NOTIFY is sent again.
+ */
 static void
-read_replies(struct notify_state *ns, int fd)
+read_replies(struct server *sv, struct notify_state *ns, int fd)
 {
+	const struct cfg_key *key;
+	int rc;
 	struct sockaddr_storage from;
 	socklen_t fl;
 	uint8_t buf[1024];
@@ -330,6 +344,17 @@ read_replies(struct notify_state *ns, int fd)
 				if (!p->pending || p->id != id ||
 				    !same_addr(&p->ss, &from))
 					continue;
+				key = zone_key(sv, &sv->cfg->zones[
+				    ns->zones[i].index]);
+				if (key != NULL && (rc = tsig_verify_response(
+				    key, &p->mac, buf, (size_t)n)) != 0) {
+					log_warnx("NOTIFY %s serial %u to %s: "
+					    "reply ignored: %s", ns->zones[i].name,
+					    p->serial, p->text, rc == DNSBL_ENOENT ?
+					    "not signed" : "its TSIG does not "
+					    "verify");
+					continue;
+				}
 				p->pending = 0;
 				log_info("NOTIFY %s serial %u to %s: "
 				    "answered (rcode %d) after %d send%s",
@@ -423,9 +448,9 @@ notify_main(void *arg)
 		if (pfd[0].revents)
 			break;
 		if (pfd[1].revents & POLLIN)
-			read_replies(ns, ns->fd4);
+			read_replies(sv, ns, ns->fd4);
 		if (pfd[2].revents & POLLIN)
-			read_replies(ns, ns->fd6);
+			read_replies(sv, ns, ns->fd6);
 	}
 	store_reader_free(rd);
 	return NULL;

@@ -15,6 +15,10 @@
 
 #include "query.h"
 
+static enum query_status parse_rest(struct wire_reader *rp,
+    const uint8_t *pkt, struct query *q, uint16_t an, uint16_t ns,
+    uint16_t ar);
+
 /* Step over one option list of an OPT record; 0 if well formed. */
 static int
 check_options(const uint8_t *p, size_t n)
@@ -37,11 +41,7 @@ enum query_status
 query_parse(const uint8_t *pkt, size_t len, struct query *q)
 {
 	struct wire_reader r;
-	uint16_t qd, an, ns, ar, type, cls, rdlen;
-	uint32_t ttl;
-	const uint8_t *rdata;
-	unsigned i, nrr;
-	size_t owner, namelen;
+	uint16_t qd, an, ns, ar;
 
 	q->has_question = 0;
 	q->edns = 0;
@@ -59,14 +59,33 @@ query_parse(const uint8_t *pkt, size_t len, struct query *q)
 	q->flags = wire_u16(&r);
 	if (q->flags & F_QR)
 		return Q_DROP;
-	if (F_OPCODE(q->flags) != 0)
-		return Q_NOTIMP;
 	qd = wire_u16(&r);
 	an = wire_u16(&r);
 	ns = wire_u16(&r);
 	ar = wire_u16(&r);
+	/* Another opcode (NOTIFY, UPDATE): NOTIMP, but read on to learn
+	 * whether it is signed, so that the answer can be (RFC 8945 5.3). */
+	if (F_OPCODE(q->flags) != 0) {
+		if (qd == 1 && parse_rest(&r, pkt, q, an, ns, ar) != Q_OK)
+			q->tsig = 0;
+		return Q_NOTIMP;
+	}
 	if (qd != 1)
 		return Q_FORMERR;
+	return parse_rest(&r, pkt, q, an, ns, ar);
+}
+
+/* The question and the sections after it. */
+static enum query_status
+parse_rest(struct wire_reader *rp, const uint8_t *pkt, struct query *q,
+    uint16_t an, uint16_t ns, uint16_t ar)
+{
+	struct wire_reader r = *rp;
+	uint16_t type, cls, rdlen;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	unsigned i, nrr;
+	size_t owner, namelen;
 
 	q->qname_raw = pkt + r.off;
 	q->qname_len = wire_read_name(&r, q->qname, q->labels, &q->nlabels);

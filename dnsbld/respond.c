@@ -496,67 +496,86 @@ respond(const struct zoneset *zs, const struct respond_db *db,
     const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, int tcp)
 {
 	struct query q;
+	enum query_status st = query_parse(pkt, len, &q);
+
+	return respond_parsed(zs, db, &q, st, out, cap, respond_limit(&q, tcp,
+	    cap));
+}
+
+size_t
+respond_limit(const struct query *q, int tcp, size_t cap)
+{
+	size_t limit;
+
+	if (tcp)
+		limit = RESPOND_MAX;
+	else if (!q->edns || q->payload <= 512)
+		limit = 512;
+	else
+		limit = q->payload < EDNS_PAYLOAD ? q->payload : EDNS_PAYLOAD;
+	return limit > cap ? cap : limit;
+}
+
+size_t
+respond_parsed(const struct zoneset *zs, const struct respond_db *db,
+    const struct query *q, enum query_status st, uint8_t *out, size_t cap,
+    size_t limit)
+{
 	struct ans a;
-	size_t limit, qend;
+	size_t qend;
 	int rc, tc = 0;
 
-	switch (query_parse(pkt, len, &q)) {
+	switch (st) {
 	case Q_DROP:
 		return 0;
 	case Q_FORMERR:
-		put_header(out, &q, RC_FORMERR, 0, 0, 0, 0, 0, 0);
+		put_header(out, q, RC_FORMERR, 0, 0, 0, 0, 0, 0);
 		return DNS_HDRLEN;
 	case Q_NOTIMP:
-		put_header(out, &q, RC_NOTIMP, 0, 0, 0, 0, 0, 0);
+		put_header(out, q, RC_NOTIMP, 0, 0, 0, 0, 0, 0);
 		return DNS_HDRLEN;
 	case Q_OK:
 		break;
 	}
-	if (tcp)
-		limit = RESPOND_MAX;
-	else if (!q.edns || q.payload <= 512)
-		limit = 512;
-	else
-		limit = q.payload < EDNS_PAYLOAD ? q.payload : EDNS_PAYLOAD;
 	if (limit > cap)
 		limit = cap;
 
 	memset(&a, 0, sizeof(a));
-	a.q = &q;
+	a.q = q;
 	a.db = db;
-	wire_writer_init(&a.w, out, limit - (q.edns ? OPT_RRLEN : 0));
+	wire_writer_init(&a.w, out, limit - (q->edns ? OPT_RRLEN : 0));
 	a.w.len = DNS_HDRLEN;
-	wire_put_bytes(&a.w, q.qname_raw, q.qname_len);
-	wire_put_u16(&a.w, q.qtype);
-	wire_put_u16(&a.w, q.qclass);
+	wire_put_bytes(&a.w, q->qname_raw, q->qname_len);
+	wire_put_u16(&a.w, q->qtype);
+	wire_put_u16(&a.w, q->qclass);
 	qend = a.w.len;
 	if (a.w.err)
 		return 0;	/* cap below any answer: the caller's bug */
 
-	if (q.edns && q.edns_version > 0) {
+	if (q->edns && q->edns_version > 0) {
 		a.rcode = RC_BADVERS;
 		goto finish;
 	}
-	if (q.qclass != C_IN && q.qclass != C_ANY) {
+	if (q->qclass != C_IN && q->qclass != C_ANY) {
 		a.rcode = RC_REFUSED;
 		goto finish;
 	}
-	a.z = zoneset_find(zs, q.qname, q.qname_len, q.labels, q.nlabels);
+	a.z = zoneset_find(zs, q->qname, q->qname_len, q->labels, q->nlabels);
 	if (a.z == NULL) {
 		a.rcode = RC_REFUSED;
 		goto finish;
 	}
-	if (q.qtype == T_AXFR || q.qtype == T_IXFR) {
+	if (q->qtype == T_AXFR || q->qtype == T_IXFR) {
 		a.rcode = RC_REFUSED;
 		goto finish;
 	}
 	a.aa = 1;
-	a.apex_off = DNS_HDRLEN + q.qname_len - a.z->namelen;
+	a.apex_off = DNS_HDRLEN + q->qname_len - a.z->namelen;
 	rc = 0;
-	if (q.nlabels == a.z->nlabels)
+	if (q->nlabels == a.z->nlabels)
 		apex(&a);
 	else if (!glue_name(&a))
-		rc = address_name(&a, q.nlabels - a.z->nlabels);
+		rc = address_name(&a, q->nlabels - a.z->nlabels);
 	if (rc < 0) {
 		a.rcode = RC_SERVFAIL;
 		a.aa = 0;
@@ -571,12 +590,12 @@ respond(const struct zoneset *zs, const struct respond_db *db,
 		a.w.err = 0;
 	}
 finish:
-	if (q.edns) {
+	if (q->edns) {
 		a.w.cap = limit;
-		put_opt(&a.w, a.rcode, q.dnssec_ok);
+		put_opt(&a.w, a.rcode, q->dnssec_ok);
 		a.ar++;
 	}
-	put_header(out, &q, a.rcode, a.aa, tc, 1, a.an, a.ns, a.ar);
+	put_header(out, q, a.rcode, a.aa, tc, 1, a.an, a.ns, a.ar);
 	return a.w.len;
 }
 

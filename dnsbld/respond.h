@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "query.h"
 #include "store.h"
 
 struct zoneset;
@@ -71,6 +72,19 @@ respond_store_batch(struct respond_store *rs)
  */
 size_t respond(const struct zoneset *zs, const struct respond_db *db,
     const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, int tcp);
+
+/* The size limit of respond() for the parsed query q. */
+size_t respond_limit(const struct query *q, int tcp, size_t cap);
+
+/*
+ * respond() for a query that query_parse() has read already (st is what it
+ * returned), within limit bytes (no more than cap).  The TSIG path calls
+ * it with a limit that leaves room for the signature.  q->qname_raw must
+ * still point into the packet.
+ */
+size_t respond_parsed(const struct zoneset *zs, const struct respond_db *db,
+    const struct query *q, enum query_status st, uint8_t *out, size_t cap,
+    size_t limit);
 
 /*
  * Write the text form of an address for TXT '$' substitution: dotted quad,

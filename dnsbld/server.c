@@ -31,6 +31,7 @@
 #include "query.h"
 #include "respond.h"
 #include "server.h"
+#include "signed.h"
 #include "store.h"
 #include "xfr.h"
 
@@ -329,8 +330,8 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 			    (const struct sockaddr *)&b->from[i], b->a[nout],
 			    EDNS_PAYLOAD);
 		else
-			len = respond(zs, db, b->q[i], b->in[i].msg_len,
-			    b->a[nout], EDNS_PAYLOAD, 0);
+			len = answer_query(wk->sv->cfg, zs, db, b->q[i],
+			    b->in[i].msg_len, b->a[nout], EDNS_PAYLOAD, 0);
 		if (len == 0)
 			continue;
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));

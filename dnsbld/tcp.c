@@ -37,6 +37,7 @@
 #include "query.h"
 #include "respond.h"
 #include "server.h"
+#include "signed.h"
 #include "store.h"
 #include "wire.h"
 #include "xfr.h"
@@ -177,8 +178,9 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 			len = xfr_refuse(c->in + off + 2, mlen,
 			    c->out + c->outlen + 2, RESPOND_MAX);
 		} else
-			len = respond(t->sv->zs, &t->db, c->in + off + 2,
-			    mlen, c->out + c->outlen + 2, RESPOND_MAX, 1);
+			len = answer_query(t->sv->cfg, t->sv->zs, &t->db,
+			    c->in + off + 2, mlen, c->out + c->outlen + 2,
+			    RESPOND_MAX, 1);
 		if (len > 0) {
 			c->out[c->outlen] = (uint8_t)(len >> 8);
 			c->out[c->outlen + 1] = (uint8_t)len;

@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include <ldns/ldns.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "config.h"
 #include "err.h"
@@ -121,18 +123,19 @@ tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
 		tc->error = TSIG_BADSIG;
 		goto done;
 	}
+	/* The MAC is good: from here on the answer is signed, even a
+	 * BADTIME (RFC 8945 5.2.3), with the request's own fudge. */
 	signed_at = (int64_t)rdf_u48(ldns_rr_rdf(rr, 1));
 	fudge = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
-	now = (int64_t)time(NULL);
-	if (now - signed_at > fudge || signed_at - now > fudge) {
-		tc->error = TSIG_BADTIME;
-		goto done;
-	}
+	tc->fudge = fudge;
 	if ((tc->mac = ldns_rdf_clone(ldns_rr_rdf(rr, 3))) == NULL) {
 		rc = DNSBL_ENOMEM;
 		goto done;
 	}
 	tc->key = key;
+	now = (int64_t)time(NULL);
+	if (now - signed_at > fudge || signed_at - now > fudge)
+		tc->error = TSIG_BADTIME;
 done:
 	free(kname);
 	free(aname);
@@ -194,6 +197,144 @@ error_tsig(struct tsig_ctx *tc, ldns_pkt *p)
 	return 0;
 }
 
+/* ---- BADTIME: signed, with our time in Other Data (RFC 8945 5.2.3) ----
+ *
+ * ldns signs with an error of 0 and no Other Data only, so this one answer
+ * is signed here, with OpenSSL's HMAC over the fields RFC 8945 4.3.3
+ * lists: the request's MAC, the message, then the TSIG variables.
+ */
+
+static const EVP_MD *
+alg_md(const char *alg)
+{
+	static const struct { const char *alg, *md; } t[] = {
+		{ "hmac-md5", "md5" }, { "hmac-sha1", "sha1" },
+		{ "hmac-sha224", "sha224" }, { "hmac-sha256", "sha256" },
+		{ "hmac-sha384", "sha384" }, { "hmac-sha512", "sha512" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcasecmp(alg, t[i].alg) == 0)
+			return EVP_get_digestbyname(t[i].md);
+	return NULL;
+}
+
+/* A presentation name ("hmac-sha256.") in wire form; its length or 0. */
+static size_t
+name_wire(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0, l;
+	const char *dot;
+
+	while (*s != '\0') {
+		dot = strchr(s, '.');
+		l = dot ? (size_t)(dot - s) : strlen(s);
+		if (l == 0 || l > 63 || n + 1 + l + 1 > cap)
+			return 0;
+		out[n++] = (uint8_t)l;
+		for (; l > 0; l--, s++)
+			out[n++] = (uint8_t)(*s >= 'A' && *s <= 'Z' ? *s + 32 :
+			    *s);
+		if (*s == '.')
+			s++;
+	}
+	out[n++] = 0;
+	return n;
+}
+
+static int
+sign_badtime(struct tsig_ctx *tc, const uint8_t *msg, size_t len,
+    uint8_t *out, size_t cap, size_t *outlen)
+{
+	const struct cfg_key *key = tc->key;
+	const EVP_MD *md = alg_md(key->algorithm);
+	const ldns_rdf *rm = tc->mac;
+	uint8_t secret[512], alg[64], vars[600], mac[EVP_MAX_MD_SIZE];
+	uint8_t now6[6], *hin;
+	size_t alen, slen, vlen = 0, hlen, i;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned maclen = 0;
+	int n;
+
+	if (md == NULL || (alen = name_wire(alg_name(key->algorithm), alg,
+	    sizeof(alg))) == 0)
+		return DNSBL_EINVAL;
+	slen = strlen(key->secret);
+	if (slen > 4 * (sizeof(secret) / 3) || (n = EVP_DecodeBlock(secret,
+	    (const unsigned char *)key->secret, (int)slen)) < 0)
+		return DNSBL_EPARSE;
+	for (i = slen; i > 0 && key->secret[i - 1] == '='; i--)
+		n--;		/* EVP_DecodeBlock counts the padding */
+	for (i = 0; i < 6; i++)
+		now6[i] = (uint8_t)(now >> (8 * (5 - i)));
+	/* The TSIG variables, after the key name: class ANY, TTL 0. */
+	memcpy(vars, key->name.wire, key->name.wirelen);
+	vlen = key->name.wirelen;
+	vars[vlen++] = 0; vars[vlen++] = 255;
+	memset(vars + vlen, 0, 4);
+	vlen += 4;
+	memcpy(vars + vlen, alg, alen);
+	vlen += alen;
+	memcpy(vars + vlen, now6, 6);
+	vlen += 6;
+	vars[vlen++] = (uint8_t)(tc->fudge >> 8);
+	vars[vlen++] = (uint8_t)tc->fudge;
+	vars[vlen++] = 0; vars[vlen++] = TSIG_BADTIME;
+	vars[vlen++] = 0; vars[vlen++] = 6;
+	memcpy(vars + vlen, now6, 6);
+	vlen += 6;
+	/* HMAC(request MAC with its size, message, variables). */
+	hlen = ldns_rdf_size(rm) + len + vlen;
+	if ((hin = malloc(hlen)) == NULL)
+		return DNSBL_ENOMEM;
+	memcpy(hin, ldns_rdf_data(rm), ldns_rdf_size(rm));
+	memcpy(hin + ldns_rdf_size(rm), msg, len);
+	memcpy(hin + ldns_rdf_size(rm) + len, vars, vlen);
+	if (HMAC(md, secret, n, hin, hlen, mac, &maclen) == NULL) {
+		free(hin);
+		return DNSBL_EINVAL;
+	}
+	free(hin);
+	/* The message, one more additional record, then the TSIG RR. */
+	if (len < 12 || len + key->name.wirelen + 10 + alen + 16 + maclen +
+	    6 + 6 > cap)
+		return DNSBL_ESPACE;
+	memcpy(out, msg, len);
+	n = (out[10] << 8 | out[11]) + 1;
+	out[10] = (uint8_t)(n >> 8);
+	out[11] = (uint8_t)n;
+	hlen = len;
+	memcpy(out + hlen, key->name.wire, key->name.wirelen);
+	hlen += key->name.wirelen;
+	out[hlen++] = 0; out[hlen++] = 250;		/* TSIG */
+	out[hlen++] = 0; out[hlen++] = 255;		/* ANY */
+	memset(out + hlen, 0, 4);
+	hlen += 4;
+	i = alen + 6 + 2 + 2 + maclen + 2 + 2 + 2 + 6;
+	out[hlen++] = (uint8_t)(i >> 8);
+	out[hlen++] = (uint8_t)i;
+	memcpy(out + hlen, alg, alen);
+	hlen += alen;
+	memcpy(out + hlen, now6, 6);
+	hlen += 6;
+	out[hlen++] = (uint8_t)(tc->fudge >> 8);
+	out[hlen++] = (uint8_t)tc->fudge;
+	out[hlen++] = (uint8_t)(maclen >> 8);
+	out[hlen++] = (uint8_t)maclen;
+	memcpy(out + hlen, mac, maclen);
+	hlen += maclen;
+	out[hlen++] = msg[0];				/* original id */
+	out[hlen++] = msg[1];
+	out[hlen++] = 0; out[hlen++] = TSIG_BADTIME;
+	out[hlen++] = 0; out[hlen++] = 6;
+	memcpy(out + hlen, now6, 6);
+	hlen += 6;
+	*outlen = hlen;
+	tc->nsigned++;
+	return 0;
+}
+
 int
 tsig_sign(struct tsig_ctx *tc, const uint8_t *msg, size_t len, uint8_t *out,
     size_t cap, size_t *outlen)
@@ -202,6 +343,8 @@ tsig_sign(struct tsig_ctx *tc, const uint8_t *msg, size_t len, uint8_t *out,
 	ldns_rr *rr;
 	int rc;
 
+	if (tc->error == TSIG_BADTIME && tc->key != NULL)
+		return sign_badtime(tc, msg, len, out, cap, outlen);
 	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
 		return DNSBL_EPARSE;
 	if (tc->error != 0 || tc->key == NULL) {
@@ -211,7 +354,7 @@ tsig_sign(struct tsig_ctx *tc, const uint8_t *msg, size_t len, uint8_t *out,
 		goto done;
 	}
 	if (ldns_pkt_tsig_sign_next(p, tc->key->name.text, tc->key->secret,
-	    TSIG_FUDGE, alg_name(tc->key->algorithm), tc->mac,
+	    tc->fudge, alg_name(tc->key->algorithm), tc->mac,
 	    tc->nsigned > 0) != LDNS_STATUS_OK) {
 		rc = DNSBL_EPARSE;
 		goto done;
@@ -220,13 +363,15 @@ tsig_sign(struct tsig_ctx *tc, const uint8_t *msg, size_t len, uint8_t *out,
 		rc = DNSBL_EPARSE;
 		goto done;
 	}
+	/* Out first: a message too large leaves the chain as it was. */
+	if ((rc = pkt_out(p, out, cap, outlen)) != 0)
+		goto done;
 	ldns_rdf_deep_free(tc->mac);
 	if ((tc->mac = ldns_rdf_clone(ldns_rr_rdf(rr, 3))) == NULL) {
 		rc = DNSBL_ENOMEM;
 		goto done;
 	}
 	tc->nsigned++;
-	rc = pkt_out(p, out, cap, outlen);
 done:
 	ldns_pkt_free(p);
 	return rc;
@@ -234,18 +379,67 @@ done:
 
 int
 tsig_sign_request(const struct cfg_key *key, const uint8_t *msg, size_t len,
-    uint8_t *out, size_t cap, size_t *outlen)
+    uint8_t *out, size_t cap, size_t *outlen, struct tsig_mac *mac)
 {
 	ldns_pkt *p = NULL;
+	ldns_rr *rr;
+	ldns_rdf *m;
 	int rc;
 
 	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
 		return DNSBL_EPARSE;
 	if (ldns_pkt_tsig_sign(p, key->name.text, key->secret, TSIG_FUDGE,
-	    alg_name(key->algorithm), NULL) != LDNS_STATUS_OK)
+	    alg_name(key->algorithm), NULL) != LDNS_STATUS_OK ||
+	    (rr = ldns_pkt_tsig(p)) == NULL || ldns_rr_rd_count(rr) < 4 ||
+	    (m = ldns_rr_rdf(rr, 3)) == NULL)
 		rc = DNSBL_EPARSE;
-	else
+	else if (ldns_rdf_size(m) < 2 || ldns_rdf_size(m) - 2 >
+	    sizeof(mac->mac))
+		rc = DNSBL_ESPACE;
+	else {
+		/* The rdf is the MAC with its 2-byte size in front. */
+		mac->len = ldns_rdf_size(m) - 2;
+		memcpy(mac->mac, ldns_rdf_data(m) + 2, mac->len);
 		rc = pkt_out(p, out, cap, outlen);
+	}
 	ldns_pkt_free(p);
 	return rc;
+}
+
+int
+tsig_verify_response(const struct cfg_key *key, const struct tsig_mac *mac,
+    const uint8_t *pkt, size_t len)
+{
+	ldns_pkt *p = NULL;
+	ldns_rdf *req = NULL;
+	uint8_t buf[2 + sizeof(mac->mac)];
+	int rc = 0;
+
+	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
+		return DNSBL_EPARSE;
+	buf[0] = (uint8_t)(mac->len >> 8);
+	buf[1] = (uint8_t)mac->len;
+	memcpy(buf + 2, mac->mac, mac->len);
+	if (ldns_pkt_tsig(p) == NULL)
+		rc = DNSBL_ENOENT;
+	else if ((req = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA,
+	    2 + mac->len, buf)) == NULL)
+		rc = DNSBL_ENOMEM;
+	else if (!ldns_pkt_tsig_verify(p, pkt, len, key->name.text,
+	    key->secret, req))
+		rc = DNSBL_EREFUSED;
+	ldns_rdf_deep_free(req);
+	ldns_pkt_free(p);
+	return rc;
+}
+
+size_t
+tsig_overhead(const struct tsig_ctx *tc)
+{
+	/* Owner, type, class, TTL, rdlength; the longest algorithm name
+	 * ("hmac-md5.sig-alg.reg.int.": 26 bytes), time, fudge, MAC size,
+	 * a MAC of up to 64 bytes, original id, error, other data (6). */
+	size_t owner = tc->key != NULL ? tc->key->name.wirelen : 255;
+
+	return owner + 10 + 26 + 6 + 2 + 2 + 64 + 2 + 2 + 2 + 6;
 }

@@ -38,6 +38,8 @@ import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdata
+import dns.tsig
 
 fails = []
 
@@ -341,6 +343,120 @@ def cmd_maxconn(a):
     finish()
 
 
+def tsig_of(wire):
+    """The TSIG record ending wire, parsed by hand: (rdata, its offset),
+    or (None, None).  No key is needed, so any answer can be looked at."""
+    (ar,) = struct.unpack("!H", wire[10:12])
+    if ar == 0:
+        return None, None
+    # Walk the message to the last additional record.
+    off = 12
+    (qd, an, ns) = struct.unpack("!HHH", wire[4:10])
+
+    def skip_name(o):
+        while True:
+            ln = wire[o]
+            if ln == 0:
+                return o + 1
+            if ln & 0xC0:
+                return o + 2
+            o += 1 + ln
+    for _ in range(qd):
+        off = skip_name(off) + 4
+    start = None
+    for _ in range(an + ns + ar):
+        start = off
+        off = skip_name(off)
+        (t, c, ttl, rdlen) = struct.unpack("!HHIH", wire[off:off + 10])
+        off += 10 + rdlen
+    if t != dns.rdatatype.TSIG:
+        return None, None
+    owner, o2 = dns.name.from_wire(wire, start)
+    rd = dns.rdata.from_wire(dns.rdataclass.ANY, dns.rdatatype.TSIG,
+                             wire, start + o2 + 10, rdlen)
+    return (owner, rd), start
+
+
+def cmd_tsig(a):
+    """A signed request: the answer must be signed as RFC 8945 5.3 says."""
+    import dns.opcode
+    name, secret = a.key.split(":", 1)
+    key = dns.tsig.Key(name, secret, a.alg)
+    keyring = {dns.name.from_text(name): key}
+    q = dns.message.make_query(a.name, a.type, use_edns=a.edns is not None,
+                               payload=a.edns or 1232)
+    if a.opcode == "notify":
+        q.set_opcode(dns.opcode.NOTIFY)
+        q.flags |= dns.flags.AA
+        q.flags &= ~dns.flags.RD
+    q.use_tsig(keyring, keyname=name, fudge=a.fudge)
+    real = time.time
+    if a.skew:
+        time.time = lambda: real() + a.skew
+    try:
+        wire = q.to_wire()
+    finally:
+        time.time = real
+    data = (tcp_exchange if a.tcp else udp_exchange)(a.server, a.port, wire)
+    if data is None:
+        fails.append("no answer")
+        finish()
+    (tsig, start) = tsig_of(data)
+    expect(tsig is not None, "the answer carries no TSIG")
+    if tsig is None:
+        finish()
+    owner, rd = tsig
+    rcode = dns.rcode.from_flags(struct.unpack("!H", data[2:4])[0], 0)
+    expect(dns.rcode.to_text(rcode) == a.rcode, "rcode %s, want %s" % (
+        dns.rcode.to_text(rcode), a.rcode))
+    err = dns.rcode.to_text(rd.error, True) if rd.error else "NOERROR"
+    expect(err == a.tsig_error, "TSIG error %s, want %s" % (
+        err, a.tsig_error))
+    expect(owner == dns.name.from_text(name), "TSIG owner %s" % owner)
+    expect(rd.original_id == q.id, "original id %d, want %d" % (
+        rd.original_id, q.id))
+    if a.signed:
+        # Verify the MAC with dnspython's own digest (RFC 8945 4.3.3),
+        # whatever the error, and the time.
+        (adc,) = struct.unpack("!H", data[10:12])
+        new = data[0:10] + struct.pack("!H", adc - 1) + data[12:start]
+        try:
+            ctx = dns.tsig._digest(new, key, rd, None, q.mac, None, False)
+            ctx.verify(rd.mac)
+        except Exception as e:
+            expect(False, "the answer's MAC does not verify: %s" %
+                   type(e).__name__)
+        expect(rd.fudge == a.fudge, "fudge %d, want the request's %d" % (
+            rd.fudge, a.fudge))
+        expect(abs(rd.time_signed - real()) < 30, "time signed %d, now %d"
+               % (rd.time_signed, real()))
+        if rd.error == dns.rcode.BADTIME:
+            expect(len(rd.other) == 6, "BADTIME without our time in Other "
+                   "Data (%d bytes)" % len(rd.other))
+            t = int.from_bytes(rd.other, "big") if rd.other else 0
+            expect(abs(t - real()) < 30, "Other Data time %d, now %d" % (
+                t, real()))
+    else:
+        expect(len(rd.mac) == 0, "an error answer with a MAC of %d bytes"
+               % len(rd.mac))
+    if a.an is not None:
+        (an,) = struct.unpack("!H", data[6:8])
+        expect(an == a.an, "%d answers, want %d" % (an, a.an))
+    if a.txt_len is not None:
+        m, _ = None, None
+        try:
+            m = dns.message.from_wire(data, keyring=keyring,
+                                      request_mac=q.mac)
+        except Exception as e:
+            expect(False, "the answer does not parse with the key: %s" % e)
+        if m is not None:
+            txt = b"".join(s for rr in m.answer for rd2 in rr
+                           for s in rd2.strings)
+            expect(len(txt) == a.txt_len, "TXT of %d bytes, want %d" % (
+                len(txt), a.txt_len))
+    finish()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -399,13 +515,32 @@ def main():
     i.add_argument("port", type=int)
     i.add_argument("seconds", type=int)
     i.add_argument("--server", default="127.0.0.1")
+    ts = sub.add_parser("tsig")
+    ts.add_argument("port", type=int)
+    ts.add_argument("name")
+    ts.add_argument("type")
+    ts.add_argument("--key", required=True)
+    ts.add_argument("--alg", default="hmac-sha256")
+    ts.add_argument("--fudge", type=int, default=300)
+    ts.add_argument("--skew", type=int, default=0)
+    ts.add_argument("--edns", type=int)
+    ts.add_argument("--opcode", default="query")
+    ts.add_argument("--tcp", action="store_true")
+    ts.add_argument("--server", default="127.0.0.1")
+    ts.add_argument("--rcode", required=True)
+    ts.add_argument("--tsig-error", default="NOERROR")
+    ts.add_argument("--signed", dest="signed", action="store_true",
+                    default=True)
+    ts.add_argument("--unsigned", dest="signed", action="store_false")
+    ts.add_argument("--an", type=int)
+    ts.add_argument("--txt-len", type=int)
     m = sub.add_parser("maxconn")
     m.add_argument("port", type=int)
     m.add_argument("n", type=int)
     m.add_argument("--server", default="127.0.0.1")
     a = p.parse_args()
     {"q": cmd_q, "raw": cmd_raw, "split": cmd_split, "hup": cmd_hup, "pipeline": cmd_pipeline,
-     "idle": cmd_idle, "maxconn": cmd_maxconn}[a.cmd](a)
+     "idle": cmd_idle, "maxconn": cmd_maxconn, "tsig": cmd_tsig}[a.cmd](a)
 
 
 if __name__ == "__main__":

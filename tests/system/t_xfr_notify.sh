@@ -4,7 +4,8 @@
 # unanswered (dnsbld sends again after 1 s, then 2 s, and stops when
 # answered); five commits in a row are announced once or twice, never
 # five times, ending at the last serial; a zone with transfer.keys signs
-# its NOTIFYs (verified with the key).  Every NOTIFY carries the new SOA.
+# its NOTIFYs (verified with the key) and accepts only signed replies
+# that verify.  Every NOTIFY carries the new SOA.
 source "$(dirname "$0")/lib.sh"
 X() { $PY "$ROOT/tests/system/xfrcheck.py" "$@"; }
 Z=relays.example S=signed.example
@@ -69,5 +70,25 @@ ok $? "the zone with keys: NOTIFY signed with k1, verified"
 grep -q "NOTIFY $S serial [0-9]* to 127.0.0.1@$L2: answered (rcode 0) after 1 send" "$T/dnsbld.log"
 ok $? "the signed NOTIFY answered at once"
 ! grep -q 'signed=1' "$T/l1.out"; ok $? "the zone without keys: NOTIFY unsigned"
+
+# The reply to a signed NOTIFY must be signed and verify (RFC 8945 5.3):
+# an unsigned reply, or one signed with another secret, is logged and
+# ignored, and the NOTIFY sent again.
+n=20
+for mode in unsigned badmac; do
+	X listen $L2 6 --key k1:$K1 --reply $mode >"$T/l2$mode.out" 2>&1 &
+	lp=$!
+	for i in $(seq 1 100); do grep -q ready "$T/l2$mode.out" 2>/dev/null && break; sleep 0.1; done
+	n=$((n + 1))
+	loader list --zone $S 10.1.1.$n >/dev/null
+	wait $lp
+	sed "s/^/# l2 $mode: /" "$T/l2$mode.out"
+	sends=$(grep -c 'opcode=4 serial=[0-9]* signed=1' "$T/l2$mode.out")
+	[ "$sends" -ge 2 ]; ok $? "reply $mode: ignored, the NOTIFY sent again ($sends sends)"
+done
+grep -q "NOTIFY $S serial [0-9]* to 127.0.0.1@$L2: reply ignored: not signed" "$T/dnsbld.log"
+ok $? "dnsbld logs the unsigned reply"
+grep -q "NOTIFY $S serial [0-9]* to 127.0.0.1@$L2: reply ignored: its TSIG does not verify" "$T/dnsbld.log"
+ok $? "dnsbld logs the reply whose TSIG does not verify"
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
 done_testing

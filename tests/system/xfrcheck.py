@@ -27,8 +27,10 @@ addresses are used.  Exits 0 when every expectation holds, else 1 with one
       "PASS name type" or "FAIL name type: ..." per comparison.
   xfrcheck.py listen PORT SECONDS [--ignore N] [--key NAME:SECRET]
       a secondary's NOTIFY port: print "ready" once bound, then
-      "t=SECONDS id=ID serial=N signed=0|1" per NOTIFY received, leave the first N unanswered, answer the rest
-      (verifying the TSIG with --key); stops after SECONDS
+      "t=SECONDS id=ID serial=N signed=0|1" per NOTIFY received, leave the
+      first N unanswered, answer the rest (verifying the TSIG with --key;
+      --reply unsigned or badmac answers a signed NOTIFY unsigned, or
+      signed with another secret); stops after SECONDS
   xfrcheck.py serial PORT ZONE     print the SOA serial
   xfrcheck.py wait PORT ZONE SERIAL SECONDS
       poll the SOA until its serial is SERIAL (exit 1 on timeout)
@@ -372,6 +374,11 @@ def cmd_listen(a):
         if seen <= a.ignore:
             continue
         r = dns.message.make_response(m)
+        if a.reply == "unsigned":
+            r.tsig = None
+        elif a.reply == "badmac" and m.had_tsig:
+            name = m.keyname.to_text()
+            r.keyring = dns.tsig.Key(name, "d3JvbmctLWtleQ==", "hmac-sha256")
         s.sendto(r.to_wire(), peer)
 
 
@@ -403,6 +410,8 @@ def main():
     li.add_argument("seconds", type=float)
     li.add_argument("--ignore", type=int, default=0)
     li.add_argument("--key")
+    li.add_argument("--reply", default="signed",
+                    choices=["signed", "unsigned", "badmac"])
     s = sub.add_parser("serial")
     s.add_argument("port", type=int)
     s.add_argument("zone")

@@ -1,0 +1,109 @@
+/*
+ * signed.c -- answers to signed requests other than zone transfers (see
+ * signed.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "query.h"
+#include "respond.h"
+#include "signed.h"
+#include "tsig.h"
+#include "wire.h"
+
+/*
+ * The answer with no records: the header (rcode, TC as asked, the id,
+ * opcode, RD and CD of the request), the question if it had one, and an
+ * OPT if it had one.  Its length, or 0 if cap is too small.
+ */
+static size_t
+bare_answer(const struct query *q, int rcode, int tc, uint8_t *out,
+    size_t cap)
+{
+	struct wire_writer w;
+	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD | F_CD)) |
+	    (uint16_t)(rcode & 0xf);
+
+	if (tc)
+		f |= F_TC;
+	wire_writer_init(&w, out, cap);
+	wire_put_u16(&w, q->id);
+	wire_put_u16(&w, f);
+	wire_put_u16(&w, q->has_question);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, q->edns);
+	if (q->has_question) {
+		wire_put_bytes(&w, q->qname_raw, q->qname_len);
+		wire_put_u16(&w, q->qtype);
+		wire_put_u16(&w, q->qclass);
+	}
+	if (q->edns) {
+		wire_put_u8(&w, 0);
+		wire_put_u16(&w, T_OPT);
+		wire_put_u16(&w, EDNS_PAYLOAD);
+		wire_put_u32(&w, (uint32_t)(rcode >> 4) << 24 |
+		    (q->dnssec_ok ? EDNS_DO : 0));
+		wire_put_u16(&w, 0);
+	}
+	return w.err ? 0 : w.len;
+}
+
+size_t
+signed_answer(const struct dnsbl_config *cfg, const struct zoneset *zs,
+    const struct respond_db *db, const struct query *q, enum query_status st,
+    const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, int tcp)
+{
+	struct tsig_ctx tc;
+	uint8_t *msg = NULL;
+	size_t limit, room, n, outlen = 0;
+	int rc;
+
+	rc = tsig_verify(cfg, pkt, len, &tc);
+	limit = respond_limit(q, tcp, cap);
+	if (rc != 0) {
+		/* A TSIG that cannot be read: FORMERR, unsigned. */
+		tsig_ctx_free(&tc);
+		return rc == DNSBL_EPARSE ? respond_parsed(zs, db, q,
+		    Q_FORMERR, out, cap, limit) : 0;
+	}
+	room = tsig_overhead(&tc);
+	room = limit > room + DNS_HDRLEN ? limit - room : DNS_HDRLEN;
+	if ((msg = malloc(limit)) == NULL)
+		goto done;
+	if (tc.error != 0)
+		n = bare_answer(q, RC_NOTAUTH, 0, msg, room);
+	else
+		n = respond_parsed(zs, db, q, st, msg, limit, room);
+	if (n == 0)
+		goto done;
+	rc = tsig_sign(&tc, msg, n, out, limit, &outlen);
+	if (rc == DNSBL_ESPACE && tc.error == 0) {
+		/* Still too large once signed: TC, and the client retries
+		 * over TCP. */
+		if ((n = bare_answer(q, RC_NOERROR, 1, msg, room)) != 0)
+			rc = tsig_sign(&tc, msg, n, out, limit, &outlen);
+	}
+	if (rc != 0)
+		outlen = 0;
+done:
+	free(msg);
+	tsig_ctx_free(&tc);
+	return outlen;
+}
+
+size_t
+answer_query(const struct dnsbl_config *cfg, const struct zoneset *zs,
+    const struct respond_db *db, const uint8_t *pkt, size_t len,
+    uint8_t *out, size_t cap, int tcp)
+{
+	struct query q;
+	enum query_status st = query_parse(pkt, len, &q);
+
+	if (st != Q_DROP && q.tsig)
+		return signed_answer(cfg, zs, db, &q, st, pkt, len, out, cap,
+		    tcp);
+	return respond_parsed(zs, db, &q, st, out, cap, respond_limit(&q, tcp,
+	    cap));
+}
