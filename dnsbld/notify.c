@@ -17,6 +17,10 @@
  * MAC of the NOTIFY it answers (RFC 8945 5.3); one that does not is logged
  * and the NOTIFY is sent again.
  *
+ * The same look at the store notices a config newly applied by `loader
+ * apply-config` (zonefp.h): dnsbld then reloads (a SIGHUP to itself), and
+ * the zone's NOTIFY goes out after the reload, with the new records.
+ *
  * State: struct notify_state lives in the server (sv->notify) so that
  * SIGHUP keeps it.  Each run of the thread rebuilds it for the new
  * config, carrying over, by zone name and endpoint text, the serial last
@@ -29,6 +33,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +68,9 @@ struct nzone {
 	size_t index;			/* in cfg->zones */
 	int seen;
 	uint32_t serial;
+	/* The applied config's digest as last read from the store. */
+	int have_fp, warned;
+	uint8_t fp[ZONEFP_LEN];
 	struct npeer *peers;
 	size_t npeers;
 };
@@ -143,6 +151,8 @@ state_new(const struct dnsbl_config *cfg, const struct notify_state *old)
 		if ((oz = old_zone(old, z->name)) != NULL) {
 			z->seen = oz->seen;
 			z->serial = oz->serial;
+			z->have_fp = oz->have_fp;
+			memcpy(z->fp, oz->fp, ZONEFP_LEN);
 		}
 		if (cz->nnotify == 0)
 			continue;
@@ -376,6 +386,41 @@ random_id(void)
 	return id;
 }
 
+/*
+ * 1 when the config applied to z in the store is not the one dnsbld runs.
+ * A newly applied one makes dnsbld reload (SIGHUP to itself, once per
+ * change: main.c does the rest); one that stays different after that is
+ * logged once.  Either way the zone's NOTIFY waits: its serial stands for
+ * records dnsbld cannot serve yet.
+ */
+static int
+config_pending(struct server *sv, struct nzone *z, struct store_reader *rd)
+{
+	const struct zctx *zc = zone_ctx(sv->zs, z->index);
+	uint8_t fp[ZONEFP_LEN];
+
+	if (zc == NULL || store_reader_zone_fp(rd, z->index, fp) != 0 ||
+	    memcmp(fp, zc->fp, ZONEFP_LEN) == 0) {
+		z->warned = 0;
+		return 0;
+	}
+	if (!z->have_fp || memcmp(fp, z->fp, ZONEFP_LEN) != 0) {
+		z->have_fp = 1;
+		memcpy(z->fp, fp, ZONEFP_LEN);
+		log_info("zone %s: the config applied to the store is not the "
+		    "one dnsbld runs; reloading %s", z->name, sv->cfg->path);
+		if (kill(getpid(), SIGHUP) == -1)
+			log_warn("kill");
+	} else if (!z->warned) {
+		z->warned = 1;
+		log_warnx("zone %s: the config dnsbld runs is not the one "
+		    "applied to the store: transfers are refused and NOTIFY "
+		    "waits until dnsbl-loader apply-config is run with %s",
+		    z->name, sv->cfg->path);
+	}
+	return 1;
+}
+
 /* Look at every zone's serial; queue NOTIFYs for those that changed. */
 static void
 check_serials(struct server *sv, struct notify_state *ns,
@@ -392,6 +437,8 @@ check_serials(struct server *sv, struct notify_state *ns,
 	for (i = 0; i < ns->nzones; i++) {
 		struct nzone *z = &ns->zones[i];
 
+		if (config_pending(sv, z, rd))
+			continue;
 		s = store_reader_serial(rd, z->index);
 		if (z->seen && s == z->serial)
 			continue;
@@ -406,7 +453,6 @@ check_serials(struct server *sv, struct notify_state *ns,
 		}
 	}
 	store_reader_end(rd);
-	(void)sv;
 }
 
 void *

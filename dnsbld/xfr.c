@@ -22,9 +22,12 @@
  *          records of the removed intervals, the new SOA, the records of
  *          the added ones (zonegen_interval()), framed by our SOA.  Else
  *          the whole zone as for AXFR.
- * The journal covers the served tables only: a change of the zone's SOA
- * fields, NS, glue, a or txt in the config is not in it, so after one the
- * secondaries need a full transfer (docs/mirrors.md).
+ * The journal covers the served tables only.  A change of the zone's SOA
+ * fields, NS, glue, ttl, a, txt or codes is applied with `dnsbl-loader
+ * apply-config`, which raises the serial and restarts the journal (so
+ * IXFR from before gets AXFR).  While the config dnsbld runs is not the
+ * one applied to the store (zonefp.h), a transfer is refused with
+ * SERVFAIL: its records would not be those the serial stands for.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -96,6 +99,7 @@ struct xfer {
 	struct store_txn *t;		/* during the walk */
 	uint32_t group;			/* IXFR: the serial being sent */
 	int op;				/* IXFR: JOURNAL_DEL or _ADD */
+	int stale;			/* our config is not the applied one */
 };
 
 /* ---- access ---- */
@@ -283,12 +287,21 @@ transfer(struct store_txn *t, void *arg)
 {
 	struct xfer *x = arg;
 	uint32_t from = x->q.soa_serial;
+	uint8_t fp[ZONEFP_LEN];
 	uint64_t n = 0;
 	int rc;
 
 	x->t = t;
 	x->serial = store_serial(t, x->z->index);
 	x->kind = "AXFR";
+	/* The serial stands for the records of the applied config: with
+	 * another one, we would send records no serial names. */
+	if (store_zone_fp(t, x->z->index, fp) == 0 &&
+	    memcmp(fp, x->z->fp, ZONEFP_LEN) != 0) {
+		x->kind = "transfer";
+		x->stale = 1;
+		return DNSBL_ESTALE;
+	}
 	if (x->q.qtype != T_IXFR)
 		return send_axfr(x, t);
 	if ((int32_t)(x->serial - from) <= 0) {
@@ -366,7 +379,10 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc != 0) {
 		log_warnx("%s %s to %s: %s", x->kind ? x->kind : "transfer",
-		    x->cz->name.text, who, eb.msg[0] ? eb.msg :
+		    x->cz->name.text, who, x->stale ? "refused (SERVFAIL): "
+		    "the config dnsbld runs is not the one applied to the "
+		    "store; run dnsbl-loader apply-config (dnsbld then "
+		    "reloads by itself)" : eb.msg[0] ? eb.msg :
 		    dnsbl_strerror(rc));
 		if (!x->m.sent_any)
 			(void)xfr_msg_end(&x->m, RC_SERVFAIL);

@@ -99,6 +99,8 @@ build_zone(const struct cfg_zone *cz, size_t index, struct zctx *z,
 	z->namelen = cz->name.wirelen;
 	for (i = 0; i < z->namelen && z->name[i] != 0; i += 1 + z->name[i])
 		z->nlabels++;
+	if (zonefp(cz, z->fp) != 0)
+		return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
 	z->ttl = cz->ttl;
 	z->soa_ttl = cz->soa.ttl;
 	z->neg_ttl = cz->soa.ttl < cz->soa.minimum ? cz->soa.ttl :

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "wire.h"
+#include "zonefp.h"
 
 struct dnsbl_config;
 struct cfg_zone;
@@ -67,6 +68,7 @@ struct zctx {
 	size_t nns;
 	struct zglue *glue;		/* in-zone glue */
 	size_t nglue;
+	uint8_t fp[ZONEFP_LEN];		/* the config's digest (zonefp.h) */
 };
 
 struct zoneset {

@@ -15,11 +15,13 @@
 #include "config.h"
 #include "err.h"
 #include "store_int.h"
+#include "zonefp.h"
 
 #define DBS_PER_ZONE 8	/* an upper bound per environment */
 #define SERIAL_KEY "serial"
 #define HSEQ_KEY "hseq"
 #define ANEXT_KEY "anext"
+#define CFGFP_KEY "cfgfp"
 
 int
 store_mdb(struct store *st, int rc)
@@ -92,7 +94,7 @@ open_zone(struct store *st, MDB_txn *stxn, MDB_txn *mtxn,
 		&z->ent, &z->hist, &z->hidx, &z->jrnl, &z->rtst, &z->meta
 	};
 	MDB_val k, v;
-	uint8_t serial[4];
+	uint8_t serial[4], fp[ZONEFP_LEN];
 	int rc;
 
 	if ((rc = open_dbs(st, stxn, cz, ssfx, sdbi, 3, eb)) != 0 ||
@@ -108,6 +110,19 @@ open_zone(struct store *st, MDB_txn *stxn, MDB_txn *mtxn,
 		v.mv_data = serial;
 		v.mv_size = 4;
 		rc = mdb_put(stxn, z->smeta, &k, &v, 0);
+	}
+	if (rc == 0) {
+		/* A zone first opened records its config as applied. */
+		k.mv_data = CFGFP_KEY;
+		k.mv_size = strlen(CFGFP_KEY);
+		if ((rc = mdb_get(stxn, z->smeta, &k, &v)) == MDB_NOTFOUND) {
+			if (zonefp(cz, fp) != 0)
+				return errbuf_set(eb, DNSBL_ENOMEM,
+				    "out of memory");
+			v.mv_data = fp;
+			v.mv_size = ZONEFP_LEN;
+			rc = mdb_put(stxn, z->smeta, &k, &v, 0);
+		}
 	}
 	if (rc)
 		return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
@@ -519,4 +534,28 @@ uint32_t
 store_reader_serial(struct store_reader *r, size_t zone)
 {
 	return serial_read(r->st, r->txn, zone);
+}
+
+int
+store_fp_read(struct store *st, MDB_txn *txn, size_t zone,
+    uint8_t fp[ZONEFP_LEN])
+{
+	MDB_val k = { strlen(CFGFP_KEY), CFGFP_KEY }, v;
+	int rc = mdb_get(txn, st->zones[zone].smeta, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return DNSBL_ENOENT;
+	if (rc)
+		return store_mdb(st, rc);
+	if (v.mv_size != ZONEFP_LEN)
+		return DNSBL_EPARSE;
+	memcpy(fp, v.mv_data, ZONEFP_LEN);
+	return 0;
+}
+
+int
+store_reader_zone_fp(struct store_reader *r, size_t zone,
+    uint8_t fp[ZONEFP_LEN])
+{
+	return store_fp_read(r->st, r->txn, zone, fp);
 }

@@ -335,6 +335,25 @@ typedef int (*store_journal_fn)(uint32_t serial, const struct journal_rec *rec,
 int store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
     store_journal_fn fn, void *arg);
 
+/* ---- the applied config (zonefp.h) ---- */
+
+/*
+ * The digest of the config last applied to zone: 0 (fp filled),
+ * DNSBL_ENOENT (a store from before digests were kept) or DNSBL_EDB.
+ */
+int store_zone_fp(struct store_txn *t, size_t zone, uint8_t fp[32]);
+int store_reader_zone_fp(struct store_reader *r, size_t zone,
+    uint8_t fp[32]);
+
+/*
+ * Record fp as the config applied to zone.  When it differs from the one
+ * stored, the commit raises the zone's serial by one and drops its
+ * journal, so that a secondary at any older serial gets the whole zone
+ * (the records changed without any listing changing).  Returns 1 when it
+ * differed, 0 when not (nothing written), or an error.  Writes only.
+ */
+int store_zone_apply(struct store_txn *t, size_t zone, const uint8_t fp[32]);
+
 /* ---- raw key/value for later modules (retests, counters) ---- */
 
 enum store_table { TABLE_RTST, TABLE_META };

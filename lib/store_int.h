@@ -51,6 +51,8 @@ struct buf {
 
 struct zone_txn {
 	int dirty;
+	int restart;		/* drop the journal: IXFR from before the
+				 * new serial gets the whole zone */
 	uint8_t lens[2][17];	/* prefix lengths in use, v4 and v6 */
 	int lens_loaded[2];
 	struct buf journal;	/* encoded journal_rec's of this txn */
@@ -176,6 +178,8 @@ int event_decode(const void *v, size_t n, struct event *ev, uint32_t *actor);
 int store_repair(struct store *st, struct errbuf *eb);
 
 /* store.c */
+int store_fp_read(struct store *st, MDB_txn *txn, size_t zone,
+    uint8_t fp[32]);
 int store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone,
     uint16_t idx, struct store_answer *out);
 

@@ -15,8 +15,10 @@
 #include "config.h"
 #include "err.h"
 #include "store_int.h"
+#include "zonefp.h"
 
 #define SERIAL_KEY "serial"
+#define CFGFP_KEY "cfgfp"
 #define HSEQ_KEY "hseq"
 #define ANEXT_KEY "anext"
 #define GEN_KEY "gen"
@@ -216,7 +218,10 @@ txn_finish(struct store_txn *t)
 		if ((rc = put32_at(st, t->txn, st->zones[i].smeta, SERIAL_KEY,
 		    serial)) != 0)
 			return rc;
-		if (t->no_journal)
+		if (t->z[i].restart &&
+		    (rc = mdb_drop(t->mtxn, st->zones[i].jrnl, 0)) != 0)
+			return store_mdb(st, rc);
+		if (t->no_journal || t->z[i].restart)
 			continue;
 		put32(sv, serial);
 		k.mv_data = sv;
@@ -793,4 +798,36 @@ store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	return store_mdb(t->st, rc);
+}
+
+/* ---------------------------------------------------------------------
+ * The applied config
+ */
+
+int
+store_zone_fp(struct store_txn *t, size_t zone, uint8_t fp[ZONEFP_LEN])
+{
+	return store_fp_read(t->st, t->txn, zone, fp);
+}
+
+int
+store_zone_apply(struct store_txn *t, size_t zone,
+    const uint8_t fp[ZONEFP_LEN])
+{
+	uint8_t cur[ZONEFP_LEN];
+	int rc;
+
+	if (!t->write)
+		return DNSBL_EINVAL;
+	rc = store_zone_fp(t, zone, cur);
+	if (rc == 0 && memcmp(cur, fp, ZONEFP_LEN) == 0)
+		return 0;
+	if (rc != 0 && rc != DNSBL_ENOENT)
+		return rc;
+	if ((rc = put_at(t->st, t->txn, t->st->zones[zone].smeta, CFGFP_KEY,
+	    strlen(CFGFP_KEY), fp, ZONEFP_LEN)) != 0)
+		return rc;
+	t->z[zone].dirty = 1;
+	t->z[zone].restart = 1;
+	return 1;
 }

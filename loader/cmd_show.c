@@ -17,6 +17,7 @@
 #include "store.h"
 #include "txt.h"
 #include "timefmt.h"
+#include "zonefp.h"
 
 struct show_job {
 	struct loader_ctx *ctx;
@@ -271,6 +272,7 @@ struct zone_counts {
 	uint64_t v4, v6, cidr4, cidr6, excluded, delisted, seen;
 	uint64_t ivals4, ivals6;
 	uint32_t serial;
+	int applied;		/* the config is the one applied to the store */
 };
 
 static int
@@ -302,6 +304,7 @@ static int
 stats_txn(struct store_txn *t, void *arg)
 {
 	struct stats_job *job = arg;
+	uint8_t fp[ZONEFP_LEN], cur[ZONEFP_LEN];
 	size_t i;
 	int rc;
 
@@ -312,6 +315,9 @@ stats_txn(struct store_txn *t, void *arg)
 		    (rc = store_serve_count(t, i, ADDR_V6, &job->c[i].ivals6)))
 			return rc;
 		job->c[i].serial = store_serial(t, i);
+		rc = store_zone_fp(t, i, cur);
+		job->c[i].applied = rc == 0 && zonefp(&job->ctx->cfg->zones[i],
+		    fp) == 0 && memcmp(fp, cur, ZONEFP_LEN) == 0;
 	}
 	return 0;
 }
@@ -359,6 +365,7 @@ cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
 			json_key(&j, "zone");
 			json_str(&j, ctx->cfg->zones[i].name.text);
 			json_key(&j, "serial"); json_int(&j, c->serial);
+			json_key(&j, "config_applied"); json_bool(&j, c->applied);
 			json_key(&j, "ipv4"); json_int(&j, (int64_t)c->v4);
 			json_key(&j, "ipv6"); json_int(&j, (int64_t)c->v6);
 			json_key(&j, "cidr");
@@ -381,10 +388,12 @@ cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
 		    ctx->cfg->database, fb / 1e6, mb / 1e6);
 		for (i = 0; i < ctx->cfg->nzones; i++) {
 			struct zone_counts *c = &job.c[i];
-			printf("%s: serial %u\n  listed: %llu IPv4, %llu IPv6, "
+			printf("%s: serial %u%s\n  listed: %llu IPv4, %llu IPv6, "
 			    "%llu CIDRs (%llu IPv4, %llu IPv6)\n  excluded: "
 			    "%llu, delisted: %llu, served intervals: %llu\n",
 			    ctx->cfg->zones[i].name.text, c->serial,
+			    c->applied ? "" : " (config changed since "
+			    "applied: run apply-config)",
 			    (unsigned long long)c->v4, (unsigned long long)c->v6,
 			    (unsigned long long)(c->cidr4 + c->cidr6),
 			    (unsigned long long)c->cidr4,

@@ -87,6 +87,7 @@ int cmd_expire(struct loader_ctx *, int, char **);
 int cmd_history(struct loader_ctx *, int, char **);
 int cmd_test(struct loader_ctx *, int, char **);
 int cmd_sink(struct loader_ctx *, int, char **);
+int cmd_apply_config(struct loader_ctx *, int, char **);
 
 /*
  * retests --run: test every open retest request of zone with the relay

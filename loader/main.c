@@ -135,6 +135,16 @@ static const struct command commands[] = {
 	  "a file in the\nspool (tester.spool) where test --deliver looks for "
 	  "it.  Runs in the\nforeground until SIGTERM or SIGINT; sessions idle "
 	  "for --timeout\n(tester.timeout) are closed." },
+	{ "apply-config", cmd_apply_config, NEED_STORE,
+	  "apply-config [--zone Z] [--dry-run] [--json]",
+	  "Make a change of the config reach the secondaries.  A zone's "
+	  "records depend\non its soa, ns, glue, ttl, a, txt and codes, which "
+	  "the IXFR journal does not\nrecord.  For each zone whose config "
+	  "changed since it was last applied, the\nserial goes up by one and "
+	  "secondaries at an older serial get a full\ntransfer.  dnsbld "
+	  "reloads the config by itself within a second and sends\nNOTIFY; "
+	  "until then it refuses transfers of the zone.  --dry-run only tells\n"
+	  "which zones differ." },
 	{ "check-config", cmd_check_config, 0,
 	  "check-config [--json]",
 	  "Read and check the config file; report the first error as "
