@@ -31,6 +31,9 @@ addresses are used.  Exits 0 when every expectation holds, else 1 with one
       first N unanswered, answer the rest (verifying the TSIG with --key;
       --reply unsigned or badmac answers a signed NOTIFY unsigned, or
       signed with another secret); stops after SECONDS
+  xfrcheck.py txtlen PORT NAME LENGTH [--tcp] [--prefix P] [--a ADDR]
+      the name's one TXT, whole, is LENGTH bytes (and starts with P); its A
+      is ADDR
   xfrcheck.py serial PORT ZONE     print the SOA serial
   xfrcheck.py wait PORT ZONE SERIAL SECONDS
       poll the SOA until its serial is SERIAL (exit 1 on timeout)
@@ -344,6 +347,33 @@ def cmd_wait(a):
     sys.exit(1)
 
 
+def cmd_txtlen(a):
+    """The TXT of a name, whole: its length, its start, the A beside it."""
+    name = dns.name.from_text(a.name)
+    q = dns.message.make_query(name, "TXT", use_edns=True, payload=1232)
+    q.flags &= ~0x0100
+    if a.tcp:
+        r = dns.query.tcp(q, "127.0.0.1", port=a.port, timeout=5)
+    else:
+        r = dns.query.udp(q, "127.0.0.1", port=a.port, timeout=3)
+    txts = [b"".join(rd.strings) for rr in r.answer
+            if rr.rdtype == dns.rdatatype.TXT for rd in rr]
+    expect(len(txts) == 1, "%d TXT records, want 1 (rcode %s, tc %s)" % (
+        len(txts), dns.rcode.to_text(r.rcode()), bool(r.flags & 0x0200)))
+    if txts:
+        expect(len(txts[0]) == a.length, "TXT of %d bytes, want %d" % (
+            len(txts[0]), a.length))
+        if a.prefix:
+            expect(txts[0].startswith(a.prefix.encode()),
+                   "TXT starts %r, want %r" % (txts[0][:20], a.prefix))
+    if a.a:
+        q = dns.message.make_query(name, "A")
+        r = dns.query.udp(q, "127.0.0.1", port=a.port, timeout=3)
+        got = [rd.address for rr in r.answer for rd in rr]
+        expect(got == [a.a], "A %s, want %s" % (got, a.a))
+    finish()
+
+
 def cmd_listen(a):
     keyring = None
     if a.key:
@@ -420,9 +450,16 @@ def main():
     w.add_argument("zone")
     w.add_argument("serial", type=int)
     w.add_argument("seconds", type=float)
+    tl = sub.add_parser("txtlen")
+    tl.add_argument("port", type=int)
+    tl.add_argument("name")
+    tl.add_argument("length", type=int)
+    tl.add_argument("--tcp", action="store_true")
+    tl.add_argument("--prefix")
+    tl.add_argument("--a")
     a = ap.parse_args()
     {"xfr": cmd_xfr, "compare": cmd_compare, "serial": cmd_serial,
-     "wait": cmd_wait, "listen": cmd_listen}[a.cmd](a)
+     "wait": cmd_wait, "listen": cmd_listen, "txtlen": cmd_txtlen}[a.cmd](a)
 
 
 if __name__ == "__main__":
