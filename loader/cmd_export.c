@@ -87,9 +87,33 @@ rbldnsd_format(const struct prefix *p, char text[PREFIX_STRLEN])
 }
 
 /*
+ * The longest prefix of txt, in bytes, that rbldnsd answers whole: its
+ * text, with each '$' the longest address of the family, in one string of
+ * 255 bytes.  Not inside a UTF-8 sequence, and with no space at the end
+ * (rbldnsd would drop it).
+ */
+static size_t
+rbldnsd_fits(const char *txt, int family)
+{
+	size_t addr = family == ADDR_V6 ? 39 : 15, used = 0, n;
+
+	for (n = 0; txt[n] != '\0'; n++) {
+		used += txt[n] == '$' ? addr : 1;
+		if (used > TXT_RBLDNSD_MAX)
+			break;
+	}
+	if (txt[n] == '\0')
+		return n;
+	while (n > 0 && (((unsigned char)txt[n] & 0xc0) == 0x80 ||
+	    txt[n - 1] == ' '))
+		n--;
+	return n;
+}
+
+/*
  * rbldnsd: ":A:TXT", the A and template of an answer.  rbldnsd has no
  * escapes: a text it cannot carry exactly (txt.h) is refused, and one
- * longer than it keeps is refused unless --cut-txt (then cut, counted).
+ * longer than it answers is refused unless --cut-txt (then cut, counted).
  */
 static int
 rbldnsd_value(struct export_job *job, const struct answer *res,
@@ -97,22 +121,21 @@ rbldnsd_value(struct export_job *job, const struct answer *res,
 {
 	char a[PREFIX_STRLEN];
 	const char *txt = res->txt ? res->txt : "";
-	size_t n = strlen(txt);
+	int family = job->families == 2 ? ADDR_V6 : ADDR_V4;
+	size_t n = strlen(txt), fit;
 	int rc;
 
 	if ((rc = txt_check(txt, eb)) != 0)
 		return errbuf_set(eb, rc, "a TXT cannot be written for "
 		    "rbldnsd: %s", eb->msg);
-	if (n > TXT_RBLDNSD_MAX) {
+	if ((fit = rbldnsd_fits(txt, family)) < n) {
 		if (!job->cut_txt)
 			return errbuf_set(eb, DNSBL_ERANGE, "a TXT of %zu bytes "
-			    "(\"%.40s...\"): rbldnsd keeps only %d; shorten "
-			    "it, or export with --cut-txt", n, txt,
-			    TXT_RBLDNSD_MAX);
-		n = TXT_RBLDNSD_MAX;
-		/* Not inside a UTF-8 sequence, and no space left at the end. */
-		while (n > 0 && ((txt[n] & 0xc0) == 0x80 || txt[n - 1] == ' '))
-			n--;
+			    "(\"%.40s...\"): rbldnsd answers only %d bytes, "
+			    "with each '$' an %s address; shorten it, or export "
+			    "with --cut-txt", n, txt, TXT_RBLDNSD_MAX,
+			    family == ADDR_V6 ? "IPv6" : "IPv4");
+		n = fit;
 		job->ncut++;
 	}
 	addr_format(ADDR_V4, res->a, a);
