@@ -4,7 +4,9 @@
  * answers depend on the address asked (listed, unlisted, long TXT, store
  * errors), so parsing, zone matching, address decoding, answer building and
  * truncation are all reached; xfr_refuse() takes the same input, for the
- * transfer requests' parsing (the authority SOA serial, TSIG presence).
+ * transfer requests' parsing (the authority SOA serial, TSIG presence),
+ * and answer_query() with a config that has a TSIG key, for the signed
+ * path.
  * It checks that an answer never exceeds its size limit and always starts
  * with the query's id and QR set.
  */
@@ -17,6 +19,7 @@
 #include "err.h"
 #include "query.h"
 #include "respond.h"
+#include "signed.h"
 #include "xfr.h"
 #include "zonectx.h"
 
@@ -79,14 +82,15 @@ f_serial(void *arg, size_t zone)
 }
 
 static struct zoneset *zs;
+static struct dnsbl_config cfg;
 static const struct respond_db db = { f_lookup, f_any_within, f_answer,
     f_serial, NULL };
 
 static void
 setup(void)
 {
-	static struct dnsbl_config cfg;
 	static struct cfg_zone zones[3];
+	static struct cfg_key key;
 	static struct cfg_dname ns[2];
 	static struct cfg_glue glue[2];
 	size_t i;
@@ -119,6 +123,11 @@ setup(void)
 	}
 	cfg.zones = zones;
 	cfg.nzones = 3;
+	dname_parse("k1", &key.name, NULL);
+	key.algorithm = "hmac-sha256";
+	key.secret = "c2VjcmV0LWtleS1vbmUtZm9yLXRoZS10ZXN0cy0xMjM=";
+	cfg.keys = &key;
+	cfg.nkeys = 1;
 	if (zoneset_build(&cfg, &zs, NULL) != 0)
 		abort();
 }
@@ -142,6 +151,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (!tcp && n > 512 && !(size > 12 && data[11] != 0))
 			abort();	/* over 512 needs EDNS */
+	}
+	/* The entry point of the UDP and TCP loops, with the signed path
+	 * (ldns reads whatever TSIG the input carries). */
+	for (tcp = 0; tcp < 2; tcp++) {
+		cap = tcp ? sizeof(out) : EDNS_PAYLOAD;
+		n = answer_query(&cfg, zs, &db, data, size, out, cap, tcp);
+		if (n > cap || (n > 0 && (n < DNS_HDRLEN || !(out[2] & 0x80) ||
+		    memcmp(out, data, 2) != 0)))
+			abort();
 	}
 	/* The transfer paths' parsing: a REFUSED answer, never larger. */
 	(void)query_peek_qtype(data, size);
