@@ -24,8 +24,6 @@
 #include "err.h"
 #include "store_int.h"
 
-#define LENS_KEY4 "lens4"
-#define LENS_KEY6 "lens6"
 #define VAL_EXCLUDED (-1)
 #define VAL_NONE (-2)
 

@@ -18,10 +18,6 @@
 #include "zonefp.h"
 
 #define DBS_PER_ZONE 8	/* an upper bound per environment */
-#define SERIAL_KEY "serial"
-#define HSEQ_KEY "hseq"
-#define ANEXT_KEY "anext"
-#define CFGFP_KEY "cfgfp"
 
 int
 store_mdb(struct store *st, int rc)

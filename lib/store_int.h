@@ -43,6 +43,22 @@ struct store_reader {
 	int live;
 };
 
+/*
+ * The keys of the per-zone tables of counters and settings, in one place:
+ * in serve's ZONE/smeta the serial, the generation, the next answer index
+ * and the applied config's digest; in meta's ZONE/meta the generation, the
+ * history sequence (store-wide, in zone 0), the listed count and the
+ * prefix lengths in use.
+ */
+#define SERIAL_KEY	"serial"
+#define GEN_KEY		"gen"
+#define ANEXT_KEY	"anext"
+#define CFGFP_KEY	"cfgfp"
+#define HSEQ_KEY	"hseq"
+#define NLISTED_KEY	"nlisted"
+#define LENS_KEY4	"lens4"
+#define LENS_KEY6	"lens6"
+
 /* A growable byte buffer owned by a transaction. */
 struct buf {
 	uint8_t *p;
@@ -176,6 +192,14 @@ int event_decode(const void *v, size_t n, struct event *ev, uint32_t *actor);
 
 /* storetxn.c: rebuild the serve env if a crash left it behind. */
 int store_repair(struct store *st, struct errbuf *eb);
+
+/* storetxn.c: small values of the counter tables. */
+int get32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
+    uint32_t *out, uint32_t dflt);
+int put_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen);
+int put32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
+    uint32_t val);
 
 /* store.c */
 int store_fp_read(struct store *st, MDB_txn *txn, size_t zone,

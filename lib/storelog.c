@@ -20,7 +20,6 @@
 #include "err.h"
 #include "store_int.h"
 
-#define HSEQ_KEY "hseq"
 #define HIDX_LEN (ENTKEY_LEN + 8)
 
 static int
