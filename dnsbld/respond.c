@@ -599,6 +599,58 @@ finish:
 	return a.w.len;
 }
 
+/*
+ * respond_bare(): the answer with no records: the header (rcode, TC as asked, the id,
+ * opcode, RD and CD of the request), the question if it had one, and an
+ * OPT if it had one.  Its length, or 0 if cap is too small.
+ */
+size_t
+respond_bare(const struct query *q, int rcode, int tc, uint8_t *out,
+    size_t cap)
+{
+	struct wire_writer w;
+	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD | F_CD)) |
+	    (uint16_t)(rcode & 0xf);
+
+	if (tc)
+		f |= F_TC;
+	wire_writer_init(&w, out, cap);
+	wire_put_u16(&w, q->id);
+	wire_put_u16(&w, f);
+	wire_put_u16(&w, q->has_question);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, 0);
+	wire_put_u16(&w, q->edns);
+	if (q->has_question) {
+		wire_put_bytes(&w, q->qname_raw, q->qname_len);
+		wire_put_u16(&w, q->qtype);
+		wire_put_u16(&w, q->qclass);
+	}
+	if (q->edns) {
+		wire_put_u8(&w, 0);
+		wire_put_u16(&w, T_OPT);
+		wire_put_u16(&w, EDNS_PAYLOAD);
+		wire_put_u32(&w, (uint32_t)(rcode >> 4) << 24 |
+		    (q->dnssec_ok ? EDNS_DO : 0));
+		wire_put_u16(&w, 0);
+	}
+	return w.err ? 0 : w.len;
+}
+
+size_t
+respond_error(const uint8_t *pkt, size_t len, int rcode, uint8_t *out,
+    size_t cap)
+{
+	struct query q;
+	enum query_status st = query_parse(pkt, len, &q);
+
+	if (st == Q_DROP)
+		return 0;
+	if (!q.has_question || st != Q_OK)
+		return respond_parsed(NULL, NULL, &q, st, out, cap, cap);
+	return respond_bare(&q, rcode, 0, out, cap);
+}
+
 static int
 db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
     struct store_hit *hit)

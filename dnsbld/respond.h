@@ -87,6 +87,22 @@ size_t respond_parsed(const struct zoneset *zs, const struct respond_db *db,
     size_t limit);
 
 /*
+ * An answer with no records for the parsed query q: the header (rcode, TC
+ * if tc, the id, opcode, RD and CD copied), the question if it had one,
+ * and an OPT if it had one.  Its length, or 0 if cap is too small.
+ */
+size_t respond_bare(const struct query *q, int rcode, int tc, uint8_t *out,
+    size_t cap);
+
+/*
+ * The answer rcode (SERVFAIL when the store cannot be read) to the query
+ * pkt, without looking anything up; a malformed query gets what respond()
+ * gives it.  Its length, or 0 to send nothing.  Never more than cap.
+ */
+size_t respond_error(const uint8_t *pkt, size_t len, int rcode,
+    uint8_t *out, size_t cap);
+
+/*
  * Write the text form of an address for TXT '$' substitution: dotted quad,
  * or compressed IPv6 exactly as inet_ntop(3) writes it (RFC 5952: lower
  * case, the longest run of zeros as "::", ::ffff:a.b.c.d for IPv4-mapped),

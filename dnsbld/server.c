@@ -316,16 +316,21 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 			log_warn("recvmmsg");
 		return 0;
 	}
-	if ((rc = store_reader_begin(rs->r)) != 0) {
-		log_warnx("store: %s", dnsbl_strerror(rc));
-		return n;
-	}
-	respond_store_batch(rs);
+	/* A store that cannot be read gets every query of the batch a
+	 * SERVFAIL: a batch is never dropped. */
+	if ((rc = store_reader_begin(rs->r)) != 0)
+		log_warnx("store: %s; this batch is answered SERVFAIL",
+		    dnsbl_strerror(rc));
+	else
+		respond_store_batch(rs);
 	for (i = 0; i < n; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
 		qt = query_peek_qtype(b->q[i], b->in[i].msg_len);
-		if (qt == T_AXFR || qt == T_IXFR)
+		if (rc != 0)
+			len = respond_error(b->q[i], b->in[i].msg_len,
+			    RC_SERVFAIL, b->a[nout], 512);
+		else if (qt == T_AXFR || qt == T_IXFR)
 			len = xfr_udp(wk->sv, db, b->q[i], b->in[i].msg_len,
 			    (const struct sockaddr *)&b->from[i], b->a[nout],
 			    EDNS_PAYLOAD);
@@ -345,7 +350,8 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		    b->cout[nout].b, sizeof(b->cout[nout].b));
 		nout++;
 	}
-	store_reader_end(rs->r);
+	if (rc == 0)
+		store_reader_end(rs->r);
 	/* Send all; a datagram the kernel refuses is dropped, not retried. */
 	for (i = 0; i < nout;) {
 		sent = sendmmsg(fd, b->out + i, (unsigned)(nout - i), 0);

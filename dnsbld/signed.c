@@ -12,44 +12,6 @@
 #include "tsig.h"
 #include "wire.h"
 
-/*
- * The answer with no records: the header (rcode, TC as asked, the id,
- * opcode, RD and CD of the request), the question if it had one, and an
- * OPT if it had one.  Its length, or 0 if cap is too small.
- */
-static size_t
-bare_answer(const struct query *q, int rcode, int tc, uint8_t *out,
-    size_t cap)
-{
-	struct wire_writer w;
-	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD | F_CD)) |
-	    (uint16_t)(rcode & 0xf);
-
-	if (tc)
-		f |= F_TC;
-	wire_writer_init(&w, out, cap);
-	wire_put_u16(&w, q->id);
-	wire_put_u16(&w, f);
-	wire_put_u16(&w, q->has_question);
-	wire_put_u16(&w, 0);
-	wire_put_u16(&w, 0);
-	wire_put_u16(&w, q->edns);
-	if (q->has_question) {
-		wire_put_bytes(&w, q->qname_raw, q->qname_len);
-		wire_put_u16(&w, q->qtype);
-		wire_put_u16(&w, q->qclass);
-	}
-	if (q->edns) {
-		wire_put_u8(&w, 0);
-		wire_put_u16(&w, T_OPT);
-		wire_put_u16(&w, EDNS_PAYLOAD);
-		wire_put_u32(&w, (uint32_t)(rcode >> 4) << 24 |
-		    (q->dnssec_ok ? EDNS_DO : 0));
-		wire_put_u16(&w, 0);
-	}
-	return w.err ? 0 : w.len;
-}
-
 size_t
 signed_answer(const struct dnsbl_config *cfg, const struct zoneset *zs,
     const struct respond_db *db, const struct query *q, enum query_status st,
@@ -73,7 +35,7 @@ signed_answer(const struct dnsbl_config *cfg, const struct zoneset *zs,
 	if ((msg = malloc(limit)) == NULL)
 		goto done;
 	if (tc.error != 0)
-		n = bare_answer(q, RC_NOTAUTH, 0, msg, room);
+		n = respond_bare(q, RC_NOTAUTH, 0, msg, room);
 	else
 		n = respond_parsed(zs, db, q, st, msg, limit, room);
 	if (n == 0)
@@ -82,7 +44,7 @@ signed_answer(const struct dnsbl_config *cfg, const struct zoneset *zs,
 	if (rc == DNSBL_ESPACE && tc.error == 0) {
 		/* Still too large once signed: TC, and the client retries
 		 * over TCP. */
-		if ((n = bare_answer(q, RC_NOERROR, 1, msg, room)) != 0)
+		if ((n = respond_bare(q, RC_NOERROR, 1, msg, room)) != 0)
 			rc = tsig_sign(&tc, msg, n, out, limit, &outlen);
 	}
 	if (rc != 0)

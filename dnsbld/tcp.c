@@ -161,15 +161,20 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 				break;
 		}
 		if (!begun) {
-			if ((rc = store_reader_begin(t->rd)) != 0) {
-				log_warnx("store: %s", dnsbl_strerror(rc));
-				return -1;
-			}
-			respond_store_batch(&t->rs);
-			begun = 1;
+			/* A store that cannot be read: SERVFAIL, not a
+			 * dropped query. */
+			if ((rc = store_reader_begin(t->rd)) != 0)
+				log_warnx("store: %s; answering SERVFAIL",
+				    dnsbl_strerror(rc));
+			else
+				respond_store_batch(&t->rs);
+			begun = rc == 0 ? 1 : -1;
 		}
 		qt = query_peek_qtype(c->in + off + 2, mlen);
-		if (qt == T_AXFR || qt == T_IXFR) {
+		if (begun < 0)
+			len = respond_error(c->in + off + 2, mlen, RC_SERVFAIL,
+			    c->out + c->outlen + 2, RESPOND_MAX);
+		else if (qt == T_AXFR || qt == T_IXFR) {
 			if (xfr_submit(t->sv, c->fd, c->in + off + 2, mlen,
 			    c->out + c->outoff, c->outlen - c->outoff) == 0) {
 				handed = 1;
@@ -188,7 +193,7 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 		}
 		off += 2 + mlen;
 	}
-	if (begun)
+	if (begun > 0)
 		store_reader_end(t->rd);
 	if (handed)
 		return 1;

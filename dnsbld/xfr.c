@@ -59,8 +59,6 @@
 
 /* Signed messages are built smaller: ldns writes them out again. */
 #define XFR_TSIG_MSG	16384
-/* A journal walk's fn returns this to stop at the end of one serial. */
-#define GROUP_END	DNSBL_EEXIST
 
 struct xfr_job {
 	int fd;
@@ -100,6 +98,7 @@ struct xfer {
 	uint32_t group;			/* IXFR: the serial being sent */
 	int op;				/* IXFR: JOURNAL_DEL or _ADD */
 	int stale;			/* our config is not the applied one */
+	const char *cut;		/* why a transfer ended early, or NULL */
 };
 
 /* ---- access ---- */
@@ -193,6 +192,12 @@ send_msg(void *arg, const uint8_t *msg, size_t len)
 	}
 	if (atomic_load(&x->sv->stop))
 		return DNSBL_EIO;	/* shutting down or reloading */
+	if (store_resize_pending(x->sv->store)) {
+		/* Every thread waits for our transaction to end: give way;
+		 * the secondary retries. */
+		x->cut = "cut short: the store's map is growing";
+		return DNSBL_EIO;
+	}
 	if (x->tc.present) {
 		rc = tsig_sign(&x->tc, msg, len, x->sbuf + 2, XFR_MSG_MAX,
 		    &n);
@@ -242,7 +247,7 @@ group_rec(uint32_t serial, const struct journal_rec *rec, void *arg)
 	struct xfer *x = arg;
 
 	if (serial != x->group)
-		return GROUP_END;
+		return STORE_STOP;	/* the end of this serial's changes */
 	if (rec->op != x->op)
 		return 0;
 	return zonegen_interval(x->t, x->z->index, rec->family, rec->first,
@@ -252,11 +257,8 @@ group_rec(uint32_t serial, const struct journal_rec *rec, void *arg)
 static int
 send_group(struct xfer *x, uint32_t prev, int op)
 {
-	int rc;
-
 	x->op = op;
-	rc = store_journal_walk(x->t, x->z->index, prev, group_rec, x);
-	return rc == GROUP_END ? 0 : rc;
+	return store_journal_walk(x->t, x->z->index, prev, group_rec, x);
 }
 
 static int
@@ -382,8 +384,8 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 		    x->cz->name.text, who, x->stale ? "refused (SERVFAIL): "
 		    "the config dnsbld runs is not the one applied to the "
 		    "store; run dnsbl-loader apply-config (dnsbld then "
-		    "reloads by itself)" : eb.msg[0] ? eb.msg :
-		    dnsbl_strerror(rc));
+		    "reloads by itself)" : x->cut ? x->cut : eb.msg[0] ?
+		    eb.msg : dnsbl_strerror(rc));
 		if (!x->m.sent_any)
 			(void)xfr_msg_end(&x->m, RC_SERVFAIL);
 		return rc;

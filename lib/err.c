@@ -19,6 +19,9 @@ static const char *const err_text[] = {
 	"no space left in buffer or limit",
 	"refused by policy",
 	"older than the stored data",
+	"the database map is full",
+	"no space left on the device",
+	"the database is damaged",
 };
 
 const char *

@@ -3,8 +3,10 @@
  *
  * Every function that can fail returns 0 on success or one of the negative
  * DNSBL_E* codes below.  dnsbl_strerror() turns a code into a static string.
- * LMDB errors are folded into DNSBL_EDB; the LMDB code itself, when it
- * matters, is kept by the caller (see store.h).
+ * LMDB's own codes never leave the store: store_mdb() maps them to
+ * DNSBL_EMAPFULL (the map must grow; the store does that itself),
+ * DNSBL_ENOSPC (the disk is full), DNSBL_ECORRUPT (a damaged database) or
+ * DNSBL_EDB (any other failure).
  *
  * Where a failure needs more words than a code (a file, a line, a reason),
  * the function also takes a struct errbuf and writes one line into it.  The
@@ -28,7 +30,10 @@ enum dnsbl_err {
 	DNSBL_ESPACE = -9,	/* a buffer or a limit is too small */
 	DNSBL_EREFUSED = -10,	/* refused by policy (a guard, a rate limit) */
 	DNSBL_ESTALE = -11,	/* older than what is stored; ignored */
-	DNSBL_EMAX = -12
+	DNSBL_EMAPFULL = -12,	/* the LMDB map is full (grown and retried) */
+	DNSBL_ENOSPC = -13,	/* no space left on the device */
+	DNSBL_ECORRUPT = -14,	/* the database is damaged */
+	DNSBL_EMAX = -15
 };
 
 /* A static, never-NULL description of code.  Unknown codes give "unknown error". */

@@ -50,7 +50,7 @@ serve_lens(struct store_txn *t, size_t zone, int family, uint8_t mask[17])
 	}
 	rc = mdb_get(t->mtxn, t->st->zones[zone].meta, &k, &v);
 	if (rc && rc != MDB_NOTFOUND)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	memset(z->lens[fi], 0, 17);
 	if (rc == 0 && v.mv_size == 17)
 		memcpy(z->lens[fi], v.mv_data, 17);
@@ -76,7 +76,7 @@ serve_note_len(struct store_txn *t, size_t zone, const struct prefix *p)
 	z->lens[fi][p->len / 8] |= bit;
 	v.mv_data = z->lens[fi];
 	v.mv_size = 17;
-	return store_mdb(t->st, mdb_put(t->mtxn, t->st->zones[zone].meta, &k,
+	return store_mdb(mdb_put(t->mtxn, t->st->zones[zone].meta, &k,
 	    &v, 0));
 }
 
@@ -155,7 +155,7 @@ collect_old(struct store_txn *t, MDB_cursor *c, int family, u128 pf, u128 pl)
 			    iv.last, iv.answer)) != 0)
 				return rc;
 		} else if (rc && rc != MDB_NOTFOUND)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 	}
 	k.mv_data = key;
 	k.mv_size = n;
@@ -169,7 +169,7 @@ collect_old(struct store_txn *t, MDB_cursor *c, int family, u128 pf, u128 pl)
 		if ((rc = push_ival(t, 0, iv.first, iv.last, iv.answer)) != 0)
 			return rc;
 	}
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(t->st, rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc);
 }
 
 static int
@@ -188,7 +188,7 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 	struct prefix q;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int len, rc;
+	int len, rc, cb = 0;
 
 	t->nents = 0;
 	if ((rc = serve_lens(t, zone, p->family, mask)) != 0)
@@ -206,7 +206,7 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 			return rc;
 	}
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	memset(a, 0, sizeof(a));
 	u128_to_addr(p->family, s, a);
 	prefix_make(&q, p->family, a, 0);
@@ -227,13 +227,11 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 		/* Containers of p were found above. */
 		if (ent.prefix.len < p->len && prefix_contains(&ent.prefix, p))
 			continue;
-		if (active(&ent) && (rc = push_ent(t, &ent)) != 0)
+		if (active(&ent) && (cb = push_ent(t, &ent)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	return rc > 0 ? store_mdb(t->st, rc) : rc;
+	return walk_end(rc, cb);
 }
 
 static int
@@ -337,7 +335,7 @@ put_ival(struct store_txn *t, size_t zone, int family, const struct ival *iv,
 	if (del) {
 		rc = mdb_del(t->txn, dbi, &k, NULL);
 		if (rc)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 		return journal_add(t, zone, JOURNAL_DEL, family, iv->answer,
 		    key, last);
 	}
@@ -347,7 +345,7 @@ put_ival(struct store_txn *t, size_t zone, int family, const struct ival *iv,
 		v.mv_size = 2 + n;
 	}
 	if ((rc = put_ordered(t->txn, dbi, &k, &v)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	return journal_add(t, zone, JOURNAL_ADD, family, iv->answer, key, last);
 }
 
@@ -398,7 +396,7 @@ serve_rebuild(struct store_txn *t, size_t zone, const struct prefix *p)
 	rc = mdb_cursor_open(t->txn,
 	    t->st->zones[zone].serve[p->family == ADDR_V6], &c);
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	rc = collect_old(t, c, p->family, pf, pl);
 	mdb_cursor_close(c);
 	if (rc)

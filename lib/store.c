@@ -20,18 +20,26 @@
 #define DBS_PER_ZONE 8	/* an upper bound per environment */
 
 int
-store_mdb(struct store *st, int rc)
+store_mdb(int rc)
 {
-	if (rc == 0)
+	switch (rc) {
+	case 0:
 		return 0;
-	st->last_mdb = rc;
-	return DNSBL_EDB;
-}
-
-const char *
-store_last_error(struct store *st)
-{
-	return mdb_strerror(st->last_mdb);
+	case MDB_MAP_FULL:
+		return DNSBL_EMAPFULL;
+	case ENOSPC:
+	case EDQUOT:
+		return DNSBL_ENOSPC;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return DNSBL_ECORRUPT;
+	case ENOMEM:
+		return DNSBL_ENOMEM;
+	default:
+		return DNSBL_EDB;
+	}
 }
 
 static int
@@ -70,7 +78,7 @@ open_dbs(struct store *st, MDB_txn *txn, const struct cfg_zone *cz,
 			    "%s: zone %s is not in the database yet",
 			    st->cfg->database, cz->name.text);
 		if (rc)
-			return errbuf_set(eb, store_mdb(st, rc),
+			return errbuf_set(eb, store_mdb(rc),
 			    "%s: opening %s: %s", st->cfg->database, name,
 			    mdb_strerror(rc));
 	}
@@ -121,7 +129,7 @@ open_zone(struct store *st, MDB_txn *stxn, MDB_txn *mtxn,
 		}
 	}
 	if (rc)
-		return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
+		return errbuf_set(eb, store_mdb(rc), "%s: %s",
 		    st->cfg->database, mdb_strerror(rc));
 	return 0;
 }
@@ -141,7 +149,7 @@ open_env(struct store *st, const char *sub, MDB_env **env, unsigned nzones,
 		return errbuf_set(eb, DNSBL_EIO, "%s: cannot create: %s", path,
 		    strerror(errno));
 	if ((rc = mdb_env_create(env)) != 0)
-		return errbuf_set(eb, store_mdb(st, rc), "mdb_env_create: %s",
+		return errbuf_set(eb, store_mdb(rc), "mdb_env_create: %s",
 		    mdb_strerror(rc));
 	mdb_env_set_maxdbs(*env, (MDB_dbi)(nzones * DBS_PER_ZONE + 4));
 	mdb_env_set_maxreaders(*env, 512);
@@ -151,7 +159,7 @@ open_env(struct store *st, const char *sub, MDB_env **env, unsigned nzones,
 	else if (st->flags & STORE_WRITEMAP)
 		envflags |= MDB_WRITEMAP;
 	if ((rc = mdb_env_open(*env, path, envflags, 0644)) != 0) {
-		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", path,
+		rc = errbuf_set(eb, store_mdb(rc), "%s: %s", path,
 		    mdb_strerror(rc));
 		mdb_env_close(*env);
 		*env = NULL;
@@ -196,7 +204,7 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 		goto fail_env;
 	if ((rc = mdb_txn_begin(st->menv, NULL, tflags, &mtxn)) != 0 ||
 	    (rc = mdb_txn_begin(st->env, NULL, tflags, &stxn)) != 0) {
-		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
+		rc = errbuf_set(eb, store_mdb(rc), "%s: %s", cfg->database,
 		    mdb_strerror(rc));
 		goto fail_txn;
 	}
@@ -210,7 +218,7 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 		rc = mdb_txn_commit(stxn);
 	stxn = NULL;
 	if (rc) {
-		rc = errbuf_set(eb, store_mdb(st, rc), "%s: %s", cfg->database,
+		rc = errbuf_set(eb, store_mdb(rc), "%s: %s", cfg->database,
 		    mdb_strerror(rc));
 		goto fail_txn;
 	}
@@ -292,7 +300,7 @@ store_reader_new(struct store *st, struct store_reader **out)
 {
 	struct store_reader *r;
 	size_t i;
-	int rc;
+	int rc, tries;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return DNSBL_ENOMEM;
@@ -301,17 +309,30 @@ store_reader_new(struct store *st, struct store_reader **out)
 		rc = DNSBL_ENOMEM;
 		goto fail_r;
 	}
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
-		rc = store_mdb(st, rc);
+	for (tries = 0; tries < 10; tries++) {
+		pthread_rwlock_rdlock(&st->resize);	/* see struct store */
+		if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY,
+		    &r->txn)) != MDB_MAP_RESIZED)
+			break;
+		pthread_rwlock_unlock(&st->resize);
+		if ((rc = store_resize(st, 0)) != 0)
+			goto fail_cur;
+		rc = MDB_MAP_RESIZED;
+	}
+	if (rc != 0) {
+		if (rc != MDB_MAP_RESIZED)
+			pthread_rwlock_unlock(&st->resize);
+		rc = store_mdb(rc);
 		goto fail_cur;
 	}
 	for (i = 0; i < st->nzones * 2; i++)
 		if ((rc = mdb_cursor_open(r->txn, st->zones[i / 2].serve[i % 2],
 		    &r->cur[i])) != 0) {
-			rc = store_mdb(st, rc);
+			rc = store_mdb(rc);
 			goto fail_txn;
 		}
 	mdb_txn_reset(r->txn);
+	pthread_rwlock_unlock(&st->resize);
 	*out = r;
 	return 0;
 
@@ -319,6 +340,7 @@ fail_txn:
 	while (i-- > 0)
 		mdb_cursor_close(r->cur[i]);
 	mdb_txn_abort(r->txn);
+	pthread_rwlock_unlock(&st->resize);
 fail_cur:
 	free(r->cur);
 fail_r:
@@ -348,27 +370,26 @@ store_reader_begin(struct store_reader *r)
 	size_t i;
 	int rc, tries;
 
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < 10; tries++) {
 		pthread_rwlock_rdlock(&st->resize);
 		rc = mdb_txn_renew(r->txn);
 		if (rc == 0)
 			break;
 		pthread_rwlock_unlock(&st->resize);
 		if (rc != MDB_MAP_RESIZED)
-			return store_mdb(st, rc);
-		/* Another process grew the map: adopt its size while no
-		 * transaction of ours is live. */
-		pthread_rwlock_wrlock(&st->resize);
-		mdb_env_set_mapsize(st->env, 0);
-		pthread_rwlock_unlock(&st->resize);
+			return store_mdb(rc);
+		/* Another process grew the map: adopt its size. */
+		if ((rc = store_resize(st, 0)) != 0)
+			return rc;
+		rc = MDB_MAP_RESIZED;
 	}
 	if (rc != 0)
-		return store_mdb(st, rc);
+		return store_mdb(rc);
 	for (i = 0; i < st->nzones * 2; i++)
 		if ((rc = mdb_cursor_renew(r->txn, r->cur[i])) != 0) {
 			mdb_txn_reset(r->txn);
 			pthread_rwlock_unlock(&st->resize);
-			return store_mdb(st, rc);
+			return store_mdb(rc);
 		}
 	r->live = 1;
 	return 0;
@@ -423,7 +444,7 @@ seek_le(struct store *st, MDB_cursor *c, size_t n, const uint8_t *a,
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
-		return store_mdb(st, rc);
+		return store_mdb(rc);
 	return 1;
 }
 
@@ -471,7 +492,7 @@ store_any_within(struct store_reader *r, size_t zone, const struct prefix *p)
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
-		return store_mdb(r->st, rc);
+		return store_mdb(rc);
 	return memcmp(k.mv_data, last, n) <= 0 ? 1 : 0;
 }
 
@@ -495,7 +516,7 @@ store_answer_read_txn(struct store *st, MDB_txn *txn, size_t zone, uint16_t idx,
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	if (rc)
-		return store_mdb(st, rc);
+		return store_mdb(rc);
 	/* a(4) txt NUL [code NUL] */
 	p = v.mv_data;
 	if (v.mv_size < 5 || p[v.mv_size - 1] != 0)
@@ -542,7 +563,7 @@ store_fp_read(struct store *st, MDB_txn *txn, size_t zone,
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	if (rc)
-		return store_mdb(st, rc);
+		return store_mdb(rc);
 	if (v.mv_size != ZONEFP_LEN)
 		return DNSBL_EPARSE;
 	memcpy(fp, v.mv_data, ZONEFP_LEN);
@@ -554,4 +575,30 @@ store_reader_zone_fp(struct store_reader *r, size_t zone,
     uint8_t fp[ZONEFP_LEN])
 {
 	return store_fp_read(r->st, r->txn, zone, fp);
+}
+
+int
+store_resize(struct store *st, int grow)
+{
+	MDB_envinfo info;
+	MDB_env *envs[2] = { st->env, st->menv };
+	int i, rc = 0;
+
+	atomic_fetch_add(&st->resize_waiting, 1);
+	pthread_rwlock_wrlock(&st->resize);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		if (!grow)
+			rc = mdb_env_set_mapsize(envs[i], 0);
+		else if ((rc = mdb_env_info(envs[i], &info)) == 0)
+			rc = mdb_env_set_mapsize(envs[i], info.me_mapsize * 2);
+	}
+	pthread_rwlock_unlock(&st->resize);
+	atomic_fetch_sub(&st->resize_waiting, 1);
+	return store_mdb(rc);
+}
+
+int
+store_resize_pending(struct store *st)
+{
+	return atomic_load(&st->resize_waiting) > 0;
 }

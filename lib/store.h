@@ -141,6 +141,14 @@ int store_write(struct store *st, store_txn_fn fn, void *arg,
 int store_read(struct store *st, store_txn_fn fn, void *arg,
     struct errbuf *eb);
 
+/*
+ * 1 when a thread waits to resize the map: a long read transaction (a
+ * zone transfer) should end soon, since every other thread of the
+ * process waits with it.  See the resize lock in store_int.h: no
+ * transaction of the process may be live while a map changes size.
+ */
+int store_resize_pending(struct store *st);
+
 /* Now, as the transaction sees it (fixed when it began). */
 int64_t store_txn_now(const struct store_txn *t);
 /* The config the store was opened with. */
@@ -158,6 +166,14 @@ int store_zone_dirty(const struct store_txn *t, size_t zone);
  */
 int store_zone_listed(struct store_txn *t, size_t zone, uint64_t *at_start,
     uint64_t *removed);
+
+/*
+ * Walks: every store_*_walk() calls its callback for each item in order.
+ * A callback returns 0 to go on, STORE_STOP to end the walk early (the
+ * walk then returns 0), or a negative dnsbl code, which the walk returns
+ * as it is.  A walk's own failures are dnsbl codes too (DNSBL_EDB...).
+ */
+#define STORE_STOP 1
 
 /* ---- entries ---- */
 
@@ -364,7 +380,5 @@ int store_kv_put(struct store_txn *t, size_t zone, enum store_table tb,
 int store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
     const void *key, size_t klen);
 
-/* The LMDB error of the last DNSBL_EDB from t's store, as text. */
-const char *store_last_error(struct store *st);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store.h"
 
@@ -30,10 +31,18 @@ struct store {
 	struct store_zone *zones;
 	size_t nzones;
 	unsigned flags;
-	/* Readers hold it shared while their transaction is live; a map
-	 * resize takes it exclusively. */
+	/*
+	 * The resize lock.  Invariant: every LMDB transaction of this
+	 * process -- a reader's batch (store_reader_begin() to _end()), and
+	 * every store_read() and store_write(), the transfer threads'
+	 * included -- is begun, used and ended while its thread holds this
+	 * lock shared, and a thread never holds two.  store_resize() is the
+	 * only caller of mdb_env_set_mapsize() on an open environment, and
+	 * holds it exclusively: so no transaction of ours is live when a map
+	 * changes size, as lmdb.h requires.
+	 */
 	pthread_rwlock_t resize;
-	int last_mdb;		/* the LMDB code behind the last DNSBL_EDB */
+	atomic_int resize_waiting;	/* store_resize() calls waiting */
 };
 
 struct store_reader {
@@ -119,8 +128,19 @@ struct store_txn {
  */
 int put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
 
-/* Map an LMDB return code to DNSBL_EDB (remembering it) or 0. */
-int store_mdb(struct store *st, int rc);
+/*
+ * How a walk ends, from the last cursor code and the callback's: the
+ * callback's error, 0 for STORE_STOP or a walk run to its end, else the
+ * cursor's failure mapped by store_mdb().  The two domains never mix.
+ */
+int walk_end(int cursor_rc, int cb);
+
+/*
+ * Map an LMDB (or errno) return code into the dnsbl domain: 0, or
+ * DNSBL_EMAPFULL, DNSBL_ENOSPC, DNSBL_ECORRUPT, DNSBL_ENOMEM, DNSBL_EDB.
+ * No LMDB code is ever returned past the store's own files.
+ */
+int store_mdb(int rc);
 
 int buf_append(struct buf *b, const void *p, size_t n);
 
@@ -189,6 +209,14 @@ int entry_encode(const struct entry *e, struct buf *b);
 int entry_decode(const void *v, size_t n, struct entry *e);
 int event_encode(const struct event *ev, uint32_t actor, struct buf *b);
 int event_decode(const void *v, size_t n, struct event *ev, uint32_t *actor);
+
+/*
+ * Give both environments a larger map: twice the current size when grow,
+ * else the size another process already gave the files (after
+ * MDB_MAP_RESIZED).  Takes the resize lock exclusively: the calling thread
+ * must hold no transaction.  0 or DNSBL_EDB.
+ */
+int store_resize(struct store *st, int grow);
 
 /* storetxn.c: rebuild the serve env if a crash left it behind. */
 int store_repair(struct store *st, struct errbuf *eb);

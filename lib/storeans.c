@@ -51,7 +51,7 @@ store_answer_intern(struct store_txn *t, size_t zone, const uint8_t a[4],
 		return 0;
 	}
 	if (rc != MDB_NOTFOUND)
-		return store_mdb(t->st, rc ? rc : MDB_CORRUPTED);
+		return store_mdb(rc ? rc : MDB_CORRUPTED);
 	if (!t->write)
 		return DNSBL_ENOENT;
 	if ((rc = get32_at(t->st, t->txn, t->st->zones[zone].smeta, ANEXT_KEY,

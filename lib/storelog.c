@@ -36,7 +36,7 @@ hseq_load(struct store_txn *t)
 		return 0;
 	}
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	t->hseq = get64(v.mv_data);
 	if (t->hseq == 0)
 		t->hseq = 1;
@@ -74,12 +74,12 @@ actor_intern(struct store_txn *t, size_t zone, const char *actor,
 		rc = mdb_get(t->mtxn, meta, &nk, &nv);
 		next = rc == 0 && nv.mv_size == 4 ? get32(nv.mv_data) : 1;
 		if (rc && rc != MDB_NOTFOUND)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 		put32(idv, next);
 		v.mv_data = idv;
 		v.mv_size = 4;
 		if ((rc = mdb_put(t->mtxn, meta, &k, &v, 0)) != 0)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 		idk[0] = 'C';
 		put32(idk + 1, next);
 		k.mv_data = idk;
@@ -88,15 +88,15 @@ actor_intern(struct store_txn *t, size_t zone, const char *actor,
 		v.mv_data = key + 1;
 		v.mv_size = n + 1;
 		if ((rc = mdb_put(t->mtxn, meta, &k, &v, 0)) != 0)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 		put32(idv, next + 1);
 		v.mv_data = idv;
 		v.mv_size = 4;
 		if ((rc = mdb_put(t->mtxn, meta, &nk, &v, 0)) != 0)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 		*id = next;
 	} else
-		return store_mdb(t->st, rc ? rc : MDB_CORRUPTED);
+		return store_mdb(rc ? rc : MDB_CORRUPTED);
 	t->actor_str = actor;
 	t->actor_zone = zone;
 	t->actor_id = *id;
@@ -152,7 +152,7 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	v.mv_size = t->enc.len;
 	/* Sequence numbers only grow: this appends. */
 	if ((rc = put_ordered(t->mtxn, t->st->zones[zone].hist, &k, &v)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	entry_key(&ev->prefix, ik);
 	put64(ik + ENTKEY_LEN, ev->seq);
 	k.mv_data = ik;
@@ -160,7 +160,7 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	v.mv_data = "";
 	v.mv_size = 0;
 	if ((rc = put_ordered(t->mtxn, t->st->zones[zone].hidx, &k, &v)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	t->hseq++;
 	t->hseq_dirty = 1;
 	return 0;
@@ -176,7 +176,7 @@ event_at(struct store_txn *t, size_t zone, const uint8_t seq[8],
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	return event_load(t, zone, &k, &v, ev);
 }
 
@@ -188,24 +188,24 @@ store_event_walk(struct store_txn *t, size_t zone, const struct prefix *p,
 	struct event ev;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc, op;
+	int rc, cb = 0, op;
 
 	if (p == NULL) {
 		rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].hist, &c);
 		if (rc)
-			return store_mdb(t->st, rc);
+			return store_mdb(rc);
 		for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 		    op = MDB_NEXT) {
 			if (event_load(t, zone, &k, &v, &ev) != 0)
 				continue;
-			if ((rc = fn(&ev, arg)) != 0)
+			if ((cb = fn(&ev, arg)) != 0)
 				break;
 		}
 		goto done;
 	}
 	rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].hidx, &c);
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	entry_key(p, ik);
 	memset(ik + ENTKEY_LEN, 0, 8);
 	k.mv_data = ik;
@@ -217,16 +217,12 @@ store_event_walk(struct store_txn *t, size_t zone, const struct prefix *p,
 		if (event_at(t, zone, (uint8_t *)k.mv_data + ENTKEY_LEN,
 		    &ev) != 0)
 			continue;
-		if ((rc = fn(&ev, arg)) != 0)
+		if ((cb = fn(&ev, arg)) != 0)
 			break;
 	}
-	if (rc == 0)	/* left the prefix's range */
-		rc = MDB_NOTFOUND;
 done:
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc > 0 ? store_mdb(t->st, rc) : rc;
+	return walk_end(rc, cb);
 }
 
 int
@@ -286,7 +282,7 @@ store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
 	uint8_t key[4];
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc, op;
+	int rc, cb = 0, op;
 
 	if (from == cur)
 		return 0;
@@ -302,14 +298,14 @@ store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
 	if (mdb_get(t->mtxn, t->st->zones[zone].jrnl, &k, &v) != 0)
 		return DNSBL_ENOENT;
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].jrnl, &c)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	for (op = MDB_SET_KEY; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 	    op = MDB_NEXT) {
 		if (k.mv_size != 4 || get32(k.mv_data) != want) {
-			rc = DNSBL_ENOENT;	/* a gap: cannot serve IXFR */
+			cb = DNSBL_ENOENT;	/* a gap: cannot serve IXFR */
 			break;
 		}
-		if ((rc = journal_unpack(want, v.mv_data, v.mv_size, fn,
+		if ((cb = journal_unpack(want, v.mv_data, v.mv_size, fn,
 		    arg)) != 0)
 			break;
 		if (want == cur)
@@ -317,7 +313,7 @@ store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
 		want++;
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = want == cur ? 0 : DNSBL_ENOENT;
-	return rc > 0 ? store_mdb(t->st, rc) : rc;
+	if (cb == 0 && rc == MDB_NOTFOUND && want != cur)
+		return DNSBL_ENOENT;	/* the journal stops short */
+	return walk_end(rc, cb);
 }

@@ -57,6 +57,16 @@ put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
 	return rc;
 }
 
+int
+walk_end(int cursor_rc, int cb)
+{
+	if (cb != 0)
+		return cb == STORE_STOP ? 0 : cb;
+	if (cursor_rc == 0 || cursor_rc == MDB_NOTFOUND)
+		return 0;
+	return store_mdb(cursor_rc);
+}
+
 /* Read a 4-byte counter from table dbi of txn, or dflt if absent. */
 int
 get32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
@@ -70,7 +80,7 @@ get32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
 		return 0;
 	}
 	if (rc)
-		return store_mdb(st, rc);
+		return store_mdb(rc);
 	*out = get32(v.mv_data);
 	return 0;
 }
@@ -81,7 +91,7 @@ put_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key,
 {
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
 
-	return store_mdb(st, mdb_put(txn, dbi, &k, &v, 0));
+	return store_mdb(mdb_put(txn, dbi, &k, &v, 0));
 }
 
 int
@@ -122,7 +132,7 @@ nlisted_load(struct store_txn *t, size_t zone)
 		return 0;
 	rc = mdb_get(t->mtxn, t->st->zones[zone].meta, &k, &v);
 	if (rc && rc != MDB_NOTFOUND)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	z->nl_start = rc == 0 && v.mv_size == 8 ? get64(v.mv_data) : 0;
 	z->nl_loaded = 1;
 	return 0;
@@ -172,18 +182,18 @@ journal_trim(struct store_txn *t, size_t zone)
 	int rc;
 
 	if ((rc = mdb_stat(t->mtxn, t->st->zones[zone].jrnl, &ms)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	if (ms.ms_entries <= t->st->cfg->journal_max)
 		return 0;
 	excess = ms.ms_entries - t->st->cfg->journal_max;
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].jrnl, &c)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	while (excess-- > 0 &&
 	    (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0)
 		if ((rc = mdb_cursor_del(c, 0)) != 0)
 			break;
 	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(t->st, rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc);
 }
 
 /*
@@ -215,7 +225,7 @@ txn_finish(struct store_txn *t)
 			return rc;
 		if (t->z[i].restart &&
 		    (rc = mdb_drop(t->mtxn, st->zones[i].jrnl, 0)) != 0)
-			return store_mdb(st, rc);
+			return store_mdb(rc);
 		if (t->no_journal || t->z[i].restart)
 			continue;
 		put32(sv, serial);
@@ -224,7 +234,7 @@ txn_finish(struct store_txn *t)
 		v.mv_data = t->z[i].journal.p;
 		v.mv_size = t->z[i].journal.len;
 		if ((rc = mdb_put(t->mtxn, st->zones[i].jrnl, &k, &v, 0)) != 0)
-			return store_mdb(st, rc);
+			return store_mdb(rc);
 		if ((rc = journal_trim(t, i)) != 0)
 			return rc;
 	}
@@ -267,12 +277,12 @@ txn_commit(struct store_txn *t)
 	rc = mdb_txn_commit(t->mtxn);
 	t->mtxn = NULL;
 	if (rc) {
-		store_mdb(t->st, rc);
+		store_mdb(rc);
 		return DNSBL_EDB;
 	}
 	rc = mdb_txn_commit(t->txn);
 	t->txn = NULL;
-	return store_mdb(t->st, rc);
+	return store_mdb(rc);
 }
 
 static void
@@ -283,16 +293,6 @@ txn_abort(struct store_txn *t)
 	if (t->mtxn)
 		mdb_txn_abort(t->mtxn);
 	t->txn = t->mtxn = NULL;
-}
-
-static int
-grow(MDB_env *env)
-{
-	MDB_envinfo info;
-
-	if (mdb_env_info(env, &info) != 0)
-		return -1;
-	return mdb_env_set_mapsize(env, info.me_mapsize * 2) ? -1 : 0;
 }
 
 static int
@@ -310,20 +310,22 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		t.now = (int64_t)time(NULL);
 		if ((t.z = calloc(st->nzones, sizeof(*t.z))) == NULL)
 			return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+		/* Held from begin to commit or abort: see struct store. */
+		pthread_rwlock_rdlock(&st->resize);
 		rc = mdb_txn_begin(st->menv, NULL, fl, &t.mtxn);
 		if (rc == 0)
 			rc = mdb_txn_begin(st->env, NULL, fl, &t.txn);
-		if (rc == MDB_MAP_RESIZED) {
+		if (rc != 0) {
 			txn_abort(&t);
-			mdb_env_set_mapsize(st->env, 0);
-			mdb_env_set_mapsize(st->menv, 0);
+			pthread_rwlock_unlock(&st->resize);
 			txn_scratch_free(&t);
-			continue;
-		}
-		if (rc) {
-			txn_abort(&t);
-			txn_scratch_free(&t);
-			return errbuf_set(eb, store_mdb(st, rc), "%s: %s",
+			if (rc == MDB_MAP_RESIZED) {
+				/* Another process grew the map: adopt it. */
+				if ((rc = store_resize(st, 0)) != 0)
+					break;
+				continue;
+			}
+			return errbuf_set(eb, store_mdb(rc), "%s: %s",
 			    st->cfg->database, mdb_strerror(rc));
 		}
 		rc = fn(&t, arg);
@@ -332,16 +334,17 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		if (rc == 0 && write)
 			rc = txn_commit(&t);
 		txn_abort(&t);
+		pthread_rwlock_unlock(&st->resize);
 		txn_scratch_free(&t);
-		if (rc == DNSBL_EDB && st->last_mdb == MDB_MAP_FULL && write) {
+		if (rc == DNSBL_EMAPFULL && write) {
 			/* Grow and run the whole transaction again. */
-			if (grow(st->env) != 0 || grow(st->menv) != 0)
+			if (store_resize(st, 1) != 0)
 				break;
 			continue;
 		}
-		if (rc == DNSBL_EDB && eb && eb->msg[0] == '\0')
+		if (rc < 0 && eb && eb->msg[0] == '\0')
 			errbuf_set(eb, rc, "%s: %s", st->cfg->database,
-			    mdb_strerror(st->last_mdb));
+			    dnsbl_strerror(rc));
 		return rc;
 	}
 	return errbuf_set(eb, DNSBL_EDB, "%s: cannot grow the map",
@@ -378,7 +381,7 @@ repair_txn(struct store_txn *t, void *arg)
 	for (i = 0; i < st->nzones; i++) {
 		serial = store_serial(t, i);
 		if ((rc = mdb_cursor_open(t->mtxn, st->zones[i].jrnl, &c)) != 0)
-			return store_mdb(st, rc);
+			return store_mdb(rc);
 		if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 && k.mv_size == 4) {
 			last = get32(k.mv_data);
 			if ((int32_t)(last - serial) > 0)
@@ -391,7 +394,7 @@ repair_txn(struct store_txn *t, void *arg)
 		if ((rc = mdb_drop(t->mtxn, st->zones[i].jrnl, 0)) != 0 ||
 		    (rc = mdb_drop(t->txn, st->zones[i].serve[0], 0)) != 0 ||
 		    (rc = mdb_drop(t->txn, st->zones[i].serve[1], 0)) != 0)
-			return store_mdb(st, rc);
+			return store_mdb(rc);
 		for (fam = 0; fam < 2; fam++) {
 			prefix_make(&all, fam ? ADDR_V6 : ADDR_V4, zero, 0);
 			if ((rc = serve_rebuild(t, i, &all)) != 0)
@@ -456,7 +459,7 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 		e->prefix = *p;
 		rc = DNSBL_ENOENT;
 	} else if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	else {
 		e->prefix = *p;
 		if ((rc = entry_decode(v.mv_data, v.mv_size, e)) != 0)
@@ -494,7 +497,7 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	entry_key(&e->prefix, key);
 	v.mv_data = t->enc.p;
 	v.mv_size = t->enc.len;
-	rc = store_mdb(t->st, put_ordered(t->mtxn, t->st->zones[zone].ent, &k,
+	rc = store_mdb(put_ordered(t->mtxn, t->st->zones[zone].ent, &k,
 	    &v));
 	if (rc)
 		return rc;
@@ -558,10 +561,10 @@ entry_walk(struct store_txn *t, size_t zone, const uint8_t *lo,
 	MDB_cursor *c;
 	MDB_val k, v;
 	struct entry e;
-	int rc, op;
+	int rc, cb = 0, op;
 
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	k.mv_data = (void *)lo;
 	k.mv_size = ENTKEY_LEN;
 	for (op = lo ? MDB_SET_RANGE : MDB_FIRST;
@@ -573,13 +576,11 @@ entry_walk(struct store_txn *t, size_t zone, const uint8_t *lo,
 		entry_key_prefix(k.mv_data, &e.prefix);
 		if (entry_decode(v.mv_data, v.mv_size, &e) != 0)
 			continue;
-		if ((rc = fn(&e, arg)) != 0)
+		if ((cb = fn(&e, arg)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND || (rc == 0 && hi))
-		return 0;
-	return rc > 0 ? store_mdb(t->st, rc) : rc;
+	return walk_end(rc, cb);
 }
 
 int
@@ -628,12 +629,12 @@ store_serve_walk(struct store_txn *t, size_t zone, int family,
 	MDB_cursor *c;
 	MDB_val k, v;
 	uint8_t first[16], last[16];
-	int rc, op;
+	int rc, cb = 0, op;
 
 	rc = mdb_cursor_open(t->txn,
 	    t->st->zones[zone].serve[family == ADDR_V6], &c);
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	memset(first, 0, sizeof(first));
 	memset(last, 0, sizeof(last));
 	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
@@ -643,13 +644,11 @@ store_serve_walk(struct store_txn *t, size_t zone, int family,
 		memcpy(first, k.mv_data, n);
 		memcpy(last, v.mv_size >= 2 + n ?
 		    (uint8_t *)v.mv_data + 2 : first, n);
-		if ((rc = fn(family, first, last, get16(v.mv_data), arg)) != 0)
+		if ((cb = fn(family, first, last, get16(v.mv_data), arg)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc > 0 ? store_mdb(t->st, rc) : rc;
+	return walk_end(rc, cb);
 }
 
 int
@@ -660,7 +659,7 @@ store_serve_count(struct store_txn *t, size_t zone, int family, uint64_t *n)
 
 	rc = mdb_stat(t->txn, t->st->zones[zone].serve[family == ADDR_V6], &ms);
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	*n = ms.ms_entries;
 	return 0;
 }
@@ -686,7 +685,7 @@ store_kv_get(struct store_txn *t, size_t zone, enum store_table tb,
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	if (rc)
-		return store_mdb(t->st, rc);
+		return store_mdb(rc);
 	*val = v.mv_data;
 	*vlen = v.mv_size;
 	return 0;
@@ -700,7 +699,7 @@ store_kv_put(struct store_txn *t, size_t zone, enum store_table tb,
 
 	if (!t->write)
 		return DNSBL_EINVAL;
-	return store_mdb(t->st, mdb_put(t->mtxn, kv_dbi(t, zone, tb), &k, &v,
+	return store_mdb(mdb_put(t->mtxn, kv_dbi(t, zone, tb), &k, &v,
 	    0));
 }
 
@@ -716,5 +715,5 @@ store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
 	rc = mdb_del(t->mtxn, kv_dbi(t, zone, tb), &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
-	return store_mdb(t->st, rc);
+	return store_mdb(rc);
 }

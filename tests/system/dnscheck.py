@@ -12,6 +12,7 @@ with one "# ..." line per failure.
   dnscheck.py hup PORT PID                        a TCP connection kept over SIGHUP
   dnscheck.py idle PORT SECONDS                   TCP idle timeout
   dnscheck.py maxconn PORT N                      connection cap
+  dnscheck.py flood PORT SECONDS LISTED           checked queries for a while
 
 Expectations of q (each optional):
   --rcode NAME  --aa/--no-aa  --tc/--no-tc  --an N --ns N --ar N
@@ -24,6 +25,7 @@ Query options: --tcp, --server ADDR (default 127.0.0.1), --edns PAYLOAD,
 Every answer must copy CD, and DO when it has an OPT (RFC 3225).
 """
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -457,6 +459,56 @@ def cmd_tsig(a):
     finish()
 
 
+def cmd_flood(a):
+    """Queries for SECONDS, each checked: an address of LISTED must be
+    listed (A 127.0.0.2), one of 9.9.0.0/16 must be NXDOMAIN.  A query
+    that gets no answer is sent again (3 tries, as a resolver would): one
+    never answered counts as lost."""
+    import random
+    listed = [x.strip() for x in open(a.listed) if x.strip()]
+    r = random.Random(a.seed)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2.0)
+    end = time.time() + a.seconds
+    sent = answered = wrong = lost = 0
+    while time.time() < end and not (a.until and os.path.exists(a.until)):
+        if r.random() < 0.5:
+            ip, want = r.choice(listed), "127.0.0.2"
+        else:
+            ip, want = "9.9.%d.%d" % (r.randrange(256), r.randrange(256)), None
+        name = ".".join(reversed(ip.split("."))) + "." + a.zone
+        q = dns.message.make_query(name, "A")
+        sent += 1
+        got = None
+        for _ in range(3):
+            s.sendto(q.to_wire(), ("127.0.0.1", a.port))
+            try:
+                while True:
+                    data = s.recv(4096)
+                    m = dns.message.from_wire(data)
+                    if m.id == q.id:
+                        got = m
+                        break
+            except socket.timeout:
+                continue
+            break
+        if got is None:
+            lost += 1
+            continue
+        answered += 1
+        addrs = [rd.address for rr in got.answer for rd in rr]
+        ok_ = (got.rcode() == 0 and addrs == [want]) if want else \
+            got.rcode() == dns.rcode.NXDOMAIN
+        if not ok_:
+            wrong += 1
+            if wrong <= 5:
+                print("# wrong: %s: %s %s" % (name, dns.rcode.to_text(
+                    got.rcode()), addrs))
+    print("sent=%d answered=%d wrong=%d lost=%d" % (sent, answered, wrong,
+                                                    lost), flush=True)
+    sys.exit(1 if wrong or lost or sent == 0 else 0)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -515,6 +567,13 @@ def main():
     i.add_argument("port", type=int)
     i.add_argument("seconds", type=int)
     i.add_argument("--server", default="127.0.0.1")
+    fl = sub.add_parser("flood")
+    fl.add_argument("port", type=int)
+    fl.add_argument("seconds", type=float)
+    fl.add_argument("listed")
+    fl.add_argument("--zone", default="relays.example")
+    fl.add_argument("--seed", type=int, default=1)
+    fl.add_argument("--until", help="stop when this file exists")
     ts = sub.add_parser("tsig")
     ts.add_argument("port", type=int)
     ts.add_argument("name")
@@ -540,7 +599,7 @@ def main():
     m.add_argument("--server", default="127.0.0.1")
     a = p.parse_args()
     {"q": cmd_q, "raw": cmd_raw, "split": cmd_split, "hup": cmd_hup, "pipeline": cmd_pipeline,
-     "idle": cmd_idle, "maxconn": cmd_maxconn, "tsig": cmd_tsig}[a.cmd](a)
+     "idle": cmd_idle, "maxconn": cmd_maxconn, "tsig": cmd_tsig, "flood": cmd_flood}[a.cmd](a)
 
 
 if __name__ == "__main__":
