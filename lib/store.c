@@ -134,6 +134,98 @@ open_zone(struct store *st, MDB_txn *stxn, MDB_txn *mtxn,
 	return 0;
 }
 
+/* The largest 4- or 8-byte counter key of every zone's table. */
+static uint64_t
+zones_max(struct store *st, MDB_txn *txn, int meta, const char *key)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	uint64_t best = 0, x;
+	size_t i;
+
+	for (i = 0; i < st->nzones; i++) {
+		if (mdb_get(txn, meta ? st->zones[i].meta : st->zones[i].smeta,
+		    &k, &v) != 0)
+			continue;
+		x = v.mv_size == 8 ? get64(v.mv_data) : v.mv_size == 4 ?
+		    get32(v.mv_data) : 0;
+		if (x > best)
+			best = x;
+	}
+	return best;
+}
+
+/* The history sequence after every event of every zone. */
+static uint64_t
+hist_next(struct store *st, MDB_txn *mtxn)
+{
+	uint64_t best = zones_max(st, mtxn, 1, HSEQ_KEY), x;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t i;
+
+	for (i = 0; i < st->nzones; i++) {
+		if (mdb_cursor_open(mtxn, st->zones[i].hist, &c) != 0)
+			continue;
+		if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 &&
+		    k.mv_size == 8 && (x = get64(k.mv_data) + 1) > best)
+			best = x;
+		mdb_cursor_close(c);
+	}
+	return best ? best : 1;
+}
+
+/*
+ * Open @store in both environments.  A store made before it existed kept
+ * the generation and the history sequence in whichever zone came first in
+ * the config then: they are carried over as the largest any zone holds
+ * (and the sequence past every event), so no event is ever written twice
+ * under one number.
+ */
+static int
+open_global(struct store *st, MDB_txn *stxn, MDB_txn *mtxn, struct errbuf *eb)
+{
+	unsigned flags = (st->flags & STORE_RDONLY) ? 0 : MDB_CREATE;
+	MDB_val k, v;
+	uint8_t b[8];
+	int rc;
+
+	rc = mdb_dbi_open(stxn, GLOBAL_DB, flags, &st->sglobal);
+	if (rc == 0)
+		rc = mdb_dbi_open(mtxn, GLOBAL_DB, flags, &st->mglobal);
+	if (rc == MDB_NOTFOUND && (st->flags & STORE_RDONLY))
+		return 0;	/* an old store, read-only: nothing needed */
+	if (rc)
+		return errbuf_set(eb, store_mdb(rc), "%s: opening %s: %s",
+		    st->cfg->database, GLOBAL_DB, mdb_strerror(rc));
+	st->have_global = 1;
+	if (st->flags & STORE_RDONLY)
+		return 0;
+	k.mv_data = GEN_KEY;
+	k.mv_size = strlen(GEN_KEY);
+	if ((rc = mdb_get(mtxn, st->mglobal, &k, &v)) == MDB_NOTFOUND) {
+		put32(b, (uint32_t)zones_max(st, mtxn, 1, GEN_KEY));
+		v.mv_data = b;
+		v.mv_size = 4;
+		if ((rc = mdb_put(mtxn, st->mglobal, &k, &v, 0)) == 0) {
+			put32(b, (uint32_t)zones_max(st, stxn, 0, GEN_KEY));
+			rc = mdb_put(stxn, st->sglobal, &k, &v, 0);
+		}
+	}
+	k.mv_data = HSEQ_KEY;
+	k.mv_size = strlen(HSEQ_KEY);
+	if (rc == 0 && (rc = mdb_get(mtxn, st->mglobal, &k, &v)) ==
+	    MDB_NOTFOUND) {
+		put64(b, hist_next(st, mtxn));
+		v.mv_data = b;
+		v.mv_size = 8;
+		rc = mdb_put(mtxn, st->mglobal, &k, &v, 0);
+	}
+	if (rc)
+		return errbuf_set(eb, store_mdb(rc), "%s: %s: %s",
+		    st->cfg->database, GLOBAL_DB, mdb_strerror(rc));
+	return 0;
+}
+
 /* Create and open the environment in DATABASE/sub. */
 static int
 open_env(struct store *st, const char *sub, MDB_env **env, unsigned nzones,
@@ -212,6 +304,8 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 		if ((rc = open_zone(st, stxn, mtxn, &cfg->zones[i],
 		    &st->zones[i], eb)) != 0)
 			goto fail_txn;
+	if ((rc = open_global(st, stxn, mtxn, eb)) != 0)
+		goto fail_txn;
 	rc = mdb_txn_commit(mtxn);
 	mtxn = NULL;
 	if (rc == 0)

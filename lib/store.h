@@ -317,7 +317,16 @@ struct event {
 	const char *extra;		/* tester, HELO, request id...; may be NULL */
 };
 
-/* Append ev (its seq is assigned).  Strings are copied.  Writes only. */
+/* Longest actor of an event, in bytes. */
+#define ACTOR_MAX 255
+
+/*
+ * Append ev (its seq is assigned).  Strings are copied.  Writes only.
+ * Returns 0, DNSBL_ERANGE (an actor over ACTOR_MAX bytes: refused, never
+ * cut), DNSBL_ECORRUPT (an event of that sequence number exists: the
+ * history is append-only and a damaged store is not written over), or
+ * another store error.
+ */
 int store_event_add(struct store_txn *t, size_t zone, struct event *ev);
 
 /*

@@ -28,6 +28,15 @@ struct store {
 	const struct dnsbl_config *cfg;
 	MDB_env *env;		/* serve */
 	MDB_env *menv;		/* meta */
+	/*
+	 * "@store" in each environment: what belongs to the whole store, not
+	 * to a zone (the generation of both, the history sequence in meta).
+	 * '@' cannot begin a zone's name, so no zone's tables clash with it.
+	 * Zones are found by name; their order in the config means nothing
+	 * to the store.  Absent (0) only in an old store opened read-only.
+	 */
+	MDB_dbi sglobal, mglobal;
+	int have_global;
 	struct store_zone *zones;
 	size_t nzones;
 	unsigned flags;
@@ -53,12 +62,13 @@ struct store_reader {
 };
 
 /*
- * The keys of the per-zone tables of counters and settings, in one place:
- * in serve's ZONE/smeta the serial, the generation, the next answer index
- * and the applied config's digest; in meta's ZONE/meta the generation, the
- * history sequence (store-wide, in zone 0), the listed count and the
- * prefix lengths in use.
+ * The keys of the tables of counters and settings, in one place: in
+ * serve's ZONE/smeta the serial, the next answer index and the applied
+ * config's digest; in meta's ZONE/meta the listed count and the prefix
+ * lengths in use; in @store of both the generation, and in meta's @store
+ * the history sequence.
  */
+#define GLOBAL_DB	"@store"
 #define SERIAL_KEY	"serial"
 #define GEN_KEY		"gen"
 #define ANEXT_KEY	"anext"
@@ -110,8 +120,9 @@ struct store_txn {
 	struct entry *ents;
 	size_t nents, cents;
 	struct buf enc;		/* encode scratch for entries and events */
-	/* The actor last interned, per zone (events come in runs). */
-	const char *actor_str;
+	/* The actor last interned, per zone (events come in runs): a copy. */
+	char actor[ACTOR_MAX + 1];
+	int actor_valid;
 	size_t actor_zone;
 	uint32_t actor_id;
 	/* The entry store_entry_get() read last, so that the put that

@@ -30,7 +30,9 @@ hseq_load(struct store_txn *t)
 
 	if (t->hseq != 0)
 		return 0;
-	rc = mdb_get(t->mtxn, t->st->zones[0].meta, &k, &v);
+	if (!t->st->have_global)
+		return DNSBL_EINVAL;		/* a write needs @store */
+	rc = mdb_get(t->mtxn, t->st->mglobal, &k, &v);
 	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 8)) {
 		t->hseq = 1;
 		return 0;
@@ -49,19 +51,19 @@ actor_intern(struct store_txn *t, size_t zone, const char *actor,
     uint32_t *id)
 {
 	MDB_dbi meta = t->st->zones[zone].meta;
-	uint8_t key[1 + 256 + 1], idk[5], idv[4];
+	uint8_t key[1 + ACTOR_MAX + 1], idk[5], idv[4];
 	size_t n = strlen(actor);
 	MDB_val k, v;
 	uint32_t next;
 	int rc;
 
-	if (t->actor_str && t->actor_zone == zone &&
-	    strcmp(t->actor_str, actor) == 0) {
+	if (t->actor_valid && t->actor_zone == zone &&
+	    strcmp(t->actor, actor) == 0) {
 		*id = t->actor_id;
 		return 0;
 	}
-	if (n > 255)
-		n = 255;
+	if (n > ACTOR_MAX)
+		return DNSBL_ERANGE;	/* never cut: it would merge actors */
 	key[0] = 'c';
 	memcpy(key + 1, actor, n);
 	k.mv_data = key;
@@ -97,7 +99,8 @@ actor_intern(struct store_txn *t, size_t zone, const char *actor,
 		*id = next;
 	} else
 		return store_mdb(rc ? rc : MDB_CORRUPTED);
-	t->actor_str = actor;
+	memcpy(t->actor, actor, n + 1);	/* ours: the caller's may go */
+	t->actor_valid = 1;
 	t->actor_zone = zone;
 	t->actor_id = *id;
 	return 0;
@@ -150,8 +153,15 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = 8;
 	v.mv_data = t->enc.p;
 	v.mv_size = t->enc.len;
-	/* Sequence numbers only grow: this appends. */
-	if ((rc = put_ordered(t->mtxn, t->st->zones[zone].hist, &k, &v)) != 0)
+	/*
+	 * The history is append-only: a sequence number only grows, so this
+	 * appends, and one that is not past the last event means a damaged
+	 * store.  Never overwrite an event.
+	 */
+	rc = mdb_put(t->mtxn, t->st->zones[zone].hist, &k, &v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		return DNSBL_ECORRUPT;
+	if (rc)
 		return store_mdb(rc);
 	entry_key(&ev->prefix, ik);
 	put64(ik + ENTKEY_LEN, ev->seq);
@@ -159,7 +169,11 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = HIDX_LEN;
 	v.mv_data = "";
 	v.mv_size = 0;
-	if ((rc = put_ordered(t->mtxn, t->st->zones[zone].hidx, &k, &v)) != 0)
+	rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v,
+	    MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return DNSBL_ECORRUPT;
+	if (rc)
 		return store_mdb(rc);
 	t->hseq++;
 	t->hseq_dirty = 1;

@@ -249,19 +249,19 @@ txn_finish(struct store_txn *t)
 			return rc;
 	}
 	if (t->hseq_dirty) {
-		/* One counter shared by all zones, kept in zone 0's meta. */
+		/* One counter for the whole store. */
 		put64(hv, t->hseq);
-		if ((rc = put_at(st, t->mtxn, st->zones[0].meta, HSEQ_KEY,
+		if ((rc = put_at(st, t->mtxn, st->mglobal, HSEQ_KEY,
 		    strlen(HSEQ_KEY), hv, 8)) != 0)
 			return rc;
 	}
 	if (dirty) {
-		if ((rc = get32_at(st, t->mtxn, st->zones[0].meta, GEN_KEY,
+		if ((rc = get32_at(st, t->mtxn, st->mglobal, GEN_KEY,
 		    &gen, 0)) != 0)
 			return rc;
-		if ((rc = put32_at(st, t->mtxn, st->zones[0].meta, GEN_KEY,
+		if ((rc = put32_at(st, t->mtxn, st->mglobal, GEN_KEY,
 		    gen + 1)) != 0 ||
-		    (rc = put32_at(st, t->txn, st->zones[0].smeta, GEN_KEY,
+		    (rc = put32_at(st, t->txn, st->sglobal, GEN_KEY,
 		    gen + 1)) != 0)
 			return rc;
 	}
@@ -370,9 +370,9 @@ repair_txn(struct store_txn *t, void *arg)
 	int rc, fam, *repaired = arg;
 
 	*repaired = 0;
-	if ((rc = get32_at(st, t->txn, st->zones[0].smeta, GEN_KEY, &sgen,
+	if ((rc = get32_at(st, t->txn, st->sglobal, GEN_KEY, &sgen,
 	    0)) != 0 ||
-	    (rc = get32_at(st, t->mtxn, st->zones[0].meta, GEN_KEY, &mgen,
+	    (rc = get32_at(st, t->mtxn, st->mglobal, GEN_KEY, &mgen,
 	    0)) != 0)
 		return rc;
 	if (sgen == mgen)

@@ -28,7 +28,7 @@ struct import_job {
 	int force;		/* allow listings wider than /8 or /16 */
 	size_t zone;
 	const char *name;
-	char actor[300];
+	char actor[ACTOR_MAX + 80];
 	unsigned long counts[LC_OUTCOME_MAX];
 	uint32_t serial;
 	struct errbuf eb;
@@ -256,8 +256,13 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		return 1;
 	job.zone = (size_t)zi;
 	job.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
-	snprintf(job.actor, sizeof(job.actor), "import:%s (%s)", job.name,
-	    ctx->actor);
+	if ((size_t)snprintf(job.actor, sizeof(job.actor), "import:%s (%s)",
+	    job.name, ctx->actor) > ACTOR_MAX) {
+		fprintf(stderr, "loader: import: the history names the file of "
+		    "each result, and '%s' makes that longer than %d bytes; "
+		    "import it from a shorter path\n", job.name, ACTOR_MAX);
+		return 1;
+	}
 	if (strcmp(path, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(path, "r")) == NULL) {
