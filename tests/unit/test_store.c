@@ -337,7 +337,7 @@ break_serve(const char *dir)
 	rc |= mdb_txn_begin(me, NULL, 0, &mt);
 	rc |= mdb_dbi_open(st, "relays.example/v4", 0, &v4);
 	rc |= mdb_dbi_open(st, "relays.example/smeta", 0, &smeta);
-	rc |= mdb_dbi_open(mt, "relays.example/meta", 0, &meta);
+	rc |= mdb_dbi_open(mt, "@store", 0, &meta);	/* store-wide */
 	if (mdb_get(mt, meta, &k, &v) == 0 && v.mv_size == 4)
 		gen = (uint32_t)((uint8_t *)v.mv_data)[3];
 	g[0] = g[1] = g[2] = 0;
