@@ -1,6 +1,7 @@
 /*
  * lifecycle.c -- listing, delisting and test results, with their history.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ copy_text(char *dst, const char *src)
 	dst[n] = '\0';
 }
 
+/* Record an event; with a test result when tested_at is not NO_TEST. */
+#define NO_TEST INT64_MIN
 static int
 record(struct store_txn *t, const struct lc_req *rq, int action,
     const struct entry *e, int64_t tested_at)
@@ -49,9 +52,9 @@ record(struct store_txn *t, const struct lc_req *rq, int action,
 	memset(&ev, 0, sizeof(ev));
 	ev.prefix = rq->prefix;
 	ev.action = (uint8_t)action;
-	ev.result = (uint8_t)(tested_at ? rq->result : 0);
+	ev.result = (uint8_t)(tested_at != NO_TEST ? rq->result : 0);
 	ev.answer = e->answer;
-	ev.tested_at = tested_at;
+	ev.tested_at = tested_at != NO_TEST ? tested_at : 0;
 	ev.actor = rq->actor;
 	ev.reason = rq->reason;
 	ev.evidence = rq->evidence;
@@ -182,6 +185,7 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		return rc;
 	if (e.state == ENTRY_LISTED && e.answer == answer)
 		return 0;
+	e.last_admin = store_txn_now(t);
 	if (e.state == ENTRY_LISTED) {
 		e.answer = answer;
 		if (rq->reason)
@@ -190,11 +194,12 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	} else {
 		e.answer = answer;
 		start_listing(t, rq->zone, &e, rq->reason);
+		e.evidence_at = e.last_admin;	/* the admin's word */
 		*outcome = LC_LISTED;
 	}
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
 	    (rc = record(t, rq, *outcome == LC_CHANGED ? EV_CHANGED :
-	    EV_LISTED, &e, 0)) != 0)
+	    EV_LISTED, &e, NO_TEST)) != 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
 	return 0;
@@ -227,14 +232,65 @@ lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		    store_txn_config(t)->zones[rq->zone].name.text);
 	}
 	e.state = ENTRY_DELISTED;
-	e.delisted_at = store_txn_now(t);
+	e.delisted_at = e.last_admin = store_txn_now(t);
 	e.times_delisted++;
 	copy_text(e.reason, rq->reason);
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
-	    (rc = record(t, rq, EV_DELISTED, &e, 0)) != 0)
+	    (rc = record(t, rq, EV_DELISTED, &e, NO_TEST)) != 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
 	*outcome = LC_DELISTED;
+	return 0;
+}
+
+struct seen {
+	int64_t when;
+	int result, found;
+};
+
+static int
+seen_cb(const struct event *ev, void *arg)
+{
+	struct seen *x = arg;
+
+	if (ev->tested_at != x->when || ev->result != x->result)
+		return 0;
+	x->found = 1;
+	return STORE_STOP;
+}
+
+/*
+ * Why the result rq (tested at when) must change no listing, into why (n
+ * bytes), or 0 when it may: a result no newer than the newest one, or
+ * older than the latest admin decision, or an open result older than
+ * expire_after on an address it would list.
+ */
+static int
+stale_why(struct store_txn *t, const struct lc_req *rq, const struct entry *e,
+    int64_t when, char *why, size_t n)
+{
+	const struct cfg_zone *cz = &store_txn_config(t)->zones[rq->zone];
+	char at[TIME_STRLEN];
+	int64_t now = store_txn_now(t);
+
+	if (when <= e->last_tested) {
+		time_format(e->last_tested, at);
+		snprintf(why, n, "stale: not newer than the last test (%s)",
+		    at);
+		return 1;
+	}
+	if (when < e->last_admin) {	/* same second: in arrival order */
+		time_format(e->last_admin, at);
+		snprintf(why, n, "stale: older than the admin's decision of "
+		    "%s", at);
+		return 1;
+	}
+	if (rq->result == RESULT_OPEN && e->state != ENTRY_LISTED &&
+	    cz->expire_after && when < now - (int64_t)cz->expire_after) {
+		snprintf(why, n, "stale: older than expire_after (%us): too "
+		    "old to list", cz->expire_after);
+		return 1;
+	}
 	return 0;
 }
 
@@ -242,9 +298,11 @@ int
 lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
     struct errbuf *eb)
 {
-	char ptxt[PREFIX_STRLEN];
-	int64_t when = rq->tested_at ? rq->tested_at : store_txn_now(t);
+	char ptxt[PREFIX_STRLEN], why[160];
+	int64_t when = rq->tested_at;
 	struct entry e, ex;
+	struct lc_req srq;
+	struct seen seen;
 	int rc, action, excl;
 
 	*outcome = LC_NOCHANGE;
@@ -252,8 +310,34 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	if (rc && rc != DNSBL_ENOENT)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
-	if (when <= e.last_tested) {
+	if (stale_why(t, rq, &e, when, why, sizeof(why))) {
 		*outcome = LC_STALE;
+		/* Once in the history: a file imported twice changes
+		 * nothing, the second time. */
+		if (when == e.last_tested && rq->result == e.last_result)
+			return 0;
+		memset(&seen, 0, sizeof(seen));
+		seen.when = when;
+		seen.result = rq->result;
+		if ((rc = store_event_walk(t, rq->zone, &rq->prefix, seen_cb,
+		    &seen)) != 0)
+			return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+			    dnsbl_strerror(rc));
+		if (seen.found)
+			return 0;
+		/* The newest test is still worth knowing. */
+		if (when > e.last_tested) {
+			e.last_tested = when;
+			e.last_result = (uint8_t)rq->result;
+			if ((rc = store_entry_put(t, rq->zone, &e)) != 0)
+				return errbuf_set(eb, rc, "%s: %s",
+				    PTXT(rq, ptxt), dnsbl_strerror(rc));
+		}
+		srq = *rq;
+		srq.reason = why;
+		if ((rc = record(t, &srq, EV_TESTED, &e, when)) != 0)
+			return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
+			    dnsbl_strerror(rc));
 		return 0;
 	}
 	if ((excl = excluded_by(t, rq, &ex)) < 0)
@@ -269,6 +353,8 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 			return rc;
 		e.last_confirmed = when;
 		if (e.state == ENTRY_LISTED) {
+			if (when > e.evidence_at)
+				e.evidence_at = when;
 			action = EV_CONFIRMED;
 			*outcome = LC_CONFIRMED;
 		} else if (!excl && e.state != ENTRY_EXCLUDED) {
@@ -279,6 +365,7 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 			    eb)) != 0)
 				return rc;
 			start_listing(t, rq->zone, &e, rq->reason);
+			e.evidence_at = when;	/* the test, not the import */
 			action = EV_LISTED;
 			*outcome = LC_LISTED;
 		}
@@ -379,10 +466,10 @@ lc_exclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	}
 	store_zone_hidden(t, rq->zone, h.n);
 	e.state = ENTRY_EXCLUDED;
-	e.excluded_at = store_txn_now(t);
+	e.excluded_at = e.last_admin = store_txn_now(t);
 	copy_text(e.reason, rq->reason);
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
-	    (rc = record(t, rq, EV_EXCLUDED, &e, 0)) != 0)
+	    (rc = record(t, rq, EV_EXCLUDED, &e, NO_TEST)) != 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
 	*outcome = LC_CHANGED;
@@ -406,9 +493,10 @@ lc_unexclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		return errbuf_set(eb, DNSBL_ENOENT, "%s is not excluded itself",
 		    PTXT(rq, ptxt));
 	e.state = e.times_listed ? ENTRY_DELISTED : ENTRY_NONE;
+	e.last_admin = store_txn_now(t);
 	copy_text(e.reason, rq->reason);
 	if ((rc = store_entry_put(t, rq->zone, &e)) != 0 ||
-	    (rc = record(t, rq, EV_UNEXCLUDED, &e, 0)) != 0)
+	    (rc = record(t, rq, EV_UNEXCLUDED, &e, NO_TEST)) != 0)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 		    dnsbl_strerror(rc));
 	*outcome = LC_CHANGED;
@@ -422,12 +510,15 @@ struct expiry {
 	int err;
 };
 
-/* The time a listing was last known to be right. */
+/*
+ * The age of a listing for expiry: the time of its newest evidence (the
+ * test that last found it open, or the admin action that listed it), not
+ * the time it was listed.
+ */
 static int64_t
 last_seen(const struct entry *e)
 {
-	return e->last_confirmed > e->listed_since ? e->last_confirmed :
-	    e->listed_since;
+	return e->evidence_at;
 }
 
 static int
@@ -494,7 +585,7 @@ lc_expire(struct store_txn *t, size_t zone, const char *actor, int dry_run,
 		rq.actor = actor;
 		rq.reason = reason;
 		if ((rc = store_entry_put(t, zone, &e)) != 0 ||
-		    (rc = record(t, &rq, EV_EXPIRED, &e, 0)) != 0)
+		    (rc = record(t, &rq, EV_EXPIRED, &e, NO_TEST)) != 0)
 			break;
 	}
 	free(x.due);

@@ -12,11 +12,22 @@
  *                  suspected    is recorded, not listed.
  *                An open result wider than /8 (IPv4) or /16 (IPv6) is
  *                refused without force, as lc_list() refuses it.
- *                A result not newer than the entry's last test is stale and
- *                changes nothing, so importing a file twice is harmless.
+ *                A result is stale, and changes no listing, when it is not
+ *                newer than the entry's last test, or older than its latest
+ *                admin decision (list, delist, exclude, unexclude: evidence
+ *                never beats a fresher decision), or, open on an address
+ *                not listed, older than expire_after (too old to list).  A
+ *                stale result is recorded once in the history (action
+ *                "tested", the reason saying why); the same result again
+ *                writes nothing, so importing a file twice is harmless.
+ *
+ * A listing's age for expiry is the age of its evidence (entry.evidence_at):
+ * the test that listed or last confirmed it, or the admin action that
+ * listed it.
  *
  * Each returns 0 and sets *outcome, or a negative code with the reason in
- * eb.  Nothing is written when the outcome is LC_NOCHANGE or LC_STALE.
+ * eb.  Nothing is written when the outcome is LC_NOCHANGE; LC_STALE writes
+ * only the history event, and only the first time.
  *
  * An open or closed result also resolves the address's open retest
  * request (retest.h).  An address listed again within relist_window of its
@@ -62,7 +73,7 @@ struct lc_req {
 				 * listing follows its current a and txt */
 	const char *txt;	/* own TXT; NULL: keep or default */
 	int result;		/* enum test_result, for lc_result() */
-	int64_t tested_at;	/* for lc_result(); 0 = now */
+	int64_t tested_at;	/* for lc_result(): when the test was made */
 	int force;		/* allow listings wider than /8 or /16 */
 };
 

@@ -3,7 +3,10 @@
  * names of results and actions.
  *
  * An entry value is a fixed big-endian header followed by two
- * NUL-terminated strings (reason, txt).  An event value is a fixed header
+ * NUL-terminated strings (reason, txt); version 2 adds the time of the
+ * latest admin decision and of the listing's evidence to the header (a
+ * version 1 entry reads as having no admin decision, and its evidence as
+ * the newest of its confirmation and its listing).  An event value is a fixed header
  * (with the address in 4 or 16 bytes and the actor as an index into the
  * zone's actor table) followed by three NUL-terminated strings (reason,
  * evidence, extra).  Its sequence number is its key.
@@ -17,7 +20,9 @@
 #include "store_int.h"
 
 #define ENTRY_V1 1
+#define ENTRY_V2 2		/* V1, then last_admin and evidence_at */
 #define ENTRY_HDR (1 + 1 + 1 + 2 + 7 * 4 + 2 * 4)
+#define ENTRY_HDR2 (ENTRY_HDR + 2 * 4)
 #define EVENT_V1 1
 #define EVENT_HDR (1 + 1 + 1 + 1 + 1 + 2 + 4 + 4 + 4 + 16)
 
@@ -126,9 +131,9 @@ t32(int64_t t)
 int
 entry_encode(const struct entry *e, struct buf *b)
 {
-	uint8_t h[ENTRY_HDR], *q = h;
+	uint8_t h[ENTRY_HDR2], *q = h;
 
-	*q++ = ENTRY_V1;
+	*q++ = ENTRY_V2;
 	*q++ = e->state;
 	*q++ = e->last_result;
 	put16(q, e->answer); q += 2;
@@ -140,7 +145,9 @@ entry_encode(const struct entry *e, struct buf *b)
 	put32(q, t32(e->excluded_at)); q += 4;
 	put32(q, t32(e->hold_until)); q += 4;
 	put32(q, e->times_listed); q += 4;
-	put32(q, e->times_delisted);
+	put32(q, e->times_delisted); q += 4;
+	put32(q, t32(e->last_admin)); q += 4;
+	put32(q, t32(e->evidence_at));
 	b->len = 0;
 	if (buf_append(b, h, sizeof(h)) || buf_str(b, e->reason) ||
 	    buf_str(b, e->txt))
@@ -176,11 +183,14 @@ entry_decode(const void *v, size_t n, struct entry *e)
 {
 	const uint8_t *q = v, *end = q + n;
 	struct prefix keep = e->prefix;
+	int v2;
 
 	memset(e, 0, sizeof(*e));
 	e->prefix = keep;
-	if (n < ENTRY_HDR || q[0] != ENTRY_V1)
+	if (n < 1 || (q[0] != ENTRY_V1 && q[0] != ENTRY_V2) ||
+	    n < (q[0] == ENTRY_V1 ? ENTRY_HDR : ENTRY_HDR2))
 		return DNSBL_EPARSE;
+	v2 = q[0] == ENTRY_V2;
 	e->state = q[1];
 	e->last_result = q[2];
 	q += 3;
@@ -194,6 +204,12 @@ entry_decode(const void *v, size_t n, struct entry *e)
 	e->hold_until = get32(q); q += 4;
 	e->times_listed = get32(q); q += 4;
 	e->times_delisted = get32(q); q += 4;
+	if (v2) {
+		e->last_admin = get32(q); q += 4;
+		e->evidence_at = get32(q); q += 4;
+	} else	/* what V1 knew: the newest of confirmation and listing */
+		e->evidence_at = e->last_confirmed > e->listed_since ?
+		    e->last_confirmed : e->listed_since;
 	if (take_str(&q, end, e->reason, sizeof(e->reason), NULL) ||
 	    take_str(&q, end, e->txt, sizeof(e->txt), NULL))
 		return DNSBL_EPARSE;

@@ -208,6 +208,11 @@ struct entry {
 	int64_t excluded_at;
 	int64_t hold_until;		/* relisted soon after removal: no
 					 * retest request or expiry before */
+	int64_t last_admin;		/* the latest admin decision on it
+					 * (list, delist, exclude, unexclude) */
+	int64_t evidence_at;		/* what the listing stands on: its
+					 * newest open result's test time, or
+					 * the admin action that listed it */
 	uint32_t times_listed;
 	uint32_t times_delisted;
 	char reason[ENTRY_TEXT_MAX];	/* why listed/excluded/delisted */

@@ -24,10 +24,14 @@ write_config "    retest_min_interval: 0
     codes: {multihop: {a: 127.0.0.3, txt: \"Multi-hop relay \$\"}}"
 ME="admin:$(id -un)"
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-TA=$(ago 120) TB=$(ago 60)
 
 loader list 192.0.2.1 --reason "spam trap hit" >/dev/null
 loader list 192.0.2.1 --code multihop --reason "multi-hop" >/dev/null
+# Each test is made after the admin action before it, and imported inside
+# expire_after (a result older than either changes no listing:
+# docs/policy.md).
+sleep 1.1
+TA=$(ago 0)
 cat >"$T/t1.yaml" <<EOF
 - ip: 192.0.2.1
   result: open
@@ -43,6 +47,8 @@ cat >"$T/t1.yaml" <<EOF
 EOF
 loader import "$T/t1.yaml" >/dev/null
 loader retest-request 192.0.2.2 --contact ops@example.net --note "patched" >/dev/null
+sleep 1.1
+TB=$(ago 0)
 cat >"$T/t2.yaml" <<EOF
 - {ip: 192.0.2.2, result: closed, tested_at: "$TB", tester: probe-2, transcript: "550 relay denied"}
 EOF

@@ -66,13 +66,15 @@ for p in 192.0.2.5 198.51.100.3 198.51.100.0/29; do
 done
 
 # An import result for an excluded address is recorded but not listed.
+# (Tested after the exclusion: one tested before it is stale anyway.)
+sleep 1.1
 cat >"$T/res.yaml" <<EOF
 - ip: 198.51.100.4
   result: open
-  tested_at: "$(ago 30)"
+  tested_at: "$(ago 0)"
   tester: probe-2
   transcript: "250 relay accepted"
-- {ip: 192.0.2.5, result: open, tested_at: "$(ago 30)"}
+- {ip: 192.0.2.5, result: open, tested_at: "$(ago 0)"}
 EOF
 loader import --json "$T/res.yaml" >"$T/imp.json"
 ok $? "import open results for excluded addresses"

@@ -35,13 +35,22 @@ grep -q 'dnsbl-expire.timer' "$ROOT/docs/loader.8"; ok $? "loader(8) documents t
 write_config "    expire_after: 3s
     relist_penalty: 0"
 loader list 192.0.2.1 192.0.2.2 2001:db8::1 198.51.100.0/24 >/dev/null
-echo "192.0.2.4 open $(ago 100)" | loader import - >/dev/null
-ok $? "list 192.0.2.1, .2, 2001:db8::1, 198.51.100.0/24; import .4 tested 100 s ago"
+echo "192.0.2.4 open $(ago 1)" | loader import - >/dev/null
+ok $? "list 192.0.2.1, .2, 2001:db8::1, 198.51.100.0/24; import .4 tested 1 s ago"
+# Evidence already older than expire_after does not list: it is stale.
+echo "192.0.2.5 open $(ago 100)" | loader import --json - >"$T/old.json"
+is "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["listed"], d["stale"])' "$T/old.json")" "0 1" \
+	"an open result tested 100 s ago, expire_after 3s: stale, not listed"
+is "$(listed 192.0.2.5)" False "192.0.2.5 is not listed"
+loader show --json 192.0.2.5 | $PY -c 'import json,sys
+h = json.load(sys.stdin)["history"]
+sys.exit(0 if len(h) == 1 and h[0]["action"] == "tested" and h[0]["reason"].startswith("stale: older than expire_after") else 1)'
+ok $? "and it is in the history as stale, with why"
 d0=$(db_digest)
 loader expire --dry-run >"$T/dry.out"
 ok $? "expire --dry-run at once"
 is "$(cat "$T/dry.out")" "relays.example: 0 listings would expire (dry run: nothing changed)" \
-	"nothing expires within expire_after (an import counts from its listing)"
+	"nothing expires within expire_after"
 is "$(db_digest)" "$d0" "the dry run wrote nothing"
 loader expire >"$T/exp.out"
 is "$(cat "$T/exp.out")" "relays.example: 0 listings expired" "expire at once: nothing"

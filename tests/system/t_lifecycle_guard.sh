@@ -12,10 +12,11 @@ nok() { local st=$1; shift; [ "$st" -ne 0 ]; ok $? "$@"; }	# nok STATUS NAME: pa
 nlisted() { loader stats --json | $PY -c 'import json,sys; z = json.load(sys.stdin)["zones"][0]; print(z["ipv4"] + z["ipv6"] + z["cidr"])'; }
 # addrs FROM TO: the FROMth to the TOth of 10.1.0.1 ... 10.1.0.250, 10.1.1.1 ...
 addrs() { local i; for i in $(seq "$1" "$2"); do echo "10.1.$(((i - 1) / 250)).$(((i - 1) % 250 + 1))"; done; }
-# fresh N: a new store with N listings, by results tested a minute ago (so
-# that any result of this second is newer).
+# fresh N [AGO]: a new store with N listings, by results tested AGO
+# seconds ago (default a minute: any result of this second is newer; it
+# must stay inside expire_after, or the results are too old to list).
 fresh() {
-	local t; t=$(date -u -d '1 minute ago' +%Y-%m-%dT%H:%M:%SZ)
+	local t; t=$(date -u -d "@$(( $(date +%s) - ${2:-60} ))" +%Y-%m-%dT%H:%M:%SZ)
 	rm -rf "$T/db"; addrs 1 "$1" | sed "s/\$/ open $t/" | loader import - >/dev/null
 }
 # refused NAME COUNT OF -- COMMAND...: refused by the guard, nothing written
@@ -108,7 +109,7 @@ ok $? "max_drop_min 50: exclude hiding 31 passes"
 # ---- expire ----
 write_config "    max_drop_min: 20
     expire_after: 3s"
-fresh 200
+fresh 200 1
 sleep 4
 d0=$(db_digest)
 refused "expire of all 200" 200 200 -- loader expire
@@ -129,7 +130,7 @@ addrs 16 30 | sed "s/\$/ open $SOON/" | loader import - >/dev/null
 loader expire >"$T/out"
 is "$(tail -n 1 "$T/out")" "relays.example: 15 listings expired" "expire of 15 unconfirmed: accepted"
 is "$(nlisted)" 185 "185 left"
-fresh 200
+fresh 200 1
 sleep 4
 loader expire --force >"$T/out"
 is "$(tail -n 1 "$T/out")" "relays.example: 200 listings expired" "expire --force of all 200: accepted"

@@ -45,7 +45,26 @@ echo "192.0.2.9 open $(date -u -d '9 days ago' +%Y-%m-%dT%H:%M:%SZ)" | loader im
 loader retests --json >"$T/r.json"
 is "$(jget "$T/r.json" 'len(d)')" 1 "an open result from before the request leaves it open"
 echo "192.0.2.9 closed $(date -u -d '8 days ago' +%Y-%m-%dT%H:%M:%SZ)" | loader import - >/dev/null
+loader retests --json >"$T/r.json"
+is "$(jget "$T/r.json" 'len(d)')" 1 "a closed result older than the admin's listing is stale: the request stays open"
+is "$(loader show 192.0.2.9 --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["listed"])')" True \
+	"and the admin's listing stands"
+echo "192.0.2.9 closed" | loader import - >/dev/null
 loader retests --all --json >"$T/r.json"
-is "$(jget "$T/r.json" 'd[0]["open"]')" False "a closed result that delists resolves it, however old"
+is "$(jget "$T/r.json" 'd[0]["open"]')" False "a closed result tested now delists and resolves it"
 is "$(jget "$T/r.json" 'd[0]["delisted"]')" True "and records the delisting"
+
+# The issue's story: list, delist by hand, then an open result tested a
+# week before the delisting: stale, so not listed again, and no relist
+# penalty blocks its owner.
+loader list 192.0.2.7 >/dev/null
+loader delist 192.0.2.7 --reason "owner fixed it" >/dev/null
+echo "192.0.2.7 open $(date -u -d '7 days ago' +%Y-%m-%dT%H:%M:%SZ)" | loader import --json - >"$T/i.json"
+is "$(jget "$T/i.json" '(d["listed"], d["stale"])')" "(0, 1)" "a week-old open result after a delisting: stale"
+loader show 192.0.2.7 --json >"$T/s.json"
+is "$(jget "$T/s.json" '(d["listed"], d["entry"]["hold_until"])')" "(False, None)" "not listed, not held"
+is "$(jget "$T/s.json" '[e["action"] for e in d["history"]]')" "['listed', 'delisted', 'tested']" \
+	"the stale result is in the history"
+is "$(jget "$T/s.json" 'd["history"][-1]["reason"][:44]')" "stale: older than the admin's decision of 20" \
+	"with why"
 done_testing
