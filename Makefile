@@ -80,19 +80,22 @@ test: all tests
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
 
-# libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the dnsbld modules.
+# libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the dnsbld modules
+# and the loader's importer; seeds in tests/fuzz/corpus-NAME, or the query
+# corpus tests/fuzz/corpus.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BUILD := build-fuzz
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Idnsbld
-FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Idnsbld -Iloader
+FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) loader/import.c
 FUZZ_SECONDS ?= 30
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 	@for f in $^; do \
 	  name=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
 	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  seeds=tests/fuzz/corpus-$$name; [ -d $$seeds ] || seeds=tests/fuzz/corpus; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    $(FUZZ_BUILD)/corpus-$$name tests/fuzz/corpus 2>&1 | tail -n 12 || exit 1; \
+	    $(FUZZ_BUILD)/corpus-$$name $$seeds 2>&1 | tail -n 12 || exit 1; \
 	done
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)

@@ -243,22 +243,6 @@ lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	return 0;
 }
 
-struct seen {
-	int64_t when;
-	int result, found;
-};
-
-static int
-seen_cb(const struct event *ev, void *arg)
-{
-	struct seen *x = arg;
-
-	if (ev->tested_at != x->when || ev->result != x->result)
-		return 0;
-	x->found = 1;
-	return STORE_STOP;
-}
-
 /*
  * Why the result rq (tested at when) must change no listing, into why (n
  * bytes), or 0 when it may: a result no newer than the newest one, or
@@ -302,7 +286,6 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int64_t when = rq->tested_at;
 	struct entry e, ex;
 	struct lc_req srq;
-	struct seen seen;
 	int rc, action, excl;
 
 	*outcome = LC_NOCHANGE;
@@ -312,27 +295,20 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 		    dnsbl_strerror(rc));
 	if (stale_why(t, rq, &e, when, why, sizeof(why))) {
 		*outcome = LC_STALE;
-		/* Once in the history: a file imported twice changes
-		 * nothing, the second time. */
-		if (when == e.last_tested && rq->result == e.last_result)
+		/*
+		 * A result no newer than the newest test recorded adds
+		 * nothing: the history holds a newer one (and a file
+		 * imported twice changes nothing).  A newer one, stale by
+		 * an admin decision or by its age, is the newest test:
+		 * kept, and recorded once (the next time it is not newer).
+		 */
+		if (when <= e.last_tested)
 			return 0;
-		memset(&seen, 0, sizeof(seen));
-		seen.when = when;
-		seen.result = rq->result;
-		if ((rc = store_event_walk(t, rq->zone, &rq->prefix, seen_cb,
-		    &seen)) != 0)
+		e.last_tested = when;
+		e.last_result = (uint8_t)rq->result;
+		if ((rc = store_entry_put(t, rq->zone, &e)) != 0)
 			return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
 			    dnsbl_strerror(rc));
-		if (seen.found)
-			return 0;
-		/* The newest test is still worth knowing. */
-		if (when > e.last_tested) {
-			e.last_tested = when;
-			e.last_result = (uint8_t)rq->result;
-			if ((rc = store_entry_put(t, rq->zone, &e)) != 0)
-				return errbuf_set(eb, rc, "%s: %s",
-				    PTXT(rq, ptxt), dnsbl_strerror(rc));
-		}
 		srq = *rq;
 		srq.reason = why;
 		if ((rc = record(t, &srq, EV_TESTED, &e, when)) != 0)

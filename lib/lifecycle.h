@@ -17,9 +17,11 @@
  *                admin decision (list, delist, exclude, unexclude: evidence
  *                never beats a fresher decision), or, open on an address
  *                not listed, older than expire_after (too old to list).  A
- *                stale result is recorded once in the history (action
- *                "tested", the reason saying why); the same result again
- *                writes nothing, so importing a file twice is harmless.
+ *                stale result newer than the last test is recorded in the
+ *                history (action "tested", the reason saying why) and is
+ *                the entry's last test; one no newer than that writes
+ *                nothing (the history holds a newer test), so importing a
+ *                file twice is harmless.
  *
  * A listing's age for expiry is the age of its evidence (entry.evidence_at):
  * the test that listed or last confirmed it, or the admin action that
@@ -27,7 +29,7 @@
  *
  * Each returns 0 and sets *outcome, or a negative code with the reason in
  * eb.  Nothing is written when the outcome is LC_NOCHANGE; LC_STALE writes
- * only the history event, and only the first time.
+ * at most the entry's last test and the history event.
  *
  * An open or closed result also resolves the address's open retest
  * request (retest.h).  An address listed again within relist_window of its

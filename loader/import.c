@@ -4,9 +4,13 @@
  * Both parsers collect every record before anything is applied, so a bad
  * record anywhere rejects the whole file.  Results dated more than five
  * minutes in the future are refused: one would make every real result
- * after it look stale.
+ * after it look stale; and so are results dated before 1990, which cannot
+ * be relay tests (and 1970 would read as "never").  No field may hold a
+ * control character (a transcript may hold tabs and line breaks); tester
+ * and helo hold at most 255 bytes, a transcript 64 KB.
  */
 #include <ctype.h>
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -17,6 +21,9 @@
 #include "timefmt.h"
 
 #define FUTURE_SLACK 300
+#define TIME_MIN 631152000	/* 1990-01-01T00:00:00Z: no relay test before */
+#define FIELD_MAX 255		/* tester, helo */
+#define TRANSCRIPT_MAX 65536
 
 void
 import_set_free(struct import_set *set)
@@ -53,41 +60,80 @@ new_rec(struct import_set *set)
 	return r;
 }
 
+/*
+ * Each field is checked to its documented form (loader(8), import), and
+ * an error names the file, the line and the field.  Text is refused when
+ * it holds a control character (a NUL, an escape), whatever the field.
+ */
+
 static int
-check_time(const char *name, unsigned long line, const char *s, int64_t now,
-    int64_t *out, struct errbuf *eb)
+check_time(const char *name, unsigned long line, const char *field,
+    const char *s, int64_t now, int64_t *out, struct errbuf *eb)
 {
 	if (time_parse(s, out) != 0)
-		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: bad time '%s' "
-		    "(want RFC 3339, e.g. 2026-11-23T10:00:00Z)", name, line, s);
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: bad time '%s' "
+		    "(want RFC 3339, e.g. 2026-11-23T10:00:00Z)", name, line,
+		    field, s);
+	if (*out < TIME_MIN)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: time '%s' is "
+		    "before 1990-01-01T00:00:00Z: not the time of a relay "
+		    "test", name, line, field, s);
 	if (*out > now + FUTURE_SLACK)
-		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: time '%s' is in "
-		    "the future", name, line, s);
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: time '%s' is "
+		    "in the future", name, line, field, s);
 	return 0;
 }
 
 static int
-check_result(const char *name, unsigned long line, const char *s,
-    uint8_t *out, struct errbuf *eb)
+check_result(const char *name, unsigned long line, const char *field,
+    const char *s, uint8_t *out, struct errbuf *eb)
 {
 	int r;
 
 	if (test_result_parse(s, &r) != 0 || r == RESULT_SUSPECTED)
-		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: unknown result "
-		    "'%s' (want open, closed or unreachable)", name, line, s);
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: unknown result "
+		    "'%s' (want open, closed or unreachable)", name, line,
+		    field, s);
 	*out = (uint8_t)r;
 	return 0;
 }
 
 static int
-check_addr(const char *name, unsigned long line, const char *s,
-    struct prefix *p, struct errbuf *eb)
+check_addr(const char *name, unsigned long line, const char *field,
+    const char *s, struct prefix *p, struct errbuf *eb)
 {
 	struct errbuf e2;
 
 	if (prefix_parse(s, p, &e2) != 0)
-		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s", name, line,
-		    e2.msg);
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: %s", name,
+		    line, field, e2.msg);
+	return 0;
+}
+
+/*
+ * Text of n bytes: no control character but those allowed (tab, and for a
+ * transcript newline and carriage return), at most max bytes, not empty.
+ */
+static int
+check_text(const char *name, unsigned long line, const char *field,
+    const char *s, size_t n, size_t max, const char *allow,
+    struct errbuf *eb)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	if (n == 0)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: empty", name,
+		    line, field);
+	if (n > max)
+		return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: longer than "
+		    "%zu bytes", name, line, field, max);
+	for (i = 0; i < n; i++)
+		if ((p[i] < 0x20 || p[i] == 0x7f) && (p[i] == 0 ||
+		    strchr(allow, p[i]) == NULL))
+			return errbuf_set(eb, DNSBL_EPARSE, "%s:%lu: %s: "
+			    "control character 0x%02x at byte %zu", name, line,
+			    field, p[i], i + 1);
 	return 0;
 }
 
@@ -111,6 +157,11 @@ import_parse_lines(FILE *f, const char *name, int64_t now,
 			goto out;
 		}
 		line[--len] = '\0';
+		/* A NUL would end the line early for strtok: "192.0.2.8\0
+		 * closed" must not import as "192.0.2.8 open". */
+		if (len > 0 && (rc = check_text(name, lno, "line", line,
+		    (size_t)len, (size_t)len, "\t\r", eb)) != 0)
+			goto out;
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';
 		nf = 0;
@@ -134,11 +185,12 @@ import_parse_lines(FILE *f, const char *name, int64_t now,
 		r->line = (uint32_t)lno;
 		r->result = RESULT_OPEN;
 		r->tested_at = now;
-		if ((rc = check_addr(name, lno, field[0], &r->prefix, eb)) ||
-		    (nf > 1 && (rc = check_result(name, lno, field[1],
-		    &r->result, eb))) ||
-		    (nf > 2 && (rc = check_time(name, lno, field[2], now,
-		    &r->tested_at, eb))))
+		if ((rc = check_addr(name, lno, "address", field[0],
+		    &r->prefix, eb)) ||
+		    (nf > 1 && (rc = check_result(name, lno, "result",
+		    field[1], &r->result, eb))) ||
+		    (nf > 2 && (rc = check_time(name, lno, "time", field[2],
+		    now, &r->tested_at, eb))))
 			goto out;
 	}
 	if (ferror(f))
@@ -264,6 +316,9 @@ yrecord(struct yctx *y, struct import_set *set, unsigned long line,
 		    (int)(k.data.scalar.length < 31 ? k.data.scalar.length : 31),
 		    (const char *)k.data.scalar.value);
 		line = yline(&k);
+		if (memchr(k.data.scalar.value, 0, k.data.scalar.length) !=
+		    NULL || k.data.scalar.length > 31)	/* no key of ours */
+			snprintf(key, sizeof(key), "(a NUL or over 31 bytes)");
 		yaml_event_delete(&k);
 		for (i = 0, bit = 1; i < 6; i++, bit <<= 1)
 			if (strcmp(key, keys[i]) == 0)
@@ -286,23 +341,32 @@ yrecord(struct yctx *y, struct import_set *set, unsigned long line,
 		}
 		{
 			char *val = NULL;
-			if ((rc = ydup(&v, &val)) != 0) {
-				yaml_event_delete(&v);
-				return errbuf_set(y->eb, rc, "out of memory");
-			}
+			size_t vlen = v.data.scalar.length;
 			line = yline(&v);
+			/* A NUL inside a value would cut it short: refuse
+			 * it, and every other control character but a
+			 * transcript's line breaks and tabs. */
+			rc = vlen == 0 ? 0 : check_text(y->name, line, key,
+			    (const char *)v.data.scalar.value, vlen,
+			    bit == K_TRANSCRIPT ? TRANSCRIPT_MAX :
+			    bit == K_TESTER || bit == K_HELO ? FIELD_MAX : vlen,
+			    bit == K_TRANSCRIPT ? "\t\n\r" : "", y->eb);
+			if (rc == 0 && (rc = ydup(&v, &val)) != 0)
+				rc = errbuf_set(y->eb, rc, "out of memory");
 			yaml_event_delete(&v);
+			if (rc)
+				return rc;
 			switch (bit) {
 			case K_IP:
-				rc = check_addr(y->name, line, val, &r->prefix,
-				    y->eb);
+				rc = check_addr(y->name, line, key, val,
+				    &r->prefix, y->eb);
 				break;
 			case K_RESULT:
-				rc = check_result(y->name, line, val,
+				rc = check_result(y->name, line, key, val,
 				    &r->result, y->eb);
 				break;
 			case K_TIME:
-				rc = check_time(y->name, line, val, now,
+				rc = check_time(y->name, line, key, val, now,
 				    &r->tested_at, y->eb);
 				break;
 			case K_TESTER: r->x->tester = val; val = NULL; break;
@@ -392,4 +456,102 @@ out_ev:
 out:
 	yaml_parser_delete(&y.parser);
 	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * The order to apply the records in.
+ */
+
+/* The full key of a record: the store's key order, then time, then line. */
+struct sortkey {
+	uint64_t k0;		/* family, address bytes 0-6 */
+	uint64_t k1;		/* address bytes 7-14 */
+	uint32_t k2;		/* address byte 15, prefix length */
+	uint32_t line;
+	int64_t t;
+	uint32_t i;		/* the record's index */
+};
+
+static void
+make_key(const struct import_rec *r, uint32_t i, struct sortkey *k)
+{
+	uint64_t v;
+
+	memcpy(&v, r->prefix.addr, 8);
+	k->k0 = (uint64_t)r->prefix.family << 56 | be64toh(v) >> 8;
+	memcpy(&v, r->prefix.addr + 7, 8);
+	k->k1 = be64toh(v);
+	k->k2 = (uint32_t)r->prefix.addr[15] << 8 | r->prefix.len;
+	k->t = r->tested_at;
+	k->line = r->line;
+	k->i = i;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct sortkey *x = a, *y = b;
+
+	if (x->k0 != y->k0)
+		return x->k0 < y->k0 ? -1 : 1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+uint32_t *
+import_order(const struct import_set *set)
+{
+	struct sortkey *a, *b, *tmp;
+	uint32_t *order = NULL;
+	size_t cnt[256], i, j, n = set->n;
+	int pass;
+
+	a = calloc(n ? n : 1, sizeof(*a));
+	b = calloc(n ? n : 1, sizeof(*b));
+	if (a == NULL || b == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		make_key(&set->recs[i], (uint32_t)i, &a[i]);
+	/* A stable LSD radix sort on k0: all of an IPv4 address. */
+	for (pass = 0; pass < 8; pass++) {
+		int sh = pass * 8;
+		size_t sum = 0, c;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(a[i].k0 >> sh) & 0xff]++;
+		if (n == 0 || cnt[(a[0].k0 >> sh) & 0xff] == n)
+			continue;	/* every key has this byte alike */
+		for (i = 0; i < 256; i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[cnt[(a[i].k0 >> sh) & 0xff]++] = a[i];
+		tmp = a;
+		a = b;
+		b = tmp;
+	}
+	/* Runs of one k0 (one address with many results, or an IPv6 /56
+	 * and narrower): the rest of the key, in O(k log k) each. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].k0 == a[i].k0; j++)
+			;
+		if (j - i > 1)
+			qsort(a + i, j - i, sizeof(*a), key_cmp);
+	}
+	if ((order = malloc((n ? n : 1) * sizeof(*order))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		order[i] = a[i].i;
+out:
+	free(a);
+	free(b);
+	return order;
 }

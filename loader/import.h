@@ -54,4 +54,13 @@ int import_parse_yaml(FILE *f, const char *name, int64_t now,
 
 void import_set_free(struct import_set *set);
 
+/*
+ * The order to apply the records of set in: the store's key order (family,
+ * address, prefix length), then the time tested, then the line; a new
+ * array of set->n indexes (free() it), or NULL when out of memory.
+ * O(n log n) whatever the input: a radix sort on the first 56 bits, then
+ * a comparison sort of each run that shares them.
+ */
+uint32_t *import_order(const struct import_set *set);
+
 #endif

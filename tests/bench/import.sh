@@ -45,3 +45,28 @@ for f in zone rbldnsd lines; do
 	t=$(secs L export --format $f -o "$T/out.$f")
 	printf 'export --format %-8s %.2f s, %s bytes\n' "$f" "$t" "$(stat -c %s "$T/out.$f")"
 done
+
+# Feeds that share a long key prefix must sort in O(n log n): 160k shuffled
+# addresses of one IPv6 /64, and 40k results for one address in shuffled
+# time order.  (Before the full-key sort, 160k of one /64 took 77 s.)
+/usr/bin/python3 - "$T" <<'PY'
+import datetime, random, sys
+d = sys.argv[1]
+r = random.Random(7)
+ips = ["2001:db8:1:2:%x:%x:%x:%x" % tuple(r.getrandbits(16) for _ in range(4))
+       for _ in range(160000)]
+with open(d + "/one64.txt", "w") as f:
+    f.write("\n".join(ips) + "\n")
+now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+ts = [now - 86400 + i for i in range(40000)]
+r.shuffle(ts)
+with open(d + "/oneaddr.txt", "w") as f:
+    for t in ts:
+        f.write("192.0.2.99 %s %s\n" % (r.choice(["open", "closed"]),
+                datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+                .strftime("%Y-%m-%dT%H:%M:%SZ")))
+PY
+t=$(secs L import --format lines "$T/one64.txt")
+printf 'import 160000 shuffled addresses of one IPv6 /64: %.2f s\n' "$t"
+t=$(secs L import --format lines "$T/oneaddr.txt")
+printf 'import 40000 results of one address, time shuffled: %.2f s\n' "$t"

@@ -3,7 +3,9 @@
 # (after good ones): each is refused whole, exit 1, the store unchanged
 # (db_digest), and the message names FILE:LINE and the reason.  Both
 # formats: malformed YAML, bad address, bad time, unknown result, truncated
-# file, record without tested_at, unknown key, time in the future.
+# file, record without tested_at, unknown key, time in the future, NUL and
+# escape bytes in any field or line, dates before 1990 (the epoch is not
+# "now"), over-long fields.
 source "$(dirname "$0")/lib.sh"
 # okd STATUS NAME FILE: ok, and on failure show FILE.
 okd() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/#   /' "$3" | head -n 20; }
@@ -103,6 +105,38 @@ refused "yaml cut inside the last ip" "$f" "$(wc -l <"$f" | awk '{print $1 + 1}'
 f=$T/notalist.yaml
 printf 'ip: 192.0.2.9\nresult: open\ntested_at: %s\n' "$T1" >"$f"
 refused "yaml not a sequence" "$f" 1 'sequence of records'
+
+# Hostile bytes and dates: nothing may change the meaning of a record.
+f=$T/nul.yaml
+{ good_yaml; printf -- '- ip: "192.0.2.77\\0junk"\n  result: open\n  tested_at: %s\n' "$T1"; } >"$f"
+refused "yaml NUL inside the ip" "$f" "$(lineof "$f" 'junk')" 'ip: control character 0x00'
+f=$T/epoch.yaml
+{ good_yaml; printf -- '- ip: 192.0.2.9\n  result: open\n  tested_at: 1970-01-01T00:00:00Z\n'; } >"$f"
+refused "yaml tested_at at the epoch (0 is not 'now')" "$f" "$(lineof "$f" '1970-01-01')" 'tested_at: .*before 1990'
+f=$T/epoch2.yaml
+{ good_yaml; printf -- '- ip: 192.0.2.9\n  result: open\n  tested_at: 1970-01-01T00:00:00+01:00\n'; } >"$f"
+refused "yaml tested_at before the epoch" "$f" "$(lineof "$f" '1970-01-01')" 'before 1990'
+f=$T/esc.yaml
+{ good_yaml; printf -- '- ip: 192.0.2.9\n  result: open\n  tested_at: %s\n  helo: "mx\\e[31m"\n' "$T1"; } >"$f"
+refused "yaml escape in helo" "$f" "$(lineof "$f" 'helo')" 'helo: control character 0x1b'
+f=$T/longtester.yaml
+{ good_yaml; printf -- '- ip: 192.0.2.9\n  result: open\n  tested_at: %s\n  tester: %s\n' "$T1" "$(printf 't%.0s' $(seq 1 256))"; } >"$f"
+refused "yaml tester over 255 bytes" "$f" "$(lineof "$f" 'tester: ttt')" 'tester: longer than 255'
+f=$T/nulkey.yaml
+{ good_yaml; printf -- '- "ip\\0x": 192.0.2.9\n  result: open\n  tested_at: %s\n' "$T1"; } >"$f"
+refused "yaml NUL inside a key" "$f" "$(lineof "$f" '"ip')" "unknown key"
+f=$T/nul.txt
+{ good_lines; printf '192.0.2.8\0 closed\n'; } >"$f"
+refused "lines NUL after the address (not 'open')" "$f" "$(wc -l <"$f")" 'line: control character 0x00'
+f=$T/esc.txt
+{ good_lines; printf '192.0.2.8 \033[2Jclosed\n'; } >"$f"
+refused "lines escape sequence" "$f" "$(wc -l <"$f")" 'control character 0x1b'
+f=$T/epoch.txt
+{ good_lines; printf '192.0.2.8 closed 1970-01-01T00:00:00Z\n'; } >"$f"
+refused "lines time at the epoch" "$f" "$(lineof "$f" '1970')" 'time: .*before 1990'
+f=$T/crlf.txt
+printf '192.0.2.60 open %s\r\n' "$T1" >"$f"
+loader import "$f" >/dev/null 2>"$T/err"; ok $? "lines with CRLF line ends import"
 
 # ---- lines ----
 f=$T/badip.txt
