@@ -41,7 +41,6 @@ struct store_txn;
 struct store_reader;
 
 #define STORE_RDONLY	0x1	/* open the environment read-only */
-#define STORE_WRITEMAP	0x2	/* write through the map (the loader) */
 
 /* Answer index 0 is always the zone's configured default (a, txt). */
 #define ANSWER_DEFAULT	0

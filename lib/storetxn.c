@@ -9,6 +9,9 @@
  * the changes are journaled under the new serial; the journal is then cut
  * back to cfg->journal_max serials.
  */
+#include <sys/statvfs.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +20,9 @@
 #include "err.h"
 #include "store_int.h"
 #include "zonefp.h"
+
+/* Less room than this left after a failed write: the disk is full. */
+#define COMMIT_SLACK	(4u << 20)
 
 #define HIDX_LEN (ENTKEY_LEN + 8)
 
@@ -268,6 +274,22 @@ txn_finish(struct store_txn *t)
 	return 0;
 }
 
+/*
+ * A commit's error.  LMDB reports a write cut short by a full disk as EIO
+ * (a short write), so an EIO on a filesystem with (almost) no room left is
+ * called what it is: DNSBL_ENOSPC.
+ */
+static int
+commit_error(struct store *st, int rc)
+{
+	struct statvfs sv;
+
+	if (rc == EIO && statvfs(st->cfg->database, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < COMMIT_SLACK)
+		return DNSBL_ENOSPC;
+	return store_mdb(rc);
+}
+
 /* Commit meta first: a crash in between leaves serve behind, to repair. */
 static int
 txn_commit(struct store_txn *t)
@@ -276,13 +298,11 @@ txn_commit(struct store_txn *t)
 
 	rc = mdb_txn_commit(t->mtxn);
 	t->mtxn = NULL;
-	if (rc) {
-		store_mdb(rc);
-		return DNSBL_EDB;
+	if (rc == 0) {
+		rc = mdb_txn_commit(t->txn);
+		t->txn = NULL;
 	}
-	rc = mdb_txn_commit(t->txn);
-	t->txn = NULL;
-	return store_mdb(rc);
+	return commit_error(t->st, rc);
 }
 
 static void
@@ -304,6 +324,8 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 	int rc, tries;
 
 	for (tries = 0; tries < 20; tries++) {
+		if (eb != NULL)
+			eb->msg[0] = '\0';	/* a message of an earlier try */
 		memset(&t, 0, sizeof(t));
 		t.st = st;
 		t.write = write;

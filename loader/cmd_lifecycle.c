@@ -305,7 +305,7 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 	struct errbuf eb = { "" };
 	const char *zone = NULL;
 	long zi;
-	int ch, run = 0, deliver = 0;
+	int ch, rc, run = 0, deliver = 0;
 
 	memset(&job, 0, sizeof(job));
 	job.ctx = ctx;
@@ -327,7 +327,8 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 		return 1;
 	job.zone = (size_t)zi;
 	if (run)
-		return retests_run(ctx, job.zone, deliver);
+		return (rc = ctx_store_writable(ctx)) != 0 ? rc :
+		    retests_run(ctx, job.zone, deliver);
 	if (ctx->json) {
 		json_init(&job.j, stdout);
 		json_arr_open(&job.j);

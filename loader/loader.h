@@ -24,12 +24,19 @@ struct loader_ctx {
 	struct dnsbl_config *cfg;	/* NULL for commands that need none */
 	struct store *st;		/* NULL unless the command needs it */
 	int json;			/* --json given before the command */
+	int readonly;			/* st was opened read-only */
 	char actor[80];			/* "admin:NAME" */
 	int progress;			/* stderr is a terminal */
 };
 
 #define NEED_CONFIG 0x1
 #define NEED_STORE 0x3
+/*
+ * The store read-only: no writer lock, no repair, no change to any file,
+ * so the command works for a user who may only read the database (read
+ * access to data.mdb, and write access to lock.mdb, LMDB's reader table).
+ */
+#define NEED_READ 0x7
 
 struct command {
 	const char *name;
@@ -49,6 +56,12 @@ const struct command *command_find(const char *name);
 int command_wants_help(const struct command *c, int argc, char **argv);
 /* Print "usage: loader [-c FILE] SYNOPSIS" to stderr and return 2. */
 int command_usage(const struct command *c);
+
+/*
+ * Make ctx->st writable (a read-only command that is asked to write, such
+ * as retests --run).  0, or an exit status after a message.
+ */
+int ctx_store_writable(struct loader_ctx *ctx);
 
 /*
  * Resolve --zone (NULL: the first zone) to an index; on error print a

@@ -50,19 +50,19 @@ static const struct command commands[] = {
 	  "open result\nwider than /8 (IPv4) or /16 (IPv6) needs --force, and so does a file "
 	  "that\nwould delist more than max_drop of the zone.  The format "
 	  "defaults to yaml\nfor *.yaml/*.yml and lines otherwise." },
-	{ "show", cmd_show, NEED_STORE,
+	{ "show", cmd_show, NEED_READ,
 	  "show ADDRESS|CIDR [--zone Z] [--json]",
 	  "Tell whether an address is listed, and by which entry; its code, "
 	  "text,\nreason, dates and full history.  --json prints one object "
 	  "with a boolean\n\"listed\" and a \"history\" array." },
-	{ "export", cmd_export, NEED_STORE,
+	{ "export", cmd_export, NEED_READ,
 	  "export [--zone Z] [--format zone|rbldnsd|lines] [--family 4|6] "
 	  "[-o FILE]",
 	  "Write the zone: zone is an RFC 1035 master file (CIDRs become "
 	  "wildcards\nat octet or nibble boundaries), rbldnsd an ip4set (or "
 	  "with --family 6 an\nip6trie) data file, lines one address or CIDR "
 	  "a line." },
-	{ "stats", cmd_stats, NEED_STORE,
+	{ "stats", cmd_stats, NEED_READ,
 	  "stats [--json]",
 	  "Entries per zone (IPv4 and IPv6 addresses, CIDRs, exclusions), the "
 	  "serial,\nand the database size." },
@@ -88,7 +88,7 @@ static const struct command commands[] = {
 	  "today (UTC).  The request stays open until\na test result for the "
 	  "address arrives (import or tester): closed delists it\nat once, "
 	  "open keeps it listed, and the request records the outcome." },
-	{ "retests", cmd_retests, NEED_STORE,
+	{ "retests", cmd_retests, NEED_READ,
 	  "retests [--open|--all] [--zone Z] [--json] | retests --run "
 	  "[--deliver] [--zone Z] [--json]",
 	  "Show the retest queue, oldest first, with each request's age "
@@ -104,7 +104,7 @@ static const struct command commands[] = {
 	  "what would expire and\nchanges nothing.  Run it daily from a timer "
 	  "(see loader(8)).  An expiry that\nwould remove more than max_drop "
 	  "of the zone needs --force." },
-	{ "history", cmd_history, NEED_STORE,
+	{ "history", cmd_history, NEED_READ,
 	  "history [--since TIME] [--zone Z] [--json]",
 	  "List every recorded change, oldest first: listings, "
 	  "reconfirmations,\ndelistings, exclusions, retest requests and "
@@ -344,8 +344,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "loader: %s\n", eb.msg);
 		return 1;
 	}
+	ctx.readonly = (cmd->needs & NEED_READ) == NEED_READ;
 	if ((cmd->needs & NEED_STORE) == NEED_STORE &&
-	    store_open(ctx.cfg, STORE_WRITEMAP, &ctx.st, &eb) != 0) {
+	    store_open(ctx.cfg, ctx.readonly ? STORE_RDONLY : 0, &ctx.st,
+	    &eb) != 0) {
 		fprintf(stderr, "loader: %s\n", eb.msg);
 		config_free(ctx.cfg);
 		return 1;
@@ -360,4 +362,23 @@ main(int argc, char **argv)
 		return 1;
 	}
 	return rc;
+}
+
+int
+ctx_store_writable(struct loader_ctx *ctx)
+{
+	struct errbuf eb = { "" };
+
+	if (!ctx->readonly)
+		return 0;
+	store_close(ctx->st);
+	ctx->st = NULL;
+	if (store_open(ctx->cfg, 0, &ctx->st, &eb) != 0) {
+		fprintf(stderr, "loader: %s\n", eb.msg);
+		return 1;
+	}
+	if (eb.msg[0] != '\0')
+		fprintf(stderr, "loader: warning: %s\n", eb.msg);
+	ctx->readonly = 0;
+	return 0;
 }

@@ -33,7 +33,7 @@ wait $qpid
 n=$(grep -c '^127.0.0.2$' "$T/during.out")
 is "$n" 400 "all 400 queries during the import answered"
 ! grep -q "store: " "$T/dnsbld.log"; ok $? "no batch failed to read the store"
-size=$(stat -c %s "$T/db/serve/data.mdb" 2>/dev/null || stat -c %s "$T/db/data.mdb")
+size=$(mdb_stat -e "$T/db/serve" | awk '/Map size/ {print $3}')
 [ "$size" -gt 1048576 ]; ok $? "the map grew ($size bytes)"
 check "after growth: first imported" -- dc q $PORT 0.0.0.10.$Z A --rcode NOERROR --a 127.0.0.2
 check "after growth: last imported" -- dc q $PORT 47.117.0.10.$Z A --rcode NOERROR --a 127.0.0.2
