@@ -128,6 +128,7 @@ install: all
 	for m in docs/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 	for m in docs/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	install -m 0644 zones/*.yaml docs/dnsbl-expire.service docs/dnsbl-expire.timer \
+	    docs/dnsbl-backup.service docs/dnsbl-backup.timer \
 	    $(DESTDIR)$(PREFIX)/share/doc/dnsbl/examples/
 	ln -sf loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsbl-loader.8
 

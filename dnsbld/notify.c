@@ -463,7 +463,7 @@ notify_main(void *arg)
 	struct store_reader *rd = NULL;
 	struct pollfd pfd[3];
 	int64_t now, next_check = 0, wait;
-	int rc;
+	int rc, replaced = 0;
 
 	if ((ns = state_new(sv->cfg, sv->notify)) == NULL)
 		fatalx("notify: out of memory");
@@ -474,6 +474,15 @@ notify_main(void *arg)
 	while (!atomic_load(&sv->stop)) {
 		now = now_ms();
 		if (now >= next_check) {
+			/* A restore swapped the database: reopen it. */
+			if (!replaced && store_replaced(sv->store)) {
+				replaced = 1;
+				log_info("the database %s was replaced (a "
+				    "restore); reopening it",
+				    sv->cfg->database);
+				if (kill(getpid(), SIGHUP) == -1)
+					log_warn("kill");
+			}
 			check_serials(sv, ns, rd, now);
 			next_check = now + NOTIFY_POLL_MS;
 		}

@@ -328,6 +328,14 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 	}
 	if (!(flags & STORE_RDONLY) && (rc = store_repair(st, eb)) != 0)
 		goto fail_txn;
+	{
+		struct stat sb;
+		mdb_filehandle_t fd;
+		if (mdb_env_get_fd(st->env, &fd) == 0 && fstat(fd, &sb) == 0) {
+			st->serve_dev = sb.st_dev;
+			st->serve_ino = sb.st_ino;
+		}
+	}
 	*out = st;
 	return 0;
 
@@ -706,4 +714,56 @@ int
 store_resize_pending(struct store *st)
 {
 	return atomic_load(&st->resize_waiting) > 0;
+}
+
+int
+store_replaced(struct store *st)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/serve/data.mdb", st->cfg->database);
+	if (stat(path, &sb) != 0)
+		return 0;	/* in the middle of a swap: look again later */
+	return sb.st_dev != st->serve_dev || sb.st_ino != st->serve_ino;
+}
+
+int
+store_copy(struct store *st, const char *dir, struct errbuf *eb)
+{
+	static const char *const sub[2] = { "serve", "meta" };
+	MDB_env *envs[2] = { st->env, st->menv };
+	MDB_txn *lock[2] = { NULL, NULL };
+	char path[4200];
+	int i, rc = 0;
+
+	/* Both writer locks, in the writers' order (meta, then serve): no
+	 * write is half way between the two commits while we copy. */
+	pthread_rwlock_rdlock(&st->resize);
+	if ((rc = mdb_txn_begin(st->menv, NULL, 0, &lock[1])) != 0 ||
+	    (rc = mdb_txn_begin(st->env, NULL, 0, &lock[0])) != 0) {
+		rc = errbuf_set(eb, store_mdb(rc), "%s: %s", st->cfg->database,
+		    mdb_strerror(rc));
+		goto done;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		if (mkdir(path, 0750) == -1) {
+			rc = errbuf_set(eb, DNSBL_EIO, "%s: %s", path,
+			    strerror(errno));
+			goto done;
+		}
+		if ((rc = mdb_env_copy2(envs[i], path, MDB_CP_COMPACT)) != 0) {
+			rc = errbuf_set(eb, store_mdb(rc), "copying %s/%s to "
+			    "%s: %s", st->cfg->database, sub[i], path,
+			    mdb_strerror(rc));
+			goto done;
+		}
+	}
+done:
+	for (i = 0; i < 2; i++)
+		if (lock[i] != NULL)
+			mdb_txn_abort(lock[i]);
+	pthread_rwlock_unlock(&st->resize);
+	return rc;
 }

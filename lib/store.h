@@ -56,6 +56,21 @@ int store_open(const struct dnsbl_config *cfg, unsigned flags,
     struct store **out, struct errbuf *eb);
 void store_close(struct store *st);
 
+/*
+ * Copy both environments into the existing directory dir (dir/serve and
+ * dir/meta are made), compacted, as one snapshot: the writer locks of
+ * both are held while copying, so writers wait and no write falls between
+ * the two copies; readers (dnsbld) go on.  0, DNSBL_EIO or another store
+ * error, with the reason in eb.  The caller holds no transaction.
+ */
+int store_copy(struct store *st, const char *dir, struct errbuf *eb);
+
+/*
+ * 1 when the database's serve/data.mdb is no longer the file this store
+ * opened (a restore swapped the directory): reopen the store to see it.
+ */
+int store_replaced(struct store *st);
+
 /* Bytes of disk the data files use, and the size of the maps. */
 int store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes);
 /* Bytes of disk of the serve environment alone (what dnsbld reads). */
@@ -382,6 +397,21 @@ int store_reader_zone_fp(struct store_reader *r, size_t zone,
  * differed, 0 when not (nothing written), or an error.  Writes only.
  */
 int store_zone_apply(struct store_txn *t, size_t zone, const uint8_t fp[32]);
+
+/*
+ * Set zone's serial to serial (which must be ahead of the current one, in
+ * RFC 1982 terms) and drop its journal, so that every secondary gets the
+ * whole zone: for a restored store, whose serials may be behind what the
+ * secondaries hold.  Writes only.
+ */
+int store_zone_restart(struct store_txn *t, size_t zone, uint32_t serial);
+
+/* The store-wide history sequence: the number the next event gets. */
+uint64_t store_history_next(struct store_txn *t);
+
+/* The generation of the served tables (raised by every write that
+ * changes them), as this transaction sees it; 0 in a store without one. */
+uint32_t store_generation(struct store_txn *t);
 
 /* ---- raw key/value for later modules (retests, counters) ---- */
 

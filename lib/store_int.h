@@ -5,6 +5,8 @@
 #ifndef DNSBL_STORE_INT_H
 #define DNSBL_STORE_INT_H
 
+#include <sys/types.h>
+
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,6 +54,9 @@ struct store {
 	 */
 	pthread_rwlock_t resize;
 	atomic_int resize_waiting;	/* store_resize() calls waiting */
+	/* serve/data.mdb as opened: a restore puts another file there. */
+	dev_t serve_dev;
+	ino_t serve_ino;
 };
 
 struct store_reader {

@@ -117,3 +117,31 @@ store_zone_apply(struct store_txn *t, size_t zone,
 	t->z[zone].restart = 1;
 	return 1;
 }
+
+int
+store_zone_restart(struct store_txn *t, size_t zone, uint32_t serial)
+{
+	int rc;
+
+	if (!t->write)
+		return DNSBL_EINVAL;
+	if ((int32_t)(serial - store_serial(t, zone)) <= 0)
+		return DNSBL_ERANGE;
+	/* The commit raises it once more: one below, and dirty. */
+	if ((rc = put32_at(t->st, t->txn, t->st->zones[zone].smeta,
+	    SERIAL_KEY, serial - 1 ? serial - 1 : 0xffffffffu)) != 0)
+		return rc;
+	t->z[zone].dirty = 1;
+	t->z[zone].restart = 1;
+	return 0;
+}
+
+uint32_t
+store_generation(struct store_txn *t)
+{
+	uint32_t gen = 0;
+
+	if (t->st->have_global)
+		(void)get32_at(t->st, t->txn, t->st->sglobal, GEN_KEY, &gen, 0);
+	return gen;
+}

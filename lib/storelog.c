@@ -331,3 +331,11 @@ store_journal_walk(struct store_txn *t, size_t zone, uint32_t from,
 		return DNSBL_ENOENT;	/* the journal stops short */
 	return walk_end(rc, cb);
 }
+
+uint64_t
+store_history_next(struct store_txn *t)
+{
+	if (!t->st->have_global)
+		return 0;
+	return hseq_load(t) == 0 ? t->hseq : 0;
+}

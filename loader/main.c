@@ -145,6 +145,22 @@ static const struct command commands[] = {
 	  "reloads the config by itself within a second and sends\nNOTIFY; "
 	  "until then it refuses transfers of the zone.  --dry-run only tells\n"
 	  "which zones differ." },
+	{ "backup", cmd_backup, NEED_STORE,
+	  "backup DIR [--json]",
+	  "Copy the whole store into the new (or empty) directory DIR: both "
+	  "databases,\ncompacted, as one commit (writers wait while it copies; "
+	  "dnsbld goes on\nanswering), and DIR/MANIFEST with each zone's "
+	  "serial and counts, the\ngeneration and the files' SHA-256.  See "
+	  "restore, and loader(8), BACKUPS." },
+	{ "restore", cmd_restore, NEED_CONFIG,
+	  "restore DIR [--force] [--json]",
+	  "Put the backup in DIR back as the database.  Refused when its "
+	  "manifest is\nmissing or damaged, its files do not match it, its "
+	  "zones are not the\nconfig's, or the live store holds history "
+	  "newer than the backup (it would\nbe lost: --force).  Every zone's "
+	  "serial goes past the live one and the\nbackup's, so secondaries "
+	  "take the whole zone; the live database is kept\nas "
+	  "DATABASE.replaced-TIME; dnsbld reopens the store by itself." },
 	{ "check-config", cmd_check_config, 0,
 	  "check-config [--json]",
 	  "Read and check the config file; report the first error as "
