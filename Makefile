@@ -3,6 +3,7 @@
 #   make                 build/dnsbld and build/loader
 #   make test            unit and system tests (tests/run.sh)
 #   make SANITIZE=1 test the same under ASan+UBSan, built in build-san/
+#   make TSAN=1 test     the dnsbld tests under ThreadSanitizer (build-tsan/)
 #   make bench           benchmarks (never pass/fail)
 #   make fuzz            build and briefly run the libFuzzer targets (clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -24,6 +25,16 @@ BUILD   := build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS  += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
+else ifeq ($(TSAN),1)
+# ThreadSanitizer: dnsbld's threads (workers, TCP, transfers, NOTIFY) and
+# the store's locks.  tests/tsan.supp names what is LMDB's own (its reader
+# table is lock-free by design) and nothing of ours.
+BUILD   := build-tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+CFLAGS  += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+TSAN_OPTIONS ?= halt_on_error=1 exitcode=66 suppressions=$(CURDIR)/tests/tsan.supp
+export TSAN_OPTIONS
 else
 BUILD   := build
 endif
@@ -74,8 +85,15 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBDNSBLD) $(LIBDNSBL)
 
 tests: $(UNIT_BIN)
 
+ifeq ($(TSAN),1)
+# Under TSan: the unit tests, and the system tests of dnsbld's threads
+# (answering, growth under transfers, floods and imports, TCP, transfers,
+# NOTIFY); not the tests of the secondaries, too slow under TSan.
+TEST_PATTERN ?= test_|t_dnsbld_|t_xfr_(acl|axfr|notify)
+endif
+
 test: all tests
-	BUILD=$(BUILD) bash tests/run.sh
+	BUILD=$(BUILD) bash tests/run.sh '$(TEST_PATTERN)'
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh

@@ -87,13 +87,18 @@ mono_now(void)
 	return ts.tv_sec;
 }
 
-/* Forget c; close its socket unless it was handed over (keep_fd). */
+/*
+ * Forget c; close its socket unless it was handed over (keep_fd: it left
+ * the epoll set before, see conn_answer(); the fd is another thread's now
+ * and may already be closed and reused, so it is not touched here).
+ */
 static void
 conn_drop(struct tcp_state *t, struct tconn *c, int keep_fd)
 {
-	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	if (!keep_fd)
+	if (!keep_fd) {
+		epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
+	}
 	free(c->in);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
@@ -138,6 +143,7 @@ conn_arm(struct tcp_state *t, struct tconn *c)
 static int
 conn_answer(struct tcp_state *t, struct tconn *c)
 {
+	struct epoll_event ev;
 	size_t off = 0, mlen, len;
 	int begun = 0, rc, bad = 0, handed = 0;
 	uint16_t qt;
@@ -175,11 +181,19 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 			len = respond_error(c->in + off + 2, mlen, RC_SERVFAIL,
 			    c->out + c->outlen + 2, RESPOND_MAX);
 		else if (qt == T_AXFR || qt == T_IXFR) {
+			/* Out of the epoll set before the fd changes hands:
+			 * the transfer thread may close it at once. */
+			epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
 			if (xfr_submit(t->sv, c->fd, c->in + off + 2, mlen,
 			    c->out + c->outoff, c->outlen - c->outoff) == 0) {
 				handed = 1;
 				break;
 			}
+			memset(&ev, 0, sizeof(ev));
+			ev.events = c->events;
+			ev.data.u64 = (uint64_t)(c - t->conns);
+			if (epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+				return -1;
 			len = xfr_refuse(c->in + off + 2, mlen,
 			    c->out + c->outlen + 2, RESPOND_MAX);
 		} else

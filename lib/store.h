@@ -163,6 +163,13 @@ int store_read(struct store *st, store_txn_fn fn, void *arg,
  */
 int store_resize_pending(struct store *st);
 
+/*
+ * For tests and replays: every later transaction of st sees now as its
+ * time (0: the clock again).  Not for use while other threads run
+ * transactions on st.
+ */
+void store_set_now(struct store *st, int64_t now);
+
 /* Now, as the transaction sees it (fixed when it began). */
 int64_t store_txn_now(const struct store_txn *t);
 /* The config the store was opened with. */

@@ -54,6 +54,7 @@ struct store {
 	 */
 	pthread_rwlock_t resize;
 	atomic_int resize_waiting;	/* store_resize() calls waiting */
+	int64_t fixed_now;		/* store_set_now(), or 0: the clock */
 	/* serve/data.mdb as opened: a restore puts another file there. */
 	dev_t serve_dev;
 	ino_t serve_ino;

@@ -329,7 +329,7 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		memset(&t, 0, sizeof(t));
 		t.st = st;
 		t.write = write;
-		t.now = (int64_t)time(NULL);
+		t.now = st->fixed_now ? st->fixed_now : (int64_t)time(NULL);
 		if ((t.z = calloc(st->nzones, sizeof(*t.z))) == NULL)
 			return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
 		/* Held from begin to commit or abort: see struct store. */
@@ -738,4 +738,10 @@ store_kv_del(struct store_txn *t, size_t zone, enum store_table tb,
 	if (rc == MDB_NOTFOUND)
 		return DNSBL_ENOENT;
 	return store_mdb(rc);
+}
+
+void
+store_set_now(struct store *st, int64_t now)
+{
+	st->fixed_now = now;
 }

@@ -4,7 +4,7 @@
 # the totals as "N passed, N failed".  Exits non-zero if any test failed or
 # any test program exited non-zero.
 #
-#   BUILD=build bash tests/run.sh [PATTERN]
+#   BUILD=build bash tests/run.sh [PATTERN]	(an extended regex of names)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -34,12 +34,12 @@ run_one() {
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
-	[ -n "$pattern" ] && [[ "$t" != *$pattern* ]] && continue
+	[ -n "$pattern" ] && ! [[ "$t" =~ $pattern ]] && continue
 	run_one "$t" "$t"
 done
 for t in tests/system/t_*.sh; do
 	[ -f "$t" ] || continue
-	[ -n "$pattern" ] && [[ "$t" != *$pattern* ]] && continue
+	[ -n "$pattern" ] && ! [[ "$t" =~ $pattern ]] && continue
 	run_one "$t" timeout 600 bash "$t"
 done
 
