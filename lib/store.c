@@ -304,8 +304,21 @@ store_open(const struct dnsbl_config *cfg, unsigned flags,
 	if ((rc = open_env(st, "meta", &st->menv, (unsigned)cfg->nzones,
 	    eb)) != 0)
 		goto fail_env;
-	if ((rc = mdb_txn_begin(st->menv, NULL, tflags, &mtxn)) != 0 ||
-	    (rc = mdb_txn_begin(st->env, NULL, tflags, &stxn)) != 0) {
+	/* Another process may have grown a map past map_size: adopt its
+	 * size (no transaction of ours is live yet) and begin again. */
+	for (i = 0; i < 3; i++) {
+		if ((rc = mdb_txn_begin(st->menv, NULL, tflags, &mtxn)) == 0 &&
+		    (rc = mdb_txn_begin(st->env, NULL, tflags, &stxn)) == 0)
+			break;
+		if (mtxn != NULL)
+			mdb_txn_abort(mtxn);
+		mtxn = NULL;
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		mdb_env_set_mapsize(st->menv, 0);
+		mdb_env_set_mapsize(st->env, 0);
+	}
+	if (rc != 0) {
 		rc = errbuf_set(eb, store_mdb(rc), "%s: %s", cfg->database,
 		    mdb_strerror(rc));
 		goto fail_txn;

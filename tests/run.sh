@@ -40,7 +40,9 @@ done
 for t in tests/system/t_*.sh; do
 	[ -f "$t" ] || continue
 	[ -n "$pattern" ] && ! [[ "$t" =~ $pattern ]] && continue
-	run_one "$t" timeout 600 bash "$t"
+	# A script may ask for more than 10 minutes: "# run.sh timeout: SECS".
+	limit=$(sed -n 's/^# run.sh timeout: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+	run_one "$t" timeout "${limit:-600}" bash "$t"
 done
 
 echo

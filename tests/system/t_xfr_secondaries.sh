@@ -258,7 +258,11 @@ for z in $Z $S; do
 	grep -q "IXFR incremental $z serial $sz to 127.0.0.3" "$T/dnsbld.log"; ok $? "Knot pulled $z by IXFR"
 	grep -q "IXFR incremental $z serial $sz to 127.0.0.4" "$T/dnsbld.log"; ok $? "BIND pulled $z by IXFR"
 done
-grep -q "zone $S/IN: notify from 127.0.0.1#[0-9]*: serial" "$T/bind/log"; ok $? "BIND's log: the signed NOTIFY accepted"
+# BIND logs an accepted NOTIFY as "serial N", "zone is up to date" (its own
+# refresh came first) or "refresh in progress"; a TSIG failure or a refusal
+# is logged otherwise and never as one of these.
+grep -Eq "zone $S/IN: notify from 127.0.0.1#[0-9]+: (serial [0-9]+|zone is up to date)" "$T/bind/log"; ok $? "BIND's log: the signed NOTIFY accepted"
+! grep -Eq "zone $S/IN: (refused notify|.*invalid signature|.*tsig.*fail)" "$T/bind/log"; ok $? "BIND's log: no NOTIFY refused, no TSIG failure"
 grep -q "\[$Z.\] IXFR, incoming, remote 127.0.0.1@$PORT, finished" "$T/knot/log"; ok $? "Knot's log: IXFR of $Z finished"
 grep -q "\[$S.\] IXFR, incoming, remote 127.0.0.1@$PORT.*finished" "$T/knot/log"; ok $? "Knot's log: IXFR of $S finished"
 ! grep -qi "fallback to AXFR\|IXFR.*failed" "$T/knot/log" "$T/nsd/log"; ok $? "no IXFR failed or fell back"
