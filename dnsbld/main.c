@@ -10,11 +10,13 @@
  * sigsuspend(2) with SIGTERM, SIGINT and SIGHUP blocked everywhere else, so
  * the handlers only set the flags below and all the work happens here.
  *
- * SIGHUP: the config is read again.  If it is good, the threads are stopped,
- * the store closed and reopened with the new config, the zones rendered
- * again, and the threads restarted; queries that arrive meanwhile wait in
- * the socket buffers, open TCP connections stay open (tcp.c keeps them in
- * the server).  The sockets, the
+ * SIGHUP: the config is read again and its zones rendered while the
+ * threads go on answering.  If it is good, the threads are stopped (each
+ * stops at once: the workers and the TCP thread between two batches, the
+ * transfers between two writes, see xfr.h), the store closed and reopened
+ * with the new config, and the threads restarted; queries that arrive in
+ * that pause, a few milliseconds (logged), wait in the socket buffers, and
+ * open TCP connections stay open (tcp.c keeps them in the server).  The sockets, the
  * number of workers, the user and the pidfile stay as they were: changes
  * to `listen`, `workers`, `user` or `pidfile` need a restart (a warning
  * says so).  If the new config or store cannot be loaded, the old ones stay.
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -127,64 +130,87 @@ str_differs(const char *a, const char *b)
 }
 
 /*
- * SIGHUP.  Called with the threads stopped; on return cfg, st and zs are
- * either all new or all as they were.
+ * SIGHUP, first half, while the threads still answer: read and check the
+ * new config and render its zones.  Returns 0 with *ncfg and *nzs owned by
+ * the caller, or -1 (logged; the running config stays).
  */
-static void
-reload(const char *path, struct dnsbl_config **cfg, struct store **st,
-    struct zoneset **zs)
+static int
+reload_prepare(const char *path, const struct dnsbl_config *cfg,
+    struct dnsbl_config **ncfg, struct zoneset **nzs)
 {
-	struct dnsbl_config *ncfg = NULL;
-	struct zoneset *nzs = NULL;
-	struct store *nst = NULL;
 	struct errbuf eb;
-	int rc;
 
 	memset(&eb, 0, sizeof(eb));
-	if ((rc = config_load(path, &ncfg, &eb)) != 0) {
+	*ncfg = NULL;
+	*nzs = NULL;
+	if (config_load(path, ncfg, &eb) != 0) {
 		log_warnx("reload: %s; keeping the running config", eb.msg);
-		return;
+		return -1;
 	}
-	if (!same_endpoints(*cfg, ncfg))
+	if (!same_endpoints(cfg, *ncfg))
 		log_warnx("reload: listen changed; restart dnsbld to apply");
-	if ((*cfg)->workers != ncfg->workers)
+	if (cfg->workers != (*ncfg)->workers)
 		log_warnx("reload: workers changed; restart dnsbld to apply");
-	if (str_differs((*cfg)->user, ncfg->user) ||
-	    str_differs((*cfg)->pidfile, ncfg->pidfile))
+	if (str_differs(cfg->user, (*ncfg)->user) ||
+	    str_differs(cfg->pidfile, (*ncfg)->pidfile))
 		log_warnx("reload: user or pidfile changed; restart dnsbld "
 		    "to apply");
-	if ((rc = zoneset_build(ncfg, &nzs, &eb)) != 0) {
+	if (zoneset_build(*ncfg, nzs, &eb) != 0) {
 		log_warnx("reload: %s; keeping the running config", eb.msg);
-		goto fail;
+		config_free(*ncfg);
+		*ncfg = NULL;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * SIGHUP, second half, with the threads stopped: reopen the store with the
+ * new config and swap.  On return cfg, st and zs are either all new or all
+ * as they were; ncfg and nzs are taken either way.
+ */
+static void
+reload_commit(struct dnsbl_config *ncfg, struct zoneset *nzs,
+    struct dnsbl_config **cfg, struct store **st, struct zoneset **zs)
+{
+	struct store *nst = NULL;
+	struct errbuf eb;
+
+	memset(&eb, 0, sizeof(eb));
 	store_close(*st);
 	*st = NULL;
-	if ((rc = open_store(ncfg, &nst, &eb)) != 0) {
+	if (open_store(ncfg, &nst, &eb) != 0) {
 		log_warnx("reload: store: %s; keeping the running config",
 		    eb.msg);
 		if (open_store(*cfg, st, &eb) != 0)
 			fatalx("reload: cannot reopen the store: %s", eb.msg);
-		goto fail;
+		zoneset_free(nzs);
+		config_free(ncfg);
+		return;
 	}
 	zoneset_free(*zs);
 	config_free(*cfg);
 	*zs = nzs;
 	*cfg = ncfg;
 	*st = nst;
-	log_info("reloaded %s: %zu zone%s", path, ncfg->nzones,
-	    ncfg->nzones == 1 ? "" : "s");
-	return;
-fail:
-	zoneset_free(nzs);
-	config_free(ncfg);
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 int
 main(int argc, char *argv[])
 {
 	const char *path = CONFIG_DEFAULT_PATH;
-	struct dnsbl_config *cfg = NULL;
-	struct zoneset *zs = NULL;
+	struct dnsbl_config *cfg = NULL, *ncfg;
+	struct zoneset *zs = NULL, *nzs;
+	double t0;
 	struct store *st = NULL;
 	struct server sv;
 	struct sigaction sa;
@@ -275,13 +301,21 @@ main(int argc, char *argv[])
 		sigsuspend(&waitmask);
 		if (got_hup && !got_quit) {
 			got_hup = 0;
+			if (reload_prepare(path, cfg, &ncfg, &nzs) != 0)
+				continue;
+			/* Queries wait in the socket buffers from here... */
+			t0 = mono_ms();
 			server_stop(&sv);
-			reload(path, &cfg, &st, &zs);
+			reload_commit(ncfg, nzs, &cfg, &st, &zs);
 			sv.cfg = cfg;
 			sv.store = st;
 			sv.zs = zs;
 			if (server_start(&sv) != 0)
 				fatalx("cannot restart the threads");
+			/* ...to here. */
+			log_info("reloaded %s: %zu zone%s; answering paused "
+			    "for %.1f ms", path, cfg->nzones,
+			    cfg->nzones == 1 ? "" : "s", mono_ms() - t0);
 		}
 	}
 

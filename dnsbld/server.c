@@ -28,6 +28,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "logsum.h"
 #include "query.h"
 #include "respond.h"
 #include "server.h"
@@ -100,7 +101,8 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 	sv->nworkers = nworkers;
 	sv->workers = calloc(nworkers, sizeof(*sv->workers));
 	sv->tcp_fds = calloc(cfg->nlisten ? cfg->nlisten : 1, sizeof(int));
-	if (sv->workers == NULL || sv->tcp_fds == NULL)
+	if (sv->workers == NULL || sv->tcp_fds == NULL ||
+	    logsum_new(&sv->logsum, LOGSUM_INTERVAL) != 0)
 		goto nomem;
 	for (i = 0; i < cfg->nlisten; i++)
 		sv->tcp_fds[i] = -1;
@@ -162,6 +164,8 @@ server_close(struct server *sv)
 	if (sv->wake_fd >= 0)
 		close(sv->wake_fd);
 	sv->wake_fd = -1;
+	logsum_free(sv->logsum);
+	sv->logsum = NULL;
 }
 
 int

@@ -33,6 +33,7 @@ struct server;
 struct tcp_state;
 struct xfr_pool;
 struct notify_state;
+struct logsum;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -57,6 +58,9 @@ struct server {
 	pthread_t tcp_thread;
 	int tcp_running;
 	struct xfr_pool *xfr;		/* transfer threads (xfr.c) */
+	struct logsum *logsum;		/* client-provoked log lines,
+					 * summarized (logsum.h); for the
+					 * life of the process */
 	struct notify_state *notify;	/* kept across SIGHUP (notify.c) */
 	pthread_t notify_thread;
 	int notify_running;

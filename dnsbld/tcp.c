@@ -5,15 +5,31 @@
  * many queries, pipelined in one write or spread over several; every
  * complete query read is answered in order, without waiting for the client
  * to read the previous answer, until the output buffer cannot hold another
- * maximal answer (then reading pauses until it drains).  A connection idle
- * for `tcp_timeout` seconds (no byte read or written) is closed; beyond
- * `tcp_max_conn` open connections, a new one is accepted and closed at once.
- * A zero-length message, or end of input from the client, closes the
- * connection once the answers already due are written.
+ * maximal answer (then reading pauses until it drains).  A zero-length
+ * message, or end of input from the client, closes the connection once the
+ * answers already due are written.
  *
- * A query for AXFR or IXFR hands the connection over to the transfer
- * threads (xfr.c) with the answers still owed, and the connection leaves
- * this thread; if they are all busy, the query is answered REFUSED.
+ * Limits, against clients that hold connections without using them
+ * (RFC 7766 6.2):
+ *   - progress is a whole query read or some of an answer written, never a
+ *     byte: a connection without progress for `tcp_timeout` seconds is
+ *     closed;
+ *   - a query must arrive whole within `tcp_query_timeout` seconds of its
+ *     first byte, else the connection is closed (a client that sends a
+ *     byte a second holds nothing for long);
+ *   - a client network (/24 for IPv4, /56 for IPv6) has at most
+ *     `tcp_per_client` connections open: one more is closed at once;
+ *   - when `tcp_max_connections` are open, a new connection closes the one
+ *     that has gone longest without progress, so new clients still get in.
+ * Closings for these reasons are logged through the server's logsum, a
+ * line per client network and interval.
+ *
+ * A query for AXFR or IXFR is checked here first (xfr_check(): zone,
+ * transfer.allow, TSIG); one that may not transfer is answered at once.
+ * One that may hands the connection to the transfer threads (xfr.c) with
+ * the answers still owed, and the connection leaves this thread; if the
+ * client has its share of transfers already or all threads are busy, the
+ * query is answered REFUSED.
  *
  * Buffers are allocated per connection when it is accepted, never per
  * query.  The thread owns one store_reader and renews it once per round of
@@ -25,15 +41,19 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "logsum.h"
 #include "query.h"
 #include "respond.h"
 #include "server.h"
@@ -48,7 +68,9 @@
 #define TCP_EVENTS	64
 #define TCP_ACCEPTS	64		/* per wakeup of one listener */
 #define TCP_DEFAULT_TIMEOUT 10
-#define TCP_DEFAULT_MAXCONN 64
+#define TCP_DEFAULT_MAXCONN 256
+#define TCP_DEFAULT_QTIMEOUT 5
+#define TCP_DEFAULT_PERCLIENT 16
 
 #define TAG_WAKE	((uint64_t)1 << 62)
 #define TAG_LISTEN	((uint64_t)1 << 61)
@@ -58,6 +80,11 @@ struct tconn {
 	int eof;			/* the client closed its side */
 	uint32_t events;		/* as registered with epoll */
 	time_t last;			/* monotonic seconds of last progress */
+	time_t msg_start;		/* when the partial query in `in`
+					 * began to arrive; 0: none */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	struct prefix net;		/* the peer's /24 or /56 */
 	uint8_t *in;
 	size_t inlen;
 	uint8_t *out;
@@ -71,7 +98,7 @@ struct tcp_state {
 	struct tconn *conns;		/* nslots slots, fd -1 when free */
 	size_t nslots;
 	size_t max_conn, nconn;		/* the cap, and how many are open */
-	uint32_t timeout;
+	uint32_t timeout, query_timeout, per_client;
 	/* Per run of the thread: the store may be another after SIGHUP. */
 	struct store_reader *rd;
 	struct respond_store rs;
@@ -136,16 +163,84 @@ conn_arm(struct tcp_state *t, struct tconn *c)
 	return 0;
 }
 
+/* The client's address, as text. */
+static void
+peer_str(const struct tconn *c, char buf[PREFIX_STRLEN])
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&c->peer;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&c->peer;
+
+	if (c->peer.ss_family == AF_INET)
+		addr_format(ADDR_V4, (const uint8_t *)&s4->sin_addr, buf);
+	else if (c->peer.ss_family == AF_INET6)
+		addr_format(ADDR_V6, s6->sin6_addr.s6_addr, buf);
+	else
+		strcpy(buf, "?");
+}
+
+/* The client's network: /24 for IPv4 (mapped too), /56 for IPv6. */
+static void
+peer_net(const struct sockaddr_storage *ss, struct prefix *p)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	static const uint8_t zero[16];
+
+	if (ss->ss_family == AF_INET)
+		prefix_make(p, ADDR_V4, (const uint8_t *)&s4->sin_addr, 24);
+	else if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		prefix_make(p, ADDR_V4, s6->sin6_addr.s6_addr + 12, 24);
+	else if (ss->ss_family == AF_INET6)
+		prefix_make(p, ADDR_V6, s6->sin6_addr.s6_addr, 56);
+	else
+		prefix_make(p, ADDR_V4, zero, 0);
+}
+
+/*
+ * Give c to the transfer threads for the checked request q (qlen bytes).
+ * Returns 1: handed over (c is theirs now); 0: refused, logged (c stays
+ * ours; the caller answers REFUSED); -1: c is broken.
+ */
+static int
+hand_over(struct tcp_state *t, struct tconn *c, const uint8_t *q,
+    size_t qlen)
+{
+	struct epoll_event ev;
+	char who[PREFIX_STRLEN];
+	int rc;
+
+	/* Out of the epoll set before the fd changes hands: the transfer
+	 * thread may close it at once. */
+	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	if ((rc = xfr_submit(t->sv, c->fd, (struct sockaddr *)&c->peer,
+	    c->peerlen, q, qlen, c->out + c->outoff,
+	    c->outlen - c->outoff)) == 0)
+		return 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = c->events;
+	ev.data.u64 = (uint64_t)(c - t->conns);
+	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		return -1;
+	peer_str(c, who);
+	(void)logsum_event(t->sv->logsum, "transfer refused (busy)",
+	    (struct sockaddr *)&c->peer, "transfer request from %s: refused: "
+	    "%s", who, rc == DNSBL_ERANGE ? "the client has "
+	    "transfer_per_client transfers queued or running" :
+	    rc == DNSBL_ESPACE ? "every transfer thread is busy and the "
+	    "queue is full" : dnsbl_strerror(rc));
+	return 0;
+}
+
 /*
  * Answer every complete query that fits in the output.  -1: close; 1: the
  * connection went to the transfer threads.
  */
 static int
-conn_answer(struct tcp_state *t, struct tconn *c)
+conn_answer(struct tcp_state *t, struct tconn *c, time_t now)
 {
-	struct epoll_event ev;
 	size_t off = 0, mlen, len;
-	int begun = 0, rc, bad = 0, handed = 0;
+	int begun = 0, rc, bad = 0, handed = 0, closing = 0;
 	uint16_t qt;
 
 	while (c->inlen - off >= 2) {
@@ -180,22 +275,22 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 		if (begun < 0)
 			len = respond_error(c->in + off + 2, mlen, RC_SERVFAIL,
 			    c->out + c->outlen + 2, RESPOND_MAX);
-		else if (qt == T_AXFR || qt == T_IXFR) {
-			/* Out of the epoll set before the fd changes hands:
-			 * the transfer thread may close it at once. */
-			epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-			if (xfr_submit(t->sv, c->fd, c->in + off + 2, mlen,
-			    c->out + c->outoff, c->outlen - c->outoff) == 0) {
+		else if ((qt == T_AXFR || qt == T_IXFR) && (rc = xfr_check(
+		    t->sv, c->in + off + 2, mlen, (struct sockaddr *)&c->peer,
+		    c->out + c->outlen + 2, RESPOND_MAX, &len)) >= 0) {
+			if (rc == 0 && (rc = hand_over(t, c, c->in + off + 2,
+			    mlen)) == 1) {
 				handed = 1;
 				break;
 			}
-			memset(&ev, 0, sizeof(ev));
-			ev.events = c->events;
-			ev.data.u64 = (uint64_t)(c - t->conns);
-			if (epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+			if (rc < 0)
 				return -1;
-			len = xfr_refuse(c->in + off + 2, mlen,
-			    c->out + c->outlen + 2, RESPOND_MAX);
+			if (rc == 0)
+				len = xfr_refuse(c->in + off + 2, mlen,
+				    c->out + c->outlen + 2, RESPOND_MAX);
+			/* As after a transfer: the connection ends with
+			 * this answer; what else it carries is dropped. */
+			closing = 1;
 		} else
 			len = answer_query(t->sv->cfg, t->sv->zs, &t->db,
 			    c->in + off + 2, mlen, c->out + c->outlen + 2,
@@ -206,6 +301,10 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 			c->outlen += 2 + len;
 		}
 		off += 2 + mlen;
+		if (closing) {
+			bad = 1;
+			break;
+		}
 	}
 	if (begun > 0)
 		store_reader_end(t->rd);
@@ -214,6 +313,9 @@ conn_answer(struct tcp_state *t, struct tconn *c)
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
+		c->last = now;		/* whole queries: progress */
+		/* What is left is the start of the next query. */
+		c->msg_start = c->inlen > 0 ? now : 0;
 	}
 	if (bad) {
 		c->eof = 1;		/* answer what came, then close */
@@ -258,20 +360,21 @@ conn_event(struct tcp_state *t, struct tconn *c, uint32_t events, time_t now)
 			if (n == 0)
 				c->eof = 1;
 			else if (n > 0) {
+				if (c->inlen == 0)
+					c->msg_start = now;
 				c->inlen += (size_t)n;
-				c->last = now;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
 				goto close;
 		}
 	}
-	if ((rc = conn_answer(t, c)) == 1)
+	if ((rc = conn_answer(t, c, now)) == 1)
 		goto handed;
 	if (rc == -1 || conn_flush(c, now) == -1)
 		goto close;
 	/* Output drained: queries held back may fit now. */
 	if (c->inlen >= 2 && c->outlen == 0) {
-		if ((rc = conn_answer(t, c)) == 1)
+		if ((rc = conn_answer(t, c, now)) == 1)
 			goto handed;
 		if (rc == -1 || conn_flush(c, now) == -1)
 			goto close;
@@ -286,27 +389,78 @@ close:
 	conn_close(t, c);
 }
 
+/*
+ * The connection to close when every slot is taken: the one that has gone
+ * longest without progress.  NULL when there is none.
+ */
+static struct tconn *
+oldest_idle(struct tcp_state *t)
+{
+	struct tconn *best = NULL;
+	size_t i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->conns[i].fd != -1 &&
+		    (best == NULL || t->conns[i].last < best->last))
+			best = &t->conns[i];
+	return best;
+}
+
+/* Connections open from net. */
+static size_t
+open_from(const struct tcp_state *t, const struct prefix *net)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nslots; i++)
+		n += t->conns[i].fd != -1 &&
+		    memcmp(&t->conns[i].net, net, sizeof(*net)) == 0;
+	return n;
+}
+
 static void
 do_accept(struct tcp_state *t, int lfd, time_t now)
 {
 	struct epoll_event ev;
-	struct tconn *c = NULL;
+	struct sockaddr_storage ss;
+	struct prefix net;
+	struct tconn *c;
+	char who[PREFIX_STRLEN], net_s[PREFIX_STRLEN];
+	socklen_t sl;
 	size_t i;
 	int fd, k;
 
 	for (k = 0; k < TCP_ACCEPTS; k++) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		sl = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				log_warn("accept");
 			return;
 		}
-		if (t->nconn >= t->max_conn) {
-			close(fd);		/* over the cap: refused */
+		peer_net(&ss, &net);
+		if (open_from(t, &net) >= t->per_client) {
+			prefix_format(&net, net_s);
+			(void)logsum_event(t->sv->logsum, "TCP per-client "
+			    "limit", (struct sockaddr *)&ss, "TCP: %s has "
+			    "%u connections open (tcp_per_client); closed a "
+			    "new one", net_s, t->per_client);
+			close(fd);
 			continue;
 		}
-		for (i = 0; i < t->nslots; i++)
+		if (t->nconn >= t->max_conn && (c = oldest_idle(t)) != NULL) {
+			peer_str(c, who);
+			(void)logsum_event(t->sv->logsum, "TCP full",
+			    (struct sockaddr *)&c->peer, "TCP: %zu "
+			    "connections open (tcp_max_connections); closed "
+			    "the one from %s, without progress for %lld s",
+			    t->nconn, who, (long long)(now - c->last));
+			conn_close(t, c);
+		}
+		c = NULL;
+		for (i = 0; i < t->nslots && t->nconn < t->max_conn; i++)
 			if (t->conns[i].fd == -1) {
 				c = &t->conns[i];
 				break;
@@ -326,6 +480,10 @@ do_accept(struct tcp_state *t, int lfd, time_t now)
 		}
 		c->fd = fd;
 		c->last = now;
+		c->msg_start = 0;
+		c->peer = ss;
+		c->peerlen = sl;
+		c->net = net;
 		c->events = EPOLLIN;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
@@ -335,19 +493,39 @@ do_accept(struct tcp_state *t, int lfd, time_t now)
 			log_warn("epoll_ctl");
 			conn_close(t, c);
 		}
-		c = NULL;
 	}
+}
+
+/* Does c's input begin with a whole query (waiting for room to answer)? */
+static int
+has_whole(const struct tconn *c)
+{
+	return c->inlen >= 2 && c->inlen >= 2 + (size_t)wire_get16(c->in);
 }
 
 static void
 expire(struct tcp_state *t, time_t now)
 {
+	struct tconn *c;
+	char who[PREFIX_STRLEN];
 	size_t i;
 
-	for (i = 0; i < t->nslots; i++)
-		if (t->conns[i].fd != -1 &&
-		    now - t->conns[i].last >= (time_t)t->timeout)
-			conn_close(t, &t->conns[i]);
+	for (i = 0; i < t->nslots; i++) {
+		c = &t->conns[i];
+		if (c->fd == -1)
+			continue;
+		if (c->inlen > 0 && !has_whole(c) && c->msg_start != 0 &&
+		    now - c->msg_start >= (time_t)t->query_timeout) {
+			peer_str(c, who);
+			(void)logsum_event(t->sv->logsum, "TCP query too "
+			    "slow", (struct sockaddr *)&c->peer, "TCP: %s "
+			    "sent %zu bytes of a query in %u s "
+			    "(tcp_query_timeout); closed", who, c->inlen,
+			    t->query_timeout);
+			conn_close(t, c);
+		} else if (now - c->last >= (time_t)t->timeout)
+			conn_close(t, c);
+	}
 }
 
 /* Create the state: the epoll set with the stop eventfd and listeners. */
@@ -385,6 +563,10 @@ tcp_configure(struct tcp_state *t, const struct dnsbl_config *cfg)
 	    TCP_DEFAULT_TIMEOUT;
 	t->max_conn = cfg->tcp_max_conn ? cfg->tcp_max_conn :
 	    TCP_DEFAULT_MAXCONN;
+	t->query_timeout = cfg->tcp_query_timeout ? cfg->tcp_query_timeout :
+	    TCP_DEFAULT_QTIMEOUT;
+	t->per_client = cfg->tcp_per_client ? cfg->tcp_per_client :
+	    TCP_DEFAULT_PERCLIENT;
 	if (t->max_conn <= t->nslots)
 		return 0;	/* a lower cap applies to new connections */
 	if ((nc = realloc(t->conns, t->max_conn * sizeof(*nc))) == NULL)
@@ -454,6 +636,7 @@ tcp_main(void *arg)
 				    now);
 		}
 		expire(t, now);
+		logsum_tick(sv->logsum, 0);
 	}
 out:
 	/* Connections stay open for the next run (SIGHUP) or tcp_free(). */

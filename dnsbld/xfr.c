@@ -47,6 +47,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "logsum.h"
 #include "query.h"
 #include "respond.h"
 #include "server.h"
@@ -62,6 +63,7 @@
 
 struct xfr_job {
 	int fd;
+	struct sockaddr_storage peer;
 	uint8_t *q;
 	size_t qlen;
 	uint8_t *pending;
@@ -74,6 +76,9 @@ struct xfr_pool {
 	pthread_cond_t cv;
 	struct xfr_job *queue[XFR_QUEUE];
 	size_t head, n;
+	/* The clients of the transfers running, for the per-client cap. */
+	struct sockaddr_storage running[XFR_THREADS];
+	int busy[XFR_THREADS];
 	int stop;
 	pthread_t th[XFR_THREADS];
 	unsigned nth;
@@ -87,7 +92,9 @@ struct xfer {
 	struct query q;
 	struct tsig_ctx tc;
 	struct xfr_msg m;
-	int fd;				/* TCP; -1 for UDP */
+	int tcp;			/* the request came over TCP */
+	int fd;				/* the socket to stream to, or -1:
+					 * the answer is kept in sbuf */
 	uint8_t *buf;			/* 2 + XFR_MSG_MAX: the message */
 	uint8_t *sbuf;			/* 2 + XFR_MSG_MAX: signed */
 	size_t outlen;			/* UDP: the answer's length */
@@ -99,6 +106,7 @@ struct xfer {
 	int op;				/* IXFR: JOURNAL_DEL or _ADD */
 	int stale;			/* our config is not the applied one */
 	const char *cut;		/* why a transfer ended early, or NULL */
+	int dead;			/* the socket failed or timed out */
 };
 
 /* ---- access ---- */
@@ -154,20 +162,58 @@ authorize(struct xfer *x, const uint8_t *pkt, size_t len,
 
 /* ---- sending ---- */
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+static int64_t
+mono_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Write n bytes to the non-blocking socket fd.  Waits in poll(2) on fd and
+ * the server's stop eventfd, so a stop (SIGHUP, exit) ends the wait at
+ * once; gives up when the client has read nothing for timeout_s seconds.
+ * Returns 0, or DNSBL_EIO with *why set (NULL for a socket error).
+ */
+static int
+send_wait(struct server *sv, int fd, const uint8_t *p, size_t n,
+    unsigned timeout_s, const char **why)
+{
+	struct pollfd pfd[2];
+	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000, left;
 	ssize_t k;
 
+	*why = NULL;
 	while (n > 0) {
-		k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k == -1) {
-			if (errno == EINTR)
-				continue;
+		if (atomic_load(&sv->stop)) {
+			*why = "cut short: dnsbld is stopping or reloading";
 			return DNSBL_EIO;
 		}
-		p += k;
-		n -= (size_t)k;
+		k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k > 0) {
+			p += k;
+			n -= (size_t)k;
+			deadline = mono_ms() + (int64_t)timeout_s * 1000;
+			continue;
+		}
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return DNSBL_EIO;
+		if ((left = deadline - mono_ms()) <= 0) {
+			*why = "cut short: the client read nothing for "
+			    "transfer_timeout";
+			return DNSBL_EIO;
+		}
+		pfd[0].fd = fd;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = sv->wake_fd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, (int)(left > 1000 ? 1000 : left)) == -1 &&
+		    errno != EINTR)
+			return DNSBL_EIO;
 	}
 	return 0;
 }
@@ -178,6 +224,7 @@ send_msg(void *arg, const uint8_t *msg, size_t len)
 {
 	struct xfer *x = arg;
 	uint8_t *out = x->buf;
+	const char *why;
 	size_t n = len;
 	int rc;
 
@@ -190,8 +237,10 @@ send_msg(void *arg, const uint8_t *msg, size_t len)
 		x->outlen = rc == 0 ? n : 0;
 		return rc;
 	}
-	if (atomic_load(&x->sv->stop))
-		return DNSBL_EIO;	/* shutting down or reloading */
+	if (atomic_load(&x->sv->stop)) {
+		x->cut = "cut short: dnsbld is stopping or reloading";
+		return DNSBL_EIO;
+	}
 	if (store_resize_pending(x->sv->store)) {
 		/* Every thread waits for our transaction to end: give way;
 		 * the secondary retries. */
@@ -207,7 +256,16 @@ send_msg(void *arg, const uint8_t *msg, size_t len)
 	}
 	out[0] = (uint8_t)(n >> 8);
 	out[1] = (uint8_t)n;
-	return write_all(x->fd, out, n + 2);
+	if (x->dead)
+		return DNSBL_EIO;
+	rc = send_wait(x->sv, x->fd, out, n + 2, x->sv->cfg->transfer_timeout,
+	    &why);
+	if (rc != 0) {
+		x->dead = 1;
+		if (why != NULL)
+			x->cut = why;
+	}
+	return rc;
 }
 
 /* ---- the zone ---- */
@@ -335,8 +393,71 @@ peer_text(const struct sockaddr *sa, char *buf)
 }
 
 /*
- * Parse, check and answer one request.  TCP when x->fd >= 0.  Returns 0
- * or an error (already logged).
+ * The checks that come before any record, the same over UDP and TCP and
+ * before a TCP request is queued: the query parses and is class IN (else
+ * DNSBL_EPARSE: respond() answers it), names a zone's apex (else REFUSED),
+ * is not an AXFR over UDP (REFUSED), is not an IXFR without the client's
+ * SOA (FORMERR), and the client may transfer (authorize()).  Sets up x->m
+ * for the answer.  Returns 0 when the transfer may go on, 1 when the
+ * answer is made (an error rcode, sent or kept), or DNSBL_EPARSE.
+ */
+static int
+check_request(struct xfer *x, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer)
+{
+	char who[PREFIX_STRLEN];
+	const char *kind;
+	size_t cap;
+	int rcode;
+
+	if (query_parse(pkt, len, &x->q) != Q_OK || x->q.qclass != C_IN)
+		return DNSBL_EPARSE;
+	kind = x->q.qtype == T_IXFR ? "IXFR" : "AXFR";
+	x->z = zoneset_find(x->sv->zs, x->q.qname, x->q.qname_len,
+	    x->q.labels, x->q.nlabels);
+	if (x->fd >= 0)
+		cap = XFR_MSG_MAX;
+	else if (x->tcp)
+		cap = x->outcap;
+	else if (x->q.edns && x->q.payload > 512)
+		cap = x->q.payload < x->outcap ? x->q.payload : x->outcap;
+	else
+		cap = 512;
+	if (!x->tcp)
+		x->outcap = cap;
+	if (x->q.tsig && cap > XFR_TSIG_MSG)
+		cap = XFR_TSIG_MSG;
+	xfr_msg_init(&x->m, &x->q, x->z, x->buf + 2, cap, send_msg, x);
+	if (x->z == NULL || x->z->nlabels != x->q.nlabels ||
+	    (!x->tcp && x->q.qtype == T_AXFR)) {
+		(void)xfr_msg_end(&x->m, RC_REFUSED);
+		return 1;
+	}
+	x->cz = &x->sv->cfg->zones[x->z->index];
+	if (x->q.qtype == T_IXFR && !x->q.has_soa) {
+		(void)xfr_msg_end(&x->m, RC_FORMERR);
+		return 1;
+	}
+	if ((rcode = authorize(x, pkt, len, peer)) == 0)
+		return 0;
+	peer_text(peer, who);
+	(void)logsum_event(x->sv->logsum, rcode == RC_NOTAUTH ?
+	    "transfer with a bad TSIG" : "transfer refused", peer,
+	    "%s %s%s to %s: %s", kind, x->cz->name.text, x->tcp ? "" :
+	    " (UDP)", who, rcode == RC_NOTAUTH ? "bad TSIG (NOTAUTH)" :
+	    "refused");
+	if (rcode != RC_NOTAUTH) {
+		/* Not ours to sign for: an unsigned answer. */
+		tsig_ctx_free(&x->tc);
+		x->tc.present = 0;
+	}
+	(void)xfr_msg_end(&x->m, rcode);
+	return 1;
+}
+
+/*
+ * Check, then stream one request over TCP (x->fd).  Returns 0 or an error
+ * (already logged).
  */
 static int
 serve(struct xfer *x, const uint8_t *pkt, size_t len,
@@ -345,36 +466,11 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 	char who[PREFIX_STRLEN];
 	struct errbuf eb;
 	struct timespec t0, t1;
-	size_t cap;
-	int rcode, rc;
+	int rc;
 
+	if ((rc = check_request(x, pkt, len, peer)) != 0)
+		return rc < 0 ? rc : 0;
 	peer_text(peer, who);
-	if (query_parse(pkt, len, &x->q) != Q_OK || x->q.qclass != C_IN)
-		return DNSBL_EPARSE;	/* respond() handles these */
-	x->z = zoneset_find(x->sv->zs, x->q.qname, x->q.qname_len,
-	    x->q.labels, x->q.nlabels);
-	cap = x->fd >= 0 ? XFR_MSG_MAX : x->outcap;
-	if (x->q.tsig && cap > XFR_TSIG_MSG)
-		cap = XFR_TSIG_MSG;
-	xfr_msg_init(&x->m, &x->q, x->z, x->buf + 2, cap, send_msg, x);
-	if (x->z == NULL || x->z->nlabels != x->q.nlabels)
-		return xfr_msg_end(&x->m, RC_REFUSED);	/* not a zone apex */
-	x->cz = &x->sv->cfg->zones[x->z->index];
-	if (x->fd < 0 && x->q.qtype == T_AXFR)
-		return xfr_msg_end(&x->m, RC_REFUSED);
-	if (x->q.qtype == T_IXFR && !x->q.has_soa)
-		return xfr_msg_end(&x->m, RC_FORMERR);
-	if ((rcode = authorize(x, pkt, len, peer)) != 0) {
-		log_info("%s %s to %s: %s", x->q.qtype == T_IXFR ? "IXFR" :
-		    "AXFR", x->cz->name.text, who, rcode == RC_NOTAUTH ?
-		    "bad TSIG (NOTAUTH)" : "refused");
-		if (rcode != RC_NOTAUTH) {
-			/* Not ours to sign for: an unsigned answer. */
-			tsig_ctx_free(&x->tc);
-			x->tc.present = 0;
-		}
-		return xfr_msg_end(&x->m, rcode);
-	}
 	memset(&eb, 0, sizeof(eb));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = store_read(x->sv->store, transfer, x, &eb);
@@ -390,17 +486,16 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 			(void)xfr_msg_end(&x->m, RC_SERVFAIL);
 		return rc;
 	}
-	log_info("%s %s serial %u%s to %s%s: %llu messages, %llu records, "
-	    "%llu bytes, %.3f s", x->kind, x->cz->name.text, x->serial,
-	    x->fd >= 0 ? "" : " (UDP)", who, x->tc.key != NULL ?
-	    " (TSIG)" : "", (unsigned long long)x->m.nmsg,
+	log_info("%s %s serial %u to %s%s: %llu messages, %llu records, "
+	    "%llu bytes, %.3f s", x->kind, x->cz->name.text, x->serial, who,
+	    x->tc.key != NULL ? " (TSIG)" : "", (unsigned long long)x->m.nmsg,
 	    (unsigned long long)x->m.nrr, (unsigned long long)x->m.bytes,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
 
-/* ---- UDP ---- */
+/* ---- UDP, and the TCP thread's check ---- */
 
 size_t
 xfr_udp(struct server *sv, const struct respond_db *db, const uint8_t *pkt,
@@ -408,7 +503,7 @@ xfr_udp(struct server *sv, const struct respond_db *db, const uint8_t *pkt,
 {
 	struct xfer x;
 	uint8_t buf[2 + 4096];
-	int rcode;
+	int rc;
 
 	memset(&x, 0, sizeof(x));
 	x.sv = sv;
@@ -416,32 +511,37 @@ xfr_udp(struct server *sv, const struct respond_db *db, const uint8_t *pkt,
 	x.buf = buf;
 	x.sbuf = out;
 	x.outcap = cap < sizeof(buf) - 2 ? cap : sizeof(buf) - 2;
-	if (query_parse(pkt, len, &x.q) != Q_OK || x.q.qclass != C_IN)
+	if ((rc = check_request(&x, pkt, len, peer)) == DNSBL_EPARSE)
 		return respond(sv->zs, db, pkt, len, out, cap, 0);
-	if (x.q.edns && x.q.payload > 512)
-		x.outcap = x.q.payload < x.outcap ? x.q.payload : x.outcap;
-	else
-		x.outcap = 512;
-	x.z = zoneset_find(sv->zs, x.q.qname, x.q.qname_len, x.q.labels,
-	    x.q.nlabels);
-	xfr_msg_init(&x.m, &x.q, x.z, buf + 2, x.outcap, send_msg, &x);
-	if (x.z == NULL || x.z->nlabels != x.q.nlabels ||
-	    x.q.qtype == T_AXFR) {
-		(void)xfr_msg_end(&x.m, RC_REFUSED);
-		return x.outlen;
-	}
-	x.cz = &sv->cfg->zones[x.z->index];
-	if ((rcode = authorize(&x, pkt, len, peer)) != 0) {
-		if (rcode != RC_NOTAUTH) {
-			tsig_ctx_free(&x.tc);
-			x.tc.present = 0;
-		}
-		(void)xfr_msg_end(&x.m, rcode);
-	} else if (xfr_msg_soa(&x.m, db->serial(db->arg, x.z->index)) ==
+	if (rc == 0 && xfr_msg_soa(&x.m, db->serial(db->arg, x.z->index)) ==
 	    0)
 		(void)xfr_msg_flush(&x.m);
 	tsig_ctx_free(&x.tc);
 	return x.outlen;
+}
+
+int
+xfr_check(struct server *sv, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer, uint8_t *out, size_t cap, size_t *outlen)
+{
+	struct xfer x;
+	uint8_t buf[2 + 4096];
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.sv = sv;
+	x.tcp = 1;
+	x.fd = -1;
+	x.buf = buf;
+	x.sbuf = out;
+	x.outcap = cap < sizeof(buf) - 2 ? cap : sizeof(buf) - 2;
+	rc = check_request(&x, pkt, len, peer);
+	tsig_ctx_free(&x.tc);
+	*outlen = x.outlen;
+	if (rc == 1)
+		return 1;
+	/* A request we cannot parse goes the way of every other query. */
+	return rc == 0 ? 0 : DNSBL_EPARSE;
 }
 
 size_t
@@ -476,16 +576,21 @@ job_free(struct xfr_job *j)
 	free(j);
 }
 
-/* Close politely: the client reads to our end before any reset. */
+/*
+ * Close politely: the client reads to our end before any reset.  Waits at
+ * most 2 s for the client to close, less when the server stops.
+ */
 static void
-linger_close(int fd)
+linger_close(struct server *sv, int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+	    { .fd = sv->wake_fd, .events = POLLIN } };
 	uint8_t junk[512];
 	int i;
 
 	(void)shutdown(fd, SHUT_WR);
-	for (i = 0; i < 20 && poll(&p, 1, 100) > 0; i++)
+	for (i = 0; i < 20 && poll(p, 2, 100) > 0 && !(p[1].revents & POLLIN);
+	    i++)
 		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
 			break;
 	close(fd);
@@ -495,30 +600,52 @@ static void
 run_job(struct xfr_pool *pool, struct xfr_job *j, uint8_t *buf,
     uint8_t *sbuf)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct timeval tv = { .tv_sec = XFR_SEND_TIMEOUT };
+	struct server *sv = pool->sv;
+	char who[PREFIX_STRLEN];
+	const char *why;
 	struct xfer x;
 	int fl;
 
 	fl = fcntl(j->fd, F_GETFL);
-	if (fl == -1 || fcntl(j->fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
-	    setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ==
-	    -1 || getpeername(j->fd, (struct sockaddr *)&ss, &sl) == -1)
+	if (fl == -1 || fcntl(j->fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		goto done;
-	if (j->npending > 0 && write_all(j->fd, j->pending, j->npending) != 0)
+	if (j->npending > 0 && send_wait(sv, j->fd, j->pending, j->npending,
+	    sv->cfg->transfer_timeout, &why) != 0) {
+		peer_text((struct sockaddr *)&j->peer, who);
+		(void)logsum_event(sv->logsum, "transfer evicted",
+		    (struct sockaddr *)&j->peer, "transfer request from %s: "
+		    "closed before it began: the answers owed to its earlier "
+		    "queries could not be written (%s)", who, why ? why :
+		    "the connection failed");
 		goto done;
+	}
 	memset(&x, 0, sizeof(x));
-	x.sv = pool->sv;
+	x.sv = sv;
+	x.tcp = 1;
 	x.fd = j->fd;
 	x.buf = buf;
 	x.sbuf = sbuf;
-	(void)serve(&x, j->q, j->qlen, (struct sockaddr *)&ss);
+	(void)serve(&x, j->q, j->qlen, (struct sockaddr *)&j->peer);
 	tsig_ctx_free(&x.tc);
-	linger_close(j->fd);
+	linger_close(sv, j->fd);
 	j->fd = -1;
 done:
 	job_free(j);
+}
+
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	return 0;
 }
 
 static void *
@@ -527,6 +654,7 @@ xfr_main(void *arg)
 	struct xfr_pool *pool = arg;
 	struct xfr_job *j;
 	uint8_t *buf, *sbuf;
+	unsigned me;
 
 	buf = malloc(2 + XFR_MSG_MAX);
 	sbuf = malloc(2 + XFR_MSG_MAX);
@@ -541,9 +669,17 @@ xfr_main(void *arg)
 		j = pool->queue[pool->head];
 		pool->head = (pool->head + 1) % XFR_QUEUE;
 		pool->n--;
+		for (me = 0; me < XFR_THREADS && pool->busy[me]; me++)
+			;
+		if (me < XFR_THREADS) {		/* always: one per thread */
+			pool->busy[me] = 1;
+			pool->running[me] = j->peer;
+		}
 		pthread_mutex_unlock(&pool->mu);
 		run_job(pool, j, buf, sbuf);
 		pthread_mutex_lock(&pool->mu);
+		if (me < XFR_THREADS)
+			pool->busy[me] = 0;
 	}
 	pthread_mutex_unlock(&pool->mu);
 	free(buf);
@@ -603,14 +739,17 @@ xfr_stop(struct server *sv)
 }
 
 int
-xfr_submit(struct server *sv, int fd, const uint8_t *q, size_t qlen,
+xfr_submit(struct server *sv, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const uint8_t *q, size_t qlen,
     const uint8_t *pending, size_t npending)
 {
 	struct xfr_pool *pool = sv->xfr;
 	struct xfr_job *j;
+	unsigned mine = 0;
+	size_t i;
 	int rc = 0;
 
-	if (pool == NULL)
+	if (pool == NULL || peerlen > sizeof(j->peer))
 		return DNSBL_EREFUSED;
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->q = malloc(qlen)) == NULL ||
@@ -621,6 +760,7 @@ xfr_submit(struct server *sv, int fd, const uint8_t *q, size_t qlen,
 		}
 		return DNSBL_ENOMEM;
 	}
+	memcpy(&j->peer, peer, peerlen);
 	memcpy(j->q, q, qlen);
 	j->qlen = qlen;
 	if (npending > 0)
@@ -628,8 +768,17 @@ xfr_submit(struct server *sv, int fd, const uint8_t *q, size_t qlen,
 	j->npending = npending;
 	j->fd = fd;
 	pthread_mutex_lock(&pool->mu);
-	if (pool->stop || pool->n >= XFR_QUEUE)
+	for (i = 0; i < XFR_THREADS; i++)
+		mine += pool->busy[i] && same_addr(&pool->running[i], &j->peer);
+	for (i = 0; i < pool->n; i++)
+		mine += same_addr(&pool->queue[(pool->head + i) %
+		    XFR_QUEUE]->peer, &j->peer);
+	if (pool->stop)
 		rc = DNSBL_EREFUSED;
+	else if (mine >= sv->cfg->transfer_per_client)
+		rc = DNSBL_ERANGE;
+	else if (pool->n >= XFR_QUEUE)
+		rc = DNSBL_ESPACE;
 	else {
 		pool->queue[(pool->head + pool->n) % XFR_QUEUE] = j;
 		pool->n++;

@@ -1,17 +1,24 @@
 /*
  * xfr.h -- zone transfers: AXFR (RFC 5936) and IXFR (RFC 1995).
  *
- * Over TCP, the TCP thread hands a connection whose next query is an AXFR
- * or IXFR to xfr_submit(); from then on the connection is ours.  A pool of
+ * Over TCP, the TCP thread first checks an AXFR or IXFR request with
+ * xfr_check() (zone, form, transfer.allow, TSIG): a request that may not
+ * transfer is answered there and never queued.  One that may is handed
+ * over with xfr_submit(); from then on the connection is ours.  A pool of
  * XFR_THREADS transfer threads (started and stopped with the server's
- * other threads) takes the connections from a queue of XFR_QUEUE; when
- * all are busy and the queue is full, the TCP thread answers REFUSED
- * (xfr_refuse()) and keeps the connection.  A transfer thread writes what
- * the TCP thread still owed the client, checks the request (transfer.allow,
- * TSIG), opens its own store snapshot and streams the zone with blocking
- * writes, one message of up to 64 KB at a time, then closes the
- * connection.  A server_stop() (SIGHUP, exit) aborts transfers in progress
- * between two messages; the secondary retries.
+ * other threads) takes the connections from a queue of XFR_QUEUE.  A
+ * client address has at most `transfer_per_client` transfers queued or
+ * running; beyond that, or when the queue is full, the TCP thread answers
+ * REFUSED (xfr_refuse()) and keeps the connection.  A transfer thread
+ * writes what the TCP thread still owed the client, checks the request
+ * again, opens its own store snapshot and streams the zone, one message of
+ * up to 64 KB at a time, then closes the connection.  Its writes are
+ * non-blocking and wait in poll(2) on the socket and the server's stop
+ * eventfd: a client that reads nothing for `transfer_timeout` seconds is
+ * dropped, and server_stop() (SIGHUP, exit) ends every transfer at once;
+ * the secondary retries.  Refusals and evictions are logged through the
+ * server's logsum (logsum.h), so a client repeating them writes a line
+ * per interval, not per request.
  *
  * Over UDP, xfr_udp() answers in the worker: AXFR is REFUSED, an allowed
  * IXFR gets the SOA alone (RFC 1995 2: the client then comes over TCP).
@@ -33,7 +40,6 @@ struct respond_db;
 
 #define XFR_THREADS	4
 #define XFR_QUEUE	8
-#define XFR_SEND_TIMEOUT 30	/* seconds a blocked write may wait */
 
 /* Start the transfer threads.  0 or DNSBL_ENOMEM / DNSBL_EIO. */
 int xfr_start(struct server *sv);
@@ -42,12 +48,27 @@ int xfr_start(struct server *sv);
 void xfr_stop(struct server *sv);
 
 /*
- * Take over the TCP connection fd whose query is q (qlen bytes), after
- * writing the npending bytes of earlier answers still owed.  Returns 0
- * (fd is the pool's now), or DNSBL_EREFUSED / DNSBL_ENOMEM (the caller
- * keeps fd and should answer xfr_refuse()).
+ * Check the AXFR or IXFR request pkt (len bytes) that came over TCP from
+ * peer, before it is queued.  Returns 0 when it may be queued; 1 when it
+ * is answered here (REFUSED, FORMERR or NOTAUTH, signed where due, logged
+ * through the logsum): the answer's length (possibly 0) is in *outlen,
+ * the answer in out (cap bytes); or DNSBL_EPARSE when it is not a
+ * transfer request we can read (answer it as any other query).
  */
-int xfr_submit(struct server *sv, int fd, const uint8_t *q, size_t qlen,
+int xfr_check(struct server *sv, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer, uint8_t *out, size_t cap, size_t *outlen);
+
+/*
+ * Take over the TCP connection fd from peer (peerlen bytes) whose query is
+ * q (qlen bytes, checked by xfr_check()), after writing the npending bytes
+ * of earlier answers still owed.  Returns 0 (fd is the pool's now), or,
+ * with fd still the caller's, who should answer xfr_refuse():
+ * DNSBL_ERANGE (the client has transfer_per_client transfers already),
+ * DNSBL_ESPACE (every thread busy and the queue full), DNSBL_EREFUSED
+ * (stopping) or DNSBL_ENOMEM.
+ */
+int xfr_submit(struct server *sv, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const uint8_t *q, size_t qlen,
     const uint8_t *pending, size_t npending);
 
 /* A REFUSED answer to the query pkt into out.  Returns its length or 0. */

@@ -113,7 +113,13 @@ struct dnsbl_config {
 	char *pidfile;
 	uint32_t workers;		/* 0: one per online core */
 	uint32_t tcp_timeout;		/* idle seconds before a TCP close */
-	uint32_t tcp_max_conn;
+	uint32_t tcp_max_conn;		/* open TCP connections, in all */
+	uint32_t tcp_query_timeout;	/* seconds for a whole query to arrive */
+	uint32_t tcp_per_client;	/* open connections per /24 or /56 */
+	uint32_t transfer_per_client;	/* transfers queued or running, per
+					 * client address */
+	uint32_t transfer_timeout;	/* seconds a transfer may wait for the
+					 * client to read */
 	struct cfg_key *keys;
 	size_t nkeys;
 	struct cfg_zone *zones;		/* at least one */

@@ -90,5 +90,23 @@ grep -q "AXFR relays.example serial $S7 to 127.0.0.1: [0-9]* messages" "$T/dnsbl
 ok $? "dnsbld logs the transfer"
 check "IXFR after the import: incremental" -- X xfr $PORT $Z --ixfr $S6 --kind incremental --serial $S7 --min-messages 20
 
+# IXFR without the client's SOA: FORMERR over UDP and over TCP alike.
+$PY - $PORT $Z <<'PY' >"$T/ixfr.out" 2>&1
+import socket, struct, sys
+import dns.message, dns.rcode
+port, zone = int(sys.argv[1]), sys.argv[2]
+q = dns.message.make_query(zone, "IXFR")
+w = q.to_wire()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(5)
+u.sendto(w, ("127.0.0.1", port))
+r1 = dns.message.from_wire(u.recv(4096))
+t = socket.create_connection(("127.0.0.1", port), timeout=5)
+t.sendall(struct.pack("!H", len(w)) + w)
+n = struct.unpack("!H", t.recv(2, socket.MSG_WAITALL))[0]
+r2 = dns.message.from_wire(t.recv(n, socket.MSG_WAITALL))
+print(dns.rcode.to_text(r1.rcode()), dns.rcode.to_text(r2.rcode()),
+      r1.id == q.id and r2.id == q.id)
+PY
+is "$(cat "$T/ixfr.out")" "FORMERR FORMERR True" "IXFR without an SOA: FORMERR over UDP and TCP"
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
 done_testing
