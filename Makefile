@@ -128,6 +128,7 @@ demo: all
 	@mkdir -p $(DEMO)
 	sed -e 's|^database: .*|database: $(CURDIR)/$(DEMO)/db|' \
 	    -e 's|^# pidfile: .*|pidfile: $(CURDIR)/$(DEMO)/dnsbld.pid|' \
+	    -e 's|^# user: .*|user: $(shell id -un)|' \
 	    zones/dnsbl.example.yaml > $(DEMO)/dnsbl.yaml
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml check-config
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml list 192.0.2.1 198.51.100.0/24 \

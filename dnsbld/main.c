@@ -21,6 +21,7 @@
  * to `listen`, `workers`, `user` or `pidfile` need a restart (a warning
  * says so).  If the new config or store cannot be loaded, the old ones stay.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -59,15 +60,60 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * Give the database to the user dnsbld runs as: the directory, serve/ and
+ * meta/ and the files in them, where root owns them (the loader run as root
+ * made them).  Anything owned by another user is left alone.
+ */
 static void
-drop_privileges(const char *user)
+hand_database(const char *db, const struct passwd *pw)
 {
+	static const char *const sub[] = { "", "/serve", "/meta",
+	    "/serve/data.mdb", "/serve/lock.mdb", "/meta/data.mdb",
+	    "/meta/lock.mdb" };
+	char path[4096];
+	struct stat sb;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s%s", db, sub[i]) >=
+		    (int)sizeof(path))
+			fatalx("database path too long");
+		if (lstat(path, &sb) == -1 || sb.st_uid != 0 ||
+		    !(S_ISDIR(sb.st_mode) || S_ISREG(sb.st_mode)))
+			continue;
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1)
+			fatal("chown %s", path);
+		n++;
+	}
+	if (n > 0)
+		log_info("%s: %d file%s handed to user %s", db, n,
+		    n == 1 ? "" : "s", pw->pw_name);
+}
+
+/*
+ * Started as root: become `user` (default "dnsbl") after binding, unless
+ * the config says "user: root".  Started as another user: nothing to drop.
+ */
+static void
+drop_privileges(const struct dnsbl_config *cfg)
+{
+	const char *user = cfg->user != NULL ? cfg->user : "dnsbl";
 	struct passwd *pw;
 
-	if (user == NULL)
+	if (geteuid() != 0)
 		return;
+	if (strcmp(user, "root") == 0) {
+		log_warnx("running as root, as the config asks (user: root)");
+		return;
+	}
 	if ((pw = getpwnam(user)) == NULL)
-		fatalx("unknown user %s", user);
+		fatalx("%s: user %s does not exist: create it (useradd "
+		    "--system %s), or name another, or set \"user: root\" to "
+		    "run as root", cfg->path ? cfg->path : "config", user,
+		    user);
+	hand_database(cfg->database, pw);
 	if (setgroups(1, &pw->pw_gid) == -1)
 		fatal("setgroups");
 	if (setgid(pw->pw_gid) == -1)
@@ -282,7 +328,7 @@ main(int argc, char *argv[])
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
 
-	drop_privileges(cfg->user);
+	drop_privileges(cfg);
 	if (open_store(cfg, &st, &eb) != 0)
 		fatalx("store: %s", eb.msg);
 	if (zoneset_build(cfg, &zs, &eb) != 0)

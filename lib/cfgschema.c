@@ -149,7 +149,7 @@ static const struct field top_fields[] = {
 	    journal_max, 0),
 	LST(struct dnsbl_config, "listen", T_ENDPOINT, 1, 64,
 	    "127.0.0.1@53 ::1@53", listen, 0),
-	FLD(struct dnsbl_config, "user", T_STR, 1, 255, NULL, user, 0),
+	FLD(struct dnsbl_config, "user", T_STR, 1, 255, "dnsbl", user, 0),
 	FLD(struct dnsbl_config, "pidfile", T_PATH, 1, 4095,
 	    "/run/dnsbld.pid", pidfile, 0),
 	FLD(struct dnsbl_config, "workers", T_U32, 0, 64, "0", workers, 0),

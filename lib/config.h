@@ -109,7 +109,8 @@ struct dnsbl_config {
 	uint32_t journal_max;		/* IXFR journal: serials kept per zone */
 	struct cfg_endpoint *listen;
 	size_t nlisten;
-	char *user;			/* NULL: keep the starting user */
+	char *user;			/* started as root, run as this user
+					 * ("dnsbl"); "root" stays root */
 	char *pidfile;
 	uint32_t workers;		/* 0: one per online core */
 	uint32_t tcp_timeout;		/* idle seconds before a TCP close */

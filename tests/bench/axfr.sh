@@ -44,6 +44,8 @@ with open(out, "w") as f:
 PY
 cat >"$T/dnsbl.yaml" <<YAML
 database: $T/db
+# The tests run as root in a private directory: stay root.
+user: root
 listen: [127.0.0.1@$P]
 workers: 1
 zones:

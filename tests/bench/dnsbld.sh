@@ -53,6 +53,8 @@ echo "generating $N entries and $Q queries"
 $PY "$SHARED/gen.py" "$N" "$Q" "$T/gen" >/dev/null || { echo "gen.py failed"; exit 1; }
 cat >"$T/dnsbl.yaml" <<YAML
 database: $T/db
+# The tests run as root in a private directory: stay root.
+user: root
 listen: [127.0.0.1@$P1]
 workers: 1
 zones:

@@ -26,6 +26,8 @@ with open(out, "w") as f:
 PY
 cat >"$T/dnsbl.yaml" <<YAML
 database: $T/db
+# The tests run as root in a private directory: stay root.
+user: root
 listen: [127.0.0.1@53]
 zones:
   - name: relays.example

@@ -80,7 +80,7 @@ DNSBLD_PID=
 # user: drop privileges after binding (needs root and a 'nobody' user).
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	sed -i '/^pidfile:/d' "$T/dnsbl.yaml"
-	echo "user: nobody" >>"$T/dnsbl.yaml"
+	sed -i 's/^user: root$/user: nobody/' "$T/dnsbl.yaml"
 	chmod 755 "$T"; chown -R nobody "$T/db"
 	start_dnsbld || ok 1 "start with user: nobody"
 	uid=$(awk '/^Uid:/{print $2 $3 $4 $5}' /proc/$DNSBLD_PID/status)
@@ -89,6 +89,28 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	is "$grp" "$(id -g nobody)" "user: supplementary groups reset"
 	check "user: answering as nobody" -- dc q $PORT 1.2.0.192.$Z A --a 127.0.0.2
 	stop_dnsbld; ok $? "user: clean exit"
+	# Without user: the default, dnsbl; it must exist, or be named.
+	sed -i '/^user: /d' "$T/dnsbl.yaml"
+	if id dnsbl >/dev/null 2>&1; then
+		chown -R dnsbl "$T/db"
+		start_dnsbld || ok 1 "start with the default user"
+		uid=$(awk '/^Uid:/{print $2}' /proc/$DNSBLD_PID/status)
+		is "$uid" "$(id -u dnsbl)" "no user: root becomes dnsbl"
+		stop_dnsbld; ok $? "no user: clean exit"
+	else
+		"$DNSBLD" -c "$T/dnsbl.yaml" >"$T/nouser.out" 2>&1
+		is $? 1 "no user, and no dnsbl user: dnsbld refuses to run as root"
+		grep -q 'user dnsbl does not exist: create it (useradd --system dnsbl), or name another, or set "user: root"' "$T/nouser.out"
+		ok $? "and says how to fix it"
+	fi
+	# Root-owned database files are handed to the user at start.
+	chown -R root "$T/db"
+	echo "user: nobody" >>"$T/dnsbl.yaml"
+	start_dnsbld || ok 1 "start with root's database and user: nobody"
+	[ "$(stat -c %U "$T/db/serve/data.mdb")" = nobody ]
+	ok $? "root's database files handed to nobody"
+	check "and answered from" -- dc q $PORT 1.2.0.192.$Z A --a 127.0.0.2
+	stop_dnsbld; ok $? "clean exit"
 else
 	ok 0 "# SKIP not root: user: not tested"
 fi

@@ -38,6 +38,8 @@ trap 'stop_servers; cleanup' EXIT
 LONG=$(printf 'R%.0s' $(seq 1 2990))
 cat >"$T/dnsbl.yaml" <<YAML
 database: $T/db
+# The tests run as root in a private directory: stay root.
+user: root
 listen: [127.0.0.1@$PORT]
 keys:
   - {name: k1, algorithm: hmac-sha256, secret: $K1}

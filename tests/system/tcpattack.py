@@ -4,8 +4,8 @@ still be served, for t_dnsbld_tcp_attack.sh.  Every loop is bounded by
 --secs; all traffic goes to loopback.
 
   starve PORT ZONE SRC --conns N --queries Q --secs S
-      N connections from SRC, each pipelining Q ANY queries and an AXFR in
-      one write, then never reading; held for S seconds.
+      N connections from SRC, each pipelining from Q/3 to 2Q ANY queries
+      and an AXFR in one write, then never reading; held for S seconds.
   slowloris PORT --srcs A,B,.. --per N --secs S
       N connections from each source, each sending one byte of a query a
       second; a connection the server closes is opened again.  Prints
@@ -36,9 +36,12 @@ def framed(wire):
     return struct.pack("!H", len(wire)) + wire
 
 
-def connect(port, src, timeout=5):
+def connect(port, src, timeout=5, rcvbuf=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(timeout)
+    if rcvbuf:
+        # Before connect: the window offered is small from the start.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.bind((src, 0))
     s.connect(("127.0.0.1", port))
     return s
@@ -46,12 +49,14 @@ def connect(port, src, timeout=5):
 
 def cmd_starve(a):
     conns = []
-    blob = b"".join(framed(dns.message.make_query(a.zone, "ANY").to_wire())
-                    for _ in range(a.queries))
-    blob += framed(dns.message.make_query(a.zone, "AXFR").to_wire())
-    for _ in range(a.conns):
-        s = connect(a.port, a.src)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    one = framed(dns.message.make_query(a.zone, "ANY").to_wire())
+    axfr = framed(dns.message.make_query(a.zone, "AXFR").to_wire())
+    for i in range(a.conns):
+        # From a third to twice --queries: whatever the kernel buffers
+        # hold, some connections leave answers owed when the AXFR comes.
+        blob = one * (a.queries // 3 + i * (a.queries * 5 // 3) //
+                      max(1, a.conns - 1)) + axfr
+        s = connect(a.port, a.src, rcvbuf=4096)
         s.setblocking(False)
         try:
             s.send(blob)
