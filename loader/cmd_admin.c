@@ -133,9 +133,8 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 		case 't':
 			if (delist)
 				return command_usage(cmd);
-			if (strlen(optarg) >= ENTRY_TEXT_MAX) {
-				fprintf(stderr, "loader: --txt is longer than "
-				    "%d bytes\n", ENTRY_TEXT_MAX - 1);
+			if (lc_text_check("--txt", optarg, &job.eb) != 0) {
+				fprintf(stderr, "loader: %s\n", job.eb.msg);
 				return EXIT_USAGE;
 			}
 			if (txt_check(optarg, &job.eb) != 0) {
@@ -152,6 +151,11 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	}
 	if (optind >= argc)
 		return command_usage(cmd);
+	/* An entry keeps 255 bytes of a reason: a longer one is refused. */
+	if (lc_text_check("--reason", job.reason, &job.eb) != 0) {
+		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		return EXIT_USAGE;
+	}
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;

@@ -92,6 +92,10 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 		fprintf(stderr, "loader: exclude needs --reason\n");
 		return EXIT_USAGE;
 	}
+	if (lc_text_check("--reason", job.reason, &job.eb) != 0) {
+		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		return EXIT_USAGE;
+	}
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
@@ -185,6 +189,12 @@ cmd_retest_request(struct loader_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc - 1 || job.contact == NULL)
 		return command_usage(cmd);
+	if (retest_text_check("--contact", job.contact, RETEST_CONTACT_MAX,
+	    &job.eb) != 0 || retest_text_check("--note", job.note,
+	    RETEST_NOTE_MAX, &job.eb) != 0) {
+		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		return EXIT_USAGE;
+	}
 	if (prefix_parse(argv[optind], &job.p, &job.eb) != 0) {
 		fprintf(stderr, "loader: %s\n", job.eb.msg);
 		return EXIT_USAGE;

@@ -38,7 +38,7 @@ struct batch {
 	struct loader_ctx *ctx;
 	size_t zone;
 	struct tester_opts o;
-	char helo[256], local[128], domain[256], hostname[256];
+	char helo[256], local[256], domain[256], hostname[256];
 	struct target *t;
 	size_t n, cap;
 	size_t next;			/* the next target a worker takes */
@@ -49,6 +49,10 @@ struct batch {
 	int array;			/* --json prints an array */
 	struct json j;
 };
+
+/* The tester's reason is the entry's: it must fit whole (lifecycle.h). */
+_Static_assert(sizeof(((struct tester_result *)0)->reason) <= ENTRY_TEXT_MAX,
+    "a tester's reason must fit in an entry");
 
 /* The record transaction of one result. */
 struct rec_job {
