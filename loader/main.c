@@ -28,8 +28,9 @@ static const struct command commands[] = {
 	  "one.\nThe most specific listing wins inside a CIDR.  --code sets "
 	  "the A answer, or\nnames one of the zone's codes (which may bring "
 	  "its own TXT); default: the\nzone's a.  --txt sets the TXT ($ is "
-	  "the queried address; default: the code's\nor the zone's txt).  --reason is recorded "
-	  "in the history with who did it.\nA listing wider than /8 (IPv4) or "
+	  "the queried address; default: the code's\nor the zone's txt).  --reason is kept "
+	  "with the entry and in the history with\nwho did it.  A reason or "
+	  "text over 255 bytes is refused.\nA listing wider than /8 (IPv4) or "
 	  "/16 (IPv6) needs --force." },
 	{ "delist", cmd_delist, NEED_STORE,
 	  "delist ADDRESS|CIDR ... [--zone Z] [--reason TEXT] [--force] "
