@@ -5,6 +5,7 @@
  * The signals are taken through a signalfd polled with the sessions, so
  * no handler and no global flag are needed.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "err.h"
 #include "loader.h"
+#include "say.h"
 #include "sink.h"
 
 int
@@ -60,7 +62,7 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 ||
 			    v > (ch == 't' ? 3600 : 10000)) {
-				fprintf(stderr, "loader: bad --%s '%s'\n",
+				say(stderr, "loader: bad --%s '%s'\n",
 				    ch == 't' ? "timeout" : "max-connections",
 				    optarg);
 				return EXIT_USAGE;
@@ -76,7 +78,7 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 	if (optind != argc || listen_on == NULL)
 		return command_usage(cmd);
 	if (endpoint_parse(listen_on, 25, &ep, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return EXIT_USAGE;
 	}
 	memcpy(&o.ss, &ep.ss, sizeof(o.ss));
@@ -87,18 +89,18 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
-		perror("loader: signalfd");
+		say(stderr, "%s: %s\n", "loader: signalfd", strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(stderr, "sink: listening on %s, spool %s\n", ep.text,
+	say(stderr, "sink: listening on %s, spool %s\n", ep.text,
 	    o.spool);
 	rc = sink_serve(&o, sfd, &eb);
 	close(sfd);
 	if (rc) {
-		fprintf(stderr, "loader: sink: %s\n", eb.msg);
+		say(stderr, "loader: sink: %s\n", eb.msg);
 		return 1;
 	}
-	fprintf(stderr, "sink: stopped\n");
+	say(stderr, "sink: stopped\n");
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "err.h"
 #include "outfile.h"
+#include "say.h"
 #include "sink.h"
 #include "tester.h"
 #include "timefmt.h"
@@ -130,21 +131,24 @@ record_tokens(const struct sink_opts *o, struct session *s)
 		 * planted in the spool cannot redirect the write. */
 		if (outfile_open(&of, path, &eb) != 0) {
 			if (o->log)
-				fprintf(o->log, "sink: %s\n", eb.msg);
+				say(o->log, "sink: %s\n", eb.msg);
 			rc = -1;
 			continue;
 		}
-		fprintf(of.f, "token: %s\ntime: %s\npeer: %s\nhelo: %s\n"
-		    "from: %s\nrcpt: %s\n", s->tok[i], when, s->peer, s->helo,
-		    s->from, s->rcpt);
+		say(of.f, "token: %s\n", s->tok[i]);
+		say(of.f, "time: %s\n", when);
+		say(of.f, "peer: %s\n", s->peer);
+		say(of.f, "helo: %s\n", s->helo);
+		say(of.f, "from: %s\n", s->from);
+		say(of.f, "rcpt: %s\n", s->rcpt);
 		if (outfile_commit(&of, &eb) != 0) {
 			if (o->log)
-				fprintf(o->log, "sink: %s\n", eb.msg);
+				say(o->log, "sink: %s\n", eb.msg);
 			rc = -1;
 			continue;
 		}
 		if (o->log) {
-			fprintf(o->log, "sink: token %s from %s (helo %s, "
+			say(o->log, "sink: token %s from %s (helo %s, "
 			    "from %s)\n", s->tok[i], s->peer, s->helo,
 			    s->from);
 			fflush(o->log);
