@@ -22,8 +22,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +31,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
 #include "store.h"
 #include "zonectx.h"
@@ -59,20 +58,13 @@ usage(void)
 static void
 drop_privileges(const char *user)
 {
-	struct passwd *pw;
+	struct errbuf eb = { "" };
+	struct priv_user u;
 
 	if (user == NULL)
 		return;
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("unknown user %s", user);
-	if (setgroups(1, &pw->pw_gid) == -1)
-		fatal("setgroups");
-	if (setgid(pw->pw_gid) == -1)
-		fatal("setgid");
-	if (setuid(pw->pw_uid) == -1)
-		fatal("setuid");
-	if (pw->pw_uid != 0 && setuid(0) == 0)
-		fatalx("could not drop privileges");
+	if (priv_lookup(user, &u, &eb) != 0 || priv_drop(&u, &eb) != 0)
+		fatalx("%s", eb.msg);
 }
 
 /*

@@ -100,6 +100,8 @@ struct cfg_tester {
 	uint32_t wait;			/* for a delivered token, seconds */
 	uint32_t parallel;		/* hosts tested at once */
 	uint32_t port;			/* SMTP port of retested addresses */
+	uint64_t spool_max_size;	/* the sink's spool: bytes on disk... */
+	uint32_t spool_max_age;		/* ...and seconds a token is kept */
 };
 
 struct dnsbl_config {
@@ -109,7 +111,8 @@ struct dnsbl_config {
 	uint32_t journal_max;		/* IXFR journal: serials kept per zone */
 	struct cfg_endpoint *listen;
 	size_t nlisten;
-	char *user;			/* NULL: keep the starting user */
+	char *user;			/* dnsbld: NULL keeps the starting user;
+					 * loader sink: NULL is "dnsbl" */
 	char *pidfile;
 	uint32_t workers;		/* 0: one per online core */
 	uint32_t tcp_timeout;		/* idle seconds before a TCP close */

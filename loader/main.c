@@ -134,11 +134,15 @@ static const struct command commands[] = {
 	{ "sink", cmd_sink, NEED_CONFIG,
 	  "sink --listen ADDRESS@PORT [--spool DIR] [--name NAME] "
 	  "[--timeout SEC] [--max-connections N]",
-	  "A minimal SMTP receiver for the tester's drop box: accepts mail for "
-	  "any\nrecipient, keeps nothing but the tokens found in it, each as "
-	  "a file in the\nspool (tester.spool) where test --deliver looks for "
-	  "it.  Runs in the\nforeground until SIGTERM or SIGINT; sessions idle "
-	  "for --timeout\n(tester.timeout) are closed." },
+	  "A minimal SMTP receiver for the tester's drop box: accepts mail only "
+	  "for\nthe domain of tester.dropbox (550 to any other recipient; it "
+	  "never relays),\nkeeps nothing but the tokens found in it, each as "
+	  "a file in the spool\n(tester.spool) where test --deliver looks for "
+	  "it.  Token files older than\ntester.spool_max_age are removed; while "
+	  "the spool holds tester.spool_max_size\nnew mail gets 452.  Started "
+	  "as root, it binds, then runs as the config's\nuser (default dnsbl; "
+	  "user: root to stay root).  Runs in the foreground until\nSIGTERM or "
+	  "SIGINT; sessions idle for --timeout (tester.timeout) are closed." },
 	{ "apply-config", cmd_apply_config, NEED_STORE,
 	  "apply-config [--zone Z] [--dry-run] [--json]",
 	  "Make a change of the config reach the secondaries.  A zone's "
