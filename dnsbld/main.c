@@ -25,8 +25,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +35,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
 #include "store.h"
 #include "zonectx.h"
@@ -66,7 +65,7 @@ usage(void)
  * made them).  Anything owned by another user is left alone.
  */
 static void
-hand_database(const char *db, const struct passwd *pw)
+hand_database(const char *db, const struct priv_user *u)
 {
 	static const char *const sub[] = { "", "/serve", "/meta",
 	    "/serve/data.mdb", "/serve/lock.mdb", "/meta/data.mdb",
@@ -83,13 +82,13 @@ hand_database(const char *db, const struct passwd *pw)
 		if (lstat(path, &sb) == -1 || sb.st_uid != 0 ||
 		    !(S_ISDIR(sb.st_mode) || S_ISREG(sb.st_mode)))
 			continue;
-		if (chown(path, pw->pw_uid, pw->pw_gid) == -1)
+		if (chown(path, u->uid, u->gid) == -1)
 			fatal("chown %s", path);
 		n++;
 	}
 	if (n > 0)
 		log_info("%s: %d file%s handed to user %s", db, n,
-		    n == 1 ? "" : "s", pw->pw_name);
+		    n == 1 ? "" : "s", u->name);
 }
 
 /*
@@ -100,7 +99,8 @@ static void
 drop_privileges(const struct dnsbl_config *cfg)
 {
 	const char *user = cfg->user != NULL ? cfg->user : "dnsbl";
-	struct passwd *pw;
+	struct errbuf eb = { "" };
+	struct priv_user u;
 
 	if (geteuid() != 0)
 		return;
@@ -108,20 +108,14 @@ drop_privileges(const struct dnsbl_config *cfg)
 		log_warnx("running as root, as the config asks (user: root)");
 		return;
 	}
-	if ((pw = getpwnam(user)) == NULL)
+	if (priv_lookup(user, &u, &eb) != 0)
 		fatalx("%s: user %s does not exist: create it (useradd "
 		    "--system %s), or name another, or set \"user: root\" to "
 		    "run as root", cfg->path ? cfg->path : "config", user,
 		    user);
-	hand_database(cfg->database, pw);
-	if (setgroups(1, &pw->pw_gid) == -1)
-		fatal("setgroups");
-	if (setgid(pw->pw_gid) == -1)
-		fatal("setgid");
-	if (setuid(pw->pw_uid) == -1)
-		fatal("setuid");
-	if (pw->pw_uid != 0 && setuid(0) == 0)
-		fatalx("could not drop privileges");
+	hand_database(cfg->database, &u);
+	if (priv_drop(&u, &eb) != 0)
+		fatalx("%s", eb.msg);
 }
 
 /*

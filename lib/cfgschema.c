@@ -135,6 +135,10 @@ static const struct field tester_fields[] = {
 	FLD(struct cfg_tester, "wait", T_DUR, 0, 86400, "30s", wait, 0),
 	FLD(struct cfg_tester, "parallel", T_U32, 1, 1024, "8", parallel, 0),
 	FLD(struct cfg_tester, "port", T_U32, 1, 65535, "25", port, 0),
+	FLD(struct cfg_tester, "spool_max_size", T_SIZE, UINT64_C(1) << 10,
+	    UINT64_C(1) << 40, "64M", spool_max_size, 0),
+	FLD(struct cfg_tester, "spool_max_age", T_DUR, 1, 31536000, "1d",
+	    spool_max_age, 0),
 	END
 };
 static const struct schema tester_schema = { .what = "tester",

@@ -100,6 +100,8 @@ struct cfg_tester {
 	uint32_t wait;			/* for a delivered token, seconds */
 	uint32_t parallel;		/* hosts tested at once */
 	uint32_t port;			/* SMTP port of retested addresses */
+	uint64_t spool_max_size;	/* the sink's spool: bytes on disk... */
+	uint32_t spool_max_age;		/* ...and seconds a token is kept */
 };
 
 struct dnsbl_config {
@@ -109,8 +111,9 @@ struct dnsbl_config {
 	uint32_t journal_max;		/* IXFR journal: serials kept per zone */
 	struct cfg_endpoint *listen;
 	size_t nlisten;
-	char *user;			/* started as root, run as this user
-					 * ("dnsbl"); "root" stays root */
+	char *user;			/* started as root, dnsbld and loader
+					 * sink run as this user ("dnsbl");
+					 * "root" stays root */
 	char *pidfile;
 	uint32_t workers;		/* 0: one per online core */
 	uint32_t tcp_timeout;		/* idle seconds before a TCP close */

@@ -30,12 +30,39 @@ lc_outcome_name(int outcome)
 /* The request's prefix as text, for messages: formatted only when needed. */
 #define PTXT(rq, buf) (prefix_format(&(rq)->prefix, (buf)), (buf))
 
+int
+lc_text_check(const char *field, const char *s, struct errbuf *eb)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < ENTRY_TEXT_MAX)
+		return 0;
+	return errbuf_set(eb, DNSBL_ERANGE, "%s is %zu bytes, over the %d an "
+	    "entry keeps: refused, nothing written", field, n,
+	    ENTRY_TEXT_MAX - 1);
+}
+
+/* The texts of rq that an entry keeps, checked before anything is read. */
+static int
+req_texts(const struct lc_req *rq, struct errbuf *eb)
+{
+	char ptxt[PREFIX_STRLEN], msg[sizeof(eb->msg)];
+	int rc;
+
+	if ((rc = lc_text_check("reason", rq->reason, eb)) == 0 &&
+	    (rc = lc_text_check("txt", rq->txt, eb)) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", eb->msg);
+	return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt), msg);
+}
+
+/* Copy a text req_texts() let through: it always fits. */
 static void
 copy_text(char *dst, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
 
-	if (n >= ENTRY_TEXT_MAX)
+	if (n >= ENTRY_TEXT_MAX)	/* not reached: refused before */
 		n = ENTRY_TEXT_MAX - 1;
 	memcpy(dst, src ? src : "", n);
 	dst[n] = '\0';
@@ -159,6 +186,8 @@ lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc;
 
 	*outcome = LC_NOCHANGE;
+	if ((rc = req_texts(rq, eb)) != 0)
+		return rc;
 	if ((rc = too_wide(rq, eb)) != 0)
 		return rc;
 	if ((rc = excluded_by(t, rq, &ex)) < 0)
@@ -214,6 +243,8 @@ lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc;
 
 	*outcome = LC_NOCHANGE;
+	if ((rc = req_texts(rq, eb)) != 0)
+		return rc;
 	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
 	if (rc && rc != DNSBL_ENOENT)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
@@ -289,6 +320,8 @@ lc_result(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc, action, excl;
 
 	*outcome = LC_NOCHANGE;
+	if ((rc = req_texts(rq, eb)) != 0)
+		return rc;
 	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
 	if (rc && rc != DNSBL_ENOENT)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),
@@ -416,6 +449,8 @@ lc_exclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc;
 
 	*outcome = LC_NOCHANGE;
+	if ((rc = req_texts(rq, eb)) != 0)
+		return rc;
 	if (rq->reason == NULL || *rq->reason == '\0')
 		return errbuf_set(eb, DNSBL_EINVAL, "%s: an exclusion needs a "
 		    "reason", PTXT(rq, ptxt));
@@ -461,6 +496,8 @@ lc_unexclude(struct store_txn *t, const struct lc_req *rq, int *outcome,
 	int rc;
 
 	*outcome = LC_NOCHANGE;
+	if ((rc = req_texts(rq, eb)) != 0)
+		return rc;
 	rc = store_entry_get(t, rq->zone, &rq->prefix, &e);
 	if (rc && rc != DNSBL_ENOENT)
 		return errbuf_set(eb, rc, "%s: %s", PTXT(rq, ptxt),

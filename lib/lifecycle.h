@@ -79,6 +79,16 @@ struct lc_req {
 	int force;		/* allow listings wider than /8 or /16 */
 };
 
+/*
+ * An entry keeps a reason and a TXT of at most ENTRY_TEXT_MAX - 1 bytes.
+ * A longer text is refused, never cut (the history would hold more than
+ * the entry): 0 when s is NULL or fits, else DNSBL_ERANGE with "FIELD is N
+ * bytes, over the 255 an entry keeps" in eb.  Every lc_*() below checks
+ * rq->reason and rq->txt so before it reads or writes anything; callers
+ * check their input with it first, to name the field as the user gave it.
+ */
+int lc_text_check(const char *field, const char *s, struct errbuf *eb);
+
 int lc_list(struct store_txn *t, const struct lc_req *rq, int *outcome,
     struct errbuf *eb);
 int lc_delist(struct store_txn *t, const struct lc_req *rq, int *outcome,

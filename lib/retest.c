@@ -51,6 +51,19 @@ rd64(const uint8_t *p)
 }
 
 int
+retest_text_check(const char *field, const char *s, size_t max,
+    struct errbuf *eb)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < max)
+		return 0;
+	return errbuf_set(eb, DNSBL_ERANGE, "%s is %zu bytes, over the %zu a "
+	    "retest request keeps: refused, nothing written", field, n,
+	    max - 1);
+}
+
+int
 contact_valid(const char *s)
 {
 	const char *at = strchr(s, '@'), *p;
@@ -213,6 +226,11 @@ retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
 	int rc;
 
 	prefix_format(p, ptxt);
+	if ((rc = retest_text_check("contact", contact, RETEST_CONTACT_MAX,
+	    eb)) != 0 || (rc = retest_text_check("note", note,
+	    RETEST_NOTE_MAX, eb)) != 0 || (rc = retest_text_check("actor",
+	    actor, sizeof(r.actor), eb)) != 0)
+		return rc;
 	if (!contact_valid(contact))
 		return errbuf_set(eb, DNSBL_EPARSE, "'%s' is not a mail "
 		    "address to answer to", contact);

@@ -48,6 +48,8 @@ struct retest {
  * the request's number.  A request over a limit, for an address not
  * listed, or with a malformed contact returns DNSBL_EREFUSED (or
  * DNSBL_ENOENT, DNSBL_EPARSE) with the reason in eb, and writes nothing.
+ * A contact or note longer than the request keeps (RETEST_CONTACT_MAX - 1,
+ * RETEST_NOTE_MAX - 1 bytes) is refused with DNSBL_ERANGE, never cut.
  */
 int retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
     const char *contact, const char *note, const char *actor, uint64_t *id,
@@ -70,6 +72,14 @@ int retest_open_for(struct store_txn *t, size_t zone, const struct prefix *p,
 typedef int (*retest_fn)(const struct retest *r, void *arg);
 int retest_walk(struct store_txn *t, size_t zone, int open_only,
     retest_fn fn, void *arg);
+
+/*
+ * The texts of a request, checked before anything is written: 0, or
+ * DNSBL_ERANGE with "FIELD is N bytes, over the M a retest request keeps"
+ * in eb.  field names the text as the user gave it ("--note", "note").
+ */
+int retest_text_check(const char *field, const char *s, size_t max,
+    struct errbuf *eb);
 
 /* 1 if s looks like a mail address (local@domain.tld, no spaces). */
 int contact_valid(const char *s);

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "loader.h"
+#include "say.h"
 #include "store.h"
 #include "txt.h"
 
@@ -85,11 +86,11 @@ parse_code(const struct cfg_zone *cz, const char *s, uint8_t out[4],
 	if (prefix_parse(s, &p, NULL) != 0 || p.family != ADDR_V4 ||
 	    p.len != 32 || p.addr[0] != 127 ||
 	    (p.addr[1] == 0 && p.addr[2] == 0 && p.addr[3] <= 1)) {
-		fprintf(stderr, "loader: --code %s: want a code name of %s",
+		say(stderr, "loader: --code %s: want a code name of %s",
 		    s, cz->name.text);
 		for (i = 0; i < cz->ncodes; i++)
-			fprintf(stderr, "%s%s", i ? ", " : " (", cz->codes[i].name);
-		fprintf(stderr, "%s or an address in 127.0.0.0/8 other than "
+			say(stderr, "%s%s", i ? ", " : " (", cz->codes[i].name);
+		say(stderr, "%s or an address in 127.0.0.0/8 other than "
 		    "127.0.0.0 and 127.0.0.1\n", cz->ncodes ? ")" : "");
 		return -1;
 	}
@@ -133,13 +134,12 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 		case 't':
 			if (delist)
 				return command_usage(cmd);
-			if (strlen(optarg) >= ENTRY_TEXT_MAX) {
-				fprintf(stderr, "loader: --txt is longer than "
-				    "%d bytes\n", ENTRY_TEXT_MAX - 1);
+			if (lc_text_check("--txt", optarg, &job.eb) != 0) {
+				say(stderr, "loader: %s\n", job.eb.msg);
 				return EXIT_USAGE;
 			}
 			if (txt_check(optarg, &job.eb) != 0) {
-				fprintf(stderr, "loader: --txt: %s\n",
+				say(stderr, "loader: --txt: %s\n",
 				    job.eb.msg);
 				return EXIT_USAGE;
 			}
@@ -152,6 +152,11 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	}
 	if (optind >= argc)
 		return command_usage(cmd);
+	/* An entry keeps 255 bytes of a reason: a longer one is refused. */
+	if (lc_text_check("--reason", job.reason, &job.eb) != 0) {
+		say(stderr, "loader: %s\n", job.eb.msg);
+		return EXIT_USAGE;
+	}
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
@@ -166,14 +171,14 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	job.outcomes = calloc((size_t)job.n, sizeof(*job.outcomes));
 	words = calloc((size_t)job.n, sizeof(*words));
 	if (job.outcomes == NULL || words == NULL) {
-		fprintf(stderr, "loader: out of memory\n");
+		say(stderr, "loader: out of memory\n");
 		goto done;
 	}
 	if ((rc = ctx_prefixes(job.n, argv + optind, &job.prefixes)) != 0)
 		goto done;
 	rc = 1;
 	if (store_write(ctx->st, admin_txn, &job, &job.eb) != 0) {
-		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		say(stderr, "loader: %s\n", job.eb.msg);
 		goto done;
 	}
 	for (i = 0; i < job.n; i++)

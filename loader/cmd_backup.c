@@ -37,6 +37,7 @@
 #include "json.h"
 #include "loader.h"
 #include "outfile.h"
+#include "say.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -303,7 +304,7 @@ cmd_backup(struct loader_ctx *ctx, int argc, char **argv)
 	dir = argv[optind];
 	if (mkdir(dir, 0750) == -1 && (errno != EEXIST || rmdir(dir) != 0 ||
 	    mkdir(dir, 0750) == -1)) {
-		fprintf(stderr, "loader: backup: %s: %s (give a new or empty "
+		say(stderr, "loader: backup: %s: %s (give a new or empty "
 		    "directory)\n", dir, strerror(errno));
 		return 1;
 	}
@@ -311,7 +312,7 @@ cmd_backup(struct loader_ctx *ctx, int argc, char **argv)
 	    (rc = read_facts(ctx->cfg, dir, &f, &eb)) != 0 ||
 	    (rc = sums(dir, &f, &eb)) != 0 ||
 	    (rc = write_manifest(dir, &f, ctx->cfg, &eb)) != 0) {
-		fprintf(stderr, "loader: backup: %s\n", eb.msg);
+		say(stderr, "loader: backup: %s\n", eb.msg);
 		facts_free(&f);
 		return 1;
 	}
@@ -340,10 +341,10 @@ cmd_backup(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else {
-		printf("backup %s: %llu bytes, generation %u\n", dir,
+		say(stdout, "backup %s: %llu bytes, generation %u\n", dir,
 		    (unsigned long long)(f.size[0] + f.size[1]), f.generation);
 		for (i = 0; i < f.nzones; i++)
-			printf("  %s: serial %u, %llu entries, %llu listed\n",
+			say(stdout, "  %s: serial %u, %llu entries, %llu listed\n",
 			    f.zones[i].name, f.zones[i].serial,
 			    (unsigned long long)f.zones[i].entries,
 			    (unsigned long long)f.zones[i].listed);
@@ -512,13 +513,13 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	dir = argv[optind];
 	if (read_manifest(dir, &m, created, sizeof(created), &eb) != 0 ||
 	    verify(ctx, dir, &m, &got, &eb) != 0) {
-		fprintf(stderr, "loader: restore: %s\n", eb.msg);
+		say(stderr, "loader: restore: %s\n", eb.msg);
 		goto done;
 	}
 	/* What would be lost: the live store's history since the backup. */
 	have_live = read_facts(cfg, cfg->database, &live, &eb) == 0;
 	if (have_live && live.history_next > m.history_next && !force) {
-		fprintf(stderr, "loader: restore: the live store has %llu "
+		say(stderr, "loader: restore: the live store has %llu "
 		    "history events newer than the backup of %s (listings, "
 		    "delistings, requests): they would be lost.  Restore with "
 		    "--force if that is meant.\n", (unsigned long long)
@@ -528,12 +529,12 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	/* A copy beside the database, with serials past the live ones. */
 	snprintf(stage, sizeof(stage), "%s.restoring", cfg->database);
 	if (access(stage, F_OK) == 0) {
-		fprintf(stderr, "loader: restore: %s exists: an earlier "
+		say(stderr, "loader: restore: %s exists: an earlier "
 		    "restore stopped half way; remove it first\n", stage);
 		goto done;
 	}
 	if (copy_files(dir, stage, &eb) != 0) {
-		fprintf(stderr, "loader: restore: %s\n", eb.msg);
+		say(stderr, "loader: restore: %s\n", eb.msg);
 		goto done;
 	}
 	c = *cfg;
@@ -543,7 +544,7 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	r.live = have_live ? &live : NULL;
 	if (store_open(&c, 0, &st, &eb) != 0 ||
 	    store_write(st, restart_txn, &r, &eb) != 0) {
-		fprintf(stderr, "loader: restore: %s\n", eb.msg);
+		say(stderr, "loader: restore: %s\n", eb.msg);
 		store_close(st);
 		goto done;
 	}
@@ -553,7 +554,7 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	if ((access(cfg->database, F_OK) == 0 &&
 	    rename(cfg->database, old) != 0) ||
 	    rename(stage, cfg->database) != 0) {
-		fprintf(stderr, "loader: restore: moving %s into place: %s\n",
+		say(stderr, "loader: restore: moving %s into place: %s\n",
 		    stage, strerror(errno));
 		goto done;
 	}
@@ -577,14 +578,14 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else {
-		printf("restored %s (made %s) into %s\n", dir, created,
+		say(stdout, "restored %s (made %s) into %s\n", dir, created,
 		    cfg->database);
 		if (have_live)
-			printf("the replaced database is kept as %s\n", old);
+			say(stdout, "the replaced database is kept as %s\n", old);
 		for (i = 0; i < cfg->nzones; i++)
-			printf("  %s: serial %u; secondaries get a full "
+			say(stdout, "  %s: serial %u; secondaries get a full "
 			    "transfer\n", cfg->zones[i].name.text, r.serial[i]);
-		printf("dnsbld reopens the store by itself within a second.\n");
+		say(stdout, "dnsbld reopens the store by itself within a second.\n");
 	}
 	rc = 0;
 done:

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "json.h"
 #include "loader.h"
+#include "say.h"
 #include "store.h"
 #include "zonefp.h"
 
@@ -102,12 +103,12 @@ cmd_apply_config(struct loader_ctx *ctx, int argc, char **argv)
 	job.before = calloc(cfg->nzones, sizeof(*job.before));
 	job.after = calloc(cfg->nzones, sizeof(*job.after));
 	if (job.changed == NULL || job.before == NULL || job.after == NULL) {
-		fprintf(stderr, "loader: out of memory\n");
+		say(stderr, "loader: out of memory\n");
 		goto done;
 	}
 	if ((job.dry_run ? store_read(ctx->st, apply_txn, &job, &job.eb) :
 	    store_write(ctx->st, apply_txn, &job, &job.eb)) != 0) {
-		fprintf(stderr, "loader: apply-config: %s\n", job.eb.msg);
+		say(stderr, "loader: apply-config: %s\n", job.eb.msg);
 		goto done;
 	}
 	if (ctx->json) {
@@ -129,12 +130,12 @@ cmd_apply_config(struct loader_ctx *ctx, int argc, char **argv)
 			json_key(&j, "serial"); json_int(&j, job.after[i]);
 			json_obj_close(&j);
 		} else if (job.changed[i])
-			printf("%s: config %s: serial %u -> %u; secondaries %s "
+			say(stdout, "%s: config %s: serial %u -> %u; secondaries %s "
 			    "a full transfer\n", cfg->zones[i].name.text,
 			    job.dry_run ? "differs" : "applied", job.before[i],
 			    job.after[i], job.dry_run ? "would get" : "get");
 		else
-			printf("%s: config unchanged (serial %u)\n",
+			say(stdout, "%s: config unchanged (serial %u)\n",
 			    cfg->zones[i].name.text, job.before[i]);
 	}
 	if (ctx->json) {
@@ -142,7 +143,7 @@ cmd_apply_config(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else if (n > 0 && !job.dry_run)
-		printf("dnsbld reloads its config by itself within a second "
+		say(stdout, "dnsbld reloads its config by itself within a second "
 		    "and notifies the secondaries.\n");
 	rc = 0;
 done:

@@ -25,6 +25,7 @@
 #include "loader.h"
 #include "outfile.h"
 #include "render.h"
+#include "say.h"
 #include "zonegen.h"
 #include "store.h"
 #include "txt.h"
@@ -353,7 +354,7 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	else if (strcmp(format, "lines") == 0)
 		job.format = FMT_LINES;
 	else {
-		fprintf(stderr, "loader: unknown format '%s' (want zone, "
+		say(stderr, "loader: unknown format '%s' (want zone, "
 		    "rbldnsd or lines)\n", format);
 		return EXIT_USAGE;
 	}
@@ -369,7 +370,7 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	job.eb = &eb;
 	if (out) {
 		if (outfile_open(&of, out, &eb) != 0) {
-			fprintf(stderr, "loader: export: %s\n", eb.msg);
+			say(stderr, "loader: export: %s\n", eb.msg);
 			return 1;
 		}
 		job.f = of.f;
@@ -384,11 +385,11 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 		rc = errbuf_set(&eb, DNSBL_EIO, "standard output: %s",
 		    strerror(errno));
 	if (rc == 0 && job.ncut > 0)
-		fprintf(stderr, "loader: export: %llu TXT cut to %d bytes "
+		say(stderr, "loader: export: %llu TXT cut to %d bytes "
 		    "for rbldnsd (--cut-txt)\n", (unsigned long long)job.ncut,
 		    TXT_RBLDNSD_MAX);
 	if (rc) {
-		fprintf(stderr, "loader: export: %s\n", eb.msg[0] ? eb.msg :
+		say(stderr, "loader: export: %s\n", eb.msg[0] ? eb.msg :
 		    dnsbl_strerror(rc));
 		return 1;
 	}

@@ -7,10 +7,12 @@
  * imported entirely or not at all.
  */
 #include <endian.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "config.h"
@@ -19,6 +21,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "loader.h"
+#include "say.h"
 #include "store.h"
 
 struct import_job {
@@ -41,7 +44,10 @@ progress(struct import_job *job, size_t done, int last)
 		return;
 	if (!last && done % 50000 != 0)
 		return;
-	fprintf(stderr, "\rimport: %zu/%zu records (%zu%%)%s", done,
+	/* On a terminal only, and no input in it: straight to the terminal,
+	 * its carriage return too (say.h would show it as \r). */
+	fflush(stderr);
+	dprintf(STDERR_FILENO, "\rimport: %zu/%zu records (%zu%%)%s", done,
 	    job->set.n, job->set.n ? done * 100 / job->set.n : 100,
 	    last ? "\n" : "");
 }
@@ -145,7 +151,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		format = ends_with(path, ".yaml") || ends_with(path, ".yml") ?
 		    "yaml" : "lines";
 	if (strcmp(format, "yaml") != 0 && strcmp(format, "lines") != 0) {
-		fprintf(stderr, "loader: unknown format '%s' (want yaml or "
+		say(stderr, "loader: unknown format '%s' (want yaml or "
 		    "lines)\n", format);
 		return EXIT_USAGE;
 	}
@@ -155,7 +161,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 	job.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
 	if ((size_t)snprintf(job.actor, sizeof(job.actor), "import:%s (%s)",
 	    job.name, ctx->actor) > ACTOR_MAX) {
-		fprintf(stderr, "loader: import: the history names the file of "
+		say(stderr, "loader: import: the history names the file of "
 		    "each result, and '%s' makes that longer than %d bytes; "
 		    "import it from a shorter path\n", job.name, ACTOR_MAX);
 		return 1;
@@ -163,7 +169,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 	if (strcmp(path, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(path, "r")) == NULL) {
-		perror(path);
+		say(stderr, "%s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	if (strcmp(format, "yaml") == 0)
@@ -175,19 +181,21 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 	if (f != stdin)
 		fclose(f);
 	if (rc) {
-		fprintf(stderr, "loader: %s\nloader: %s rejected; nothing was "
-		    "imported\n", job.eb.msg, job.name);
+		say(stderr, "loader: %s\n", job.eb.msg);
+		say(stderr, "loader: %s rejected; nothing was imported\n",
+		    job.name);
 		import_set_free(&job.set);
 		return 1;
 	}
 	if ((job.order = import_order(&job.set)) == NULL) {
-		fprintf(stderr, "loader: out of memory\n");
+		say(stderr, "loader: out of memory\n");
 		import_set_free(&job.set);
 		return 1;
 	}
 	if ((rc = store_write(ctx->st, import_txn, &job, &job.eb)) != 0) {
-		fprintf(stderr, "loader: %s\nloader: %s rejected; nothing was "
-		    "imported\n", job.eb.msg, job.name);
+		say(stderr, "loader: %s\n", job.eb.msg);
+		say(stderr, "loader: %s rejected; nothing was imported\n",
+		    job.name);
 		free(job.order);
 		import_set_free(&job.set);
 		return 1;
@@ -211,7 +219,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else {
-		printf("%s: %zu records: %lu listed, %lu confirmed, %lu "
+		say(stdout, "%s: %zu records: %lu listed, %lu confirmed, %lu "
 		    "delisted, %lu recorded, %lu stale; %s serial %u\n",
 		    job.name, job.set.n, job.counts[LC_LISTED],
 		    job.counts[LC_CONFIRMED], job.counts[LC_DELISTED],

@@ -14,6 +14,7 @@
 #include "lifecycle.h"
 #include "loader.h"
 #include "retest.h"
+#include "say.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -89,7 +90,11 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 	if (optind >= argc)
 		return command_usage(cmd);
 	if (!undo && (job.reason == NULL || *job.reason == '\0')) {
-		fprintf(stderr, "loader: exclude needs --reason\n");
+		say(stderr, "loader: exclude needs --reason\n");
+		return EXIT_USAGE;
+	}
+	if (lc_text_check("--reason", job.reason, &job.eb) != 0) {
+		say(stderr, "loader: %s\n", job.eb.msg);
 		return EXIT_USAGE;
 	}
 	if ((zi = ctx_zone(ctx, zone)) < 0)
@@ -104,7 +109,7 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 		goto done;
 	rc = 1;
 	if (store_write(ctx->st, excl_txn, &job, &job.eb) != 0) {
-		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		say(stderr, "loader: %s\n", job.eb.msg);
 		goto done;
 	}
 	for (i = 0; i < job.n; i++)
@@ -185,15 +190,21 @@ cmd_retest_request(struct loader_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc - 1 || job.contact == NULL)
 		return command_usage(cmd);
+	if (retest_text_check("--contact", job.contact, RETEST_CONTACT_MAX,
+	    &job.eb) != 0 || retest_text_check("--note", job.note,
+	    RETEST_NOTE_MAX, &job.eb) != 0) {
+		say(stderr, "loader: %s\n", job.eb.msg);
+		return EXIT_USAGE;
+	}
 	if (prefix_parse(argv[optind], &job.p, &job.eb) != 0) {
-		fprintf(stderr, "loader: %s\n", job.eb.msg);
+		say(stderr, "loader: %s\n", job.eb.msg);
 		return EXIT_USAGE;
 	}
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
 	if (store_write(ctx->st, rq_txn, &job, &job.eb) != 0) {
-		fprintf(stderr, "loader: retest request refused: %s\n",
+		say(stderr, "loader: retest request refused: %s\n",
 		    job.eb.msg);
 		return 1;
 	}
@@ -207,7 +218,7 @@ cmd_retest_request(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else
-		printf("%s: retest request #%llu queued for %s\n", ptxt,
+		say(stdout, "%s: retest request #%llu queued for %s\n", ptxt,
 		    (unsigned long long)job.id, job.contact);
 	return 0;
 }
@@ -265,12 +276,12 @@ rl_each(const struct retest *r, void *arg)
 		return 0;
 	}
 	if (r->resolved_at == 0)
-		printf("#%-5llu %-20s %-30s open     %s (waiting %s)%s%s\n",
+		say(stdout, "#%-5llu %-20s %-30s open     %s (waiting %s)%s%s\n",
 		    (unsigned long long)r->id, ptxt, r->contact, when, age,
 		    r->note[0] ? "  note: " : "", r->note);
 	else {
 		time_format(r->resolved_at, res);
-		printf("#%-5llu %-20s %-30s resolved %s: %s%s (after %s)\n",
+		say(stdout, "#%-5llu %-20s %-30s resolved %s: %s%s (after %s)\n",
 		    (unsigned long long)r->id, ptxt, r->contact, res,
 		    test_result_name(r->result), r->delisted ? ", delisted" :
 		    "", age);
@@ -334,14 +345,14 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 		json_arr_open(&job.j);
 	}
 	if (store_read(ctx->st, rl_txn, &job, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return 1;
 	}
 	if (ctx->json) {
 		json_arr_close(&job.j);
 		json_end(&job.j);
 	} else if (job.n == 0)
-		printf("no %sretest requests\n", job.open_only ? "open " : "");
+		say(stdout, "no %sretest requests\n", job.open_only ? "open " : "");
 	return 0;
 }
 
@@ -427,7 +438,7 @@ exp_print(struct exp_job *job)
 			json_obj_close(&j);
 		} else {
 			time_format(job->items[i].last, when);
-			printf("%s %s (last confirmed %s)\n", job->dry_run ?
+			say(stdout, "%s %s (last confirmed %s)\n", job->dry_run ?
 			    "would expire" : "expired", ptxt, when);
 		}
 	}
@@ -439,7 +450,7 @@ exp_print(struct exp_job *job)
 		json_obj_close(&j);
 		json_end(&j);
 	} else
-		printf("%s: %llu listing%s %s\n",
+		say(stdout, "%s: %llu listing%s %s\n",
 		    job->ctx->cfg->zones[job->zone].name.text,
 		    (unsigned long long)job->count, job->count == 1 ? "" : "s",
 		    job->dry_run ? "would expire (dry run: nothing changed)" :
@@ -482,7 +493,7 @@ cmd_expire(struct loader_ctx *ctx, int argc, char **argv)
 	rc = job.dry_run ? store_read(ctx->st, exp_txn, &job, &job.eb) :
 	    store_write(ctx->st, exp_txn, &job, &job.eb);
 	if (rc != 0)
-		fprintf(stderr, "loader: expire: %s\n", job.eb.msg);
+		say(stderr, "loader: expire: %s\n", job.eb.msg);
 	else
 		exp_print(&job);
 	free(job.items);
@@ -547,7 +558,7 @@ cmd_history(struct loader_ctx *ctx, int argc, char **argv)
 		case 'z': zone = optarg; break;
 		case 's':
 			if (time_parse(optarg, &job.since) != 0) {
-				fprintf(stderr, "loader: --since %s: want an "
+				say(stderr, "loader: --since %s: want an "
 				    "RFC 3339 time, e.g. 2026-11-23T00:00:00Z\n",
 				    optarg);
 				return EXIT_USAGE;
@@ -567,13 +578,13 @@ cmd_history(struct loader_ctx *ctx, int argc, char **argv)
 		json_arr_open(&job.j);
 	}
 	if (store_read(ctx->st, hist_txn, &job, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return 1;
 	}
 	if (ctx->json) {
 		json_arr_close(&job.j);
 		json_end(&job.j);
 	} else if (job.n == 0)
-		printf("no changes%s\n", job.since ? " since then" : "");
+		say(stdout, "no changes%s\n", job.since ? " since then" : "");
 	return 0;
 }

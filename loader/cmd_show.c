@@ -13,6 +13,7 @@
 #include "events.h"
 #include "json.h"
 #include "loader.h"
+#include "say.h"
 #include "zonegen.h"
 #include "store.h"
 #include "txt.h"
@@ -82,7 +83,7 @@ print_time_line(const char *label, int64_t t)
 	char buf[TIME_STRLEN];
 
 	time_format(t, buf);
-	printf("  %-15s %s\n", label, buf);
+	say(stdout, "  %-15s %s\n", label, buf);
 }
 
 static int
@@ -184,38 +185,38 @@ show_txn(struct store_txn *t, void *arg)
 	}
 
 	if (test)
-		printf("%s: %s in %s (RFC 5782 test entry)\n", ptxt,
+		say(stdout, "%s: %s in %s (RFC 5782 test entry)\n", ptxt,
 		    listed ? "listed" : "never listed", cz->name.text);
 	else if (listed)
-		printf("%s: listed in %s by %s\n", ptxt, cz->name.text, ctxt);
+		say(stdout, "%s: listed in %s by %s\n", ptxt, cz->name.text, ctxt);
 	else if (covered && cover.state == ENTRY_EXCLUDED)
-		printf("%s: not listed in %s: excluded by %s (%s)\n", ptxt,
+		say(stdout, "%s: not listed in %s: excluded by %s (%s)\n", ptxt,
 		    cz->name.text, ctxt, cover.reason);
 	else
-		printf("%s: not listed in %s\n", ptxt, cz->name.text);
+		say(stdout, "%s: not listed in %s\n", ptxt, cz->name.text);
 	if (listed) {
-		printf("  %-15s %s%s%s%s\n", "code", code, cname ? " (" : "",
+		say(stdout, "  %-15s %s%s%s%s\n", "code", code, cname ? " (" : "",
 		    cname ? cname : "", cname ? ")" : "");
-		printf("  %-15s %s\n", "txt", txt);
+		say(stdout, "  %-15s %s\n", "txt", txt);
 	}
 	if (have) {
-		printf("  %-15s %s\n", "entry", state_names[e.state & 3]);
+		say(stdout, "  %-15s %s\n", "entry", state_names[e.state & 3]);
 		if (e.reason[0])
-			printf("  %-15s %s\n", "reason", e.reason);
+			say(stdout, "  %-15s %s\n", "reason", e.reason);
 		print_time_line("first listed", e.first_listed);
 		print_time_line("listed since", e.listed_since);
 		print_time_line("last tested", e.last_tested);
-		printf("  %-15s %s\n", "last result",
+		say(stdout, "  %-15s %s\n", "last result",
 		    test_result_name(e.last_result));
 		print_time_line("last confirmed", e.last_confirmed);
 		if (e.delisted_at)
 			print_time_line("delisted", e.delisted_at);
 		if (e.hold_until)
 			print_time_line("held until", e.hold_until);
-		printf("  %-15s %u listed, %u delisted\n", "times",
+		say(stdout, "  %-15s %u listed, %u delisted\n", "times",
 		    e.times_listed, e.times_delisted);
 	}
-	printf("history:%s\n", job->nev ? "" : " none");
+	say(stdout, "history:%s\n", job->nev ? "" : " none");
 	for (i = 0; i < job->nev; i++)
 		event_print(stdout, &job->evs[i], "  ", 0, 1);
 	return 0;
@@ -248,7 +249,7 @@ cmd_show(struct loader_ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1)
 		return command_usage(cmd);
 	if (prefix_parse(argv[optind], &job.p, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return EXIT_USAGE;
 	}
 	if ((zi = ctx_zone(ctx, zone)) < 0)
@@ -257,7 +258,7 @@ cmd_show(struct loader_ctx *ctx, int argc, char **argv)
 	rc = store_read(ctx->st, show_txn, &job, &eb);
 	free(job.evs);
 	if (rc) {
-		fprintf(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
+		say(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
 		    dnsbl_strerror(rc));
 		return 1;
 	}
@@ -346,7 +347,7 @@ cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
 	if ((job.c = calloc(ctx->cfg->nzones, sizeof(*job.c))) == NULL)
 		return 1;
 	if (store_read(ctx->st, stats_txn, &job, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		free(job.c);
 		return 1;
 	}
@@ -384,20 +385,22 @@ cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else {
-		printf("database %s: %.1f MB on disk, map %.1f MB\n",
+		say(stdout, "database %s: %.1f MB on disk, map %.1f MB\n",
 		    ctx->cfg->database, fb / 1e6, mb / 1e6);
 		for (i = 0; i < ctx->cfg->nzones; i++) {
 			struct zone_counts *c = &job.c[i];
-			printf("%s: serial %u%s\n  listed: %llu IPv4, %llu IPv6, "
-			    "%llu CIDRs (%llu IPv4, %llu IPv6)\n  excluded: "
-			    "%llu, delisted: %llu, served intervals: %llu\n",
+			say(stdout, "%s: serial %u%s\n",
 			    ctx->cfg->zones[i].name.text, c->serial,
 			    c->applied ? "" : " (config changed since "
-			    "applied: run apply-config)",
+			    "applied: run apply-config)");
+			say(stdout, "  listed: %llu IPv4, %llu IPv6, "
+			    "%llu CIDRs (%llu IPv4, %llu IPv6)\n",
 			    (unsigned long long)c->v4, (unsigned long long)c->v6,
 			    (unsigned long long)(c->cidr4 + c->cidr6),
 			    (unsigned long long)c->cidr4,
-			    (unsigned long long)c->cidr6,
+			    (unsigned long long)c->cidr6);
+			say(stdout, "  excluded: %llu, delisted: %llu, served "
+			    "intervals: %llu\n",
 			    (unsigned long long)c->excluded,
 			    (unsigned long long)c->delisted,
 			    (unsigned long long)(c->ivals4 + c->ivals6));
@@ -442,9 +445,9 @@ cmd_check_config(struct loader_ctx *ctx, int argc, char **argv)
 		json_obj_close(&j);
 		json_end(&j);
 	} else if (rc)
-		fprintf(stderr, "%s\n", eb.msg);
+		say(stderr, "%s\n", eb.msg);
 	else
-		printf("%s: valid, %zu zone%s\n", ctx->config_path,
+		say(stdout, "%s: valid, %zu zone%s\n", ctx->config_path,
 		    cfg->nzones, cfg->nzones == 1 ? "" : "s");
 	config_free(cfg);
 	return rc ? 1 : 0;

@@ -2,9 +2,13 @@
  * cmd_sink.c -- loader sink: the drop box of the relay tester's delivery
  * proof (sink.h), in the foreground until SIGTERM or SIGINT.
  *
- * The signals are taken through a signalfd polled with the sessions, so
- * no handler and no global flag are needed.
+ * Started as root (to bind port 25), it binds, makes the spool if it is
+ * missing (owned by the user it becomes), then becomes the config's `user`
+ * for good, "dnsbl" when the config names none; only an explicit
+ * `user: root` keeps root.  The signals are taken through a signalfd
+ * polled with the sessions, so no handler and no global flag are needed.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +20,72 @@
 #include "config.h"
 #include "err.h"
 #include "loader.h"
+#include "privdrop.h"
+#include "say.h"
 #include "sink.h"
+#include "spool.h"
+
+#define SINK_USER_DEFAULT "dnsbl"
+
+/* A name for the banner: a host name of 1 to 255 bytes. */
+static int
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 256 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+/*
+ * As root: become the configured user (bound already, the spool made).
+ * Not root: stay who we are.  0, or 1 after a message.
+ */
+static int
+become_user(struct loader_ctx *ctx, const char *spool)
+{
+	const char *name = ctx->cfg->user ? ctx->cfg->user : SINK_USER_DEFAULT;
+	struct errbuf eb = { "" };
+	struct priv_user u;
+
+	if (geteuid() != 0) {
+		if (spool_prepare(spool, NULL, &eb) != 0 ||
+		    spool_usable(spool, "(the current one)", &eb) != 0) {
+			say(stderr, "loader: sink: %s\n", eb.msg);
+			return 1;
+		}
+		return 0;
+	}
+	if (priv_lookup(name, &u, &eb) != 0) {
+		say(stderr, "loader: sink: %s: %s; create it, or name the user "
+		    "to run as in %s (user: NAME; user: root to stay root)\n",
+		    ctx->cfg->user ? "user" : "the default user", eb.msg,
+		    ctx->config_path);
+		return 1;
+	}
+	if (spool_prepare(spool, &u, &eb) != 0 || priv_drop(&u, &eb) != 0 ||
+	    spool_usable(spool, u.name, &eb) != 0) {
+		say(stderr, "loader: sink: %s\n", eb.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* The drop box's domain, from tester.dropbox; NULL after a message. */
+static const char *
+dropbox_domain(struct loader_ctx *ctx)
+{
+	const char *d = ctx->cfg->tester.dropbox, *at;
+
+	if (d == NULL || (at = strrchr(d, '@')) == NULL || at == d ||
+	    at[1] == '\0') {
+		say(stderr, "loader: sink: tester.dropbox in %s must name the "
+		    "drop box (local@domain): the sink takes mail for its "
+		    "domain only\n", ctx->config_path);
+		return NULL;
+	}
+	return at + 1;
+}
 
 int
 cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
@@ -30,6 +99,7 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd = command_find("sink");
+	const struct cfg_tester *ct = &ctx->cfg->tester;
 	struct cfg_endpoint ep;
 	struct errbuf eb = { "" };
 	struct sink_opts o;
@@ -38,15 +108,17 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 	sigset_t set;
 	long v;
 	char *end;
-	int ch, sfd, rc;
+	int ch, sfd = -1, lfd = -1, rc = 1;
 
 	memset(&o, 0, sizeof(o));
-	o.spool = ctx->cfg->tester.spool;
-	o.timeout_ms = (int)ctx->cfg->tester.timeout * 1000;
+	o.spool = ct->spool;
+	o.spool_max_bytes = ct->spool_max_size;
+	o.spool_max_age = ct->spool_max_age;
+	o.timeout_ms = (int)ct->timeout * 1000;
 	o.max_conn = 64;
 	o.max_msg = 10 * 1024 * 1024;
 	o.log = stdout;
-	if (gethostname(host, sizeof(host) - 1) != 0)
+	if (gethostname(host, sizeof(host) - 1) != 0 || !name_ok(host))
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	o.name = host;
@@ -54,13 +126,20 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case 'l': listen_on = optarg; break;
 		case 's': o.spool = optarg; break;
-		case 'n': o.name = optarg; break;
+		case 'n':
+			if (!name_ok(optarg)) {
+				say(stderr, "loader: bad --name '%s' (want a "
+				    "host name, 1 to 255 bytes)\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.name = optarg;
+			break;
 		case 't':
 		case 'm':
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 ||
 			    v > (ch == 't' ? 3600 : 10000)) {
-				fprintf(stderr, "loader: bad --%s '%s'\n",
+				say(stderr, "loader: bad --%s '%s'\n",
 				    ch == 't' ? "timeout" : "max-connections",
 				    optarg);
 				return EXIT_USAGE;
@@ -76,9 +155,15 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 	if (optind != argc || listen_on == NULL)
 		return command_usage(cmd);
 	if (endpoint_parse(listen_on, 25, &ep, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return EXIT_USAGE;
 	}
+	if ((o.domain = dropbox_domain(ctx)) == NULL)
+		return 1;
+	if (o.spool_max_age < ct->wait)
+		say(stderr, "loader: sink: warning: tester.spool_max_age (%us) "
+		    "is shorter than tester.wait (%us): a token may go before "
+		    "the tester looks\n", o.spool_max_age, ct->wait);
 	memcpy(&o.ss, &ep.ss, sizeof(o.ss));
 	o.sslen = ep.sslen;
 	sigemptyset(&set);
@@ -87,18 +172,27 @@ cmd_sink(struct loader_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
-		perror("loader: signalfd");
+		say(stderr, "loader: signalfd: %s\n", strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(stderr, "sink: listening on %s, spool %s\n", ep.text,
-	    o.spool);
-	rc = sink_serve(&o, sfd, &eb);
-	close(sfd);
-	if (rc) {
-		fprintf(stderr, "loader: sink: %s\n", eb.msg);
-		return 1;
+	if ((lfd = sink_listen(&o, &eb)) < 0) {
+		say(stderr, "loader: sink: %s: %s\n", ep.text, eb.msg);
+		goto done;
 	}
-	fprintf(stderr, "sink: stopped\n");
-	return 0;
+	if (become_user(ctx, o.spool) != 0)
+		goto done;
+	say(stderr, "sink: listening on %s as uid %u, mail for %s, spool %s\n",
+	    ep.text, (unsigned)getuid(), o.domain, o.spool);
+	if (sink_serve(&o, lfd, sfd, &eb) != 0) {
+		say(stderr, "loader: sink: %s\n", eb.msg);
+		goto done;
+	}
+	say(stderr, "sink: stopped\n");
+	rc = 0;
+done:
+	if (lfd >= 0)
+		close(lfd);
+	close(sfd);
+	return rc;
 }

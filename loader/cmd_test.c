@@ -9,6 +9,7 @@
  * thread records and prints the results in input order as they complete,
  * so the store is only ever written from one thread.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "lifecycle.h"
 #include "loader.h"
 #include "retest.h"
+#include "say.h"
 #include "store.h"
 #include "tester.h"
 
@@ -38,7 +40,7 @@ struct batch {
 	struct loader_ctx *ctx;
 	size_t zone;
 	struct tester_opts o;
-	char helo[256], local[128], domain[256], hostname[256];
+	char helo[256], local[256], domain[256], hostname[256];
 	struct target *t;
 	size_t n, cap;
 	size_t next;			/* the next target a worker takes */
@@ -49,6 +51,10 @@ struct batch {
 	int array;			/* --json prints an array */
 	struct json j;
 };
+
+/* The tester's reason is the entry's: it must fit whole (lifecycle.h). */
+_Static_assert(sizeof(((struct tester_result *)0)->reason) <= ENTRY_TEXT_MAX,
+    "a tester's reason must fit in an entry");
 
 /* The record transaction of one result. */
 struct rec_job {
@@ -111,10 +117,10 @@ report(struct batch *b, struct target *tg, int outcome, const char *err)
 	tester_forms_text(r->arrived, got, sizeof(got));
 	if (!b->ctx->json) {
 		if (err)
-			printf("%s: %s, not recorded: %s\n", tg->text,
+			say(stdout, "%s: %s, not recorded: %s\n", tg->text,
 			    test_result_name(r->result), err);
 		else
-			printf("%s: %s (%s): %s\n", tg->text,
+			say(stdout, "%s: %s (%s): %s\n", tg->text,
 			    test_result_name(r->result),
 			    lc_outcome_name(outcome), r->reason);
 		fflush(stdout);
@@ -204,7 +210,7 @@ batch_run(struct batch *b, unsigned parallel)
 		job.tg = tg;
 		rc = store_write(b->ctx->st, rec_txn, &job, &job.eb);
 		if (rc) {
-			fprintf(stderr, "loader: %s: %s\n", tg->text,
+			say(stderr, "loader: %s: %s\n", tg->text,
 			    job.eb.msg[0] ? job.eb.msg : dnsbl_strerror(rc));
 			b->failed++;
 		}
@@ -242,7 +248,7 @@ add_target(struct batch *b, const char *text, int port, const char *where)
 	tg = &b->t[b->n];
 	memset(tg, 0, sizeof(*tg));
 	if (tester_target(text, port, &tg->ss, &tg->sslen, &eb) != 0) {
-		fprintf(stderr, "loader: %s%s\n", where, eb.msg);
+		say(stderr, "loader: %s%s\n", where, eb.msg);
 		return DNSBL_EPARSE;
 	}
 	snprintf(tg->text, sizeof(tg->text), "%s", text);
@@ -262,7 +268,7 @@ read_targets(struct batch *b, const char *path, int port)
 	if (strcmp(path, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(path, "r")) == NULL) {
-		perror(path);
+		say(stderr, "%s: %s\n", path, strerror(errno));
 		return DNSBL_EIO;
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -303,7 +309,7 @@ batch_init(struct batch *b, struct loader_ctx *ctx, size_t zone, int deliver,
 	if (ct->dropbox) {
 		at = strrchr(ct->dropbox, '@');
 		if (at == NULL || at == ct->dropbox || at[1] == '\0') {
-			fprintf(stderr, "loader: tester.dropbox '%s' is not "
+			say(stderr, "loader: tester.dropbox '%s' is not "
 			    "local@domain\n", ct->dropbox);
 			return 1;
 		}
@@ -312,7 +318,7 @@ batch_init(struct batch *b, struct loader_ctx *ctx, size_t zone, int deliver,
 		snprintf(b->domain, sizeof(b->domain), "%s", at + 1);
 	} else {
 		if (deliver) {
-			fprintf(stderr, "loader: --deliver needs tester.dropbox "
+			say(stderr, "loader: --deliver needs tester.dropbox "
 			    "in %s\n", ctx->config_path);
 			return 1;
 		}
@@ -338,7 +344,7 @@ static int
 batch_finish(struct batch *b)
 {
 	if (!b->ctx->json && b->n > 1)
-		printf("%zu hosts: %lu open, %lu suspected, %lu closed, %lu "
+		say(stdout, "%zu hosts: %lu open, %lu suspected, %lu closed, %lu "
 		    "unreachable%s\n", b->n, b->counts[RESULT_OPEN],
 		    b->counts[RESULT_SUSPECTED], b->counts[RESULT_CLOSED],
 		    b->counts[RESULT_UNREACHABLE], b->failed ?
@@ -354,7 +360,7 @@ number(const char *s, long lo, long hi, long *out)
 
 	*out = strtol(s, &e, 10);
 	if (*s == '\0' || *e != '\0' || *out < lo || *out > hi) {
-		fprintf(stderr, "loader: '%s': want a number %ld..%ld\n", s,
+		say(stderr, "loader: '%s': want a number %ld..%ld\n", s,
 		    lo, hi);
 		return -1;
 	}
@@ -417,14 +423,14 @@ cmd_test(struct loader_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	if (b.n == 0) {
-		fprintf(stderr, "loader: no hosts to test\n");
+		say(stderr, "loader: no hosts to test\n");
 		free(b.t);
 		return 1;
 	}
 	b.array = from != NULL || b.n > 1;
 	if ((rc = batch_run(&b, parallel > 0 ? (unsigned)parallel :
 	    ctx->cfg->tester.parallel)) != 0) {
-		fprintf(stderr, "loader: %s\n", dnsbl_strerror(rc));
+		say(stderr, "loader: %s\n", dnsbl_strerror(rc));
 		free(b.t);
 		return 1;
 	}
@@ -450,7 +456,7 @@ rr_each(const struct retest *r, void *arg)
 
 	prefix_format(&r->prefix, a);
 	if (r->prefix.len != addr_bits(r->prefix.family)) {
-		fprintf(stderr, "loader: retest #%llu: %s is a network, not a "
+		say(stderr, "loader: retest #%llu: %s is a network, not a "
 		    "host; test its hosts one by one\n",
 		    (unsigned long long)r->id, a);
 		job->skipped++;
@@ -485,7 +491,7 @@ retests_run(struct loader_ctx *ctx, size_t zone, int deliver)
 	job.b = &b;
 	job.port = (int)ctx->cfg->tester.port;
 	if ((rc = store_read(ctx->st, rr_txn, &job, &eb)) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
+		say(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
 		    dnsbl_strerror(rc));
 		free(b.t);
 		return 1;
@@ -496,13 +502,13 @@ retests_run(struct loader_ctx *ctx, size_t zone, int deliver)
 			json_arr_close(&b.j);
 			json_end(&b.j);
 		} else
-			printf("no open retest requests to test\n");
+			say(stdout, "no open retest requests to test\n");
 		free(b.t);
 		return job.skipped ? 1 : 0;
 	}
 	b.array = 1;
 	if ((rc = batch_run(&b, ctx->cfg->tester.parallel)) != 0) {
-		fprintf(stderr, "loader: %s\n", dnsbl_strerror(rc));
+		say(stderr, "loader: %s\n", dnsbl_strerror(rc));
 		free(b.t);
 		return 1;
 	}

@@ -6,6 +6,7 @@
 #include "addr.h"
 #include "events.h"
 #include "json.h"
+#include "say.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -39,22 +40,22 @@ event_print(FILE *f, const struct event *ev, const char *indent, int width,
 	prefix_format(&ev->prefix, ptxt);
 	time_format(ev->time, when);
 	if (width)
-		fprintf(f, "%s%s  %-16s %-*s %s", indent, when,
+		say(f, "%s%s  %-16s %-*s %s", indent, when,
 		    event_action_name(ev->action), width, ptxt, ev->actor);
 	else
-		fprintf(f, "%s%s  %-16s %s  %s", indent, when,
+		say(f, "%s%s  %-16s %s  %s", indent, when,
 		    event_action_name(ev->action), ptxt, ev->actor);
 	if (ev->result) {
 		time_format(ev->tested_at, tt);
-		fprintf(f, "  result=%s tested_at=%s",
+		say(f, "  result=%s tested_at=%s",
 		    test_result_name(ev->result), tt);
 	}
 	if (*ev->reason)
-		fprintf(f, "  reason: %s", ev->reason);
+		say(f, "  reason: %s", ev->reason);
 	if (ev->extra)
-		fprintf(f, "  (%s)", ev->extra);
-	fputc('\n', f);
+		say(f, "  (%s)", ev->extra);
+	say(f, "\n");
 	if (evidence && ev->evidence)
-		fprintf(f, "%s  evidence: %zu bytes (see --json)\n", indent,
+		say(f, "%s  evidence: %zu bytes (see --json)\n", indent,
 		    strlen(ev->evidence));
 }

@@ -4,8 +4,10 @@
  *   loader [-c FILE] [--json] COMMAND [ARGS...]
  *
  * Commands are dispatched through the table below; each has --help and a
- * section in docs/loader.8.
+ * section in docs/loader.8.  Every message goes through say() (say.h),
+ * which shows the control bytes of the input escaped.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "err.h"
 #include "json.h"
 #include "loader.h"
+#include "say.h"
 #include "store.h"
 
 static const struct command commands[] = {
@@ -28,8 +31,9 @@ static const struct command commands[] = {
 	  "one.\nThe most specific listing wins inside a CIDR.  --code sets "
 	  "the A answer, or\nnames one of the zone's codes (which may bring "
 	  "its own TXT); default: the\nzone's a.  --txt sets the TXT ($ is "
-	  "the queried address; default: the code's\nor the zone's txt).  --reason is recorded "
-	  "in the history with who did it.\nA listing wider than /8 (IPv4) or "
+	  "the queried address; default: the code's\nor the zone's txt).  --reason is kept "
+	  "with the entry and in the history with\nwho did it.  A reason or "
+	  "text over 255 bytes is refused.\nA listing wider than /8 (IPv4) or "
 	  "/16 (IPv6) needs --force." },
 	{ "delist", cmd_delist, NEED_STORE,
 	  "delist ADDRESS|CIDR ... [--zone Z] [--reason TEXT] [--force] "
@@ -130,11 +134,15 @@ static const struct command commands[] = {
 	{ "sink", cmd_sink, NEED_CONFIG,
 	  "sink --listen ADDRESS@PORT [--spool DIR] [--name NAME] "
 	  "[--timeout SEC] [--max-connections N]",
-	  "A minimal SMTP receiver for the tester's drop box: accepts mail for "
-	  "any\nrecipient, keeps nothing but the tokens found in it, each as "
-	  "a file in the\nspool (tester.spool) where test --deliver looks for "
-	  "it.  Runs in the\nforeground until SIGTERM or SIGINT; sessions idle "
-	  "for --timeout\n(tester.timeout) are closed." },
+	  "A minimal SMTP receiver for the tester's drop box: accepts mail only "
+	  "for\nthe domain of tester.dropbox (550 to any other recipient; it "
+	  "never relays),\nkeeps nothing but the tokens found in it, each as "
+	  "a file in the spool\n(tester.spool) where test --deliver looks for "
+	  "it.  Token files older than\ntester.spool_max_age are removed; while "
+	  "the spool holds tester.spool_max_size\nnew mail gets 452.  Started "
+	  "as root, it binds, then runs as the config's\nuser (default dnsbl; "
+	  "user: root to stay root).  Runs in the foreground until\nSIGTERM or "
+	  "SIGINT; sessions idle for --timeout (tester.timeout) are closed." },
 	{ "apply-config", cmd_apply_config, NEED_STORE,
 	  "apply-config [--zone Z] [--dry-run] [--json]",
 	  "Make a change of the config reach the secondaries.  A zone's "
@@ -182,6 +190,8 @@ command_find(const char *name)
 int
 command_wants_help(const struct command *c, int argc, char **argv)
 {
+	const char *h;
+	size_t n;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -189,8 +199,13 @@ command_wants_help(const struct command *c, int argc, char **argv)
 			break;
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
-			printf("usage: loader [-c FILE] %s\n\n%s\n", c->synopsis,
-			    c->help);
+			say(stdout, "usage: loader [-c FILE] %s\n",
+			    c->synopsis);
+			say(stdout, "\n");
+			for (h = c->help; *h; h += n + (h[n] == '\n')) {
+				n = strcspn(h, "\n");
+				say(stdout, "%.*s\n", (int)n, h);
+			}
 			return 1;
 		}
 	}
@@ -200,7 +215,7 @@ command_wants_help(const struct command *c, int argc, char **argv)
 int
 command_usage(const struct command *c)
 {
-	fprintf(stderr, "usage: loader [-c FILE] %s\n", c->synopsis);
+	say(stderr, "usage: loader [-c FILE] %s\n", c->synopsis);
 	return EXIT_USAGE;
 }
 
@@ -212,7 +227,7 @@ ctx_zone(struct loader_ctx *ctx, const char *name)
 	if (name == NULL)
 		return 0;
 	if ((z = config_zone(ctx->cfg, name)) == NULL) {
-		fprintf(stderr, "loader: no zone '%s' in %s\n", name,
+		say(stderr, "loader: no zone '%s' in %s\n", name,
 		    ctx->config_path);
 		return -1;
 	}
@@ -226,12 +241,12 @@ ctx_prefixes(int n, char **args, struct prefix **out)
 	int i;
 
 	if ((*out = calloc((size_t)n, sizeof(**out))) == NULL) {
-		fprintf(stderr, "loader: out of memory\n");
+		say(stderr, "loader: out of memory\n");
 		return 1;
 	}
 	for (i = 0; i < n; i++)
 		if (prefix_parse(args[i], &(*out)[i], &eb) != 0) {
-			fprintf(stderr, "loader: %s\n", eb.msg);
+			say(stderr, "loader: %s\n", eb.msg);
 			return EXIT_USAGE;
 		}
 	return 0;
@@ -264,9 +279,9 @@ ctx_print_results(struct loader_ctx *ctx, size_t zone, uint32_t serial,
 			json_str(&j, word[i] ? word[i] : "unchanged");
 			json_obj_close(&j);
 		} else if (word[i] == NULL)
-			printf("%s: %s\n", ptxt, unchanged);
+			say(stdout, "%s: %s\n", ptxt, unchanged);
 		else
-			printf("%s: %s in %s (serial %u)\n", ptxt, word[i], zname,
+			say(stdout, "%s: %s in %s (serial %u)\n", ptxt, word[i], zname,
 			    serial);
 	}
 	if (ctx->json) {
@@ -281,11 +296,13 @@ usage(void)
 {
 	const struct command *c;
 
-	fprintf(stderr, "usage: loader [-c FILE] [--json] COMMAND [ARGS]\n\n"
-	    "commands:\n");
+	say(stderr, "usage: loader [-c FILE] [--json] COMMAND [ARGS]\n");
+	say(stderr, "\n");
+	say(stderr, "commands:\n");
 	for (c = commands; c->name; c++)
-		fprintf(stderr, "  %s\n", c->synopsis);
-	fprintf(stderr, "\nloader COMMAND --help tells more; the config "
+		say(stderr, "  %s\n", c->synopsis);
+	say(stderr, "\n");
+	say(stderr, "loader COMMAND --help tells more; the config "
 	    "defaults to %s.\n", CONFIG_DEFAULT_PATH);
 }
 
@@ -320,6 +337,8 @@ main(int argc, char **argv)
 	struct errbuf eb = { "" };
 	int ch, rc;
 
+	/* Whatever reaches stderr shows control bytes escaped (say.h). */
+	(void)say_guard_stderr();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config_path = CONFIG_DEFAULT_PATH;
 	/* "+": stop at the command name; the command parses the rest. */
@@ -344,7 +363,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((cmd = command_find(argv[optind])) == NULL) {
-		fprintf(stderr, "loader: unknown command '%s'\n", argv[optind]);
+		say(stderr, "loader: unknown command '%s'\n", argv[optind]);
 		usage();
 		return EXIT_USAGE;
 	}
@@ -357,24 +376,24 @@ main(int argc, char **argv)
 	ctx.progress = isatty(STDERR_FILENO);
 	if ((cmd->needs & NEED_CONFIG) &&
 	    config_load(ctx.config_path, &ctx.cfg, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return 1;
 	}
 	ctx.readonly = (cmd->needs & NEED_READ) == NEED_READ;
 	if ((cmd->needs & NEED_STORE) == NEED_STORE &&
 	    store_open(ctx.cfg, ctx.readonly ? STORE_RDONLY : 0, &ctx.st,
 	    &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		config_free(ctx.cfg);
 		return 1;
 	}
 	if (ctx.st && eb.msg[0] != '\0')	/* a repair, done */
-		fprintf(stderr, "loader: warning: %s\n", eb.msg);
+		say(stderr, "loader: warning: %s\n", eb.msg);
 	rc = cmd->run(&ctx, argc, argv);
 	store_close(ctx.st);
 	config_free(ctx.cfg);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		perror("loader: writing output");
+		say(stderr, "%s: %s\n", "loader: writing output", strerror(errno));
 		return 1;
 	}
 	return rc;
@@ -390,11 +409,11 @@ ctx_store_writable(struct loader_ctx *ctx)
 	store_close(ctx->st);
 	ctx->st = NULL;
 	if (store_open(ctx->cfg, 0, &ctx->st, &eb) != 0) {
-		fprintf(stderr, "loader: %s\n", eb.msg);
+		say(stderr, "loader: %s\n", eb.msg);
 		return 1;
 	}
 	if (eb.msg[0] != '\0')
-		fprintf(stderr, "loader: warning: %s\n", eb.msg);
+		say(stderr, "loader: warning: %s\n", eb.msg);
 	ctx->readonly = 0;
 	return 0;
 }

@@ -47,7 +47,9 @@ struct tester_result {
 	int result;		/* RESULT_OPEN ... RESULT_SUSPECTED */
 	int64_t tested_at;	/* when the test began */
 	char server[256];	/* the server's name (banner or EHLO) */
-	char reason[256];	/* one line: why this result */
+	char reason[256];	/* one line: why this result; it becomes
+				 * the entry's reason, so it is no longer
+				 * than an entry keeps (ENTRY_TEXT_MAX) */
 	char token[TESTER_TOKEN_LEN + 1];
 	unsigned char accepted[TESTER_FORMS + 1];	/* RCPT 2xx, by form */
 	unsigned char sent[TESTER_FORMS + 1];		/* DATA accepted */

@@ -53,7 +53,7 @@ refuse "\$=" "'\$=' at byte 3" 'x $= y'
 refuse "a leading =" "begins with '='" '=looks like rbldnsd'
 refuse "a leading space" "begins with a space" ' lead'
 refuse "a trailing space" "ends with a space" 'trail '
-refuse "256 bytes" "longer than 255 bytes" "$(printf 'x%.0s' $(seq 1 256))"
+refuse "256 bytes" "--txt is 256 bytes, over the 255" "$(printf 'x%.0s' $(seq 1 256))"
 is "$(db_digest)" "$before" "nothing was written by any refused --txt"
 cp "$T/dnsbl.yaml" "$T/good.yaml"
 printf '      bad: {a: 127.0.0.21, txt: "one\\nline two"}\n' >>"$T/dnsbl.yaml"

@@ -49,7 +49,8 @@ tester:
   timeout: 15s
   wait: 20s
   parallel: 4
-  port: $SMTP"
+  port: $SMTP
+user: nobody    # the sink, started as root, runs as nobody"
 
 wait_port() {	# wait_port ADDR PORT
 	local i

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -23,6 +24,7 @@ struct op {
 	const char *code;
 	int result;
 	int64_t when;
+	const char *reason;	/* NULL: "unit test" */
 	int outcome;
 	int rc;
 	struct errbuf eb;
@@ -40,7 +42,7 @@ do_op(struct store_txn *t, void *arg)
 	if (prefix_parse(o->prefix, &rq.prefix, &o->eb))
 		return DNSBL_EPARSE;
 	rq.actor = "test";
-	rq.reason = "unit test";
+	rq.reason = o->reason ? o->reason : "unit test";
 	rq.result = o->result;
 	rq.tested_at = o->when;
 	if (o->code) {
@@ -188,6 +190,41 @@ hwalk(struct store_txn *t, void *arg)
 
 	prefix_parse("1.2.3.0/24", &p, NULL);
 	return store_event_walk(t, 0, &p, hcount_cb, arg);
+}
+
+/* A reason longer than an entry keeps is refused by every lc_*(), whole. */
+static void
+long_reason(struct store *st)
+{
+	char r[ENTRY_TEXT_MAX + 1];
+	struct op o;
+	uint32_t s0 = serial(st);
+	int kind;
+
+	memset(r, 'x', sizeof(r) - 1);
+	r[sizeof(r) - 1] = '\0';
+	for (kind = 0; kind <= 3; kind += 3) {
+		memset(&o, 0, sizeof(o));
+		o.prefix = "1.2.200.1";
+		o.kind = kind;
+		o.reason = r;
+		o.result = RESULT_OPEN;
+		o.when = (int64_t)time(NULL) - 10;
+		is_int(store_write(st, do_op, &o, &o.eb), DNSBL_ERANGE,
+		    "%s with a reason of %zu bytes: refused", kind ? "a result" :
+		    "a listing", sizeof(r) - 1);
+		ok(strstr(o.eb.msg, "reason is 256 bytes, over the 255") != NULL,
+		    "the message says so: %s", o.eb.msg);
+	}
+	r[ENTRY_TEXT_MAX - 1] = '\0';
+	o.kind = 0;
+	o.reason = r;
+	is_int(store_write(st, do_op, &o, &o.eb), 0,
+	    "a reason of 255 bytes is kept");
+	is_int(serial(st), s0 + 1, "only the accepted listing changed the zone");
+	o.kind = 1;
+	o.reason = NULL;
+	is_int(store_write(st, do_op, &o, &o.eb), 0, "and delisted again");
 }
 
 static void
@@ -452,6 +489,7 @@ main(void)
 	j.from = 1;
 	store_read(st, jwalk, &j, &eb);
 	is_int(j.rc, DNSBL_ENOENT, "two serials later it no longer does");
+	long_reason(st);
 	store_close(st);
 
 	/* Map growth: a 64 KiB map must grow to hold 20000 entries. */
