@@ -3,10 +3,12 @@
  *
  * The decision, for a query of class IN (or ANY) in zone Z:
  *
- *   Z itself            SOA, NS (with in-zone glue in additional), ANY: both;
- *                       other types NODATA.
- *   a glue name         its A/AAAA from the config; other types NODATA.
- *   d.c.b.a.Z           IPv4 a.b.c.d: listed gives A and/or TXT (ANY: both),
+ *   Z itself            SOA, NS (with in-zone glue in additional), ANY: both
+ *                       (over UDP the SOA alone); other types NODATA.
+ *   a glue name         its A/AAAA from the config (ANY over UDP: the type
+ *                       of the first glue record only); other types NODATA.
+ *   d.c.b.a.Z           IPv4 a.b.c.d: listed gives A and/or TXT (ANY: both,
+ *                       over UDP the A alone),
  *   32 nibbles.Z        other types NODATA; unlisted NXDOMAIN.  The RFC 5782
  *                       test entries 127.0.0.2 / ::ffff:7f00:2 are always
  *                       listed, 127.0.0.1 / ::ffff:7f00:1 never.
@@ -25,6 +27,13 @@
  * is copied from the query byte for byte and every owner name in the answer
  * is a compression pointer into it.  An answer that does not fit the size
  * limit is replaced by the question alone with TC set.
+ *
+ * ANY over UDP gets one RRset (RFC 8482 4.1): the smallest one the name
+ * has, so that an ANY is never a larger answer than some other query for
+ * the same name.  At the apex that is the SOA (the NS RRset comes with
+ * glue); for a listed address the A (the TXT is longer); for a glue name
+ * the RRset of its first glue record.  Over TCP, where an answer cannot
+ * be spoofed towards a third party, ANY gets every RRset as before.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +55,7 @@ struct ans {
 	size_t apex_off;
 	int rcode;
 	int aa;
+	int one_rrset;		/* ANY over UDP: one RRset (RFC 8482) */
 	uint16_t an, ns, ar;
 	int family;		/* of a listed address, for '$' */
 	uint8_t addr[16];
@@ -272,7 +282,8 @@ listed(struct ans *a, const struct store_hit *hit)
 			return rc;
 	}
 	want_a = qt == T_A || qt == T_ANY;
-	want_txt = (qt == T_TXT || qt == T_ANY) && txt != NULL;
+	want_txt = (qt == T_TXT || (qt == T_ANY && !a->one_rrset)) &&
+	    txt != NULL;
 	if (!want_a && !want_txt) {
 		negative(a, RC_NOERROR);
 		return 0;
@@ -417,6 +428,8 @@ apex(struct ans *a)
 	case T_ANY:
 		put_soa(a, a->z->soa_ttl);
 		a->an++;
+		if (a->one_rrset)
+			break;
 		put_ns(a);
 		put_ns_glue(a);
 		break;
@@ -433,7 +446,7 @@ glue_name(struct ans *a)
 	const struct query *q = a->q;
 	const struct zglue *g;
 	size_t i;
-	int found = 0, fam;
+	int found = 0, fam, only = 0;
 
 	for (i = 0; i < a->z->nglue; i++) {
 		g = &a->z->glue[i];
@@ -444,6 +457,11 @@ glue_name(struct ans *a)
 		fam = g->family == ADDR_V4 ? T_A : T_AAAA;
 		if (q->qtype != fam && q->qtype != T_ANY)
 			continue;
+		if (q->qtype == T_ANY && a->one_rrset) {
+			if (only != 0 && only != fam)
+				continue;
+			only = fam;
+		}
 		put_rrhdr(&a->w, DNS_HDRLEN, (uint16_t)fam, a->z->soa_ttl);
 		wire_put_u16(&a->w, (uint16_t)addr_len(g->family));
 		wire_put_bytes(&a->w, g->addr, addr_len(g->family));
@@ -499,7 +517,7 @@ respond(const struct zoneset *zs, const struct respond_db *db,
 	enum query_status st = query_parse(pkt, len, &q);
 
 	return respond_parsed(zs, db, &q, st, out, cap, respond_limit(&q, tcp,
-	    cap));
+	    cap), tcp);
 }
 
 size_t
@@ -519,7 +537,7 @@ respond_limit(const struct query *q, int tcp, size_t cap)
 size_t
 respond_parsed(const struct zoneset *zs, const struct respond_db *db,
     const struct query *q, enum query_status st, uint8_t *out, size_t cap,
-    size_t limit)
+    size_t limit, int tcp)
 {
 	struct ans a;
 	size_t qend;
@@ -543,6 +561,7 @@ respond_parsed(const struct zoneset *zs, const struct respond_db *db,
 	memset(&a, 0, sizeof(a));
 	a.q = q;
 	a.db = db;
+	a.one_rrset = !tcp;
 	wire_writer_init(&a.w, out, limit - (q->edns ? OPT_RRLEN : 0));
 	a.w.len = DNS_HDRLEN;
 	wire_put_bytes(&a.w, q->qname_raw, q->qname_len);
@@ -647,7 +666,7 @@ respond_error(const uint8_t *pkt, size_t len, int rcode, uint8_t *out,
 	if (st == Q_DROP)
 		return 0;
 	if (!q.has_question || st != Q_OK)
-		return respond_parsed(NULL, NULL, &q, st, out, cap, cap);
+		return respond_parsed(NULL, NULL, &q, st, out, cap, cap, 0);
 	return respond_bare(&q, rcode, 0, out, cap);
 }
 

@@ -67,7 +67,8 @@ respond_store_batch(struct respond_store *rs)
 /*
  * Answer the query pkt (len bytes) into out (cap bytes, at least 512).
  * tcp selects the size limit: 65535 over TCP, else max(512, min(the
- * client's EDNS payload, 1232)); never more than cap.  Returns the
+ * client's EDNS payload, 1232)); never more than cap.  Over UDP an ANY
+ * query gets one RRset, over TCP all of them (RFC 8482).  Returns the
  * answer's length, or 0 when the query gets no answer (drop it).
  */
 size_t respond(const struct zoneset *zs, const struct respond_db *db,
@@ -79,12 +80,13 @@ size_t respond_limit(const struct query *q, int tcp, size_t cap);
 /*
  * respond() for a query that query_parse() has read already (st is what it
  * returned), within limit bytes (no more than cap).  The TSIG path calls
- * it with a limit that leaves room for the signature.  q->qname_raw must
- * still point into the packet.
+ * it with a limit that leaves room for the signature.  tcp as for
+ * respond(): over UDP (0) an ANY gets one RRset (RFC 8482).  q->qname_raw
+ * must still point into the packet.
  */
 size_t respond_parsed(const struct zoneset *zs, const struct respond_db *db,
     const struct query *q, enum query_status st, uint8_t *out, size_t cap,
-    size_t limit);
+    size_t limit, int tcp);
 
 /*
  * An answer with no records for the parsed query q: the header (rcode, TC

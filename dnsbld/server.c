@@ -6,7 +6,9 @@
  * UDP_BATCH datagrams with recvmmsg(2), renews its store snapshot once,
  * answers them all, ends the snapshot, and sends the answers with
  * sendmmsg(2); it repeats while the socket is full, at most UDP_ROUNDS
- * times before polling again so one endpoint cannot starve another.  The
+ * times before polling again so one endpoint cannot starve another.
+ * Each answer passes the response rate limiter (rrl.h) before it goes:
+ * it may be dropped, or replaced by an empty answer with TC set.  The
  * buffers are allocated once when the thread starts: the loop allocates
  * nothing.  A socket bound to a wildcard address (0.0.0.0, ::) asks for
  * each query's destination address (IP_PKTINFO, IPV6_RECVPKTINFO) and
@@ -31,6 +33,7 @@
 #include "logsum.h"
 #include "query.h"
 #include "respond.h"
+#include "rrl.h"
 #include "server.h"
 #include "signed.h"
 #include "store.h"
@@ -148,6 +151,8 @@ server_close(struct server *sv)
 
 	tcp_free(sv);
 	notify_free(sv);
+	rrl_free(sv->rrl);
+	sv->rrl = NULL;
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
 		for (i = 0; sv->workers[w].fds != NULL && i < sv->nlisten; i++)
 			if (sv->workers[w].fds[i] >= 0)
@@ -168,6 +173,46 @@ server_close(struct server *sv)
 	sv->logsum = NULL;
 }
 
+/* Make or update the rate limiting table for the config, and say so. */
+static void
+rrl_start(struct server *sv)
+{
+	const struct cfg_rrl *c = &sv->cfg->rrl;
+
+	if (rrl_update(&sv->rrl, c) != 0) {
+		log_warnx("rrl: out of memory for %u buckets; UDP answers are "
+		    "not rate limited", c->table_size);
+		return;
+	}
+	if (sv->rrl == NULL) {
+		log_info("rrl: off; UDP answers are not rate limited");
+		return;
+	}
+	log_info("rrl: per /%u (IPv4), /%u (IPv6): %u answers/s, %u "
+	    "NXDOMAIN/s, %u errors/s (0: no limit), slip %u, %zu exempt; "
+	    "table %zu KiB", c->ipv4_prefix, c->ipv6_prefix,
+	    c->responses_per_second, c->nxdomains_per_second,
+	    c->errors_per_second, c->slip, c->nexempt,
+	    rrl_bytes(sv->rrl) / 1024);
+}
+
+/* The workers' rate limiting counters, since start (threads joined). */
+static void
+rrl_report(const struct server *sv)
+{
+	uint64_t dropped = 0, slipped = 0;
+	unsigned w;
+
+	for (w = 0; w < sv->nworkers; w++) {
+		dropped += sv->workers[w].rrl.dropped;
+		slipped += sv->workers[w].rrl.slipped;
+	}
+	if (sv->rrl != NULL || dropped != 0 || slipped != 0)
+		log_info("rrl: since start %llu UDP answers dropped, %llu "
+		    "slipped (sent as TC)", (unsigned long long)dropped,
+		    (unsigned long long)slipped);
+}
+
 int
 server_start(struct server *sv)
 {
@@ -179,6 +224,7 @@ server_start(struct server *sv)
 	while (read(sv->wake_fd, &junk, sizeof(junk)) > 0)
 		;
 	atomic_store(&sv->stop, 0);
+	rrl_start(sv);
 	if (xfr_start(sv) != 0)
 		return DNSBL_EIO;
 	for (w = 0; w < sv->nworkers; w++) {
@@ -226,6 +272,7 @@ server_stop(struct server *sv)
 		pthread_join(sv->workers[w].thread, NULL);
 		sv->workers[w].running = 0;
 	}
+	rrl_report(sv);
 	if (sv->tcp_running) {
 		pthread_join(sv->tcp_thread, NULL);
 		sv->tcp_running = 0;
@@ -298,6 +345,11 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
     const struct respond_db *db, int fd)
 {
 	const struct zoneset *zs = wk->sv->zs;
+	struct rrl *rrl = wk->sv->rrl;
+	struct query q;
+	enum query_status st;
+	enum rrl_verdict v;
+	uint64_t now = 0;
 	int i, n, nout = 0, sent, rc;
 	uint16_t qt;
 	size_t len;
@@ -327,10 +379,15 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		    dnsbl_strerror(rc));
 	else
 		respond_store_batch(rs);
+	if (rrl != NULL)
+		now = rrl_now();
 	for (i = 0; i < n; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
 		qt = query_peek_qtype(b->q[i], b->in[i].msg_len);
+		st = query_parse(b->q[i], b->in[i].msg_len, &q);
+		if (st == Q_DROP)
+			continue;
 		if (rc != 0)
 			len = respond_error(b->q[i], b->in[i].msg_len,
 			    RC_SERVFAIL, b->a[nout], 512);
@@ -338,11 +395,25 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 			len = xfr_udp(wk->sv, db, b->q[i], b->in[i].msg_len,
 			    (const struct sockaddr *)&b->from[i], b->a[nout],
 			    EDNS_PAYLOAD);
+		else if (q.tsig)
+			len = signed_answer(wk->sv->cfg, zs, db, &q, st,
+			    b->q[i], b->in[i].msg_len, b->a[nout],
+			    EDNS_PAYLOAD, 0);
 		else
-			len = answer_query(wk->sv->cfg, zs, db, b->q[i],
-			    b->in[i].msg_len, b->a[nout], EDNS_PAYLOAD, 0);
+			len = respond_parsed(zs, db, &q, st, b->a[nout],
+			    EDNS_PAYLOAD, respond_limit(&q, 0, EDNS_PAYLOAD),
+			    0);
 		if (len == 0)
 			continue;
+		if (rrl != NULL && (v = rrl_check(rrl, &wk->rrl, now,
+		    (const struct sockaddr *)&b->from[i], &q, b->a[nout],
+		    len)) != RRL_SEND) {
+			if (v == RRL_DROP)
+				continue;
+			if ((len = rrl_truncate(&q, b->a[nout], len,
+			    EDNS_PAYLOAD)) == 0)
+				continue;
+		}
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
 		b->iout[nout].iov_base = b->a[nout];
 		b->iout[nout].iov_len = len;

@@ -14,6 +14,10 @@
  * Each thread owns one store_reader, created and freed by the thread
  * itself, and renews its snapshot once per batch of packets.
  *
+ * The UDP workers share one response rate limiting table (rrl.h), made or
+ * updated for the config by server_start() and kept across SIGHUP while
+ * its size stays the same.
+ *
  * Besides these, server_start() runs the zone transfer threads (xfr.c,
  * which the TCP thread hands AXFR/IXFR connections to) and the NOTIFY
  * thread (notify.c); server_stop() stops them too.
@@ -24,6 +28,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+
+#include "rrl.h"
 
 struct dnsbl_config;
 struct store;
@@ -42,6 +48,7 @@ struct worker {
 	int *fds;			/* one per listen endpoint */
 	pthread_t thread;
 	int running;
+	struct rrl_worker rrl;		/* its rate limiting counters */
 };
 
 struct server {
@@ -62,6 +69,7 @@ struct server {
 					 * summarized (logsum.h); for the
 					 * life of the process */
 	struct notify_state *notify;	/* kept across SIGHUP (notify.c) */
+	struct rrl *rrl;		/* UDP rate limiting (rrl.c), or NULL */
 	pthread_t notify_thread;
 	int notify_running;
 	int wake_fd;			/* eventfd: readable means stop */

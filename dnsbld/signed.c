@@ -28,7 +28,7 @@ signed_answer(const struct dnsbl_config *cfg, const struct zoneset *zs,
 		/* A TSIG that cannot be read: FORMERR, unsigned. */
 		tsig_ctx_free(&tc);
 		return rc == DNSBL_EPARSE ? respond_parsed(zs, db, q,
-		    Q_FORMERR, out, cap, limit) : 0;
+		    Q_FORMERR, out, cap, limit, tcp) : 0;
 	}
 	room = tsig_overhead(&tc);
 	room = limit > room + DNS_HDRLEN ? limit - room : DNS_HDRLEN;
@@ -37,7 +37,7 @@ signed_answer(const struct dnsbl_config *cfg, const struct zoneset *zs,
 	if (tc.error != 0)
 		n = respond_bare(q, RC_NOTAUTH, 0, msg, room);
 	else
-		n = respond_parsed(zs, db, q, st, msg, limit, room);
+		n = respond_parsed(zs, db, q, st, msg, limit, room, tcp);
 	if (n == 0)
 		goto done;
 	rc = tsig_sign(&tc, msg, n, out, limit, &outlen);
@@ -67,5 +67,5 @@ answer_query(const struct dnsbl_config *cfg, const struct zoneset *zs,
 		return signed_answer(cfg, zs, db, &q, st, pkt, len, out, cap,
 		    tcp);
 	return respond_parsed(zs, db, &q, st, out, cap, respond_limit(&q, tcp,
-	    cap));
+	    cap), tcp);
 }

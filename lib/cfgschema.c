@@ -2,9 +2,10 @@
  * cfgschema.c -- the schema tables of the YAML configuration.
  *
  * One table per YAML map of dnsbl.yaml: the top level, a zone, its soa,
- * glue, codes and transfer maps, and a TSIG key.  Each row says the key,
- * its type, its range (for lists: the number of items), its default and
- * where it goes in struct dnsbl_config (config.h).  docs/dnsbl.yaml.5
+ * glue, codes and transfer maps, a TSIG key, the tester and the rate
+ * limiter (rrl).  Each row says the key, its type, its range (for lists:
+ * the number of items), its default and where it goes in struct
+ * dnsbl_config (config.h).  docs/dnsbl.yaml.5
  * describes every row; keep the two in sync.
  */
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #define TTL_MAX		2147483647	/* RFC 2181 */
 #define POLICY_MAX	315360000	/* 3650 days */
+#define RRL_RATE_MAX	1000000		/* dnsbld/rrl.c's clock: 1/2^24 s */
 
 #define FLD(st, k, t, lo, hi, d, m, fl) { .key = (k), .type = (t),	\
 	.min = (lo), .max = (hi), .def = (d), .off = offsetof(st, m),	\
@@ -144,6 +146,27 @@ static const struct field tester_fields[] = {
 static const struct schema tester_schema = { .what = "tester",
 	.fields = tester_fields };
 
+static const struct field rrl_fields[] = {
+	{ .key = "enabled", .type = T_ENUM, .def = "true",
+	  .off = offsetof(struct cfg_rrl, enabled), .choices = bool_words },
+	FLD(struct cfg_rrl, "responses_per_second", T_U32, 0, RRL_RATE_MAX,
+	    "200", responses_per_second, 0),
+	FLD(struct cfg_rrl, "nxdomains_per_second", T_U32, 0, RRL_RATE_MAX,
+	    "1000", nxdomains_per_second, 0),
+	FLD(struct cfg_rrl, "errors_per_second", T_U32, 0, RRL_RATE_MAX,
+	    "200", errors_per_second, 0),
+	FLD(struct cfg_rrl, "slip", T_U32, 0, 10, "2", slip, 0),
+	FLD(struct cfg_rrl, "ipv4_prefix", T_U32, 8, 32, "24", ipv4_prefix, 0),
+	FLD(struct cfg_rrl, "ipv6_prefix", T_U32, 16, 128, "56", ipv6_prefix,
+	    0),
+	FLD(struct cfg_rrl, "table_size", T_U32, 1024, 67108864, "262144",
+	    table_size, 0),
+	LST(struct cfg_rrl, "exempt", T_CIDR, 0, 10000, NULL, exempt, 0),
+	END
+};
+static const struct schema rrl_schema = { .what = "rrl",
+	.fields = rrl_fields };
+
 static const struct field top_fields[] = {
 	FLD(struct dnsbl_config, "database", T_PATH, 1, 4095, "/var/lib/dnsbl",
 	    database, 0),
@@ -173,6 +196,7 @@ static const struct field top_fields[] = {
 	SEQ(struct dnsbl_config, "zones", T_SEQ, 1, 10000, zones, zone_schema,
 	    F_REQ),
 	MAP("tester", offsetof(struct dnsbl_config, tester), tester_schema, 0),
+	MAP("rrl", offsetof(struct dnsbl_config, rrl), rrl_schema, 0),
 	END
 };
 const struct schema cfg_top_schema = { .what = "configuration",

@@ -104,6 +104,24 @@ struct cfg_tester {
 	uint32_t spool_max_age;		/* ...and seconds a token is kept */
 };
 
+/*
+ * Response rate limiting of dnsbld's UDP answers: "rrl: {...}" (see
+ * dnsbld/rrl.h).  Rates are answers per second per client network; 0 is
+ * no limit for that kind.
+ */
+struct cfg_rrl {
+	char *enabled;			/* "true" or "false" */
+	uint32_t responses_per_second;	/* the same answer (name, type) */
+	uint32_t nxdomains_per_second;	/* NXDOMAIN, per zone */
+	uint32_t errors_per_second;	/* REFUSED, FORMERR, SERVFAIL, ... */
+	uint32_t slip;			/* every slip-th limited one: TC */
+	uint32_t ipv4_prefix;		/* a client network's length */
+	uint32_t ipv6_prefix;
+	uint32_t table_size;		/* buckets (8 bytes each) */
+	struct prefix *exempt;		/* never limited */
+	size_t nexempt;
+};
+
 struct dnsbl_config {
 	char *path;			/* the file it was read from */
 	char *database;			/* LMDB environment directory */
@@ -129,6 +147,7 @@ struct dnsbl_config {
 	struct cfg_zone *zones;		/* at least one */
 	size_t nzones;
 	struct cfg_tester tester;
+	struct cfg_rrl rrl;
 };
 
 /*

@@ -25,8 +25,10 @@ check "apex NS with in-zone glue (A and AAAA)" -- dc q $PORT relays.example NS \
 	--glue ns1.relays.example=127.0.0.53 --glue ns1.relays.example=::53
 check "apex NS over TCP and IPv6" -- dc q $PORT relays.example NS --tcp --server ::1 \
 	--rcode NOERROR --aa --an 2 --ar 2
-check "apex ANY: SOA and NS" -- dc q $PORT relays.example ANY --edns 1232 \
+check "apex ANY over TCP: SOA and NS" -- dc q $PORT relays.example ANY --tcp --edns 1232 \
 	--rcode NOERROR --aa --an 3 --ar 2
+check "apex ANY over UDP: the SOA alone (RFC 8482)" -- dc q $PORT relays.example ANY --edns 1232 \
+	--rcode NOERROR --aa --no-tc --an 1 --ns 0 --ar 0
 check "apex A: NODATA with SOA" -- dc q $PORT relays.example A \
 	--rcode NOERROR --aa --an 0 --ns 1 --soa-ttl 300
 check "apex TXT: NODATA" -- dc q $PORT relays.example TXT --rcode NOERROR --an 0 --ns 1
@@ -42,7 +44,7 @@ check "root: REFUSED" -- dc q $PORT . NS --rcode REFUSED
 check "nested zone apex SOA" -- dc q $PORT sub.relays.example SOA --rcode NOERROR --aa --ttl 600
 check "nested zone NS: no out-of-zone glue" -- dc q $PORT sub.relays.example NS \
 	--rcode NOERROR --an 1 --ar 0 --ns-names ns.other.test
-check "nested zone test entry uses its own A" -- dc q $PORT 2.0.0.127.sub.relays.example ANY \
+check "nested zone test entry uses its own A" -- dc q $PORT 2.0.0.127.sub.relays.example ANY --tcp \
 	--rcode NOERROR --aa --a 127.0.0.3 --txt sub
 check "nested zone negative TTL = min(600, 900)" -- dc q $PORT 3.0.0.127.sub.relays.example A \
 	--rcode NXDOMAIN --soa-ttl 600

@@ -53,8 +53,8 @@ check "600-byte TXT, payload 100 counts as 512: TC" -- dc q $PORT 2.0.0.127.long
 	--edns 100 --tc --max-size 512
 check "600-byte TXT, payload 1232: fits, 3 strings" -- dc q $PORT 2.0.0.127.long.example TXT \
 	--edns 1232 --no-tc --an 1 --txt "$T570" --txt-strings 3 --max-size 1232
-check "600-byte TXT, payload 4096: fits in 1232" -- dc q $PORT 2.0.0.127.long.example ANY \
-	--edns 4096 --no-tc --an 2 --txt "$T570" --max-size 1232
+check "600-byte TXT, payload 4096: fits in 1232" -- dc q $PORT 2.0.0.127.long.example TXT \
+	--edns 4096 --no-tc --an 1 --txt "$T570" --max-size 1232
 check "600-byte TXT over TCP without EDNS" -- dc q $PORT 2.0.0.127.long.example TXT --tcp \
 	--no-tc --an 1 --txt "$T570"
 check "1800-byte TXT, payload 4096: TC (limit 1232)" -- dc q $PORT 2.0.0.127.huge.example TXT \

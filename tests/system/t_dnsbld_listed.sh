@@ -26,7 +26,7 @@ check "listed v4: A" -- dc q $PORT 1.2.0.192.$Z A --rcode NOERROR --aa --an 1 --
 	--a 127.0.0.2 --ttl 2100
 check "listed v4: TXT with \$ replaced" -- dc q $PORT 1.2.0.192.$Z TXT --rcode NOERROR --aa \
 	--an 1 --txt "$(TXT 192.0.2.1)" --ttl 2100
-check "listed v4: ANY gives A and TXT" -- dc q $PORT 1.2.0.192.$Z ANY --an 2 --a 127.0.0.2 \
+check "listed v4: ANY over TCP gives A and TXT" -- dc q $PORT 1.2.0.192.$Z ANY --tcp --an 2 --a 127.0.0.2 \
 	--txt "$(TXT 192.0.2.1)"
 check "listed v4: MX is NODATA with SOA" -- dc q $PORT 1.2.0.192.$Z MX --rcode NOERROR --aa \
 	--an 0 --ns 1 --soa-ttl 300
@@ -37,14 +37,14 @@ check "unlisted v4: NXDOMAIN, SOA TTL min(3600, 300)" -- dc q $PORT 2.2.0.192.$Z
 	--rcode NXDOMAIN --aa --an 0 --ns 1 --soa-ttl 300
 check "unlisted v4 TXT: NXDOMAIN" -- dc q $PORT 2.2.0.192.$Z TXT --rcode NXDOMAIN --aa
 
-check "inside a /24: the /24's answer" -- dc q $PORT 5.100.51.198.$Z ANY --rcode NOERROR \
+check "inside a /24: the /24's answer" -- dc q $PORT 5.100.51.198.$Z ANY --tcp --rcode NOERROR \
 	--a 127.0.0.2 --txt "$(TXT 198.51.100.5)"
 check "inside the /25: most specific wins" -- dc q $PORT 200.100.51.198.$Z A --a 127.0.0.4
 check "the /25's TXT is the zone's" -- dc q $PORT 200.100.51.198.$Z TXT --txt "$(TXT 198.51.100.200)"
-check "own code and TXT" -- dc q $PORT 7.113.0.203.$Z ANY --a 127.0.0.5 --txt "own text for 203.0.113.7"
+check "own code and TXT" -- dc q $PORT 7.113.0.203.$Z ANY --tcp --a 127.0.0.5 --txt "own text for 203.0.113.7"
 
 N1=$(V6NAME 2001:db8::1)
-check "listed v6: A and TXT, compressed address in TXT" -- dc q $PORT $N1.$Z ANY \
+check "listed v6: A and TXT, compressed address in TXT" -- dc q $PORT $N1.$Z ANY --tcp \
 	--rcode NOERROR --aa --an 2 --a 127.0.0.2 --txt "$(TXT 2001:db8::1)"
 check "listed v6: upper-case nibbles" -- dc q $PORT "$(echo $N1 | tr a-f A-F).$Z" A --a 127.0.0.2
 check "listed v6: AAAA is NODATA" -- dc q $PORT $N1.$Z AAAA --rcode NOERROR --an 0 --ns 1
@@ -56,10 +56,10 @@ for bad in 256.2.0.192 01.2.0.192 1.02.0.192 a.2.0.192 1.1.2.0.192 1-1.2.0.192 x
 	check "not an address: $bad" -- dc q $PORT $bad.$Z A --rcode NXDOMAIN --aa --an 0 --ns 1
 done
 
-check "127.0.0.2 always listed (zone default)" -- dc q $PORT 2.0.0.127.$Z ANY --rcode NOERROR \
+check "127.0.0.2 always listed (zone default)" -- dc q $PORT 2.0.0.127.$Z ANY --tcp --rcode NOERROR \
 	--an 2 --a 127.0.0.2 --txt "$(TXT 127.0.0.2)"
 check "127.0.0.1 never listed, even when stored" -- dc q $PORT 1.0.0.127.$Z A --rcode NXDOMAIN --aa
-check "::ffff:7f00:2 always listed, TXT in inet_ntop form" -- dc q $PORT $(V6NAME ::ffff:7f00:2).$Z ANY \
+check "::ffff:7f00:2 always listed, TXT in inet_ntop form" -- dc q $PORT $(V6NAME ::ffff:7f00:2).$Z ANY --tcp \
 	--rcode NOERROR --a 127.0.0.2 --txt "$(TXT ::ffff:127.0.0.2)"
 check "::ffff:7f00:1 never listed" -- dc q $PORT $(V6NAME ::ffff:7f00:1).$Z A --rcode NXDOMAIN
 

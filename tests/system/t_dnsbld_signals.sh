@@ -29,7 +29,7 @@ grep -q "reloaded" "$T/dnsbld.log"; ok $? "SIGHUP logged a reload"
 check "after SIGHUP: the new text" -- dc q $PORT 1.2.0.192.$Z TXT --txt "reloaded 192.0.2.1"
 check "after SIGHUP: store still read" -- dc q $PORT 1.2.0.192.$Z A --a 127.0.0.2
 check "after SIGHUP: new zone served" -- dc q $PORT new.example SOA --rcode NOERROR --aa --an 1
-check "after SIGHUP: new zone test entry" -- dc q $PORT 2.0.0.127.new.example ANY --a 127.0.0.7 --txt "new 127.0.0.2"
+check "after SIGHUP: new zone test entry" -- dc q $PORT 2.0.0.127.new.example ANY --tcp --a 127.0.0.7 --txt "new 127.0.0.2"
 check "after SIGHUP: TCP still served" -- dc q $PORT 1.2.0.192.$Z A --tcp --a 127.0.0.2
 loader list 192.0.2.2 >/dev/null
 check "after SIGHUP: loader changes still seen at once" -- dc q $PORT 2.2.0.192.$Z A --a 127.0.0.2

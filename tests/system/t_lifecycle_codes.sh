@@ -10,7 +10,7 @@ dc() { $PY "$ROOT/tests/system/dnscheck.py" "$@"; }
 Z=relays.example
 TXT() { echo "Open relay $1 - see https://relays.example/lookup?ip=$1"; }
 rev() { $PY -c "import ipaddress,sys; r = ipaddress.ip_address(sys.argv[1]).reverse_pointer; print(r.replace('.in-addr.arpa', '').replace('.ip6.arpa', ''))" "$1"; }
-q() { local a=$1; shift; dc q $PORT "$(rev "$a").$Z" ANY --rcode NOERROR --an 2 "$@"; }
+q() { local a=$1; shift; dc q $PORT "$(rev "$a").$Z" ANY --tcp --rcode NOERROR --an 2 "$@"; }
 jfield() { loader show --json "$1" | $PY -c "import json,sys; d = json.load(sys.stdin); print(d[sys.argv[1]])" "$2"; }
 
 write_config '    codes: {relay: {a: 127.0.0.2}, multihop: {a: 127.0.0.3, txt: "Multi-hop relay $"}, formmail: {a: 127.0.0.4}}'

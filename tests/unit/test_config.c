@@ -52,6 +52,9 @@ static const char full[] =
 "    algorithm: HMAC-SHA512\n"
 "    secret: c2VjcmV0c2VjcmV0c2VjcmV0\n"
 "  - {name: other, secret: \"YQ==\"}\n"
+"rrl: {enabled: false, responses_per_second: 50, nxdomains_per_second: 0,\n"
+"      errors_per_second: 7, slip: 0, ipv4_prefix: 32, ipv6_prefix: 64,\n"
+"      table_size: 4096, exempt: [192.0.2.0/24, \"2001:db8::/48\"]}\n"
 "zones:\n"
 "  - name: Relays.Example.\n"
 "    ttl: 1h\n"
@@ -165,6 +168,13 @@ test_defaults(void)
 	is_int(cfg->tcp_timeout, 10, "default tcp_timeout");
 	is_int(cfg->tcp_max_conn, 256, "default tcp_max_connections");
 	is_int(cfg->nkeys, 0, "default keys: none");
+	is_str(cfg->rrl.enabled, "true", "default rrl: on");
+	ok(cfg->rrl.responses_per_second == 200 &&
+	    cfg->rrl.nxdomains_per_second == 1000 &&
+	    cfg->rrl.errors_per_second == 200, "default rrl rates");
+	ok(cfg->rrl.slip == 2 && cfg->rrl.ipv4_prefix == 24 &&
+	    cfg->rrl.ipv6_prefix == 56 && cfg->rrl.table_size == 262144 &&
+	    cfg->rrl.nexempt == 0, "default rrl slip, prefixes, size, exempt");
 	z = &cfg->zones[0];
 	is_int(z->ttl, 2100, "default ttl");
 	is_int(z->soa.ttl, 3600, "default soa ttl");
@@ -243,6 +253,17 @@ test_full(void)
 	is_str(cfg->keys[0].algorithm, "hmac-sha512", "key algorithm");
 	is_str(cfg->keys[0].secret, "c2VjcmV0c2VjcmV0c2VjcmV0", "key secret");
 	is_str(cfg->keys[1].algorithm, "hmac-sha256", "default algorithm");
+	is_str(cfg->rrl.enabled, "false", "rrl enabled");
+	ok(cfg->rrl.responses_per_second == 50 &&
+	    cfg->rrl.nxdomains_per_second == 0 &&
+	    cfg->rrl.errors_per_second == 7 && cfg->rrl.slip == 0 &&
+	    cfg->rrl.ipv4_prefix == 32 && cfg->rrl.ipv6_prefix == 64 &&
+	    cfg->rrl.table_size == 4096, "rrl numbers");
+	is_int(cfg->rrl.nexempt, 2, "rrl exempt: two");
+	if (cfg->rrl.nexempt == 2) {
+		prefix_format(&cfg->rrl.exempt[1], buf);
+		is_str(buf, "2001:db8::/48", "rrl exempt v6");
+	}
 	is_int(cfg->nzones, 2, "two zones");
 	z = config_zone(cfg, "relays.example");
 	ok(z == &cfg->zones[0], "zone found");
@@ -368,6 +389,18 @@ test_errors(void)
 	    ":5:14: tcp_timeout: 2h out of range (1..3600)");
 	ERR(MINI "tcp_max_connections: 65536\n", DNSBL_ERANGE,
 	    ":5:22: tcp_max_connections: 65536 out of range (1..65535)");
+	ERR(MINI "rrl: {slip: 11}\n", DNSBL_ERANGE,
+	    ":5:13: slip: 11 out of range (0..10)");
+	ERR(MINI "rrl: {ipv4_prefix: 7}\n", DNSBL_ERANGE,
+	    ":5:20: ipv4_prefix: 7 out of range (8..32)");
+	ERR(MINI "rrl: {responses_per_second: 1000001}\n", DNSBL_ERANGE,
+	    ":5:29: responses_per_second: 1000001 out of range (0..1000000)");
+	ERR(MINI "rrl: {enabled: yes}\n", DNSBL_EPARSE,
+	    ":5:16: enabled: unknown value 'yes' (want one of false, true)");
+	ERR(MINI "rrl: {exempt: [192.0.2.1/24]}\n", DNSBL_EPARSE,
+	    ":5:16: exempt: '192.0.2.1/24' has host bits set beyond /24");
+	ERR(MINI "rrl: {window: 15}\n", DNSBL_EPARSE,
+	    ":5:7: unknown key 'window' in rrl");
 	ERR(MINI "    max_drop: 101\n", DNSBL_ERANGE,
 	    ":5:15: max_drop: 101 out of range (0..100)");
 	ERR(MINI "    a: 10.0.0.2\n", DNSBL_ERANGE,

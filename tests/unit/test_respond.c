@@ -199,18 +199,25 @@ setup(void)
 
 static uint8_t qbuf[600], abuf[RESPOND_MAX];
 
-/* Ask name/type (UDP, no EDNS unless given) and parse the answer. */
+/* Ask name/type (over TCP if tcp, no EDNS unless given); parse the answer. */
 static size_t
-ask(const char *name, uint16_t type, int edns, struct resp *r)
+ask_via(const char *name, uint16_t type, int edns, int tcp, struct resp *r)
 {
 	size_t ql = mkquery(qbuf, name, type, edns, 0);
-	size_t al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), 0);
+	size_t al = respond(zs, &db, qbuf, ql, abuf, sizeof(abuf), tcp);
 
 	if (al == 0 || parse(abuf, al, r) != 0) {
 		memset(r, 0, sizeof(*r));
 		r->rcode = -1;
 	}
 	return al;
+}
+
+/* The same over UDP. */
+static size_t
+ask(const char *name, uint16_t type, int edns, struct resp *r)
+{
+	return ask_via(name, type, edns, 0, r);
 }
 
 static const struct rr *
@@ -274,16 +281,20 @@ test_listed(void)
 		is_str(txt, "Open relay 192.0.2.1 - see "
 		    "https://relays.example/?ip=192.0.2.1", "TXT $ replaced");
 	}
-	ask("1.2.0.192.relays.example", T_ANY, -1, &r);
+	ask_via("1.2.0.192.relays.example", T_ANY, -1, 1, &r);
 	ok(r.an == 2 && find(&r, 1, T_A) && find(&r, 1, T_TXT),
-	    "ANY gives A and TXT");
+	    "ANY over TCP gives A and TXT");
+	ask("1.2.0.192.relays.example", T_ANY, 1232, &r);
+	ok(r.rcode == RC_NOERROR && !(r.flags & F_TC) && r.an == 1 &&
+	    find(&r, 1, T_A) && !find(&r, 1, T_TXT) && r.ns == 0,
+	    "ANY over UDP: the A alone (RFC 8482)");
 	ask("1.2.0.192.relays.example", T_MX, -1, &r);
 	ok(r.rcode == RC_NOERROR && r.an == 0 && r.ns == 1 &&
 	    find(&r, 2, T_SOA) && (r.flags & F_AA), "other type: NODATA");
 	ask("1.2.0.192.relays.example", T_AAAA, -1, &r);
 	ok(r.rcode == RC_NOERROR && r.an == 0, "AAAA never answered");
 
-	ask("9.2.0.192.relays.example", T_ANY, -1, &r);
+	ask_via("9.2.0.192.relays.example", T_ANY, -1, 1, &r);
 	x = find(&r, 1, T_A);
 	ok(x && memcmp(x->rdata, "\x7f\0\0\x09", 4) == 0, "answer's own A");
 	x = find(&r, 1, T_TXT);
@@ -291,7 +302,7 @@ test_listed(void)
 		txt_join(x, txt, &ns);
 	ok(x && strcmp(txt, "code nine for 192.0.2.9") == 0,
 	    "answer's own TXT");
-	ask("10.2.0.192.relays.example", T_ANY, -1, &r);
+	ask_via("10.2.0.192.relays.example", T_ANY, -1, 1, &r);
 	x = find(&r, 1, T_A);
 	ok(x && memcmp(x->rdata, "\x7f\0\0\x0a", 4) == 0, "own A, code 10");
 	x = find(&r, 1, T_TXT);
@@ -299,7 +310,7 @@ test_listed(void)
 		txt_join(x, txt, &ns);
 	ok(x && strncmp(txt, "Open relay 192.0.2.10 ", 22) == 0,
 	    "no own TXT: the zone's, even with a configured code's");
-	ask("12.2.0.192.relays.example", T_ANY, -1, &r);
+	ask_via("12.2.0.192.relays.example", T_ANY, -1, 1, &r);
 	x = find(&r, 1, T_A);
 	ok(x && memcmp(x->rdata, "\x7f\0\0\x04", 4) == 0, "own A, code 4");
 	x = find(&r, 1, T_TXT);
@@ -399,8 +410,8 @@ test_ent_and_test_entries(void)
 	ok(r.rcode == RC_NOERROR && r.an == 1, "127.0.0.2 always listed");
 	ask("1.0.0.127.relays.example", T_A, -1, &r);
 	is_int(r.rcode, RC_NXDOMAIN, "127.0.0.1 never, even if stored");
-	ask("2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-	    "relays.example", T_ANY, -1, &r);
+	ask_via("2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "relays.example", T_ANY, -1, 1, &r);
 	ok(r.rcode == RC_NOERROR && r.an == 2, "::ffff:7f00:2 listed");
 	ask("1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 	    "relays.example", T_A, -1, &r);
@@ -451,9 +462,19 @@ test_apex(void)
 	}
 	ok(glue4 == 1 && glue6 == 1 && r.ar == 2,
 	    "glue A and AAAA for the in-zone NS only");
-	ask("relays.example", T_ANY, -1, &r);
+	ask_via("relays.example", T_ANY, -1, 1, &r);
 	ok(r.an == 3 && find(&r, 1, T_SOA) && find(&r, 1, T_NS),
-	    "apex ANY: SOA and NS");
+	    "apex ANY over TCP: SOA and NS");
+	ask("relays.example", T_ANY, -1, &r);
+	ok(r.rcode == RC_NOERROR && !(r.flags & F_TC) && r.an == 1 &&
+	    find(&r, 1, T_SOA) && !find(&r, 1, T_NS) && r.ar == 0,
+	    "apex ANY over UDP: the SOA alone (RFC 8482)");
+	ask("ns1.relays.example", T_ANY, -1, &r);
+	ok(r.an == 1 && find(&r, 1, T_A) && !find(&r, 1, T_AAAA),
+	    "glue name ANY over UDP: the first glue RRset (A)");
+	ask_via("ns1.relays.example", T_ANY, -1, 1, &r);
+	ok(r.an == 2 && find(&r, 1, T_A) && find(&r, 1, T_AAAA),
+	    "glue name ANY over TCP: A and AAAA");
 	ask("relays.example", T_A, -1, &r);
 	ok(r.rcode == RC_NOERROR && r.an == 0 && find(&r, 2, T_SOA),
 	    "apex A: NODATA");

@@ -1,0 +1,124 @@
+/*
+ * rrl.h -- response rate limiting of UDP answers (RRL), as NSD, Knot and
+ * BIND do it: a forged query makes us answer the victim whose address was
+ * forged, so each client network gets at most so many answers a second of
+ * each kind, and the rest are dropped or "slipped" (sent as an empty answer
+ * with TC set, so that a real client behind that network comes back over
+ * TCP, which cannot be forged).  TCP answers are never limited.
+ *
+ * A bucket is kept per (client network, kind, name): the network is the
+ * client's address cut to ipv4_prefix or ipv6_prefix bits; the kinds are
+ *   answer    NOERROR with records: per query name and type,
+ *   nodata    NOERROR without records: per query name,
+ *   nxdomain  NXDOMAIN: per zone (random names in one zone share it),
+ *   error     any other rcode (REFUSED, FORMERR, SERVFAIL, ...): one per
+ *             network,
+ * limited to responses_per_second (answer, nodata), nxdomains_per_second
+ * and errors_per_second.  Each bucket is a GCRA ("generic cell rate")
+ * limiter: a theoretical arrival time that each answer sent moves on by
+ * 1/rate, and that may lie at most one second ahead of now; so a bucket
+ * allows a burst of rate+1 answers, then rate a second, and forgets a
+ * flood one second after it ends.  Every slip-th limited answer of a
+ * bucket goes out as TC (slip 1: every one; 0: none).  The answer to a
+ * signed query (TSIG) is dropped rather than slipped: an unsigned TC
+ * would be thrown away by the client anyway.  Addresses in the exempt
+ * list are never limited.
+ *
+ * The table is a fixed array of table_size 64-bit words (8 bytes each:
+ * 2 MiB by default), in sets of 8 that share a cache line.  A bucket's
+ * word holds a 14-bit tag of its key's hash, a "limiting" flag, a slip
+ * count and the arrival time (45 bits of 1/2^24 s).  The key is hashed
+ * with SipHash-2-4 under a random key drawn when the table is made, so a
+ * client cannot aim its queries at one set.  A bucket whose time has
+ * passed is the same as no bucket, so a new key takes the set's empty or
+ * oldest word: the table only loses state when all 8 words of a set are
+ * limiting at once.  Threads share the table without locks: each update
+ * is one compare-and-swap of a word, retried a few times under
+ * contention.  Nothing is allocated per query.
+ *
+ * Ownership: the server owns the table (sv->rrl), made and kept up to date
+ * by rrl_update() at each server_start() and freed with rrl_free().  It
+ * points at the config's exempt list, so the config must outlive it (the
+ * server swaps both only while its threads are stopped).  Each UDP worker
+ * owns one struct rrl_worker, its counters.
+ */
+#ifndef DNSBLD_RRL_H
+#define DNSBLD_RRL_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg_rrl;
+struct query;
+struct rrl;
+
+enum rrl_verdict {
+	RRL_SEND = 0,	/* answer as built */
+	RRL_DROP,	/* send nothing */
+	RRL_SLIP	/* send rrl_truncate()'s empty TC answer instead */
+};
+
+enum rrl_kind { RRL_ANSWER, RRL_NODATA, RRL_NXDOMAIN, RRL_ERROR };
+
+/* The clock of the table: 1/2^24 s ticks, monotonic. */
+#define RRL_TICKS_PER_SEC	(UINT64_C(1) << 24)
+
+/* What one UDP worker counts; only its own thread writes it. */
+struct rrl_worker {
+	uint64_t dropped;	/* limited answers not sent */
+	uint64_t slipped;	/* limited answers sent as TC */
+	uint64_t log_sec;	/* the second of the last "limiting" line */
+	uint64_t unlogged;	/* buckets that began limiting since */
+};
+
+/* The longest key: kind, family, address, type, a name. */
+#define RRL_KEY_MAX	(1 + 1 + 16 + 2 + 255)
+
+/*
+ * Make, keep or free *tp for the config c: NULL when c disables rate
+ * limiting, else a table of c's size (kept, with its buckets, when it has
+ * that size already) with c's rates, slip, prefixes and exempt list.
+ * Call only while no thread uses the table.  Returns 0 or DNSBL_ENOMEM
+ * (*tp is then NULL: nothing is limited).
+ */
+int rrl_update(struct rrl **tp, const struct cfg_rrl *c);
+void rrl_free(struct rrl *t);
+
+/* The table's memory in bytes. */
+size_t rrl_bytes(const struct rrl *t);
+
+/* Now, in ticks of the table's clock (CLOCK_MONOTONIC_COARSE). */
+uint64_t rrl_now(void);
+
+/*
+ * The bucket key of the answer ans (len bytes) to the query q (parsed,
+ * not Q_DROP) from peer: written to key (RRL_KEY_MAX bytes); returns its
+ * length and sets *kind.
+ */
+size_t rrl_key(const struct rrl *t, const struct sockaddr *peer,
+    const struct query *q, const uint8_t *ans, size_t len, uint8_t *key,
+    enum rrl_kind *kind);
+
+/*
+ * May the answer ans (len bytes) to q go to peer at time now?  Counts a
+ * drop or a slip in w, and logs (at most once a second per worker) a
+ * bucket that begins limiting.
+ */
+enum rrl_verdict rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
+    const struct sockaddr *peer, const struct query *q, const uint8_t *ans,
+    size_t len);
+
+/*
+ * Rewrite the answer out (len bytes, cap bytes of room) to q as the slip
+ * answer: the same id and rcode, TC set, the question and OPT only.
+ * Returns its length (0: send nothing).
+ */
+size_t rrl_truncate(const struct query *q, uint8_t *out, size_t len,
+    size_t cap);
+
+/* SipHash-2-4 of n bytes under the 16-byte key k (exposed for its test). */
+uint64_t rrl_siphash(const uint8_t k[16], const uint8_t *p, size_t n);
+
+#endif
