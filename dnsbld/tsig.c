@@ -83,6 +83,26 @@ rdf_u48(const ldns_rdf *r)
 	return v;
 }
 
+/*
+ * ldns_pkt_tsig_verify() for the key named name with secret, chaining from
+ * req_mac (NULL for a request).  ldns takes the TSIG record out of p while
+ * it computes the MAC and does not put it back when that fails (an
+ * algorithm it does not know, a secret it cannot decode): the record is
+ * then freed here, so p always owns what it holds.
+ */
+static int
+mac_ok(ldns_pkt *p, const uint8_t *pkt, size_t len, const char *name,
+    const char *secret, const ldns_rdf *req_mac)
+{
+	ldns_rr *rr = ldns_pkt_tsig(p);
+	bool ok;
+
+	ok = ldns_pkt_tsig_verify(p, pkt, len, name, secret, req_mac);
+	if (rr != NULL && ldns_pkt_tsig(p) == NULL)
+		ldns_rr_free(rr);
+	return ok;
+}
+
 int
 tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
     struct tsig_ctx *tc)
@@ -118,8 +138,7 @@ tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
 		tc->error = TSIG_BADKEY;
 		goto done;
 	}
-	if (!ldns_pkt_tsig_verify(p, pkt, len, key->name.text, key->secret,
-	    NULL)) {
+	if (!mac_ok(p, pkt, len, key->name.text, key->secret, NULL)) {
 		tc->error = TSIG_BADSIG;
 		goto done;
 	}
@@ -425,8 +444,7 @@ tsig_verify_response(const struct cfg_key *key, const struct tsig_mac *mac,
 	else if ((req = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA,
 	    2 + mac->len, buf)) == NULL)
 		rc = DNSBL_ENOMEM;
-	else if (!ldns_pkt_tsig_verify(p, pkt, len, key->name.text,
-	    key->secret, req))
+	else if (!mac_ok(p, pkt, len, key->name.text, key->secret, req))
 		rc = DNSBL_EREFUSED;
 	ldns_rdf_deep_free(req);
 	ldns_pkt_free(p);
