@@ -6,7 +6,9 @@
  * messages between our wire buffers and ldns_pkt.  Every ldns object made
  * here is freed before return, except the two a struct tsig_ctx keeps
  * (the request's TSIG record and the MAC to chain from), which
- * tsig_ctx_free() releases.
+ * tsig_ctx_free() releases.  A message from outside reaches ldns only
+ * once tsig_check_position() has found its TSIG alone and last: ldns
+ * keeps only the last of several and loses the others' memory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,9 @@
 
 #include "config.h"
 #include "err.h"
+#include "query.h"
 #include "tsig.h"
+#include "wire.h"
 
 /* ldns's name of an algorithm (it compares with a trailing dot). */
 static const char *
@@ -83,6 +87,36 @@ rdf_u48(const ldns_rdf *r)
 	return v;
 }
 
+int
+tsig_check_position(const uint8_t *pkt, size_t len)
+{
+	struct wire_reader r;
+	uint16_t qd, an, ns, ar, type, rdlen;
+	unsigned i, n;
+
+	wire_reader_init(&r, pkt, len);
+	(void)wire_skip(&r, 4);			/* id, flags */
+	qd = wire_u16(&r);
+	an = wire_u16(&r);
+	ns = wire_u16(&r);
+	ar = wire_u16(&r);
+	for (i = 0; i < qd && !r.err; i++) {
+		wire_skip_name(&r);
+		(void)wire_skip(&r, 4);		/* type, class */
+	}
+	n = (unsigned)an + ns + ar;
+	for (i = 0; i < n && !r.err; i++) {
+		wire_skip_name(&r);
+		type = wire_u16(&r);
+		(void)wire_skip(&r, 6);		/* class, TTL */
+		rdlen = wire_u16(&r);
+		(void)wire_skip(&r, rdlen);
+		if (!r.err && type == T_TSIG && (i + 1 != n || ar == 0))
+			return DNSBL_EPARSE;	/* RFC 8945 5.1 */
+	}
+	return r.err ? DNSBL_EPARSE : 0;
+}
+
 /*
  * ldns_pkt_tsig_verify() for the key named name with secret, chaining from
  * req_mac (NULL for a request).  ldns takes the TSIG record out of p while
@@ -117,7 +151,8 @@ tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
 
 	memset(tc, 0, sizeof(*tc));
 	tc->present = 1;
-	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
+	if (tsig_check_position(pkt, len) != 0 ||
+	    ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
 		return DNSBL_EPARSE;
 	if ((rr = ldns_pkt_tsig(p)) == NULL || ldns_rr_rd_count(rr) < 7) {
 		rc = DNSBL_EPARSE;
@@ -434,7 +469,8 @@ tsig_verify_response(const struct cfg_key *key, const struct tsig_mac *mac,
 	uint8_t buf[2 + sizeof(mac->mac)];
 	int rc = 0;
 
-	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
+	if (tsig_check_position(pkt, len) != 0 ||
+	    ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
 		return DNSBL_EPARSE;
 	buf[0] = (uint8_t)(mac->len >> 8);
 	buf[1] = (uint8_t)mac->len;

@@ -186,8 +186,9 @@ unsigned_copy(const uint8_t *data, size_t size, uint8_t *out, size_t cap)
 	uint8_t *w = NULL;
 	size_t n = 0;
 
-	if (ldns_wire2pkt(&p, data, size) != LDNS_STATUS_OK)
-		return 0;
+	if (tsig_check_position(data, size) != 0 ||
+	    ldns_wire2pkt(&p, data, size) != LDNS_STATUS_OK)
+		return 0;	/* ldns would lose all TSIGs but the last */
 	if ((rr = ldns_pkt_tsig(p)) != NULL) {
 		ldns_pkt_set_tsig(p, NULL);
 		ldns_rr_free(rr);

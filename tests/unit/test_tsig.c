@@ -3,9 +3,11 @@
  * tsig_sign_request() verifies with tsig_verify(), the answer signed for
  * it verifies with tsig_verify_response(); a changed MAC, another request
  * MAC, a key or an algorithm we do not have are refused.  An algorithm
- * name ldns does not know once left its TSIG record behind in memory
- * (found by fuzz_xfr): under `make SANITIZE=1 test` LeakSanitizer checks
- * that those cases free everything.
+ * name ldns does not know once left its TSIG record behind in memory, and
+ * so did a message with two TSIGs (ldns keeps the last one only); both
+ * found by fuzz_xfr.  A TSIG out of place is now refused before ldns
+ * reads the message.  Under `make SANITIZE=1 test` LeakSanitizer checks
+ * that every case frees everything.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,72 @@ test_unknown_algorithm(void)
 	}
 }
 
+/* The TSIG record at the end of m (len bytes): its offset. */
+static size_t
+tsig_at(const uint8_t *m, size_t len, const struct cfg_key *key)
+{
+	const uint8_t *p = memmem(m, len, key->name.wire, key->name.wirelen);
+
+	return p ? (size_t)(p - m) : 0;
+}
+
+/* A second TSIG, or one out of place: refused before ldns reads it. */
+static void
+test_tsig_position(void)
+{
+	uint8_t q[512], req[1024], two[2048], ans[512], sig[1024];
+	struct tsig_mac mac;
+	struct tsig_ctx tc;
+	size_t ql, rl, sl, at;
+	int rc;
+
+	ql = mkquery(q, "relays.example", T_AXFR, -1, 0);
+	if (tsig_sign_request(&keys[0], q, ql, req, sizeof(req), &rl,
+	    &mac) != 0 || (at = tsig_at(req, rl, &keys[0])) == 0) {
+		ok(0, "position: setup");
+		return;
+	}
+	is_int(tsig_check_position(req, rl), 0, "one TSIG, last: in place");
+	is_int(tsig_check_position(q, ql), 0, "no TSIG: in place");
+	/* The request with its TSIG twice, and an ARCOUNT of one more:
+	 * ldns reads a record less after each TSIG, so it then reads both
+	 * and once lost the first. */
+	memcpy(two, req, rl);
+	memcpy(two + rl, req + at, rl - at);
+	two[11] += 2;
+	is_int(tsig_check_position(two, rl + rl - at), DNSBL_EPARSE,
+	    "two TSIGs: out of place");
+	rc = tsig_verify(&cfg, two, rl + rl - at, &tc);
+	is_int(rc, DNSBL_EPARSE, "two TSIGs in a request: refused");
+	tsig_ctx_free(&tc);
+	/* The TSIG in the answer section. */
+	memcpy(two, req, rl);
+	two[7] = 1;
+	two[11] = 0;
+	is_int(tsig_check_position(two, rl), DNSBL_EPARSE,
+	    "a TSIG in the answer section: out of place");
+	/* A response with two TSIGs. */
+	if (tsig_verify(&cfg, req, rl, &tc) != 0) {
+		ok(0, "position: verify");
+		return;
+	}
+	memcpy(ans, q, ql);
+	ans[2] |= 0x84;
+	rc = tsig_sign(&tc, ans, ql, sig, sizeof(sig), &sl);
+	tsig_ctx_free(&tc);
+	if (rc != 0 || (at = tsig_at(sig, sl, &keys[0])) == 0) {
+		ok(0, "position: answer");
+		return;
+	}
+	memcpy(two, sig, sl);
+	memcpy(two + sl, sig + at, sl - at);
+	two[11] += 2;
+	is_int(tsig_verify_response(&keys[0], &mac, two, sl + sl - at),
+	    DNSBL_EPARSE, "two TSIGs in a response: refused");
+	is_int(tsig_verify_response(&keys[0], &mac, sig, sl), 0,
+	    "the response as signed still verifies");
+}
+
 int
 main(void)
 {
@@ -139,5 +207,6 @@ main(void)
 	test_round_trip(&keys[0]);
 	test_round_trip(&keys[1]);
 	test_unknown_algorithm();
+	test_tsig_position();
 	return tap_done();
 }
