@@ -15,6 +15,8 @@
  *   - a response to a NOTIFY of ours: tsig_verify_response().
  *
  * Answers are checked: never larger than their cap, the request's id, QR.
+ * What xfr_udp() passes on to respond() (not a transfer after all) is
+ * answered from a small fake store.
  * The seeds in tests/fuzz/corpus-fuzz_xfr are signed AXFR, IXFR and SOA
  * requests made by dnspython (tests/fuzz/make_seeds.py); their time is
  * long past, so they verify to BADTIME, which the fresh signing covers.
@@ -29,6 +31,7 @@
 
 #include <ldns/ldns.h>
 
+#include "addr.h"
 #include "config.h"
 #include "err.h"
 #include "query.h"
@@ -69,6 +72,38 @@ struct fuzz_ctx {
 	struct sockaddr_in in, out;
 };
 
+/* A small fake store: xfr_udp() hands what is not a transfer to
+ * respond(), which looks addresses up. */
+static int
+f_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
+    struct store_hit *hit)
+{
+	(void)arg;
+	(void)zone;
+	if (addr[addr_len(family) - 1] % 2 == 0)
+		return 0;
+	memset(hit, 0, sizeof(*hit));
+	return 1;
+}
+
+static int
+f_any_within(void *arg, size_t zone, const struct prefix *p)
+{
+	(void)arg;
+	(void)zone;
+	return p->addr[0] % 2;
+}
+
+static int
+f_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
+{
+	(void)arg;
+	(void)zone;
+	(void)idx;
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
 static uint32_t
 f_serial(void *arg, size_t zone)
 {
@@ -97,6 +132,9 @@ setup(void)
 	unlink(path);
 	x.sv.cfg = x.cfg;
 	x.sv.zs = x.zs;
+	x.db.lookup = f_lookup;
+	x.db.any_within = f_any_within;
+	x.db.answer = f_answer;
 	x.db.serial = f_serial;
 	x.in.sin_family = x.out.sin_family = AF_INET;
 	inet_pton(AF_INET, "127.0.0.1", &x.in.sin_addr);
