@@ -11,7 +11,8 @@
  *   - the same request signed afresh with a key of the config
  *     (tsig_sign_request(), as the NOTIFY thread signs): it must verify
  *     with no TSIG error, and the answer signed for it must verify as a
- *     response to it (tsig_verify_response());
+ *     response to it (tsig_verify_response()); unless a record of type
+ *     TSIG sits in another place too, which must be refused;
  *   - a response to a NOTIFY of ours: tsig_verify_response().
  *
  * Answers are checked: never larger than their cap, the request's id, QR.
@@ -260,6 +261,13 @@ fresh_request(struct fuzz_ctx *x, const uint8_t *data, size_t size)
 		return;
 	rc = tsig_verify(x->cfg, req, rlen, &tc);
 	if (rc == DNSBL_ENOMEM) {
+		tsig_ctx_free(&tc);
+		return;
+	}
+	if (tsig_check_position(req, rlen) != 0) {
+		/* A TSIG type among its other records: refused whole. */
+		if (rc != DNSBL_EPARSE)
+			abort();
 		tsig_ctx_free(&tc);
 		return;
 	}
