@@ -98,13 +98,21 @@ test: all tests
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
 
-# libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the dnsbld modules
-# and the loader's importer; seeds in tests/fuzz/corpus-NAME, or the query
-# corpus tests/fuzz/corpus.
+# libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the library,
+# dnsbld's modules and the loader's importer, sink and tester (compiled
+# once, with the fuzzer's coverage, into an archive); seeds in
+# tests/fuzz/corpus-NAME, or the query corpus tests/fuzz/corpus.  New
+# inputs go to build-fuzz/corpus-NAME, crashes to build-fuzz/; a target
+# that fails stops the run.  docs/fuzzing.md has the long campaign.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BUILD := build-fuzz
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Idnsbld -Iloader
-FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) loader/import.c
+FUZZ_SAN := address,undefined
+FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
+FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
+    loader/import.c loader/outfile.c loader/sink.c loader/smtp.c \
+    loader/tester.c
+FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIB := $(FUZZ_BUILD)/libfuzz.a
 FUZZ_SECONDS ?= 30
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
@@ -113,12 +121,26 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
 	  seeds=tests/fuzz/corpus-$$name; [ -d $$seeds ] || seeds=tests/fuzz/corpus; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    $(FUZZ_BUILD)/corpus-$$name $$seeds 2>&1 | tail -n 12 || exit 1; \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$name- \
+	    $(FUZZ_BUILD)/corpus-$$name $$seeds >$(FUZZ_BUILD)/$$name.log 2>&1; \
+	  rc=$$?; tail -n 12 $(FUZZ_BUILD)/$$name.log; \
+	  if [ $$rc -ne 0 ]; then \
+	    echo "fuzz: $$name failed (exit $$rc): see $(FUZZ_BUILD)/$$name.log"; \
+	    exit 1; \
+	  fi; \
 	done
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP \
+	    -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	clang -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lpthread
 
 # The README's quick start: the example config with a database under
 # build/demo, a few example listings, and dnsbld in the foreground on
@@ -160,3 +182,4 @@ clean:
 .SECONDARY:
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/tests/unit/*.d)
+-include $(wildcard $(FUZZ_BUILD)/obj/*/*.d $(FUZZ_BUILD)/obj/tests/fuzz/*.d)

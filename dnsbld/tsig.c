@@ -6,7 +6,9 @@
  * messages between our wire buffers and ldns_pkt.  Every ldns object made
  * here is freed before return, except the two a struct tsig_ctx keeps
  * (the request's TSIG record and the MAC to chain from), which
- * tsig_ctx_free() releases.
+ * tsig_ctx_free() releases.  A message from outside reaches ldns only
+ * once tsig_check_position() has found its TSIG alone and last: ldns
+ * keeps only the last of several and loses the others' memory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,9 @@
 
 #include "config.h"
 #include "err.h"
+#include "query.h"
 #include "tsig.h"
+#include "wire.h"
 
 /* ldns's name of an algorithm (it compares with a trailing dot). */
 static const char *
@@ -84,6 +88,56 @@ rdf_u48(const ldns_rdf *r)
 }
 
 int
+tsig_check_position(const uint8_t *pkt, size_t len)
+{
+	struct wire_reader r;
+	uint16_t qd, an, ns, ar, type, rdlen;
+	unsigned i, n;
+
+	wire_reader_init(&r, pkt, len);
+	(void)wire_skip(&r, 4);			/* id, flags */
+	qd = wire_u16(&r);
+	an = wire_u16(&r);
+	ns = wire_u16(&r);
+	ar = wire_u16(&r);
+	for (i = 0; i < qd && !r.err; i++) {
+		wire_skip_name(&r);
+		(void)wire_skip(&r, 4);		/* type, class */
+	}
+	n = (unsigned)an + ns + ar;
+	for (i = 0; i < n && !r.err; i++) {
+		wire_skip_name(&r);
+		type = wire_u16(&r);
+		(void)wire_skip(&r, 6);		/* class, TTL */
+		rdlen = wire_u16(&r);
+		(void)wire_skip(&r, rdlen);
+		if (!r.err && type == T_TSIG && (i + 1 != n || ar == 0))
+			return DNSBL_EPARSE;	/* RFC 8945 5.1 */
+	}
+	return r.err ? DNSBL_EPARSE : 0;
+}
+
+/*
+ * ldns_pkt_tsig_verify() for the key named name with secret, chaining from
+ * req_mac (NULL for a request).  ldns takes the TSIG record out of p while
+ * it computes the MAC and does not put it back when that fails (an
+ * algorithm it does not know, a secret it cannot decode): the record is
+ * then freed here, so p always owns what it holds.
+ */
+static int
+mac_ok(ldns_pkt *p, const uint8_t *pkt, size_t len, const char *name,
+    const char *secret, const ldns_rdf *req_mac)
+{
+	ldns_rr *rr = ldns_pkt_tsig(p);
+	bool ok;
+
+	ok = ldns_pkt_tsig_verify(p, pkt, len, name, secret, req_mac);
+	if (rr != NULL && ldns_pkt_tsig(p) == NULL)
+		ldns_rr_free(rr);
+	return ok;
+}
+
+int
 tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
     struct tsig_ctx *tc)
 {
@@ -97,7 +151,8 @@ tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
 
 	memset(tc, 0, sizeof(*tc));
 	tc->present = 1;
-	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
+	if (tsig_check_position(pkt, len) != 0 ||
+	    ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
 		return DNSBL_EPARSE;
 	if ((rr = ldns_pkt_tsig(p)) == NULL || ldns_rr_rd_count(rr) < 7) {
 		rc = DNSBL_EPARSE;
@@ -118,8 +173,7 @@ tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt, size_t len,
 		tc->error = TSIG_BADKEY;
 		goto done;
 	}
-	if (!ldns_pkt_tsig_verify(p, pkt, len, key->name.text, key->secret,
-	    NULL)) {
+	if (!mac_ok(p, pkt, len, key->name.text, key->secret, NULL)) {
 		tc->error = TSIG_BADSIG;
 		goto done;
 	}
@@ -415,7 +469,8 @@ tsig_verify_response(const struct cfg_key *key, const struct tsig_mac *mac,
 	uint8_t buf[2 + sizeof(mac->mac)];
 	int rc = 0;
 
-	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
+	if (tsig_check_position(pkt, len) != 0 ||
+	    ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
 		return DNSBL_EPARSE;
 	buf[0] = (uint8_t)(mac->len >> 8);
 	buf[1] = (uint8_t)mac->len;
@@ -425,8 +480,7 @@ tsig_verify_response(const struct cfg_key *key, const struct tsig_mac *mac,
 	else if ((req = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA,
 	    2 + mac->len, buf)) == NULL)
 		rc = DNSBL_ENOMEM;
-	else if (!ldns_pkt_tsig_verify(p, pkt, len, key->name.text,
-	    key->secret, req))
+	else if (!mac_ok(p, pkt, len, key->name.text, key->secret, req))
 		rc = DNSBL_EREFUSED;
 	ldns_rdf_deep_free(req);
 	ldns_pkt_free(p);

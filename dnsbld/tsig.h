@@ -45,10 +45,19 @@ struct tsig_ctx {
 };
 
 /*
+ * 0 when the message pkt (len bytes) has no TSIG record or one only, as
+ * the last record of its additional section (RFC 8945 5.1); DNSBL_EPARSE
+ * when a TSIG is anywhere else or the message cannot be walked.  The
+ * functions below check it before ldns reads a message from outside.
+ */
+int tsig_check_position(const uint8_t *pkt, size_t len);
+
+/*
  * Check the TSIG of the request pkt (len bytes), which query_parse() said
  * ends in one.  Returns 0 with tc filled (tc->error says whether it
- * verified), DNSBL_EPARSE when ldns cannot parse the request, or
- * DNSBL_ENOMEM.  Free tc with tsig_ctx_free() in every case.
+ * verified), DNSBL_EPARSE when ldns cannot parse the request or a TSIG is
+ * out of place, or DNSBL_ENOMEM.  Free tc with tsig_ctx_free() in every
+ * case.
  */
 int tsig_verify(const struct dnsbl_config *cfg, const uint8_t *pkt,
     size_t len, struct tsig_ctx *tc);
@@ -80,8 +89,8 @@ int tsig_sign_request(const struct cfg_key *key, const uint8_t *msg,
 /*
  * Check the response pkt (len bytes) to a request signed with key whose
  * MAC was mac.  Returns 0 when it is signed and verifies, DNSBL_ENOENT when
- * it carries no TSIG, DNSBL_EREFUSED when the TSIG does not verify, or
- * DNSBL_EPARSE / DNSBL_ENOMEM.
+ * it carries no TSIG, DNSBL_EREFUSED when the TSIG does not verify,
+ * DNSBL_EPARSE (unreadable, or a TSIG out of place) or DNSBL_ENOMEM.
  */
 int tsig_verify_response(const struct cfg_key *key, const struct tsig_mac *mac,
     const uint8_t *pkt, size_t len);
