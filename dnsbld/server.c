@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "config.h"
 #include "err.h"
 #include "log.h"
@@ -213,6 +214,42 @@ rrl_report(const struct server *sv)
 		    (unsigned long long)slipped);
 }
 
+/* The access policy and its counters (none without rules). */
+static int
+access_start(struct server *sv)
+{
+	unsigned w;
+
+	if (access_new(sv->cfg, &sv->access) != 0)
+		return DNSBL_ENOMEM;
+	if (sv->access == NULL)
+		return 0;
+	if ((sv->acc = calloc(sv->nworkers + 1, sizeof(*sv->acc))) == NULL)
+		return DNSBL_ENOMEM;
+	for (w = 0; w <= sv->nworkers; w++)
+		if (access_counts_init(&sv->acc[w], sv->access) != 0)
+			return DNSBL_ENOMEM;
+	log_info("access: %zu rule%s", sv->cfg->naccess,
+	    sv->cfg->naccess == 1 ? "" : "s");
+	return 0;
+}
+
+static void
+access_stop(struct server *sv)
+{
+	unsigned w;
+
+	if (sv->acc != NULL) {
+		access_report(sv->access, sv->acc, sv->nworkers + 1);
+		for (w = 0; w <= sv->nworkers; w++)
+			access_counts_fini(&sv->acc[w]);
+	}
+	free(sv->acc);
+	sv->acc = NULL;
+	access_free(sv->access);
+	sv->access = NULL;
+}
+
 int
 server_start(struct server *sv)
 {
@@ -225,6 +262,11 @@ server_start(struct server *sv)
 		;
 	atomic_store(&sv->stop, 0);
 	rrl_start(sv);
+	if (access_start(sv) != 0) {
+		log_warnx("access: out of memory");
+		access_stop(sv);
+		return DNSBL_ENOMEM;
+	}
 	if (xfr_start(sv) != 0)
 		return DNSBL_EIO;
 	for (w = 0; w < sv->nworkers; w++) {
@@ -282,6 +324,7 @@ server_stop(struct server *sv)
 		sv->notify_running = 0;
 	}
 	xfr_stop(sv);		/* after the TCP thread: no more submissions */
+	access_stop(sv);
 }
 
 /* A worker's buffers, allocated once per thread. */
@@ -346,11 +389,16 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 {
 	const struct zoneset *zs = wk->sv->zs;
 	struct rrl *rrl = wk->sv->rrl;
+	struct access *acc = wk->sv->access;
+	struct access_wrap aw;
+	struct respond_db code_db;
+	const struct respond_db *qdb;
+	time_t t = 0;
 	struct query q;
 	enum query_status st;
 	enum rrl_verdict v;
 	uint64_t now = 0;
-	int i, n, nout = 0, sent, rc;
+	int i, n, nout = 0, sent, rc, refuse;
 	uint16_t qt;
 	size_t len;
 
@@ -381,6 +429,11 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		respond_store_batch(rs);
 	if (rrl != NULL)
 		now = rrl_now();
+	if (acc != NULL) {
+		t = time(NULL);
+		aw.base = db;
+		access_code_db(&aw, &code_db);
+	}
 	for (i = 0; i < n; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
@@ -388,19 +441,38 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		st = query_parse(b->q[i], b->in[i].msg_len, &q);
 		if (st == Q_DROP)
 			continue;
+		qdb = db;
+		refuse = 0;
+		/* A signed request is a key holder's: no access rule. */
+		if (acc != NULL && st == Q_OK && !q.tsig && qt != T_AXFR &&
+		    qt != T_IXFR)
+			switch (access_decide(acc, &wk->sv->acc[wk->id],
+			    (const struct sockaddr *)&b->from[i], t, &aw.ans)) {
+			case ACCESS_REFUSE:
+				refuse = 1;
+				break;
+			case ACCESS_CODE:
+				qdb = &code_db;
+				break;
+			default:
+				break;
+			}
 		if (rc != 0)
 			len = respond_error(b->q[i], b->in[i].msg_len,
 			    RC_SERVFAIL, b->a[nout], 512);
+		else if (refuse)
+			len = respond_bare(&q, RC_REFUSED, 0, b->a[nout],
+			    respond_limit(&q, 0, EDNS_PAYLOAD));
 		else if (qt == T_AXFR || qt == T_IXFR)
 			len = xfr_udp(wk->sv, db, b->q[i], b->in[i].msg_len,
 			    (const struct sockaddr *)&b->from[i], b->a[nout],
 			    EDNS_PAYLOAD);
 		else if (q.tsig)
-			len = signed_answer(wk->sv->cfg, zs, db, &q, st,
+			len = signed_answer(wk->sv->cfg, zs, qdb, &q, st,
 			    b->q[i], b->in[i].msg_len, b->a[nout],
 			    EDNS_PAYLOAD, 0);
 		else
-			len = respond_parsed(zs, db, &q, st, b->a[nout],
+			len = respond_parsed(zs, qdb, &q, st, b->a[nout],
 			    EDNS_PAYLOAD, respond_limit(&q, 0, EDNS_PAYLOAD),
 			    0);
 		if (len == 0)

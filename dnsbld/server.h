@@ -40,6 +40,8 @@ struct tcp_state;
 struct xfr_pool;
 struct notify_state;
 struct logsum;
+struct access;
+struct access_counts;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -70,6 +72,10 @@ struct server {
 					 * life of the process */
 	struct notify_state *notify;	/* kept across SIGHUP (notify.c) */
 	struct rrl *rrl;		/* UDP rate limiting (rrl.c), or NULL */
+	/* The access policy (access.h), or NULL; made by server_start(),
+	 * freed by server_stop().  acc: per UDP worker, then TCP's last. */
+	struct access *access;
+	struct access_counts *acc;
 	pthread_t notify_thread;
 	int notify_running;
 	int wake_fd;			/* eventfd: readable means stop */

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "addr.h"
 #include "config.h"
 #include "err.h"
@@ -233,6 +234,39 @@ hand_over(struct tcp_state *t, struct tconn *c, const uint8_t *q,
 }
 
 /*
+ * Answer one query that is not a transfer, under the access policy: as
+ * over UDP, a signed request is not subject to it.  Returns the length.
+ */
+static size_t
+tcp_answer(struct tcp_state *t, struct tconn *c, const uint8_t *pkt,
+    size_t len, uint8_t *out)
+{
+	struct server *sv = t->sv;
+	struct access_wrap aw;
+	struct respond_db code_db;
+	struct query q;
+
+	if (sv->access != NULL && query_parse(pkt, len, &q) == Q_OK &&
+	    !q.tsig) {
+		switch (access_decide(sv->access, &sv->acc[sv->nworkers],
+		    (struct sockaddr *)&c->peer, time(NULL), &aw.ans)) {
+		case ACCESS_REFUSE:
+			return respond_bare(&q, RC_REFUSED, 0, out,
+			    RESPOND_MAX);
+		case ACCESS_CODE:
+			aw.base = &t->db;
+			access_code_db(&aw, &code_db);
+			return answer_query(sv->cfg, sv->zs, &code_db, pkt, len,
+			    out, RESPOND_MAX, 1);
+		default:
+			break;
+		}
+	}
+	return answer_query(sv->cfg, sv->zs, &t->db, pkt, len, out,
+	    RESPOND_MAX, 1);
+}
+
+/*
  * Answer every complete query that fits in the output.  -1: close; 1: the
  * connection went to the transfer threads.
  */
@@ -292,9 +326,8 @@ conn_answer(struct tcp_state *t, struct tconn *c, time_t now)
 			 * this answer; what else it carries is dropped. */
 			closing = 1;
 		} else
-			len = answer_query(t->sv->cfg, t->sv->zs, &t->db,
-			    c->in + off + 2, mlen, c->out + c->outlen + 2,
-			    RESPOND_MAX, 1);
+			len = tcp_answer(t, c, c->in + off + 2, mlen,
+			    c->out + c->outlen + 2);
 		if (len > 0) {
 			c->out[c->outlen] = (uint8_t)(len >> 8);
 			c->out[c->outlen + 1] = (uint8_t)len;

@@ -126,6 +126,30 @@ static const struct schema key_schema = { .what = "key",
 	.size = sizeof(struct cfg_key), .fields = key_fields,
 	.check = cfg_key_check };
 
+static const char *const access_actions[] = { "allow", "refuse", "code",
+    NULL };
+
+static const struct field access_fields[] = {
+	FLD(struct cfg_access, "name", T_STR, 1, 64, NULL, name, F_REQ),
+	LST(struct cfg_access, "networks", T_CIDR, 1, 10000, NULL, networks,
+	    F_REQ),
+	{ .key = "action", .type = T_ENUM, .def = "allow",
+	  .off = offsetof(struct cfg_access, action),
+	  .choices = access_actions },
+	FLD(struct cfg_access, "a", T_A127, 0, 0, "127.255.255.254", a, 0),
+	FLD(struct cfg_access, "txt", T_TXT, 0, TXT_MAX,
+	    "Query refused: see the list's usage policy", txt, 0),
+	FLD(struct cfg_access, "quota", T_U32, 0, 4000000000U, "0", quota, 0),
+	FLD(struct cfg_access, "quota_a", T_A127, 0, 0, "127.255.255.255",
+	    quota_a, 0),
+	FLD(struct cfg_access, "quota_txt", T_TXT, 0, TXT_MAX,
+	    "Excessive number of queries: see the list's usage policy",
+	    quota_txt, 0),
+	END
+};
+static const struct schema access_schema = { .what = "access rule",
+	.size = sizeof(struct cfg_access), .fields = access_fields };
+
 static const struct field tester_fields[] = {
 	FLD(struct cfg_tester, "helo", T_STR, 1, 255, NULL, helo, 0),
 	FLD(struct cfg_tester, "domain", T_DNAME, 0, 0, "example.com", domain,
@@ -193,6 +217,8 @@ static const struct field top_fields[] = {
 	FLD(struct dnsbl_config, "transfer_timeout", T_DUR, 1, 3600, "20s",
 	    transfer_timeout, 0),
 	SEQ(struct dnsbl_config, "keys", T_SEQ, 0, 10000, keys, key_schema, 0),
+	SEQ(struct dnsbl_config, "access", T_SEQ, 0, 1000, access,
+	    access_schema, 0),
 	SEQ(struct dnsbl_config, "zones", T_SEQ, 1, 10000, zones, zone_schema,
 	    F_REQ),
 	MAP("tester", offsetof(struct dnsbl_config, tester), tester_schema, 0),

@@ -122,6 +122,24 @@ struct cfg_rrl {
 	size_t nexempt;
 };
 
+/*
+ * One rule of "access:", the DNSBL's answer policy by client network
+ * (dnsbld/access.h).  The first rule with a network holding the client
+ * applies; no rule: allow.
+ */
+struct cfg_access {
+	char *name;			/* for the log and statistics */
+	struct prefix *networks;	/* at least one */
+	size_t nnetworks;
+	char *action;			/* "allow", "refuse" or "code" */
+	uint8_t a[4];			/* "code": every address gets this A */
+	char *txt;			/* and this TXT */
+	uint32_t quota;			/* queries per client network (/24,
+					 * /56) and UTC day; 0: none */
+	uint8_t quota_a[4];		/* over the quota: this A */
+	char *quota_txt;		/* and this TXT */
+};
+
 struct dnsbl_config {
 	char *path;			/* the file it was read from */
 	char *database;			/* LMDB environment directory */
@@ -144,6 +162,8 @@ struct dnsbl_config {
 					 * client to read */
 	struct cfg_key *keys;
 	size_t nkeys;
+	struct cfg_access *access;	/* in order; may be none */
+	size_t naccess;
 	struct cfg_zone *zones;		/* at least one */
 	size_t nzones;
 	struct cfg_tester tester;
