@@ -5,6 +5,7 @@
 #   make SANITIZE=1 test the same under ASan+UBSan, built in build-san/
 #   make TSAN=1 test     the dnsbld tests under ThreadSanitizer (build-tsan/)
 #   make bench           benchmarks (never pass/fail)
+#   make soak            dnsbld under load for 10 minutes (tests/soak)
 #   make fuzz            build and briefly run the libFuzzer targets (clang)
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -98,6 +99,10 @@ test: all tests
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
 
+# A long run under steady load (not part of test): SOAK_SECS, QPS.
+soak: all
+	BUILD=$(BUILD) bash tests/soak/soak.sh
+
 # libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the library,
 # dnsbld's modules and the loader's importer, sink and tester (compiled
 # once, with the fuzzer's coverage, into an archive); seeds in
@@ -176,7 +181,7 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test tests bench fuzz demo install clean
+.PHONY: all test tests bench soak fuzz demo install clean
 
 # Keep object files of the unit tests: no "rm" after the test summary.
 .SECONDARY:
