@@ -319,7 +319,8 @@ set_actor(struct loader_ctx *ctx)
 		pw = getpwuid(getuid());
 		who = pw ? pw->pw_name : NULL;
 	}
-	if (who)
+	/* A name the actor cannot hold whole is not cut: the uid instead. */
+	if (who && strlen(who) + sizeof("admin:") <= sizeof(ctx->actor))
 		snprintf(ctx->actor, sizeof(ctx->actor), "admin:%s", who);
 	else
 		snprintf(ctx->actor, sizeof(ctx->actor), "admin:uid%u",
