@@ -23,6 +23,9 @@
 #include "say.h"
 #include "store.h"
 
+/* The state of the filtered stderr stream (say.h), in use until exit. */
+static struct say_guard stderr_guard;
+
 static const struct command commands[] = {
 	{ "list", cmd_list, NEED_STORE,
 	  "list ADDRESS|CIDR ... [--zone Z] [--reason TEXT] "
@@ -316,7 +319,8 @@ set_actor(struct loader_ctx *ctx)
 		pw = getpwuid(getuid());
 		who = pw ? pw->pw_name : NULL;
 	}
-	if (who)
+	/* A name the actor cannot hold whole is not cut: the uid instead. */
+	if (who && strlen(who) + sizeof("admin:") <= sizeof(ctx->actor))
 		snprintf(ctx->actor, sizeof(ctx->actor), "admin:%s", who);
 	else
 		snprintf(ctx->actor, sizeof(ctx->actor), "admin:uid%u",
@@ -338,7 +342,7 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	/* Whatever reaches stderr shows control bytes escaped (say.h). */
-	(void)say_guard_stderr();
+	(void)say_guard_stderr(&stderr_guard);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config_path = CONFIG_DEFAULT_PATH;
 	/* "+": stop at the command name; the command parses the rest. */

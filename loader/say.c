@@ -166,16 +166,10 @@ say(FILE *f, const char *fmt, ...)
 
 /* ---- the stderr backstop ---- */
 
-struct guard {
-	int fd;
-	size_t ncarry;
-	unsigned char carry[4];	/* a sequence the last chunk cut */
-};
-
 static int
 emit_fd(void *arg, const char *b, size_t n)
 {
-	const struct guard *g = arg;
+	const struct say_guard *g = arg;
 	ssize_t w;
 
 	while (n > 0) {
@@ -193,7 +187,7 @@ emit_fd(void *arg, const char *b, size_t n)
 static ssize_t
 guard_write(void *cookie, const char *buf, size_t len)
 {
-	struct guard *g = cookie;
+	struct say_guard *g = cookie;
 	unsigned char work[4096 + sizeof(g->carry)];
 	size_t used = 0, take, n;
 	long done;
@@ -217,30 +211,26 @@ guard_write(void *cookie, const char *buf, size_t len)
 static int
 guard_close(void *cookie)
 {
-	struct guard *g = cookie;
+	struct say_guard *g = cookie;
 
 	/* A sequence never completed: its bytes, escaped. */
 	(void)escape(g->carry, g->ncarry, KEEP_NL, emit_fd, g);
-	free(g);
+	g->ncarry = 0;
 	return 0;
 }
 
 int
-say_guard_stderr(void)
+say_guard_stderr(struct say_guard *g)
 {
 	cookie_io_functions_t io = { .write = guard_write,
 	    .close = guard_close };
-	struct guard *g;
 	FILE *f;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return -1;
+	memset(g, 0, sizeof(*g));
 	fflush(stderr);
 	g->fd = fileno(stderr);
-	if (g->fd < 0 || (f = fopencookie(g, "w", io)) == NULL) {
-		free(g);
+	if (g->fd < 0 || (f = fopencookie(g, "w", io)) == NULL)
 		return -1;
-	}
 	setvbuf(f, NULL, _IOLBF, 0);
 	stderr = f;
 	return 0;

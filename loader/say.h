@@ -19,8 +19,9 @@
  *
  * say_guard_stderr() is the backstop for what does not: it replaces the
  * process's stderr stream with one that escapes the same bytes except the
- * newline (getopt(3)'s own messages, for one).  main() calls it once; the
- * stream and its state stay until the process exits.
+ * newline (getopt(3)'s own messages, for one).  main() calls it once with
+ * a struct say_guard of static storage (the stream's state, used until the
+ * process exits, after main() returns too).
  */
 #ifndef DNSBL_SAY_H
 #define DNSBL_SAY_H
@@ -34,7 +35,13 @@ void say(FILE *f, const char *fmt, ...)
 /* Print n bytes of s to f, escaped as say() does (a newline too). */
 void say_text(FILE *f, const char *s, size_t n);
 
+struct say_guard {
+	int fd;
+	size_t ncarry;
+	unsigned char carry[4];	/* a UTF-8 sequence the last write cut */
+};
+
 /* Replace stderr as above: 0, or -1 (stderr left as it was). */
-int say_guard_stderr(void);
+int say_guard_stderr(struct say_guard *g);
 
 #endif

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -55,7 +56,8 @@ struct session {
 	int fd;
 	int state;
 	int64_t deadline;
-	int overflow;		/* the current line was too long */
+	int overflow;		/* pieces of LINE_MAX_ cut off the current
+				 * line: it is too long */
 	int errors;		/* commands refused */
 	int prev_crlf;		/* DATA: the last line ended in CRLF */
 	unsigned bad;		/* DATA: BAD_* seen in the message */
@@ -451,11 +453,18 @@ on_read(struct sink *k, struct session *s)
 			m -= c;
 			if (s->len == LINE_MAX_) {
 				/* Too long: kept as the pieces' count only
-				 * (the line is refused at its end). */
+				 * (the line is refused at its end), and a
+				 * line that never ends ends the session. */
 				if (s->state == S_DATA)
 					s->msgbytes += s->len;
-				s->overflow = 1;
+				s->overflow += s->overflow < INT_MAX;
 				s->len = 0;
+				if (s->state == S_DATA ? s->msgbytes > 2 *
+				    k->o->max_msg : s->overflow > 64) {
+					reply(s, "500 5.5.2 line far too long; "
+					    "closing");
+					return -1;
+				}
 			}
 		}
 		if (e == NULL)
@@ -624,8 +633,12 @@ sink_serve(const struct sink_opts *o, int lfd, int stopfd, struct errbuf *eb)
 				end_session(s);
 			}
 		}
-		if ((rc = sweep_due(&k, eb)) != 0)
-			goto out;
+		if (sweep_due(&k, eb) != 0 && o->log) {
+			/* Gone or unreadable now: said, and mail gets 451
+			 * until it is back. */
+			say(o->log, "sink: %s\n", eb->msg);
+			fflush(o->log);
+		}
 	}
 out:
 	for (i = 0; ss && i < o->max_conn; i++)
