@@ -74,8 +74,8 @@ PORT=$(free_port)
 write_config() {
 	cat >"$T/dnsbl.yaml" <<YAML
 database: $T/db
-# The tests run as root in a private directory: stay root.
-user: root
+$(case "${1:-}" in *"
+user:"*|"user:"*) ;; *) printf '%s\n%s' "# The tests run as root in a private directory: stay root." "user: root" ;; esac)
 listen:
   - 127.0.0.1@$PORT
   - "::1@$PORT"
