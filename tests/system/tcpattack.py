@@ -3,9 +3,10 @@
 still be served, for t_dnsbld_tcp_attack.sh.  Every loop is bounded by
 --secs; all traffic goes to loopback.
 
-  starve PORT ZONE SRC --conns N --queries Q --secs S
-      N connections from SRC, each pipelining from Q/3 to 2Q ANY queries
-      and an AXFR in one write, then never reading; held for S seconds.
+  starve PORT ZONE SRC --conns N --queries LO,HI --secs S
+      N connections from SRC, each pipelining from LO to HI ANY queries
+      (spread evenly) and an AXFR in one write, then never reading; held
+      for S seconds.
   slowloris PORT --srcs A,B,.. --per N --secs S
       N connections from each source, each sending one byte of a query a
       second; a connection the server closes is opened again.  Prints
@@ -51,11 +52,11 @@ def cmd_starve(a):
     conns = []
     one = framed(dns.message.make_query(a.zone, "ANY").to_wire())
     axfr = framed(dns.message.make_query(a.zone, "AXFR").to_wire())
+    lo, hi = (int(x) for x in a.queries.split(","))
     for i in range(a.conns):
-        # From a third to twice --queries: whatever the kernel buffers
-        # hold, some connections leave answers owed when the AXFR comes.
-        blob = one * (a.queries // 3 + i * (a.queries * 5 // 3) //
-                      max(1, a.conns - 1)) + axfr
+        # From lo to hi queries: whatever the kernel buffers hold, some
+        # connections leave answers owed when the AXFR comes.
+        blob = one * (lo + i * (hi - lo) // max(1, a.conns - 1)) + axfr
         s = connect(a.port, a.src, rcvbuf=4096)
         s.setblocking(False)
         try:
@@ -210,7 +211,7 @@ def main():
     s.add_argument("zone")
     s.add_argument("src")
     s.add_argument("--conns", type=int, default=12)
-    s.add_argument("--queries", type=int, default=339)
+    s.add_argument("--queries", default="339,339", help="LO,HI")
     s.add_argument("--secs", type=float, default=30)
     s = sub.add_parser("slowloris")
     s.add_argument("port", type=int)
