@@ -59,7 +59,9 @@ for i in $(seq 1 50); do
 	dig +tcp +tries=1 +time=3 -p $PORT @127.0.0.1 -b 127.0.2.5 $Z AXFR >/dev/null 2>&1
 done
 n=$(( $(grep -c "to 127.0.2.5: refused" "$T/dnsbld.log") - before ))
-is "$n" 1 "50 refused AXFRs from one client: one log line"
+# One line a minute: two when the 50 straddle the turn of a minute.
+[ "$n" -ge 1 ] && [ "$n" -le 2 ]
+ok $? "50 refused AXFRs from one client: a line a minute ($n)"
 
 # The per-client cap on transfers: 127.0.3.9 is allowed; it may have 2.
 $PY - $PORT $Z <<'PY' >"$T/cap.out" 2>&1

@@ -162,7 +162,7 @@ test_defaults(void)
 	is_str(cfg->listen[0].text, "127.0.0.1@53", "default listen v4");
 	is_str(cfg->listen[1].text, "::1@53", "default listen v6");
 	is_int(port_of(&cfg->listen[1]), 53, "default listen v6 port");
-	ok(cfg->user == NULL, "default user: none");
+	is_str(cfg->user, "dnsbl", "default user: dnsbl");
 	is_str(cfg->pidfile, "/run/dnsbld.pid", "default pidfile");
 	is_int(cfg->workers, 0, "default workers");
 	is_int(cfg->tcp_timeout, 10, "default tcp_timeout");
@@ -201,7 +201,7 @@ test_defaults(void)
 	if (cfg != NULL) {
 		is_int(cfg->zones[0].ttl, 2100, "null ttl: default");
 		is_str(cfg->zones[0].txt, "Listed: $", "empty txt: default");
-		ok(cfg->user == NULL, "null user: none");
+		is_str(cfg->user, "dnsbl", "null user: the default, dnsbl");
 	}
 	config_free(cfg);
 }
