@@ -7,7 +7,7 @@
 # NOTAUTH/BADSIG and an unknown key NOTAUTH/BADKEY, unsigned; a request
 # signed outside its own fudge gets NOTAUTH/BADTIME, signed, with our time
 # in Other Data.  A signed answer too large for UDP comes back with TC,
-# signed, and whole over TCP.
+# signed, and whole over TCP.  A second TSIG record gets FORMERR.
 source "$(dirname "$0")/lib.sh"
 dc() { $PY "$ROOT/tests/system/dnscheck.py" "$@"; }
 K1=c2VjcmV0LWtleS1vbmUtZm9yLXRoZS10ZXN0cy0xMjM=
@@ -44,6 +44,23 @@ check "hmac-sha512 key: signed" -- dc tsig $PORT 1.2.0.192.$Z TXT --key k512:$K1
 check "hmac-sha512 BADTIME: signed" -- dc tsig $PORT $Z SOA --key k512:$K1 --alg hmac-sha512 --skew 999 --rcode NOTAUTH --tsig-error BADTIME
 check "a 2000-byte TXT signed over UDP: TC, signed" -- dc tsig $PORT 9.2.0.192.$Z TXT --key k1:$K1 --edns 1232 --rcode NOERROR --an 0
 check "... and whole over TCP, signed" -- dc tsig $PORT 9.2.0.192.$Z TXT --key k1:$K1 --tcp --rcode NOERROR --an 1 --txt-len 2010
+
+# RFC 8945 5.1: a signed query with a second record of type TSIG (here
+# its own TSIG copied into the answer section) is FORMERR, before ldns
+# reads it (ldns loses all TSIGs but one; tests/unit/test_tsig.c).
+hex=$($PY - "$K1" <<'PYEOF'
+import struct, sys
+import dns.message, dns.tsig, dns.tsigkeyring
+q = dns.message.make_query("relays.example", "SOA")
+q.use_tsig(dns.tsigkeyring.from_text({"k1": sys.argv[1]}), keyname="k1",
+           algorithm=dns.tsig.HMAC_SHA256)
+w = q.to_wire()
+at = 12 + len(b"\x06relays\x07example\x00") + 4
+hdr = w[:6] + struct.pack("!HHH", 1, 0, 1)
+print((hdr + w[12:at] + w[at:] + w[at:]).hex())
+PYEOF
+)
+check "a TSIG in the answer section too: FORMERR" -- dc raw $PORT "$hex" --rcode FORMERR
 
 out=$(dig +norec -p $PORT @127.0.0.1 -y hmac-sha256:k1:$K1 $Z SOA 2>&1)
 echo "$out" | grep -q "status: NOERROR" && ! echo "$out" | grep -qi "expected a TSIG\|tsig verify\|could not be validated\|couldn't verify"
