@@ -341,6 +341,12 @@ test_small_table(void)
 
 /* ---- two threads on one bucket ---- */
 
+/* The query, answer and client both threads use, made before they start. */
+static struct query hot_q;
+static uint8_t hot_a[600];
+static size_t hot_len;
+static struct sockaddr_storage hot_from;
+
 struct hammer {
 	struct rrl *t;
 	struct rrl_worker w;
@@ -352,17 +358,13 @@ static void *
 hammer_main(void *arg)
 {
 	struct hammer *h = arg;
-	struct sockaddr_storage ss = peer("192.0.2.1");
-	struct query q;
-	uint8_t a[600];
-	size_t len = mk("hot.relays.example", T_A, -1, RC_NOERROR, 1, ZLEN, &q,
-	    a);
 	int i;
 
 	h->start = rrl_now();
 	for (i = 0; i < h->n; i++)
-		if (rrl_check(h->t, &h->w, rrl_now(), (struct sockaddr *)&ss,
-		    &q, a, len) == RRL_SEND)
+		if (rrl_check(h->t, &h->w, rrl_now(),
+		    (struct sockaddr *)&hot_from, &hot_q, hot_a, hot_len) ==
+		    RRL_SEND)
 			h->sent++;
 	h->end = rrl_now();
 	return NULL;
@@ -381,6 +383,9 @@ test_threads(void)
 
 	cfg_init(&c, 1000, 2);
 	rrl_update(&t, &c);
+	hot_len = mk("hot.relays.example", T_A, -1, RC_NOERROR, 1, ZLEN, &hot_q,
+	    hot_a);
+	hot_from = peer("192.0.2.1");
 	memset(h, 0, sizeof(h));
 	for (i = 0; i < 2; i++) {
 		h[i].t = t;
