@@ -51,6 +51,9 @@
 #define HUGE_PAGE	((size_t)2 << 20)
 #define SKEW		RRL_TICKS_PER_SEC	/* how much older than another
 					 * thread's a thread's now may be */
+#define STALE		((int64_t)(4 * RRL_TICKS_PER_SEC))	/* further ahead
+					 * than any kind's tau + interval +
+					 * SKEW (3 s at 1/s): a wrapped word */
 
 struct rrl {
 	_Atomic uint64_t *word;		/* nwords, 64-byte aligned */
@@ -483,6 +486,8 @@ rrl_decide(struct rrl *t, struct rrl_worker *w, uint64_t now,
 				break;
 			}
 			vd = cur == 0 ? INT64_MIN : ahead(cur, now);
+			if (vd > STALE)
+				vd = INT64_MIN;	/* a wrapped old word: free */
 			if (vd < bestd) {
 				bestd = vd;
 				way = i;

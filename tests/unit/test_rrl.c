@@ -274,6 +274,12 @@ test_limit(void)
 	    11, cnt);
 	is_int(cnt[RRL_SEND], 11, "12 days later (the clock wraps at 24): "
 	    "forgotten");
+	run(t, &w, now + RRL_TICKS_PER_SEC * 86400 * 12, "192.0.2.1", n1, 0,
+	    20, cnt);
+	run(t, &w, now + RRL_TICKS_PER_SEC * 86400 * 25, "192.0.2.1", n1, 0,
+	    11, cnt);
+	is_int(cnt[RRL_SEND], 11, "13 days after that, the wrapped time looks "
+	    "11 days ahead: stale, forgotten");
 	run(t, &w, now + 20 * RRL_TICKS_PER_SEC, "192.0.2.1", n1, 1, 20, cnt);
 	ok(cnt[RRL_SLIP] == 0 && cnt[RRL_DROP] == 9,
 	    "a signed query is dropped, never slipped (%d/%d/%d)", cnt[0],
