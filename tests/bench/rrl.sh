@@ -20,7 +20,7 @@
 # rrl in one thread, which other load hardly disturbs; after them, where
 # perf is installed, a profile of dnsbld under the same load with rrl on
 # says what share of its CPU time rrl.c takes.  Figures only.
-#   N=1000000 Q=200000 SECS=5 ROUNDS=6 RATE=0 bash tests/bench/rrl.sh
+#   N=1000000 Q=200000 SECS=5 ROUNDS=6 RATE=0 [TABLE=16384] bash tests/bench/rrl.sh
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -66,6 +66,7 @@ workers: 1
 rrl:
   enabled: true
   nxdomains_per_second: 1000000
+$([ -n "${TABLE:-}" ] && echo "  table_size: $TABLE")
 zones:
   - name: relays.example
     soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
