@@ -179,7 +179,7 @@ install: all
 	ln -sf loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsbl-loader.8
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 .PHONY: all test tests bench soak fuzz demo install clean
 

@@ -18,10 +18,12 @@
  * later now than ours), so one further ahead is a word from 24 days ago
  * read through the wrap of the clock, and counts as past too.
  */
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include <netinet/in.h>
 
+#include <endian.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +48,12 @@
 #define TIME_BITS	45
 #define TIME_MASK	((UINT64_C(1) << TIME_BITS) - 1)
 #define TRIES		8		/* compare-and-swap attempts */
+#define HUGE_PAGE	((size_t)2 << 20)
 #define SKEW		RRL_TICKS_PER_SEC	/* how much older than another
 					 * thread's a thread's now may be */
+#define STALE		((int64_t)(4 * RRL_TICKS_PER_SEC))	/* further ahead
+					 * than any kind's tau + interval +
+					 * SKEW (3 s at 1/s): a wrapped word */
 
 struct rrl {
 	_Atomic uint64_t *word;		/* nwords, 64-byte aligned */
@@ -64,7 +70,12 @@ struct rrl {
 	size_t nexempt;
 };
 
-/* ---- SipHash-2-4 ---- */
+/*
+ * ---- SipHash ----
+ * SipHash-2-4 is the reference (its published vectors test this code);
+ * the table keys with SipHash-1-3, half the rounds per word and still a
+ * keyed hash no client can aim, as hash tables commonly do.
+ */
 
 static inline uint64_t
 rotl(uint64_t x, int b)
@@ -75,12 +86,10 @@ rotl(uint64_t x, int b)
 static inline uint64_t
 le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
 }
 
 #define SIPROUND do {							\
@@ -90,8 +99,12 @@ le64(const uint8_t *p)
 	v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);	\
 } while (0)
 
-uint64_t
-rrl_siphash(const uint8_t k[16], const uint8_t *p, size_t n)
+/*
+ * SipHash with c compression and d finalization rounds; inline, so that
+ * with constant rounds the compiler unrolls them.
+ */
+static inline uint64_t
+siphash(const uint8_t k[16], const uint8_t *p, size_t n, int c, int d)
 {
 	uint64_t k0 = le64(k), k1 = le64(k + 8), m, last;
 	uint64_t v0 = k0 ^ UINT64_C(0x736f6d6570736575);
@@ -99,27 +112,32 @@ rrl_siphash(const uint8_t k[16], const uint8_t *p, size_t n)
 	uint64_t v2 = k0 ^ UINT64_C(0x6c7967656e657261);
 	uint64_t v3 = k1 ^ UINT64_C(0x7465646279746573);
 	size_t i, full = n & ~(size_t)7;
+	int r;
 
 	for (i = 0; i < full; i += 8) {
 		m = le64(p + i);
 		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
+		for (r = 0; r < c; r++)
+			SIPROUND;
 		v0 ^= m;
 	}
-	last = (uint64_t)(n & 0xff) << 56;
-	for (i = 0; i < (n & 7); i++)
-		last |= (uint64_t)p[full + i] << (8 * i);
+	last = 0;
+	memcpy(&last, p + full, n & 7);
+	last = le64toh(last) | (uint64_t)(n & 0xff) << 56;
 	v3 ^= last;
-	SIPROUND;
-	SIPROUND;
+	for (r = 0; r < c; r++)
+		SIPROUND;
 	v0 ^= last;
 	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
+	for (r = 0; r < d; r++)
+		SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t
+rrl_siphash(const uint8_t k[16], const uint8_t *p, size_t n, int c, int d)
+{
+	return siphash(k, p, n, c, d);
 }
 
 /* ---- the table ---- */
@@ -167,11 +185,18 @@ rrl_update(struct rrl **tp, const struct cfg_rrl *c)
 	if (t == NULL) {
 		if ((t = calloc(1, sizeof(*t))) == NULL)
 			return DNSBL_ENOMEM;
-		t->word = aligned_alloc(64, n * sizeof(*t->word));
+		/* A table of 2 MiB or more sits on huge pages where the
+		 * kernel has them: one TLB entry, not 512, for random
+		 * access. */
+		t->word = aligned_alloc(n * sizeof(*t->word) >= HUGE_PAGE ?
+		    HUGE_PAGE : 64, n * sizeof(*t->word));
 		if (t->word == NULL) {
 			free(t);
 			return DNSBL_ENOMEM;
 		}
+		if (n * sizeof(*t->word) >= HUGE_PAGE)
+			(void)madvise(t->word, n * sizeof(*t->word),
+			    MADV_HUGEPAGE);
 		for (i = 0; i < n; i++)
 			atomic_init(&t->word[i], 0);
 		t->nwords = n;
@@ -404,27 +429,45 @@ ahead(uint64_t word, uint64_t now)
 	return (int64_t)d;
 }
 
-enum rrl_verdict
-rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
-    const struct sockaddr *peer, const struct query *q, const uint8_t *ans,
-    size_t len)
+void
+rrl_prepare(const struct rrl *t, const struct sockaddr *peer,
+    const struct query *q, const uint8_t *ans, size_t len,
+    struct rrl_ticket *tk)
 {
 	uint8_t key[RRL_KEY_MAX];
 	enum rrl_kind kind;
+	size_t n;
+
+	tk->limited = 0;
+	if (is_exempt(t, peer))
+		return;
+	n = rrl_key(t, peer, q, ans, len, key, &kind);
+	if (t->interval[kind] == 0)
+		return;
+	tk->limited = 1;
+	tk->kind = (uint8_t)kind;
+	tk->hash = siphash(t->seed, key, n, 1, 3);
+	__builtin_prefetch(t->word + (tk->hash & t->setmask) * WAYS, 1, 3);
+}
+
+enum rrl_verdict
+rrl_decide(struct rrl *t, struct rrl_worker *w, uint64_t now,
+    const struct rrl_ticket *tk, const struct sockaddr *peer,
+    const struct query *q, const uint8_t *ans, size_t len)
+{
+	uint8_t key[RRL_KEY_MAX];
+	enum rrl_kind kind = (enum rrl_kind)tk->kind;
 	enum rrl_verdict v = RRL_SEND;
 	_Atomic uint64_t *set;
-	uint64_t h, tag, ival, tau, old, neu, flag, slipc, cur;
+	uint64_t h = tk->hash, tag, ival, tau, old, neu, flag, slipc, cur;
 	int64_t d, vd, bestd;
 	size_t n;
 	int try, i, way, hit, starting = 0;
 
-	if (is_exempt(t, peer))
+	if (!tk->limited)
 		return RRL_SEND;
-	n = rrl_key(t, peer, q, ans, len, key, &kind);
-	if ((ival = t->interval[kind]) == 0)
-		return RRL_SEND;
+	ival = t->interval[kind];
 	tau = t->tau[kind];
-	h = rrl_siphash(t->seed, key, n);
 	set = t->word + (h & t->setmask) * WAYS;
 	if ((tag = (h >> TAG_SHIFT) & TAG_MASK) == 0)
 		tag = 1;
@@ -443,6 +486,8 @@ rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
 				break;
 			}
 			vd = cur == 0 ? INT64_MIN : ahead(cur, now);
+			if (vd > STALE)
+				vd = INT64_MIN;	/* a wrapped old word: free */
 			if (vd < bestd) {
 				bestd = vd;
 				way = i;
@@ -483,9 +528,22 @@ rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
 		w->dropped++;
 	else if (v == RRL_SLIP)
 		w->slipped++;
-	if (starting)
+	if (starting) {
+		n = rrl_key(t, peer, q, ans, len, key, &kind);
 		log_start(t, w, now, key, n);
+	}
 	return v;
+}
+
+enum rrl_verdict
+rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
+    const struct sockaddr *peer, const struct query *q, const uint8_t *ans,
+    size_t len)
+{
+	struct rrl_ticket tk;
+
+	rrl_prepare(t, peer, q, ans, len, &tk);
+	return rrl_decide(t, w, now, &tk, peer, q, ans, len);
 }
 
 size_t

@@ -25,16 +25,20 @@
  * list are never limited.
  *
  * The table is a fixed array of table_size 64-bit words (8 bytes each:
- * 2 MiB by default), in sets of 8 that share a cache line.  A bucket's
+ * 128 KiB by default), in sets of 8 that share a cache line.  A bucket's
  * word holds a 14-bit tag of its key's hash, a "limiting" flag, a slip
  * count and the arrival time (45 bits of 1/2^24 s).  The key is hashed
- * with SipHash-2-4 under a random key drawn when the table is made, so a
+ * with SipHash-1-3 under a random key drawn when the table is made, so a
  * client cannot aim its queries at one set.  A bucket whose time has
- * passed is the same as no bucket, so a new key takes the set's empty or
- * oldest word: the table only loses state when all 8 words of a set are
- * limiting at once.  Threads share the table without locks: each update
- * is one compare-and-swap of a word, retried a few times under
- * contention.  Nothing is allocated per query.
+ * passed is the same as no bucket, and an answer within the limit keeps
+ * its bucket only 1/rate ahead (5 ms at 200/s), so a new key takes the
+ * set's empty word or the one nearest to drained: a limiting bucket (up
+ * to a second ahead) is lost only when the other 7 words of its set are
+ * limiting too.  So the table needs room for the buckets limiting at once,
+ * not for every client; a small one stays in the cache (a table of 2 MiB
+ * or more is put on huge pages).  Threads share the table without locks:
+ * each update is one compare-and-swap of a word, retried a few times
+ * under contention.  Nothing is allocated per query.
  *
  * Ownership: the server owns the table (sv->rrl), made and kept up to date
  * by rrl_update() at each server_start() and freed with rrl_free().  It
@@ -111,6 +115,25 @@ enum rrl_verdict rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
     size_t len);
 
 /*
+ * rrl_check() in two steps, so that a worker can overlap the cache misses
+ * of a whole batch: rrl_prepare() hashes the answer's key into tk and
+ * prefetches its set of buckets; rrl_decide() (with the same arguments,
+ * still valid) takes the verdict.  The worker prepares every answer of
+ * its batch, then decides them all.
+ */
+struct rrl_ticket {
+	uint64_t hash;
+	uint8_t kind;
+	uint8_t limited;	/* 0: exempt, or no limit for the kind */
+};
+void rrl_prepare(const struct rrl *t, const struct sockaddr *peer,
+    const struct query *q, const uint8_t *ans, size_t len,
+    struct rrl_ticket *tk);
+enum rrl_verdict rrl_decide(struct rrl *t, struct rrl_worker *w, uint64_t now,
+    const struct rrl_ticket *tk, const struct sockaddr *peer,
+    const struct query *q, const uint8_t *ans, size_t len);
+
+/*
  * Rewrite the answer out (len bytes, cap bytes of room) to q as the slip
  * answer: the same id and rcode, TC set, the question and OPT only.
  * Returns its length (0: send nothing).
@@ -118,7 +141,11 @@ enum rrl_verdict rrl_check(struct rrl *t, struct rrl_worker *w, uint64_t now,
 size_t rrl_truncate(const struct query *q, uint8_t *out, size_t len,
     size_t cap);
 
-/* SipHash-2-4 of n bytes under the 16-byte key k (exposed for its test). */
-uint64_t rrl_siphash(const uint8_t k[16], const uint8_t *p, size_t n);
+/*
+ * SipHash-c-d of n bytes under the 16-byte key k (exposed for its test):
+ * the table uses SipHash-1-3.
+ */
+uint64_t rrl_siphash(const uint8_t k[16], const uint8_t *p, size_t n, int c,
+    int d);
 
 #endif

@@ -338,6 +338,11 @@ struct udp_bufs {
 	} cin[UDP_BATCH], cout[UDP_BATCH];
 	uint8_t q[UDP_BATCH][UDP_INBUF];
 	uint8_t a[UDP_BATCH][EDNS_PAYLOAD];
+	/* Per answer: its query, parsed, its datagram, length, rrl ticket. */
+	struct query qs[UDP_BATCH];
+	int src[UDP_BATCH];
+	size_t alen[UDP_BATCH];
+	struct rrl_ticket tk[UDP_BATCH];
 };
 
 /*
@@ -382,7 +387,13 @@ reply_from(struct msghdr *in, struct msghdr *out, uint8_t *ctl, size_t len)
 	out->msg_controllen = 0;
 }
 
-/* Receive, answer and send one batch.  Returns the datagrams received. */
+/*
+ * Receive, answer and send one batch.  Returns the datagrams received.
+ * The answers are built first (each rrl_prepare()d, which prefetches its
+ * rate limiting bucket), then each is let through, dropped or slipped by
+ * rrl_decide(), so that the batch's cache misses in the rate limiting
+ * table overlap instead of costing one each.
+ */
 static int
 udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
     const struct respond_db *db, int fd)
@@ -394,13 +405,15 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 	struct respond_db code_db;
 	const struct respond_db *qdb;
 	time_t t = 0;
-	struct query q;
+	struct query *q;
+	const struct sockaddr *peer;
 	enum query_status st;
 	enum rrl_verdict v;
 	uint64_t now = 0;
-	int i, n, nout = 0, sent, rc, refuse;
+	int i, k, n, nans = 0, nout = 0, sent, rc, refuse;
 	uint16_t qt;
 	size_t len;
+	uint8_t *a;
 
 	for (i = 0; i < UDP_BATCH; i++) {
 		b->iin[i].iov_base = b->q[i];
@@ -427,8 +440,6 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		    dnsbl_strerror(rc));
 	else
 		respond_store_batch(rs);
-	if (rrl != NULL)
-		now = rrl_now();
 	if (acc != NULL) {
 		t = time(NULL);
 		aw.base = db;
@@ -437,17 +448,20 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 	for (i = 0; i < n; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
+		q = &b->qs[nans];
+		a = b->a[nans];
+		peer = (const struct sockaddr *)&b->from[i];
 		qt = query_peek_qtype(b->q[i], b->in[i].msg_len);
-		st = query_parse(b->q[i], b->in[i].msg_len, &q);
+		st = query_parse(b->q[i], b->in[i].msg_len, q);
 		if (st == Q_DROP)
 			continue;
 		qdb = db;
 		refuse = 0;
 		/* A signed request is a key holder's: no access rule. */
-		if (acc != NULL && st == Q_OK && !q.tsig && qt != T_AXFR &&
+		if (acc != NULL && st == Q_OK && !q->tsig && qt != T_AXFR &&
 		    qt != T_IXFR)
-			switch (access_decide(acc, &wk->sv->acc[wk->id],
-			    (const struct sockaddr *)&b->from[i], t, &aw.ans)) {
+			switch (access_decide(acc, &wk->sv->acc[wk->id], peer,
+			    t, &aw.ans)) {
 			case ACCESS_REFUSE:
 				refuse = 1;
 				break;
@@ -459,35 +473,44 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 			}
 		if (rc != 0)
 			len = respond_error(b->q[i], b->in[i].msg_len,
-			    RC_SERVFAIL, b->a[nout], 512);
+			    RC_SERVFAIL, a, 512);
 		else if (refuse)
-			len = respond_bare(&q, RC_REFUSED, 0, b->a[nout],
-			    respond_limit(&q, 0, EDNS_PAYLOAD));
+			len = respond_bare(q, RC_REFUSED, 0, a,
+			    respond_limit(q, 0, EDNS_PAYLOAD));
 		else if (qt == T_AXFR || qt == T_IXFR)
 			len = xfr_udp(wk->sv, db, b->q[i], b->in[i].msg_len,
-			    (const struct sockaddr *)&b->from[i], b->a[nout],
-			    EDNS_PAYLOAD);
-		else if (q.tsig)
-			len = signed_answer(wk->sv->cfg, zs, qdb, &q, st,
-			    b->q[i], b->in[i].msg_len, b->a[nout],
-			    EDNS_PAYLOAD, 0);
+			    peer, a, EDNS_PAYLOAD);
+		else if (q->tsig)
+			len = signed_answer(wk->sv->cfg, zs, qdb, q, st,
+			    b->q[i], b->in[i].msg_len, a, EDNS_PAYLOAD, 0);
 		else
-			len = respond_parsed(zs, qdb, &q, st, b->a[nout],
-			    EDNS_PAYLOAD, respond_limit(&q, 0, EDNS_PAYLOAD),
-			    0);
+			len = respond_parsed(zs, qdb, q, st, a, EDNS_PAYLOAD,
+			    respond_limit(q, 0, EDNS_PAYLOAD), 0);
 		if (len == 0)
 			continue;
-		if (rrl != NULL && (v = rrl_check(rrl, &wk->rrl, now,
-		    (const struct sockaddr *)&b->from[i], &q, b->a[nout],
-		    len)) != RRL_SEND) {
+		if (rrl != NULL)
+			rrl_prepare(rrl, peer, q, a, len, &b->tk[nans]);
+		b->src[nans] = i;
+		b->alen[nans++] = len;
+	}
+	if (rc == 0)
+		store_reader_end(rs->r);
+	if (rrl != NULL)
+		now = rrl_now();
+	for (k = 0; k < nans; k++) {
+		i = b->src[k];
+		len = b->alen[k];
+		peer = (const struct sockaddr *)&b->from[i];
+		if (rrl != NULL && (v = rrl_decide(rrl, &wk->rrl, now,
+		    &b->tk[k], peer, &b->qs[k], b->a[k], len)) != RRL_SEND) {
 			if (v == RRL_DROP)
 				continue;
-			if ((len = rrl_truncate(&q, b->a[nout], len,
+			if ((len = rrl_truncate(&b->qs[k], b->a[k], len,
 			    EDNS_PAYLOAD)) == 0)
 				continue;
 		}
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
-		b->iout[nout].iov_base = b->a[nout];
+		b->iout[nout].iov_base = b->a[k];
 		b->iout[nout].iov_len = len;
 		b->out[nout].msg_hdr.msg_name = &b->from[i];
 		b->out[nout].msg_hdr.msg_namelen = b->in[i].msg_hdr.msg_namelen;
@@ -497,8 +520,6 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		    b->cout[nout].b, sizeof(b->cout[nout].b));
 		nout++;
 	}
-	if (rc == 0)
-		store_reader_end(rs->r);
 	/* Send all; a datagram the kernel refuses is dropped, not retried. */
 	for (i = 0; i < nout;) {
 		sent = sendmmsg(fd, b->out + i, (unsigned)(nout - i), 0);

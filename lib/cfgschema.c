@@ -183,7 +183,7 @@ static const struct field rrl_fields[] = {
 	FLD(struct cfg_rrl, "ipv4_prefix", T_U32, 8, 32, "24", ipv4_prefix, 0),
 	FLD(struct cfg_rrl, "ipv6_prefix", T_U32, 16, 128, "56", ipv6_prefix,
 	    0),
-	FLD(struct cfg_rrl, "table_size", T_U32, 1024, 67108864, "262144",
+	FLD(struct cfg_rrl, "table_size", T_U32, 1024, 67108864, "16384",
 	    table_size, 0),
 	LST(struct cfg_rrl, "exempt", T_CIDR, 0, 10000, NULL, exempt, 0),
 	END

@@ -19,7 +19,7 @@ rrl:
   exempt: [127.0.5.5, "::1"]
 YAML
 start_dnsbld || { ok 1 "dnsbld starts"; done_testing; exit 1; }
-grep -q "rrl: per /24 (IPv4), /56 (IPv6): 200 answers/s, 1000 NXDOMAIN/s, 200 errors/s (0: no limit), slip 2, 2 exempt; table 2048 KiB" "$T/dnsbld.log"
+grep -q "rrl: per /24 (IPv4), /56 (IPv6): 200 answers/s, 1000 NXDOMAIN/s, 200 errors/s (0: no limit), slip 2, 2 exempt; table 128 KiB" "$T/dnsbld.log"
 ok $? "on by default: the limits logged at start"
 
 check "a flood from 127.0.9.9 is limited, 127.0.0.1 is not" -- \

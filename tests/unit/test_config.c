@@ -173,7 +173,7 @@ test_defaults(void)
 	    cfg->rrl.nxdomains_per_second == 1000 &&
 	    cfg->rrl.errors_per_second == 200, "default rrl rates");
 	ok(cfg->rrl.slip == 2 && cfg->rrl.ipv4_prefix == 24 &&
-	    cfg->rrl.ipv6_prefix == 56 && cfg->rrl.table_size == 262144 &&
+	    cfg->rrl.ipv6_prefix == 56 && cfg->rrl.table_size == 16384 &&
 	    cfg->rrl.nexempt == 0, "default rrl slip, prefixes, size, exempt");
 	z = &cfg->zones[0];
 	is_int(z->ttl, 2100, "default ttl");

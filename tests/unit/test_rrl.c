@@ -128,10 +128,17 @@ test_siphash(void)
 		k[i] = (uint8_t)i;
 	for (i = 0; i < 15; i++)
 		m[i] = (uint8_t)i;
-	ok(rrl_siphash(k, m, 0) == UINT64_C(0x726fdb47dd0e0e31),
+	ok(rrl_siphash(k, m, 0, 2, 4) == UINT64_C(0x726fdb47dd0e0e31),
 	    "SipHash-2-4 of the empty message: the paper's vector");
-	ok(rrl_siphash(k, m, 15) == UINT64_C(0xa129ca6149be45e5),
+	ok(rrl_siphash(k, m, 15, 2, 4) == UINT64_C(0xa129ca6149be45e5),
 	    "SipHash-2-4 of 15 bytes: the paper's vector");
+	/* SipHash-1-3 as CPython 3.11 hashes bytes with PYTHONHASHSEED=0
+	 * (a key of zeros): hash(bytes(range(15))) and hash(bytes(range(8))). */
+	memset(k, 0, sizeof(k));
+	ok(rrl_siphash(k, m, 15, 1, 3) == UINT64_C(0xf30eb725bb91c9ea),
+	    "SipHash-1-3 of 15 bytes, key 0: CPython's value");
+	ok(rrl_siphash(k, m, 8, 1, 3) == UINT64_C(0xead411e67ebe2eea),
+	    "SipHash-1-3 of 8 bytes, key 0: CPython's value");
 }
 
 static void
@@ -267,6 +274,12 @@ test_limit(void)
 	    11, cnt);
 	is_int(cnt[RRL_SEND], 11, "12 days later (the clock wraps at 24): "
 	    "forgotten");
+	run(t, &w, now + RRL_TICKS_PER_SEC * 86400 * 12, "192.0.2.1", n1, 0,
+	    20, cnt);
+	run(t, &w, now + RRL_TICKS_PER_SEC * 86400 * 25, "192.0.2.1", n1, 0,
+	    11, cnt);
+	is_int(cnt[RRL_SEND], 11, "13 days after that, the wrapped time looks "
+	    "11 days ahead: stale, forgotten");
 	run(t, &w, now + 20 * RRL_TICKS_PER_SEC, "192.0.2.1", n1, 1, 20, cnt);
 	ok(cnt[RRL_SLIP] == 0 && cnt[RRL_DROP] == 9,
 	    "a signed query is dropped, never slipped (%d/%d/%d)", cnt[0],
@@ -334,6 +347,12 @@ test_small_table(void)
 
 /* ---- two threads on one bucket ---- */
 
+/* The query, answer and client both threads use, made before they start. */
+static struct query hot_q;
+static uint8_t hot_a[600];
+static size_t hot_len;
+static struct sockaddr_storage hot_from;
+
 struct hammer {
 	struct rrl *t;
 	struct rrl_worker w;
@@ -345,17 +364,13 @@ static void *
 hammer_main(void *arg)
 {
 	struct hammer *h = arg;
-	struct sockaddr_storage ss = peer("192.0.2.1");
-	struct query q;
-	uint8_t a[600];
-	size_t len = mk("hot.relays.example", T_A, -1, RC_NOERROR, 1, ZLEN, &q,
-	    a);
 	int i;
 
 	h->start = rrl_now();
 	for (i = 0; i < h->n; i++)
-		if (rrl_check(h->t, &h->w, rrl_now(), (struct sockaddr *)&ss,
-		    &q, a, len) == RRL_SEND)
+		if (rrl_check(h->t, &h->w, rrl_now(),
+		    (struct sockaddr *)&hot_from, &hot_q, hot_a, hot_len) ==
+		    RRL_SEND)
 			h->sent++;
 	h->end = rrl_now();
 	return NULL;
@@ -374,6 +389,9 @@ test_threads(void)
 
 	cfg_init(&c, 1000, 2);
 	rrl_update(&t, &c);
+	hot_len = mk("hot.relays.example", T_A, -1, RC_NOERROR, 1, ZLEN, &hot_q,
+	    hot_a);
+	hot_from = peer("192.0.2.1");
 	memset(h, 0, sizeof(h));
 	for (i = 0; i < 2; i++) {
 		h[i].t = t;
