@@ -124,6 +124,13 @@ logsum_event(struct logsum *ls, const char *kind,
 	size_t i;
 	int first = 0;
 
+	if (ls == NULL) {		/* no summary table: log each */
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log_info("%s", msg);
+		return 1;
+	}
 	peer_net(peer, &net);
 	pthread_mutex_lock(&ls->mu);
 	if (now - ls->start >= (time_t)ls->interval)
@@ -161,6 +168,8 @@ logsum_tick(struct logsum *ls, int force)
 {
 	time_t now = mono_s();
 
+	if (ls == NULL)
+		return;
 	pthread_mutex_lock(&ls->mu);
 	if (force || now - ls->start >= (time_t)ls->interval)
 		flush_locked(ls, now);
@@ -172,6 +181,8 @@ logsum_suppressed(struct logsum *ls)
 {
 	uint64_t n;
 
+	if (ls == NULL)
+		return 0;
 	pthread_mutex_lock(&ls->mu);
 	n = ls->suppressed;
 	pthread_mutex_unlock(&ls->mu);

@@ -17,7 +17,8 @@
  * Ownership: the server owns one logsum (logsum_new(), logsum_free()).  It
  * is safe from every thread (one mutex; events are refusals, not queries).
  * `kind` must be a string that lives as long as the logsum (a literal):
- * kinds are told apart by pointer.
+ * kinds are told apart by pointer.  A NULL logsum logs every event (the
+ * fuzz targets run the threads without one).
  */
 #ifndef DNSBLD_LOGSUM_H
 #define DNSBLD_LOGSUM_H
