@@ -114,7 +114,8 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SAN := address,undefined
 FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
 FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
-    loader/import.c loader/outfile.c loader/sink.c loader/smtp.c \
+    loader/import.c loader/outfile.c loader/say.c loader/sink.c loader/smtp.c \
+    loader/spool.c \
     loader/tester.c
 FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB := $(FUZZ_BUILD)/libfuzz.a
@@ -140,9 +141,9 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP \
 	    -c $< -o $@
 
-$(FUZZ_LIB): $(FUZZ_LIBOBJ)
+$(FUZZ_LIB): $(FUZZ_LIBOBJ) Makefile
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(filter %.o,$^)
 
 $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
 	clang -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lpthread

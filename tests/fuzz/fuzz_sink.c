@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ struct fuzz_ctx {
 	char dir[64];
 	char spool[96];
 	struct sink_opts o;
+	int lfd;
 	int stopfd;
 	struct sockaddr_un sun;
 	socklen_t sunlen;
@@ -67,7 +69,7 @@ sink_thread(void *arg)
 	struct errbuf eb;
 
 	memset(&eb, 0, sizeof(eb));
-	if (sink_serve(&x->o, x->stopfd, &eb) != 0)
+	if (sink_serve(&x->o, x->lfd, x->stopfd, &eb) != 0)
 		fprintf(stderr, "fuzz_sink: %s\n", eb.msg);
 	abort();	/* it serves until stopfd, which nobody writes */
 }
@@ -76,6 +78,7 @@ static struct fuzz_ctx *
 setup(void)
 {
 	static struct fuzz_ctx x;
+	struct errbuf eb;
 	pthread_t th;
 	int fd, i;
 
@@ -96,11 +99,16 @@ setup(void)
 	memcpy(&x.o.ss, &x.sun, sizeof(x.sun));
 	x.o.sslen = x.sunlen;
 	x.o.spool = x.spool;
+	x.o.spool_max_bytes = 64 << 20;
+	x.o.spool_max_age = 86400;
+	x.o.domain = "sink.fuzz.example";
 	x.o.name = "sink.fuzz.example";
 	x.o.timeout_ms = 60000;
 	x.o.max_conn = 2;
 	x.o.max_msg = 4096;
-	if ((x.o.log = fopen("/dev/null", "w")) == NULL ||
+	if (mkdir(x.spool, 0700) != 0 ||
+	    (x.o.log = fopen("/dev/null", "w")) == NULL ||
+	    (x.lfd = sink_listen(&x.o, &eb)) < 0 ||
 	    (x.stopfd = eventfd(0, EFD_CLOEXEC)) < 0 ||
 	    pthread_create(&th, NULL, sink_thread, &x) != 0)
 		abort();
