@@ -27,7 +27,8 @@ struct access {
 };
 
 int
-access_new(const struct dnsbl_config *cfg, struct access **ap)
+access_new(const struct dnsbl_config *cfg, struct access *prev,
+    struct access **ap)
 {
 	struct access *a;
 	size_t i;
@@ -40,14 +41,19 @@ access_new(const struct dnsbl_config *cfg, struct access **ap)
 		return DNSBL_ENOMEM;
 	a->rules = cfg->access;
 	a->nrules = cfg->naccess;
+	atomic_init(&a->day, -1);
 	for (i = 0; i < a->nrules; i++)
 		quota |= a->rules[i].quota != 0;
-	if (quota && (a->sketch = calloc((size_t)ACCESS_DEPTH * ACCESS_WIDTH,
-	    sizeof(*a->sketch))) == NULL) {
+	if (quota && prev != NULL && prev->sketch != NULL) {
+		/* The day's counts go on across a reload. */
+		a->sketch = prev->sketch;
+		atomic_store(&a->day, atomic_load(&prev->day));
+		prev->sketch = NULL;
+	} else if (quota && (a->sketch = calloc((size_t)ACCESS_DEPTH *
+	    ACCESS_WIDTH, sizeof(*a->sketch))) == NULL) {
 		free(a);
 		return DNSBL_ENOMEM;
 	}
-	atomic_init(&a->day, -1);
 	*ap = a;
 	return 0;
 }

@@ -25,9 +25,10 @@
  * 98 %).  The sketch is cleared when the UTC day changes.
  *
  * Ownership: the server owns one struct access, made by access_new() from
- * the config at each start (SIGHUP included) and freed by access_free()
- * after the threads stop; it points into the config, which must outlive
- * it.  The sketch is shared by the threads (relaxed atomics); each thread
+ * the config at each start (SIGHUP included, taking the quota counts of
+ * the one before) and freed by access_free() at the next start or when the
+ * server closes; it points into the config it was made from, which must
+ * outlive it while threads run.  The sketch is shared by the threads (relaxed atomics); each thread
  * counts the answers of each rule in its own struct access_counts, which
  * the server sums after the threads stop.
  */
@@ -65,9 +66,12 @@ struct access_counts {
 
 /*
  * Make the policy of cfg: 0 with *ap set (NULL when cfg has no rules: no
- * cost per query), or DNSBL_ENOMEM.
+ * cost per query), or DNSBL_ENOMEM.  prev (or NULL) is the policy it
+ * replaces: its quota counts are taken over, so a reload does not give a
+ * network over its quota a new day; free prev after.
  */
-int access_new(const struct dnsbl_config *cfg, struct access **ap);
+int access_new(const struct dnsbl_config *cfg, struct access *prev,
+    struct access **ap);
 void access_free(struct access *a);
 
 /* A thread's counts for a (NULL: none).  0 or DNSBL_ENOMEM. */

@@ -172,6 +172,8 @@ server_close(struct server *sv)
 	sv->wake_fd = -1;
 	logsum_free(sv->logsum);
 	sv->logsum = NULL;
+	access_free(sv->access);
+	sv->access = NULL;
 }
 
 /* Make or update the rate limiting table for the config, and say so. */
@@ -218,9 +220,13 @@ rrl_report(const struct server *sv)
 static int
 access_start(struct server *sv)
 {
+	struct access *prev = sv->access;
 	unsigned w;
+	int rc;
 
-	if (access_new(sv->cfg, &sv->access) != 0)
+	rc = access_new(sv->cfg, prev, &sv->access);
+	access_free(prev);
+	if (rc != 0)
 		return DNSBL_ENOMEM;
 	if (sv->access == NULL)
 		return 0;
@@ -246,8 +252,7 @@ access_stop(struct server *sv)
 	}
 	free(sv->acc);
 	sv->acc = NULL;
-	access_free(sv->access);
-	sv->access = NULL;
+	/* sv->access stays: the next start takes its quota counts. */
 }
 
 int

@@ -72,8 +72,10 @@ struct server {
 					 * life of the process */
 	struct notify_state *notify;	/* kept across SIGHUP (notify.c) */
 	struct rrl *rrl;		/* UDP rate limiting (rrl.c), or NULL */
-	/* The access policy (access.h), or NULL; made by server_start(),
-	 * freed by server_stop().  acc: per UDP worker, then TCP's last. */
+	/* The access policy (access.h), or NULL: made by server_start(),
+	 * which hands the previous one's quota counts on; freed by
+	 * server_close().  acc: counts per UDP worker, TCP's last; made by
+	 * server_start(), reported and freed by server_stop(). */
 	struct access *access;
 	struct access_counts *acc;
 	pthread_t notify_thread;

@@ -115,10 +115,10 @@ main(void)
 	    .nnetworks = 1, .action = "refuse" };
 
 	/* No rules: no policy, nothing to pay. */
-	ok(access_new(&cfg, &a) == 0 && a == NULL, "no rules: no policy");
+	ok(access_new(&cfg, NULL, &a) == 0 && a == NULL, "no rules: no policy");
 	cfg.access = rules;
 	cfg.naccess = 4;
-	ok(access_new(&cfg, &a) == 0 && a != NULL, "a policy of 4 rules");
+	ok(access_new(&cfg, NULL, &a) == 0 && a != NULL, "a policy of 4 rules");
 	ok(access_counts_init(&c, a) == 0, "counts");
 
 	sin = v4("192.0.2.7");
