@@ -3,7 +3,6 @@
  */
 #include <sys/socket.h>
 
-#include <netinet/in.h>
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -91,28 +90,6 @@ access_counts_fini(struct access_counts *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The client as a host prefix, and its /24 or /56 network. */
-static int
-client(const struct sockaddr *sa, struct prefix *host, struct prefix *net)
-{
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-	if (sa->sa_family == AF_INET) {
-		prefix_make(host, ADDR_V4, (const uint8_t *)
-		    &((const struct sockaddr_in *)sa)->sin_addr, 32);
-		prefix_make(net, ADDR_V4, host->addr, 24);
-	} else if (sa->sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		prefix_make(host, ADDR_V4, s6->sin6_addr.s6_addr + 12, 32);
-		prefix_make(net, ADDR_V4, host->addr, 24);
-	} else if (sa->sa_family == AF_INET6) {
-		prefix_make(host, ADDR_V6, s6->sin6_addr.s6_addr, 128);
-		prefix_make(net, ADDR_V6, host->addr, 56);
-	} else
-		return -1;
-	return 0;
-}
-
 static uint64_t
 mix64(uint64_t x)
 {
@@ -166,8 +143,9 @@ access_decide(struct access *a, struct access_counts *c,
 	struct prefix host, net;
 	size_t i, j;
 
-	if (a == NULL || client(peer, &host, &net) != 0)
+	if (a == NULL || prefix_of_sockaddr(peer, &host) != 0)
 		return ACCESS_ALLOW;
+	prefix_client_net(&host, &net);
 	for (i = 0; i < a->nrules && r == NULL; i++)
 		for (j = 0; j < a->rules[i].nnetworks; j++)
 			if (prefix_contains(&a->rules[i].networks[j], &host)) {

@@ -3,7 +3,6 @@
  */
 #include <sys/socket.h>
 
-#include <netinet/in.h>
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -66,25 +65,6 @@ logsum_free(struct logsum *ls)
 	free(ls);
 }
 
-/* The client's network: /24 or /56; the unspecified network for none. */
-static void
-peer_net(const struct sockaddr *sa, struct prefix *p)
-{
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-	static const uint8_t zero[16];
-
-	if (sa != NULL && sa->sa_family == AF_INET)
-		prefix_make(p, ADDR_V4, (const uint8_t *)
-		    &((const struct sockaddr_in *)sa)->sin_addr, 24);
-	else if (sa != NULL && sa->sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		prefix_make(p, ADDR_V4, s6->sin6_addr.s6_addr + 12, 24);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		prefix_make(p, ADDR_V6, s6->sin6_addr.s6_addr, 56);
-	else
-		prefix_make(p, ADDR_V4, zero, 0);
-}
-
 /* Called with the mutex held. */
 static void
 flush_locked(struct logsum *ls, time_t now)
@@ -116,7 +96,7 @@ int
 logsum_event(struct logsum *ls, const char *kind,
     const struct sockaddr *peer, const char *fmt, ...)
 {
-	struct prefix net;
+	struct prefix host, net;
 	struct logsum_slot *s = NULL;
 	char msg[512];
 	va_list ap;
@@ -131,7 +111,8 @@ logsum_event(struct logsum *ls, const char *kind,
 		log_info("%s", msg);
 		return 1;
 	}
-	peer_net(peer, &net);
+	(void)prefix_of_sockaddr(peer, &host);	/* none: 0.0.0.0/0 */
+	prefix_client_net(&host, &net);
 	pthread_mutex_lock(&ls->mu);
 	if (now - ls->start >= (time_t)ls->interval)
 		flush_locked(ls, now);

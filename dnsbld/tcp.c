@@ -168,34 +168,22 @@ conn_arm(struct tcp_state *t, struct tconn *c)
 static void
 peer_str(const struct tconn *c, char buf[PREFIX_STRLEN])
 {
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&c->peer;
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&c->peer;
+	struct prefix host;
 
-	if (c->peer.ss_family == AF_INET)
-		addr_format(ADDR_V4, (const uint8_t *)&s4->sin_addr, buf);
-	else if (c->peer.ss_family == AF_INET6)
-		addr_format(ADDR_V6, s6->sin6_addr.s6_addr, buf);
+	if (prefix_of_sockaddr((const struct sockaddr *)&c->peer, &host) == 0)
+		addr_format(host.family, host.addr, buf);
 	else
 		strcpy(buf, "?");
 }
 
 /* The client's network: /24 for IPv4 (mapped too), /56 for IPv6. */
 static void
-peer_net(const struct sockaddr_storage *ss, struct prefix *p)
+peer_net(const struct sockaddr_storage *ss, struct prefix *net)
 {
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-	static const uint8_t zero[16];
+	struct prefix host;
 
-	if (ss->ss_family == AF_INET)
-		prefix_make(p, ADDR_V4, (const uint8_t *)&s4->sin_addr, 24);
-	else if (ss->ss_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		prefix_make(p, ADDR_V4, s6->sin6_addr.s6_addr + 12, 24);
-	else if (ss->ss_family == AF_INET6)
-		prefix_make(p, ADDR_V6, s6->sin6_addr.s6_addr, 56);
-	else
-		prefix_make(p, ADDR_V4, zero, 0);
+	(void)prefix_of_sockaddr((const struct sockaddr *)ss, &host);
+	prefix_client_net(&host, net);
 }
 
 /*

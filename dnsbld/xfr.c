@@ -111,25 +111,6 @@ struct xfer {
 
 /* ---- access ---- */
 
-static int
-peer_prefix(const struct sockaddr *sa, struct prefix *p)
-{
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-	if (sa->sa_family == AF_INET) {
-		prefix_make(p, ADDR_V4, (const uint8_t *)&s4->sin_addr, 32);
-		return 0;
-	}
-	if (sa->sa_family != AF_INET6)
-		return DNSBL_EINVAL;
-	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		prefix_make(p, ADDR_V4, s6->sin6_addr.s6_addr + 12, 32);
-	else
-		prefix_make(p, ADDR_V6, s6->sin6_addr.s6_addr, 128);
-	return 0;
-}
-
 /* 0 when the request may transfer the zone, else the rcode to answer. */
 static int
 authorize(struct xfer *x, const uint8_t *pkt, size_t len,
@@ -146,7 +127,7 @@ authorize(struct xfer *x, const uint8_t *pkt, size_t len,
 		if (x->tc.error != 0)
 			return RC_NOTAUTH;
 	}
-	if (peer_prefix(peer, &p) != 0)
+	if (prefix_of_sockaddr(peer, &p) != 0)
 		return RC_REFUSED;
 	for (i = 0; i < cz->ntransfer_allow && !ok; i++)
 		ok = prefix_contains(&cz->transfer_allow[i], &p);
@@ -386,7 +367,7 @@ peer_text(const struct sockaddr *sa, char *buf)
 {
 	struct prefix p;
 
-	if (peer_prefix(sa, &p) == 0)
+	if (prefix_of_sockaddr(sa, &p) == 0)
 		prefix_format(&p, buf);
 	else
 		strcpy(buf, "?");

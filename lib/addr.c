@@ -1,7 +1,10 @@
 /*
  * addr.c -- parsing, formatting and arithmetic of IPv4/IPv6 prefixes.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,4 +190,36 @@ prefix_reverse(const struct prefix *p, char *buf, size_t n)
 		return DNSBL_ERANGE;
 	buf[used] = '\0';
 	return (int)used;
+}
+
+int
+prefix_of_sockaddr(const struct sockaddr *sa, struct prefix *host)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	static const uint8_t zero[16];
+
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		prefix_make(host, ADDR_V4, (const uint8_t *)
+		    &((const struct sockaddr_in *)sa)->sin_addr, 32);
+		return 0;
+	}
+	if (sa != NULL && sa->sa_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			prefix_make(host, ADDR_V4, s6->sin6_addr.s6_addr + 12,
+			    32);
+		else
+			prefix_make(host, ADDR_V6, s6->sin6_addr.s6_addr, 128);
+		return 0;
+	}
+	prefix_make(host, ADDR_V4, zero, 0);
+	return DNSBL_EINVAL;
+}
+
+void
+prefix_client_net(const struct prefix *host, struct prefix *net)
+{
+	int len = host->family == ADDR_V4 ? 24 : 56;
+
+	prefix_make(net, host->family, host->addr,
+	    host->len < len ? host->len : len);
 }

@@ -64,6 +64,21 @@ void prefix_make(struct prefix *p, int family, const uint8_t *addr, int len);
 /* 1 if outer covers inner (same family, outer->len <= inner->len), else 0. */
 int prefix_contains(const struct prefix *outer, const struct prefix *inner);
 
+struct sockaddr;
+
+/*
+ * The address of a client, sa (AF_INET or AF_INET6), as a host prefix: /32
+ * or /128, an IPv4-mapped IPv6 address as its IPv4 address.  Returns 0, or
+ * DNSBL_EINVAL for another family (host is then 0.0.0.0/0).
+ */
+int prefix_of_sockaddr(const struct sockaddr *sa, struct prefix *host);
+
+/*
+ * The client network of host: its /24 for IPv4, its /56 for IPv6 -- what
+ * the TCP limits, the access quotas and the log summaries count by.
+ */
+void prefix_client_net(const struct prefix *host, struct prefix *net);
+
 /* Add or subtract one, big-endian, over len bytes.  Returns 1 on wrap. */
 int addr_inc(uint8_t *a, size_t len);
 int addr_dec(uint8_t *a, size_t len);

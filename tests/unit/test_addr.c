@@ -2,6 +2,11 @@
  * test_addr.c -- addresses and CIDRs (lib/addr.c), RFC 3339 times
  * (lib/timefmt.c) and the error strings (lib/err.c).
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string.h>
 
 #include "../tap.h"
@@ -153,5 +158,40 @@ main(void)
 	    "dnsbl_strerror knows its codes");
 	is_str(dnsbl_strerror(-999), "unknown error", "and not others");
 	is_str(dnsbl_strerror(1), "unknown error", "nor positive ones");
+	/* A client's address and network. */
+	{
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+		struct sockaddr sa;
+		struct prefix h, n;
+		char buf[PREFIX_STRLEN];
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		inet_pton(AF_INET, "192.0.2.77", &sin.sin_addr);
+		ok(prefix_of_sockaddr((struct sockaddr *)&sin, &h) == 0,
+		    "an IPv4 client");
+		prefix_format(&h, buf);
+		is_str(buf, "192.0.2.77", "as a /32");
+		prefix_client_net(&h, &n);
+		prefix_format(&n, buf);
+		is_str(buf, "192.0.2.0/24", "its network: the /24");
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		inet_pton(AF_INET6, "::ffff:198.51.100.9", &sin6.sin6_addr);
+		ok(prefix_of_sockaddr((struct sockaddr *)&sin6, &h) == 0 &&
+		    h.family == ADDR_V4 && h.len == 32,
+		    "an IPv4-mapped client is its IPv4 address");
+		inet_pton(AF_INET6, "2001:db8:aa:bbcc:1::1", &sin6.sin6_addr);
+		(void)prefix_of_sockaddr((struct sockaddr *)&sin6, &h);
+		prefix_client_net(&h, &n);
+		prefix_format(&n, buf);
+		is_str(buf, "2001:db8:aa:bb00::/56", "an IPv6 client's /56");
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_family = AF_UNIX;
+		ok(prefix_of_sockaddr(&sa, &h) == DNSBL_EINVAL && h.len == 0,
+		    "another family: EINVAL, 0.0.0.0/0");
+		ok(prefix_of_sockaddr(NULL, &h) == DNSBL_EINVAL, "none: EINVAL");
+	}
 	return tap_done();
 }
