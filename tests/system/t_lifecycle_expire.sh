@@ -105,10 +105,10 @@ is "$(db_digest)" "$d0" "expire_after 0: nothing written"
 
 # ---------------------------------------------------------------------
 # The relist penalty: relisted within relist_window (1m) of the removal,
-# held for relist_penalty (8s) with expire_after 1s.
+# held for relist_penalty (15s: room for a slow machine) with expire_after 1s.
 write_config "    expire_after: 1s
     relist_window: 1m
-    relist_penalty: 8s
+    relist_penalty: 15s
     retest_min_interval: 0"
 rm -rf "$T/db"
 loader list 192.0.2.10 192.0.2.11 192.0.2.12 >/dev/null
@@ -132,7 +132,7 @@ is "$(listed 192.0.2.10) $(listed 192.0.2.12)" "True True" "192.0.2.10 and .12 s
 # A test that finds it closed still delists it at once.
 echo "192.0.2.12 closed" | loader import - >/dev/null
 is "$(listed 192.0.2.12)" False "a closed result delists the held 192.0.2.12 at once"
-sleep 7
+sleep 14
 loader expire >"$T/exp.out"
 is "$(grep '^expired' "$T/exp.out" | cut -d' ' -f2)" "192.0.2.10" "once the hold is over, 192.0.2.10 expires"
 loader list 192.0.2.20 >/dev/null
@@ -141,17 +141,17 @@ ok $? "a first listing is not held: retest request accepted"
 
 # Relisted outside relist_window: not held.
 write_config "    expire_after: 1h
-    relist_window: 3s
+    relist_window: 10s
     relist_penalty: 1h
     retest_min_interval: 0"
 loader list 192.0.2.30 192.0.2.31 >/dev/null
 loader delist 192.0.2.30 192.0.2.31 >/dev/null
 loader list 192.0.2.31 >/dev/null
-sleep 5
+sleep 12
 loader list 192.0.2.30 >/dev/null
 loader retest-request 192.0.2.30 --contact a@example.net >/dev/null
-ok $? "relisted 5 s after removal, relist_window 3s: not held"
+ok $? "relisted 12 s after removal, relist_window 10s: not held"
 loader retest-request 192.0.2.31 --contact a@example.net >/dev/null 2>&1
-nok $? "relisted at once, relist_window 3s: held"
+nok $? "relisted at once, relist_window 10s: held"
 
 done_testing
