@@ -278,8 +278,13 @@ compare "after five commits"
 
 # Refresh cycles: signed.example refreshes every 3 s, by signed SOA checks.
 sleep 8
+# NSD on a loaded machine may log "soa serial N update failed, restarting
+# transfer" when its own reload of one transfer is still running as the
+# next one arrives; it transfers again, and the comparisons above and
+# below show it converges.  That one line is NSD's, not a transfer error.
 bad=$(grep -iE "fail|error|refused|no usable master|expected a TSIG|bad ?key|badsig|badtime|not signed|unsigned|SERVFAIL|timed out|retry" \
-    "$T/bind/log" "$T/knot/log" "$T/nsd/log" | grep -v "built with")
+    "$T/bind/log" "$T/knot/log" "$T/nsd/log" | grep -v "built with" |
+    grep -vE "xfrd: zone [a-z.]+: soa serial [0-9]+ update failed, restarting transfer \(notified zone\)$")
 [ -z "$bad" ]; ok $? "refresh cycles: no TSIG or transfer error in the secondaries' logs"
 [ -z "$bad" ] || echo "$bad" | head -n 10 | sed 's/^/#   /'
 grep -qE "$S.*(serial [0-9]+.*up to date|zone is up-to-date|zone up-to-date)" "$T/bind/log" "$T/knot/log" 2>/dev/null ||
