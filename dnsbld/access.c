@@ -19,6 +19,7 @@
 
 struct access {
 	const struct cfg_access *rules;
+	enum access_verdict *action;	/* per rule, from its action word */
 	size_t nrules;
 	/* The quota sketch, or NULL when no rule has a quota. */
 	_Atomic uint32_t *sketch;	/* ACCESS_DEPTH * ACCESS_WIDTH */
@@ -41,6 +42,14 @@ access_new(const struct dnsbl_config *cfg, struct access *prev,
 	a->rules = cfg->access;
 	a->nrules = cfg->naccess;
 	atomic_init(&a->day, -1);
+	if ((a->action = calloc(a->nrules, sizeof(*a->action))) == NULL) {
+		free(a);
+		return DNSBL_ENOMEM;
+	}
+	for (i = 0; i < a->nrules; i++)
+		a->action[i] = strcmp(a->rules[i].action, "refuse") == 0 ?
+		    ACCESS_REFUSE : strcmp(a->rules[i].action, "code") == 0 ?
+		    ACCESS_CODE : ACCESS_ALLOW;
 	for (i = 0; i < a->nrules; i++)
 		quota |= a->rules[i].quota != 0;
 	if (quota && prev != NULL && prev->sketch != NULL) {
@@ -50,6 +59,7 @@ access_new(const struct dnsbl_config *cfg, struct access *prev,
 		prev->sketch = NULL;
 	} else if (quota && (a->sketch = calloc((size_t)ACCESS_DEPTH *
 	    ACCESS_WIDTH, sizeof(*a->sketch))) == NULL) {
+		free(a->action);
 		free(a);
 		return DNSBL_ENOMEM;
 	}
@@ -63,6 +73,7 @@ access_free(struct access *a)
 	if (a == NULL)
 		return;
 	free(a->sketch);
+	free(a->action);
 	free(a);
 }
 
@@ -166,15 +177,13 @@ access_decide(struct access *a, struct access_counts *c,
 		ans->txtlen = r->quota_txt ? strlen(r->quota_txt) : 0;
 		return ACCESS_CODE;
 	}
-	if (strcmp(r->action, "refuse") == 0)
-		return ACCESS_REFUSE;
-	if (strcmp(r->action, "code") == 0) {
+	if (a->action[i] == ACCESS_CODE) {
 		memcpy(ans->a, r->a, 4);
 		ans->txt = r->txt;
 		ans->txtlen = r->txt ? strlen(r->txt) : 0;
 		return ACCESS_CODE;
 	}
-	return ACCESS_ALLOW;
+	return a->action[i];
 }
 
 /* ---- the fixed answer, as a respond_db ---- */

@@ -614,19 +614,15 @@ done:
 	job_free(j);
 }
 
+/* The same client address (an IPv4-mapped address is its IPv4 one). */
 static int
 same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	struct prefix pa, pb;
 
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET)
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
-	return 0;
+	return prefix_of_sockaddr((const struct sockaddr *)a, &pa) == 0 &&
+	    prefix_of_sockaddr((const struct sockaddr *)b, &pb) == 0 &&
+	    memcmp(&pa, &pb, sizeof(pa)) == 0;
 }
 
 static void *
