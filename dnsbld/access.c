@@ -22,8 +22,14 @@ struct access {
 	enum access_verdict *action;	/* per rule, from its action word */
 	size_t nrules;
 	/* The quota sketch, or NULL when no rule has a quota. */
-	_Atomic uint32_t *sketch;	/* ACCESS_DEPTH * ACCESS_WIDTH */
+	struct access_sketch *sk;
+};
+
+/* The quota counts, shared by a policy and the one made to replace it. */
+struct access_sketch {
 	_Atomic int64_t day;		/* the UTC day it counts */
+	int refs;			/* policies over it (main thread) */
+	_Atomic uint32_t c[];		/* ACCESS_DEPTH * ACCESS_WIDTH */
 };
 
 int
@@ -41,7 +47,6 @@ access_new(const struct dnsbl_config *cfg, struct access *prev,
 		return DNSBL_ENOMEM;
 	a->rules = cfg->access;
 	a->nrules = cfg->naccess;
-	atomic_init(&a->day, -1);
 	if ((a->action = calloc(a->nrules, sizeof(*a->action))) == NULL) {
 		free(a);
 		return DNSBL_ENOMEM;
@@ -52,16 +57,19 @@ access_new(const struct dnsbl_config *cfg, struct access *prev,
 		    ACCESS_CODE : ACCESS_ALLOW;
 	for (i = 0; i < a->nrules; i++)
 		quota |= a->rules[i].quota != 0;
-	if (quota && prev != NULL && prev->sketch != NULL) {
+	if (quota && prev != NULL && prev->sk != NULL) {
 		/* The day's counts go on across a reload. */
-		a->sketch = prev->sketch;
-		atomic_store(&a->day, atomic_load(&prev->day));
-		prev->sketch = NULL;
-	} else if (quota && (a->sketch = calloc((size_t)ACCESS_DEPTH *
-	    ACCESS_WIDTH, sizeof(*a->sketch))) == NULL) {
-		free(a->action);
-		free(a);
-		return DNSBL_ENOMEM;
+		a->sk = prev->sk;
+		a->sk->refs++;
+	} else if (quota) {
+		if ((a->sk = calloc(1, sizeof(*a->sk) + (size_t)ACCESS_DEPTH *
+		    ACCESS_WIDTH * sizeof(a->sk->c[0]))) == NULL) {
+			free(a->action);
+			free(a);
+			return DNSBL_ENOMEM;
+		}
+		atomic_init(&a->sk->day, -1);
+		a->sk->refs = 1;
 	}
 	*ap = a;
 	return 0;
@@ -72,7 +80,8 @@ access_free(struct access *a)
 {
 	if (a == NULL)
 		return;
-	free(a->sketch);
+	if (a->sk != NULL && --a->sk->refs == 0)
+		free(a->sk);
 	free(a->action);
 	free(a);
 }
@@ -121,16 +130,17 @@ mix64(uint64_t x)
 static uint32_t
 sketch_count(struct access *a, const struct prefix *net, time_t now)
 {
+	struct access_sketch *sk = a->sk;
 	int64_t day = (int64_t)now / 86400, seen = atomic_load_explicit(
-	    &a->day, memory_order_relaxed);
+	    &sk->day, memory_order_relaxed);
 	uint64_t k0, k1, h;
 	uint32_t v, min = UINT32_MAX;
 	size_t i;
 
-	if (seen != day && atomic_compare_exchange_strong(&a->day, &seen,
+	if (seen != day && atomic_compare_exchange_strong(&sk->day, &seen,
 	    day))
 		for (i = 0; i < (size_t)ACCESS_DEPTH * ACCESS_WIDTH; i++)
-			atomic_store_explicit(&a->sketch[i], 0,
+			atomic_store_explicit(&sk->c[i], 0,
 			    memory_order_relaxed);
 	memcpy(&k0, net->addr, 8);
 	memcpy(&k1, net->addr + 8, 8);
@@ -138,7 +148,7 @@ sketch_count(struct access *a, const struct prefix *net, time_t now)
 	for (i = 0; i < ACCESS_DEPTH; i++) {
 		h = mix64(k0 + mix64(k1 ^ (UINT64_C(0x9e3779b97f4a7c15) *
 		    (i + 1))));
-		v = atomic_fetch_add_explicit(&a->sketch[i * ACCESS_WIDTH +
+		v = atomic_fetch_add_explicit(&sk->c[i * ACCESS_WIDTH +
 		    (h & (ACCESS_WIDTH - 1))], 1, memory_order_relaxed) + 1;
 		if (v < min)
 			min = v;

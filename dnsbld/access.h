@@ -24,13 +24,15 @@
  * probability 1 - e^-ACCESS_DEPTH (at a billion queries a day, 2,600 with
  * 98 %).  The sketch is cleared when the UTC day changes.
  *
- * Ownership: the server owns one struct access, made by access_new() from
- * the config at each start (SIGHUP included, taking the quota counts of
- * the one before) and freed by access_free() at the next start or when the
- * server closes; it points into the config it was made from, which must
- * outlive it while threads run.  The sketch is shared by the threads (relaxed atomics); each thread
- * counts the answers of each rule in its own struct access_counts, which
- * the server sums after the threads stop.
+ * Ownership: each generation of the server's state (gen.h) owns one struct
+ * access, made by access_new() from its config (on SIGHUP sharing the
+ * quota sketch of the generation before) and freed with the generation;
+ * it points into the config it was made from, which the generation holds.
+ * The sketch is shared by the threads (relaxed atomics), and by the old
+ * and new policies while a reload moves the threads from one to the other;
+ * it goes with the last policy over it.  Each thread counts the answers of
+ * each rule in its own struct access_counts, which the server sums when
+ * the generation ends.
  */
 #ifndef DNSBLD_ACCESS_H
 #define DNSBLD_ACCESS_H
@@ -67,8 +69,9 @@ struct access_counts {
 /*
  * Make the policy of cfg: 0 with *ap set (NULL when cfg has no rules: no
  * cost per query), or DNSBL_ENOMEM.  prev (or NULL) is the policy it
- * replaces: its quota counts are taken over, so a reload does not give a
- * network over its quota a new day; free prev after.
+ * replaces: the two share its quota counts, so a reload does not give a
+ * network over its quota a new day.  prev is not changed and stays usable
+ * until freed.  Make and free policies on one thread only.
  */
 int access_new(const struct dnsbl_config *cfg, struct access *prev,
     struct access **ap);

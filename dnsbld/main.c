@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "log.h"
 #include "privdrop.h"
 #include "server.h"
@@ -204,37 +205,6 @@ reload_prepare(const char *path, const struct dnsbl_config *cfg,
 	return 0;
 }
 
-/*
- * SIGHUP, second half, with the threads stopped: reopen the store with the
- * new config and swap.  On return cfg, st and zs are either all new or all
- * as they were; ncfg and nzs are taken either way.
- */
-static void
-reload_commit(struct dnsbl_config *ncfg, struct zoneset *nzs,
-    struct dnsbl_config **cfg, struct store **st, struct zoneset **zs)
-{
-	struct store *nst = NULL;
-	struct errbuf eb;
-
-	memset(&eb, 0, sizeof(eb));
-	store_close(*st);
-	*st = NULL;
-	if (open_store(ncfg, &nst, &eb) != 0) {
-		log_warnx("reload: store: %s; keeping the running config",
-		    eb.msg);
-		if (open_store(*cfg, st, &eb) != 0)
-			fatalx("reload: cannot reopen the store: %s", eb.msg);
-		zoneset_free(nzs);
-		config_free(ncfg);
-		return;
-	}
-	zoneset_free(*zs);
-	config_free(*cfg);
-	*zs = nzs;
-	*cfg = ncfg;
-	*st = nst;
-}
-
 static double
 mono_ms(void)
 {
@@ -244,14 +214,103 @@ mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/*
+ * SIGHUP, second half, with every thread answering: a store for the new
+ * config over the same files (store_rebind()), or the new database when
+ * the config names another or a restore put one in place.  Then a new
+ * generation, which the workers move to between batches.  Returns 0 when
+ * done (ncfg and nzs taken), 1 when the store must be closed before the
+ * new one can open (ncfg and nzs untouched), -1 when the reload failed
+ * (logged; ncfg and nzs freed; the running config stays).
+ */
+static int
+reload_swap(struct server *sv, unsigned nworkers, struct dnsbl_config *ncfg,
+    struct zoneset *nzs)
+{
+	struct store *nst = NULL;
+	struct gen *ng, *old;
+	struct errbuf eb;
+	double paused;
+	int rc;
+
+	memset(&eb, 0, sizeof(eb));
+	if (store_same_files(sv->g->store, ncfg))
+		rc = store_rebind(sv->g->store, ncfg, &nst, &eb);
+	else
+		rc = open_store(ncfg, &nst, &eb);
+	if (rc != 0 && store_same_files(sv->g->store, ncfg)) {
+		log_info("reload: %s; reopening the store", eb.msg);
+		return 1;
+	}
+	if (rc != 0) {
+		log_warnx("reload: store: %s; keeping the running config",
+		    eb.msg);
+		goto fail;
+	}
+	if (gen_new(sv->g, ncfg, nst, nzs, nworkers + 1, &ng) != 0) {
+		log_warnx("reload: out of memory; keeping the running config");
+		store_close(nst);
+		goto fail;
+	}
+	old = server_swap(sv, ng, &paused);
+	gen_free(old);
+	log_info("reloaded %s: %zu zone%s; UDP answered throughout, TCP "
+	    "and transfers paused for %.1f ms", ncfg->path, ncfg->nzones,
+	    ncfg->nzones == 1 ? "" : "s", paused);
+	return 0;
+fail:
+	zoneset_free(nzs);
+	config_free(ncfg);
+	return -1;
+}
+
+/*
+ * SIGHUP when the store cannot be rebound (a zone the read-only database
+ * does not hold yet, or no room for more zones): stop every thread, close
+ * the store, open it for the new config and start again.  UDP answering
+ * pauses for as long as that takes (logged).  ncfg and nzs are taken.
+ */
+static void
+reload_stopped(struct server *sv, unsigned nworkers,
+    struct dnsbl_config *ncfg, struct zoneset *nzs)
+{
+	struct gen *old = sv->g, *ng;
+	struct store *nst = NULL;
+	struct errbuf eb;
+	double t0 = mono_ms();
+
+	memset(&eb, 0, sizeof(eb));
+	server_stop(sv);
+	store_close(old->store);
+	old->store = NULL;
+	if (open_store(ncfg, &nst, &eb) != 0 ||
+	    gen_new(old, ncfg, nst, nzs, nworkers + 1, &ng) != 0) {
+		log_warnx("reload: store: %s; keeping the running config",
+		    eb.msg[0] ? eb.msg : "out of memory");
+		store_close(nst);
+		zoneset_free(nzs);
+		config_free(ncfg);
+		if (open_store(old->cfg, &old->store, &eb) != 0)
+			fatalx("reload: cannot reopen the store: %s", eb.msg);
+	} else {
+		sv->g = ng;
+		gen_free(old);
+	}
+	if (server_start(sv) != 0)
+		fatalx("cannot restart the threads");
+	log_info("reloaded %s: %zu zone%s; answering paused for %.1f ms "
+	    "while the store reopened", sv->g->cfg->path, sv->g->cfg->nzones,
+	    sv->g->cfg->nzones == 1 ? "" : "s", mono_ms() - t0);
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *path = CONFIG_DEFAULT_PATH;
 	struct dnsbl_config *cfg = NULL, *ncfg;
 	struct zoneset *zs = NULL, *nzs;
-	double t0;
 	struct store *st = NULL;
+	struct gen *g;
 	struct server sv;
 	struct sigaction sa;
 	sigset_t block, waitmask;
@@ -328,9 +387,9 @@ main(int argc, char *argv[])
 	if (zoneset_build(cfg, &zs, &eb) != 0)
 		fatalx("%s", eb.msg);
 
-	sv.cfg = cfg;
-	sv.store = st;
-	sv.zs = zs;
+	if (gen_new(NULL, cfg, st, zs, nworkers + 1, &g) != 0)
+		fatalx("out of memory");
+	sv.g = g;
 	if (server_start(&sv) != 0)
 		fatalx("cannot start the threads");
 	log_info("serving %zu zone%s on %zu address%s with %u worker%s",
@@ -341,30 +400,17 @@ main(int argc, char *argv[])
 		sigsuspend(&waitmask);
 		if (got_hup && !got_quit) {
 			got_hup = 0;
-			if (reload_prepare(path, cfg, &ncfg, &nzs) != 0)
+			if (reload_prepare(path, sv.g->cfg, &ncfg, &nzs) != 0)
 				continue;
-			/* Queries wait in the socket buffers from here... */
-			t0 = mono_ms();
-			server_stop(&sv);
-			reload_commit(ncfg, nzs, &cfg, &st, &zs);
-			sv.cfg = cfg;
-			sv.store = st;
-			sv.zs = zs;
-			if (server_start(&sv) != 0)
-				fatalx("cannot restart the threads");
-			/* ...to here. */
-			log_info("reloaded %s: %zu zone%s; answering paused "
-			    "for %.1f ms", path, cfg->nzones,
-			    cfg->nzones == 1 ? "" : "s", mono_ms() - t0);
+			if (reload_swap(&sv, nworkers, ncfg, nzs) == 1)
+				reload_stopped(&sv, nworkers, ncfg, nzs);
 		}
 	}
 
 	log_info("exiting");
 	server_stop(&sv);
 	server_close(&sv);
-	zoneset_free(zs);
-	store_close(st);
-	config_free(cfg);
+	gen_free(sv.g);
 	if (pidfile != NULL) {
 		(void)unlink(pidfile);
 		free(pidfile);

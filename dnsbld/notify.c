@@ -41,6 +41,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "log.h"
 #include "query.h"
 #include "server.h"
@@ -213,7 +214,7 @@ zone_ctx(const struct zoneset *zs, size_t index)
 static const struct cfg_key *
 zone_key(const struct server *sv, const struct cfg_zone *cz)
 {
-	return cz->ntransfer_keys > 0 ? tsig_key(sv->cfg,
+	return cz->ntransfer_keys > 0 ? tsig_key(sv->g->cfg,
 	    cz->transfer_keys[0]) : NULL;
 }
 
@@ -276,7 +277,7 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 
 	for (i = 0; i < ns->nzones; i++) {
 		struct nzone *z = &ns->zones[i];
-		const struct cfg_zone *cz = &sv->cfg->zones[z->index];
+		const struct cfg_zone *cz = &sv->g->cfg->zones[z->index];
 
 		for (j = 0; j < z->npeers; j++) {
 			struct npeer *p = &z->peers[j];
@@ -292,7 +293,7 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 			}
 			p->next = now + 1000 * ((int64_t)1 << p->tries);
 			p->tries++;
-			if ((n = notify_msg(sv, cz, zone_ctx(sv->zs, z->index),
+			if ((n = notify_msg(sv, cz, zone_ctx(sv->g->zs, z->index),
 			    p->serial, p->id, out, sizeof(out), &p->mac)) == 0 ||
 			    (fd = sock_for(ns, p->ss.ss_family)) < 0)
 				continue;
@@ -354,7 +355,7 @@ read_replies(struct server *sv, struct notify_state *ns, int fd)
 				if (!p->pending || p->id != id ||
 				    !same_addr(&p->ss, &from))
 					continue;
-				key = zone_key(sv, &sv->cfg->zones[
+				key = zone_key(sv, &sv->g->cfg->zones[
 				    ns->zones[i].index]);
 				if (key != NULL && (rc = tsig_verify_response(
 				    key, &p->mac, buf, (size_t)n)) != 0) {
@@ -396,7 +397,7 @@ random_id(void)
 static int
 config_pending(struct server *sv, struct nzone *z, struct store_reader *rd)
 {
-	const struct zctx *zc = zone_ctx(sv->zs, z->index);
+	const struct zctx *zc = zone_ctx(sv->g->zs, z->index);
 	uint8_t fp[ZONEFP_LEN];
 
 	if (zc == NULL || store_reader_zone_fp(rd, z->index, fp) != 0 ||
@@ -408,7 +409,7 @@ config_pending(struct server *sv, struct nzone *z, struct store_reader *rd)
 		z->have_fp = 1;
 		memcpy(z->fp, fp, ZONEFP_LEN);
 		log_info("zone %s: the config applied to the store is not the "
-		    "one dnsbld runs; reloading %s", z->name, sv->cfg->path);
+		    "one dnsbld runs; reloading %s", z->name, sv->g->cfg->path);
 		if (kill(getpid(), SIGHUP) == -1)
 			log_warn("kill");
 	} else if (!z->warned) {
@@ -416,7 +417,7 @@ config_pending(struct server *sv, struct nzone *z, struct store_reader *rd)
 		log_warnx("zone %s: the config dnsbld runs is not the one "
 		    "applied to the store: transfers are refused and NOTIFY "
 		    "waits until dnsbl-loader apply-config is run with %s",
-		    z->name, sv->cfg->path);
+		    z->name, sv->g->cfg->path);
 	}
 	return 1;
 }
@@ -465,21 +466,21 @@ notify_main(void *arg)
 	int64_t now, next_check = 0, wait;
 	int rc, replaced = 0;
 
-	if ((ns = state_new(sv->cfg, sv->notify)) == NULL)
+	if ((ns = state_new(sv->g->cfg, sv->notify)) == NULL)
 		fatalx("notify: out of memory");
 	state_free(sv->notify, 0);	/* its sockets are ns's now */
 	sv->notify = ns;
-	if ((rc = store_reader_new(sv->store, &rd)) != 0)
+	if ((rc = store_reader_new(sv->g->store, &rd)) != 0)
 		fatalx("notify: store reader: %s", dnsbl_strerror(rc));
 	while (!atomic_load(&sv->stop)) {
 		now = now_ms();
 		if (now >= next_check) {
 			/* A restore swapped the database: reopen it. */
-			if (!replaced && store_replaced(sv->store)) {
+			if (!replaced && store_replaced(sv->g->store)) {
 				replaced = 1;
 				log_info("the database %s was replaced (a "
 				    "restore); reopening it",
-				    sv->cfg->database);
+				    sv->g->cfg->database);
 				if (kill(getpid(), SIGHUP) == -1)
 					log_warn("kill");
 			}

@@ -55,8 +55,15 @@
 					 * than any kind's tau + interval +
 					 * SKEW (3 s at 1/s): a wrapped word */
 
-struct rrl {
+/* The buckets, shared by a table and the one renewed from it. */
+struct rrl_words {
 	_Atomic uint64_t *word;		/* nwords, 64-byte aligned */
+	int refs;			/* tables over them (main thread) */
+};
+
+struct rrl {
+	struct rrl_words *shared;
+	_Atomic uint64_t *word;		/* shared->word */
 	size_t nwords;
 	uint64_t setmask;		/* number of sets - 1 */
 	uint8_t seed[16];		/* SipHash key */
@@ -166,43 +173,50 @@ make_seed(uint8_t seed[16])
 }
 
 int
-rrl_update(struct rrl **tp, const struct cfg_rrl *c)
+rrl_renew(struct rrl *prev, const struct cfg_rrl *c, struct rrl **out)
 {
-	struct rrl *t = *tp;
+	struct rrl *t;
 	size_t n = WAYS, i;
 
-	if (c->enabled == NULL || strcmp(c->enabled, "true") != 0) {
-		rrl_free(t);
-		*tp = NULL;
+	*out = NULL;
+	if (c->enabled == NULL || strcmp(c->enabled, "true") != 0)
 		return 0;
-	}
 	while (n < c->table_size)
 		n <<= 1;
-	if (t != NULL && t->nwords != n) {
-		rrl_free(t);
-		t = *tp = NULL;
-	}
-	if (t == NULL) {
-		if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return DNSBL_ENOMEM;
+	if (prev != NULL && prev->nwords == n) {
+		/* Same size: the buckets, and the key that places them,
+		 * carry on. */
+		t->shared = prev->shared;
+		t->shared->refs++;
+		memcpy(t->seed, prev->seed, sizeof(t->seed));
+	} else {
+		if ((t->shared = calloc(1, sizeof(*t->shared))) == NULL) {
+			free(t);
 			return DNSBL_ENOMEM;
+		}
 		/* A table of 2 MiB or more sits on huge pages where the
 		 * kernel has them: one TLB entry, not 512, for random
 		 * access. */
-		t->word = aligned_alloc(n * sizeof(*t->word) >= HUGE_PAGE ?
-		    HUGE_PAGE : 64, n * sizeof(*t->word));
-		if (t->word == NULL) {
+		t->shared->word = aligned_alloc(n * sizeof(*t->word) >=
+		    HUGE_PAGE ? HUGE_PAGE : 64, n * sizeof(*t->word));
+		if (t->shared->word == NULL) {
+			free(t->shared);
 			free(t);
 			return DNSBL_ENOMEM;
 		}
 		if (n * sizeof(*t->word) >= HUGE_PAGE)
-			(void)madvise(t->word, n * sizeof(*t->word),
+			(void)madvise(t->shared->word, n * sizeof(*t->word),
 			    MADV_HUGEPAGE);
 		for (i = 0; i < n; i++)
-			atomic_init(&t->word[i], 0);
-		t->nwords = n;
-		t->setmask = n / WAYS - 1;
+			atomic_init(&t->shared->word[i], 0);
+		t->shared->refs = 1;
 		make_seed(t->seed);
 	}
+	t->word = t->shared->word;
+	t->nwords = n;
+	t->setmask = n / WAYS - 1;
 	t->rate[RRL_ANSWER] = t->rate[RRL_NODATA] = c->responses_per_second;
 	t->rate[RRL_NXDOMAIN] = c->nxdomains_per_second;
 	t->rate[RRL_ERROR] = c->errors_per_second;
@@ -215,8 +229,20 @@ rrl_update(struct rrl **tp, const struct cfg_rrl *c)
 	t->v6len = c->ipv6_prefix;
 	t->exempt = c->exempt;
 	t->nexempt = c->nexempt;
-	*tp = t;
+	*out = t;
 	return 0;
+}
+
+int
+rrl_update(struct rrl **tp, const struct cfg_rrl *c)
+{
+	struct rrl *t = NULL;
+	int rc;
+
+	rc = rrl_renew(*tp, c, &t);
+	rrl_free(*tp);
+	*tp = t;
+	return rc;
 }
 
 void
@@ -224,7 +250,10 @@ rrl_free(struct rrl *t)
 {
 	if (t == NULL)
 		return;
-	free(t->word);
+	if (--t->shared->refs == 0) {
+		free(t->shared->word);
+		free(t->shared);
+	}
 	free(t);
 }
 
@@ -524,10 +553,15 @@ rrl_decide(struct rrl *t, struct rrl_worker *w, uint64_t now,
 	/* After TRIES lost races the verdict of the last try stands. */
 	if (v == RRL_SLIP && q->tsig)
 		v = RRL_DROP;
+	/* One writer: a relaxed load and store, no locked add. */
 	if (v == RRL_DROP)
-		w->dropped++;
+		atomic_store_explicit(&w->dropped, atomic_load_explicit(
+		    &w->dropped, memory_order_relaxed) + 1,
+		    memory_order_relaxed);
 	else if (v == RRL_SLIP)
-		w->slipped++;
+		atomic_store_explicit(&w->slipped, atomic_load_explicit(
+		    &w->slipped, memory_order_relaxed) + 1,
+		    memory_order_relaxed);
 	if (starting) {
 		n = rrl_key(t, peer, q, ans, len, key, &kind);
 		log_start(t, w, now, key, n);

@@ -40,17 +40,18 @@
  * each update is one compare-and-swap of a word, retried a few times
  * under contention.  Nothing is allocated per query.
  *
- * Ownership: the server owns the table (sv->rrl), made and kept up to date
- * by rrl_update() at each server_start() and freed with rrl_free().  It
- * points at the config's exempt list, so the config must outlive it (the
- * server swaps both only while its threads are stopped).  Each UDP worker
- * owns one struct rrl_worker, its counters.
+ * Ownership: each generation of the server's state (gen.h) owns one table,
+ * made by rrl_renew() from the previous generation's (sharing its buckets)
+ * and freed with the generation.  It points at the config's exempt list,
+ * so the config must outlive it (the generation holds both).  Each UDP
+ * worker owns one struct rrl_worker, its counters.
  */
 #ifndef DNSBLD_RRL_H
 #define DNSBLD_RRL_H
 
 #include <sys/socket.h>
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,10 +70,14 @@ enum rrl_kind { RRL_ANSWER, RRL_NODATA, RRL_NXDOMAIN, RRL_ERROR };
 /* The clock of the table: 1/2^24 s ticks, monotonic. */
 #define RRL_TICKS_PER_SEC	(UINT64_C(1) << 24)
 
-/* What one UDP worker counts; only its own thread writes it. */
+/*
+ * What one UDP worker counts; only its own thread writes it.  The two
+ * totals are atomic (relaxed) so the main thread may read them while the
+ * worker runs (a SIGHUP logs them).
+ */
 struct rrl_worker {
-	uint64_t dropped;	/* limited answers not sent */
-	uint64_t slipped;	/* limited answers sent as TC */
+	_Atomic uint64_t dropped;	/* limited answers not sent */
+	_Atomic uint64_t slipped;	/* limited answers sent as TC */
 	uint64_t log_sec;	/* the second of the last "limiting" line */
 	uint64_t unlogged;	/* buckets that began limiting since */
 };
@@ -81,13 +86,20 @@ struct rrl_worker {
 #define RRL_KEY_MAX	(1 + 1 + 16 + 2 + 255)
 
 /*
- * Make, keep or free *tp for the config c: NULL when c disables rate
- * limiting, else a table of c's size (kept, with its buckets, when it has
- * that size already) with c's rates, slip, prefixes and exempt list.
- * Call only while no thread uses the table.  Returns 0 or DNSBL_ENOMEM
- * (*tp is then NULL: nothing is limited).
+ * A table for the config c in *out: NULL when c disables rate limiting,
+ * else one with c's rates, slip, prefixes and exempt list, over prev's
+ * buckets when prev (or NULL) has c's size, so that a reload forgets no
+ * client's rate.  prev is not changed: threads may go on using it while
+ * the new table is made and after, the two sharing their buckets (each
+ * update is atomic), until rrl_free(prev).  Make and free tables on one
+ * thread only.  Returns 0 or DNSBL_ENOMEM (*out NULL).
  */
+int rrl_renew(struct rrl *prev, const struct cfg_rrl *c, struct rrl **out);
+
+/* rrl_renew() in place: *tp is freed and replaced (no thread using it). */
 int rrl_update(struct rrl **tp, const struct cfg_rrl *c);
+
+/* Free a table; its buckets go with the last table over them. */
 void rrl_free(struct rrl *t);
 
 /* The table's memory in bytes. */

@@ -2,7 +2,9 @@
  * server.c -- sockets, thread start and stop, and the UDP workers.
  *
  * A UDP worker waits in poll(2) on its own sockets (one per endpoint) and
- * the shared stop eventfd.  When a socket is readable it takes up to
+ * the workers' stop eventfd, and looks for a new generation (server.h,
+ * gen.h) before each wait and at least every GEN_POLL_MS.  When a socket
+ * is readable it takes up to
  * UDP_BATCH datagrams with recvmmsg(2), renews its store snapshot once,
  * answers them all, ends the snapshot, and sends the answers with
  * sendmmsg(2); it repeats while the socket is full, at most UDP_ROUNDS
@@ -25,11 +27,13 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "access.h"
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "log.h"
 #include "logsum.h"
 #include "query.h"
@@ -43,6 +47,8 @@
 #define UDP_BATCH	64
 #define UDP_ROUNDS	16
 #define UDP_INBUF	4096
+/* How long an idle worker waits before it looks for a new generation. */
+#define GEN_POLL_MS	20
 
 static int
 is_wildcard(const struct cfg_endpoint *ep)
@@ -100,7 +106,7 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 	int fd;
 
 	memset(sv, 0, sizeof(*sv));
-	sv->wake_fd = -1;
+	sv->wake_fd = sv->wwake_fd = -1;
 	sv->nlisten = cfg->nlisten;
 	sv->nworkers = nworkers;
 	sv->workers = calloc(nworkers, sizeof(*sv->workers));
@@ -132,7 +138,8 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 		sv->tcp_fds[i] = fd;
 	}
 	sv->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (sv->wake_fd == -1) {
+	sv->wwake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sv->wake_fd == -1 || sv->wwake_fd == -1) {
 		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
@@ -152,8 +159,6 @@ server_close(struct server *sv)
 
 	tcp_free(sv);
 	notify_free(sv);
-	rrl_free(sv->rrl);
-	sv->rrl = NULL;
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
 		for (i = 0; sv->workers[w].fds != NULL && i < sv->nlisten; i++)
 			if (sv->workers[w].fds[i] >= 0)
@@ -169,37 +174,14 @@ server_close(struct server *sv)
 	sv->tcp_fds = NULL;
 	if (sv->wake_fd >= 0)
 		close(sv->wake_fd);
-	sv->wake_fd = -1;
+	if (sv->wwake_fd >= 0)
+		close(sv->wwake_fd);
+	sv->wake_fd = sv->wwake_fd = -1;
 	logsum_free(sv->logsum);
 	sv->logsum = NULL;
-	access_free(sv->access);
-	sv->access = NULL;
 }
 
-/* Make or update the rate limiting table for the config, and say so. */
-static void
-rrl_start(struct server *sv)
-{
-	const struct cfg_rrl *c = &sv->cfg->rrl;
-
-	if (rrl_update(&sv->rrl, c) != 0) {
-		log_warnx("rrl: out of memory for %u buckets; UDP answers are "
-		    "not rate limited", c->table_size);
-		return;
-	}
-	if (sv->rrl == NULL) {
-		log_info("rrl: off; UDP answers are not rate limited");
-		return;
-	}
-	log_info("rrl: per /%u (IPv4), /%u (IPv6): %u answers/s, %u "
-	    "NXDOMAIN/s, %u errors/s (0: no limit), slip %u, %zu exempt; "
-	    "table %zu KiB", c->ipv4_prefix, c->ipv6_prefix,
-	    c->responses_per_second, c->nxdomains_per_second,
-	    c->errors_per_second, c->slip, c->nexempt,
-	    rrl_bytes(sv->rrl) / 1024);
-}
-
-/* The workers' rate limiting counters, since start (threads joined). */
+/* The workers' rate limiting counters, since start (at SIGHUP and exit). */
 static void
 rrl_report(const struct server *sv)
 {
@@ -207,74 +189,86 @@ rrl_report(const struct server *sv)
 	unsigned w;
 
 	for (w = 0; w < sv->nworkers; w++) {
-		dropped += sv->workers[w].rrl.dropped;
-		slipped += sv->workers[w].rrl.slipped;
+		dropped += atomic_load_explicit(&sv->workers[w].rrl.dropped,
+		    memory_order_relaxed);
+		slipped += atomic_load_explicit(&sv->workers[w].rrl.slipped,
+		    memory_order_relaxed);
 	}
-	if (sv->rrl != NULL || dropped != 0 || slipped != 0)
+	if (sv->g->rrl != NULL || dropped != 0 || slipped != 0)
 		log_info("rrl: since start %llu UDP answers dropped, %llu "
 		    "slipped (sent as TC)", (unsigned long long)dropped,
 		    (unsigned long long)slipped);
 }
 
-/* The access policy and its counters (none without rules). */
-static int
-access_start(struct server *sv)
+static void
+drain(int fd)
 {
-	struct access *prev = sv->access;
-	unsigned w;
-	int rc;
+	uint64_t junk;
 
-	rc = access_new(sv->cfg, prev, &sv->access);
-	access_free(prev);
-	if (rc != 0)
-		return DNSBL_ENOMEM;
-	if (sv->access == NULL)
-		return 0;
-	if ((sv->acc = calloc(sv->nworkers + 1, sizeof(*sv->acc))) == NULL)
-		return DNSBL_ENOMEM;
-	for (w = 0; w <= sv->nworkers; w++)
-		if (access_counts_init(&sv->acc[w], sv->access) != 0)
-			return DNSBL_ENOMEM;
-	log_info("access: %zu rule%s", sv->cfg->naccess,
-	    sv->cfg->naccess == 1 ? "" : "s");
-	return 0;
+	while (read(fd, &junk, sizeof(junk)) > 0)
+		;
 }
 
 static void
-access_stop(struct server *sv)
+wake(int fd)
 {
-	unsigned w;
+	uint64_t one = 1;
 
-	if (sv->acc != NULL) {
-		access_report(sv->access, sv->acc, sv->nworkers + 1);
-		for (w = 0; w <= sv->nworkers; w++)
-			access_counts_fini(&sv->acc[w]);
+	if (write(fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("eventfd write");
+}
+
+/* Start the TCP, transfer and NOTIFY threads over sv->g. */
+static int
+side_start(struct server *sv)
+{
+	int rc;
+
+	drain(sv->wake_fd);	/* left readable by the last stop */
+	atomic_store(&sv->stop, 0);
+	if (xfr_start(sv) != 0)
+		return DNSBL_EIO;
+	if ((rc = pthread_create(&sv->tcp_thread, NULL, tcp_main, sv)) != 0)
+		goto fail;
+	sv->tcp_running = 1;
+	rc = pthread_create(&sv->notify_thread, NULL, notify_main, sv);
+	if (rc != 0)
+		goto fail;
+	sv->notify_running = 1;
+	return 0;
+fail:
+	errno = rc;
+	log_warn("pthread_create");
+	return DNSBL_EIO;
+}
+
+static void
+side_stop(struct server *sv)
+{
+	atomic_store(&sv->stop, 1);
+	wake(sv->wake_fd);
+	if (sv->tcp_running) {
+		pthread_join(sv->tcp_thread, NULL);
+		sv->tcp_running = 0;
 	}
-	free(sv->acc);
-	sv->acc = NULL;
-	/* sv->access stays: the next start takes its quota counts. */
+	if (sv->notify_running) {
+		pthread_join(sv->notify_thread, NULL);
+		sv->notify_running = 0;
+	}
+	xfr_stop(sv);		/* after the TCP thread: no more submissions */
 }
 
 int
 server_start(struct server *sv)
 {
-	uint64_t junk;
 	unsigned w;
 	int rc;
 
-	/* Drain the eventfd left readable by the last stop. */
-	while (read(sv->wake_fd, &junk, sizeof(junk)) > 0)
-		;
-	atomic_store(&sv->stop, 0);
-	rrl_start(sv);
-	if (access_start(sv) != 0) {
-		log_warnx("access: out of memory");
-		access_stop(sv);
-		return DNSBL_ENOMEM;
-	}
-	if (xfr_start(sv) != 0)
-		return DNSBL_EIO;
+	drain(sv->wwake_fd);
+	atomic_store(&sv->wstop, 0);
+	atomic_store(&sv->live, sv->g);
 	for (w = 0; w < sv->nworkers; w++) {
+		atomic_store(&sv->workers[w].using, sv->g);
 		rc = pthread_create(&sv->workers[w].thread, NULL,
 		    udp_worker_main, &sv->workers[w]);
 		if (rc != 0) {
@@ -285,34 +279,20 @@ server_start(struct server *sv)
 		}
 		sv->workers[w].running = 1;
 	}
-	rc = pthread_create(&sv->tcp_thread, NULL, tcp_main, sv);
-	if (rc != 0) {
-		errno = rc;
-		log_warn("pthread_create");
+	if (side_start(sv) != 0) {
 		server_stop(sv);
 		return DNSBL_EIO;
 	}
-	sv->tcp_running = 1;
-	rc = pthread_create(&sv->notify_thread, NULL, notify_main, sv);
-	if (rc != 0) {
-		errno = rc;
-		log_warn("pthread_create");
-		server_stop(sv);
-		return DNSBL_EIO;
-	}
-	sv->notify_running = 1;
 	return 0;
 }
 
 void
 server_stop(struct server *sv)
 {
-	uint64_t one = 1;
 	unsigned w;
 
-	atomic_store(&sv->stop, 1);
-	if (write(sv->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-		log_warn("eventfd write");
+	atomic_store(&sv->wstop, 1);
+	wake(sv->wwake_fd);
 	for (w = 0; w < sv->nworkers; w++) {
 		if (!sv->workers[w].running)
 			continue;
@@ -320,16 +300,42 @@ server_stop(struct server *sv)
 		sv->workers[w].running = 0;
 	}
 	rrl_report(sv);
-	if (sv->tcp_running) {
-		pthread_join(sv->tcp_thread, NULL);
-		sv->tcp_running = 0;
-	}
-	if (sv->notify_running) {
-		pthread_join(sv->notify_thread, NULL);
-		sv->notify_running = 0;
-	}
-	xfr_stop(sv);		/* after the TCP thread: no more submissions */
-	access_stop(sv);
+	side_stop(sv);
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct gen *
+server_swap(struct server *sv, struct gen *ng, double *paused_ms)
+{
+	struct gen *old = sv->g;
+	struct timespec ms = { 0, 1000000 };
+	double t0 = mono_ms();
+	unsigned w;
+
+	atomic_store(&sv->live, ng);
+	side_stop(sv);
+	rrl_report(sv);
+	sv->g = ng;
+	if (side_start(sv) != 0)
+		fatalx("cannot restart the TCP and transfer threads");
+	*paused_ms = mono_ms() - t0;
+	/* A worker stores its new generation only after it has let go of
+	 * the old one, and never takes the old one again once live moved:
+	 * when none shows old, old is free.  An idle worker looks every
+	 * GEN_POLL_MS; a busy one between two batches. */
+	for (w = 0; w < sv->nworkers; w++)
+		while (sv->workers[w].running &&
+		    atomic_load(&sv->workers[w].using) == old)
+			nanosleep(&ms, NULL);
+	return old;
 }
 
 /* A worker's buffers, allocated once per thread. */
@@ -400,12 +406,12 @@ reply_from(struct msghdr *in, struct msghdr *out, uint8_t *ctl, size_t len)
  * table overlap instead of costing one each.
  */
 static int
-udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
-    const struct respond_db *db, int fd)
+udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
+    struct respond_store *rs, const struct respond_db *db, int fd)
 {
-	const struct zoneset *zs = wk->sv->zs;
-	struct rrl *rrl = wk->sv->rrl;
-	struct access *acc = wk->sv->access;
+	const struct zoneset *zs = g->zs;
+	struct rrl *rrl = g->rrl;
+	struct access *acc = g->access;
 	struct access_wrap aw;
 	struct respond_db code_db;
 	const struct respond_db *qdb;
@@ -465,7 +471,7 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 		/* A signed request is a key holder's: no access rule. */
 		if (acc != NULL && st == Q_OK && !q->tsig && qt != T_AXFR &&
 		    qt != T_IXFR)
-			switch (access_decide(acc, &wk->sv->acc[wk->id], peer,
+			switch (access_decide(acc, &g->acc[wk->id], peer,
 			    t, &aw.ans)) {
 			case ACCESS_REFUSE:
 				refuse = 1;
@@ -483,10 +489,10 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 			len = respond_bare(q, RC_REFUSED, 0, a,
 			    respond_limit(q, 0, EDNS_PAYLOAD));
 		else if (qt == T_AXFR || qt == T_IXFR)
-			len = xfr_udp(wk->sv, db, b->q[i], b->in[i].msg_len,
+			len = xfr_udp(wk->sv, g, db, b->q[i], b->in[i].msg_len,
 			    peer, a, EDNS_PAYLOAD);
 		else if (q->tsig)
-			len = signed_answer(wk->sv->cfg, zs, qdb, q, st,
+			len = signed_answer(g->cfg, zs, qdb, q, st,
 			    b->q[i], b->in[i].msg_len, a, EDNS_PAYLOAD, 0);
 		else
 			len = respond_parsed(zs, qdb, q, st, a, EDNS_PAYLOAD,
@@ -538,37 +544,69 @@ udp_batch(struct worker *wk, struct udp_bufs *b, struct respond_store *rs,
 	return n;
 }
 
+/* A worker's store reader over one generation's store. */
+struct wreader {
+	const struct gen *g;
+	struct store_reader *rd;
+	struct respond_store rs;
+	struct respond_db db;
+};
+
+static void
+wreader_open(struct worker *wk, struct wreader *w, const struct gen *g)
+{
+	int rc;
+
+	if ((rc = store_reader_new(g->store, &w->rd)) != 0)
+		fatalx("worker %u: store reader: %s", wk->id,
+		    dnsbl_strerror(rc));
+	if (respond_store_init(&w->rs, &w->db, w->rd, g->cfg->nzones) != 0)
+		fatalx("worker %u: out of memory", wk->id);
+	w->g = g;
+}
+
+static void
+wreader_close(struct wreader *w)
+{
+	respond_store_fini(&w->rs);
+	store_reader_free(w->rd);
+	w->rd = NULL;
+	w->g = NULL;
+}
+
 void *
 udp_worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct server *sv = wk->sv;
-	struct store_reader *rd = NULL;
-	struct respond_store rs;
-	struct respond_db db;
+	struct gen *g;
+	struct wreader w;
 	struct udp_bufs *b;
 	struct pollfd *pfd;
 	size_t i, nfd = sv->nlisten + 1;
-	int rc, round;
+	int round;
 
 	b = malloc(sizeof(*b));
 	pfd = calloc(nfd, sizeof(*pfd));
 	if (b == NULL || pfd == NULL)
 		fatalx("worker %u: out of memory", wk->id);
-	if ((rc = store_reader_new(sv->store, &rd)) != 0)
-		fatalx("worker %u: store reader: %s", wk->id,
-		    dnsbl_strerror(rc));
-	if (respond_store_init(&rs, &db, rd, sv->cfg->nzones) != 0)
-		fatalx("worker %u: out of memory", wk->id);
+	g = atomic_load(&wk->using);
+	wreader_open(wk, &w, g);
 	for (i = 0; i < sv->nlisten; i++) {
 		pfd[i].fd = wk->fds[i];
 		pfd[i].events = POLLIN;
 	}
-	pfd[sv->nlisten].fd = sv->wake_fd;
+	pfd[sv->nlisten].fd = sv->wwake_fd;
 	pfd[sv->nlisten].events = POLLIN;
 
-	while (!atomic_load(&sv->stop)) {
-		if (poll(pfd, nfd, -1) == -1) {
+	while (!atomic_load(&sv->wstop)) {
+		/* A reload: let go of the old generation, then say so. */
+		if ((g = atomic_load(&sv->live)) != w.g) {
+			wreader_close(&w);
+			wreader_open(wk, &w, g);
+			atomic_store(&wk->using, g);
+		}
+		if (poll(pfd, nfd, GEN_POLL_MS) == -1) {
 			if (errno != EINTR)
 				log_warn("poll");
 			continue;
@@ -579,13 +617,12 @@ udp_worker_main(void *arg)
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			for (round = 0; round < UDP_ROUNDS; round++)
-				if (udp_batch(wk, b, &rs, &db, pfd[i].fd) <
-				    UDP_BATCH)
+				if (udp_batch(wk, w.g, b, &w.rs, &w.db,
+				    pfd[i].fd) < UDP_BATCH)
 					break;
 		}
 	}
-	respond_store_fini(&rs);
-	store_reader_free(rd);
+	wreader_close(&w);
 	free(pfd);
 	free(b);
 	return NULL;

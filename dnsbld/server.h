@@ -5,22 +5,22 @@
  * every `listen` endpoint, one UDP socket per worker (SO_REUSEPORT, so the
  * kernel spreads queries over them) and one TCP listening socket; they stay
  * open for the life of the process, including across SIGHUP.
- * server_start() runs the UDP worker threads and the TCP thread over the
- * current config, store and zoneset; server_stop() wakes and joins them.
- * Between a stop and the next start, main.c may swap cfg, store and zs
- * (that is how SIGHUP reloads); while threads run, those three must not
- * change.
+ * server_start() runs the UDP worker threads, the TCP thread, the zone
+ * transfer threads (xfr.c, which the TCP thread hands AXFR/IXFR
+ * connections to) and the NOTIFY thread (notify.c) over the generation
+ * sv->g (gen.h: config, store, zones, rate limiting, access policy);
+ * server_stop() wakes and joins them all.
+ *
+ * SIGHUP swaps the generation under running UDP workers: server_swap()
+ * stops the TCP, transfer and NOTIFY threads (the "side threads"; TCP
+ * connections stay open and queries wait in their sockets), points sv->g
+ * at the new generation, starts them again, and publishes the generation
+ * to the workers, which move to it between two batches and never stop
+ * answering.  It returns the old generation once no worker can use it.
  *
  * Each thread owns one store_reader, created and freed by the thread
- * itself, and renews its snapshot once per batch of packets.
- *
- * The UDP workers share one response rate limiting table (rrl.h), made or
- * updated for the config by server_start() and kept across SIGHUP while
- * its size stays the same.
- *
- * Besides these, server_start() runs the zone transfer threads (xfr.c,
- * which the TCP thread hands AXFR/IXFR connections to) and the NOTIFY
- * thread (notify.c); server_stop() stops them too.
+ * itself (a worker makes a new one on each move), and renews its snapshot
+ * once per batch of packets.
  */
 #ifndef DNSBLD_SERVER_H
 #define DNSBLD_SERVER_H
@@ -32,16 +32,13 @@
 #include "rrl.h"
 
 struct dnsbl_config;
-struct store;
-struct zoneset;
+struct gen;
 struct errbuf;
 struct server;
 struct tcp_state;
 struct xfr_pool;
 struct notify_state;
 struct logsum;
-struct access;
-struct access_counts;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -51,13 +48,18 @@ struct worker {
 	pthread_t thread;
 	int running;
 	struct rrl_worker rrl;		/* its rate limiting counters */
+	/* The generation it answers from: set by the worker when it moves
+	 * (after it let go of the one before), read by server_swap(). */
+	_Atomic(struct gen *) using;
 };
 
 struct server {
-	/* Swapped by main.c between server_stop() and server_start(). */
-	const struct dnsbl_config *cfg;
-	struct store *store;
-	const struct zoneset *zs;
+	/* The side threads' generation, and the newest: changed only by
+	 * server_swap(), or by main.c between server_stop() and
+	 * server_start().  Owned by main.c. */
+	struct gen *g;
+	/* The generation the workers are to move to (server_swap()). */
+	_Atomic(struct gen *) live;
 
 	size_t nlisten;
 	unsigned nworkers;
@@ -71,17 +73,13 @@ struct server {
 					 * summarized (logsum.h); for the
 					 * life of the process */
 	struct notify_state *notify;	/* kept across SIGHUP (notify.c) */
-	struct rrl *rrl;		/* UDP rate limiting (rrl.c), or NULL */
-	/* The access policy (access.h), or NULL: made by server_start(),
-	 * which hands the previous one's quota counts on; freed by
-	 * server_close().  acc: counts per UDP worker, TCP's last; made by
-	 * server_start(), reported and freed by server_stop(). */
-	struct access *access;
-	struct access_counts *acc;
 	pthread_t notify_thread;
 	int notify_running;
+	/* Stop: the side threads', and the UDP workers' own. */
 	int wake_fd;			/* eventfd: readable means stop */
 	atomic_int stop;
+	int wwake_fd;
+	atomic_int wstop;
 };
 
 /*
@@ -96,6 +94,14 @@ int server_start(struct server *sv);
 
 /* Wake every thread and wait for it to finish its batch and exit. */
 void server_stop(struct server *sv);
+
+/*
+ * Move the running server to the generation ng (its access counts sized
+ * for nworkers + 1 threads): see above.  *paused_ms is how long the side
+ * threads were stopped.  Returns the old generation, which no thread uses
+ * any more (the caller frees it); fatal if the side threads cannot start.
+ */
+struct gen *server_swap(struct server *sv, struct gen *ng, double *paused_ms);
 
 /* Close every socket (after server_stop()). */
 void server_close(struct server *sv);

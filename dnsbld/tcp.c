@@ -53,6 +53,7 @@
 #include "addr.h"
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "log.h"
 #include "logsum.h"
 #include "query.h"
@@ -234,9 +235,9 @@ tcp_answer(struct tcp_state *t, struct tconn *c, const uint8_t *pkt,
 	struct respond_db code_db;
 	struct query q;
 
-	if (sv->access != NULL && query_parse(pkt, len, &q) == Q_OK &&
+	if (sv->g->access != NULL && query_parse(pkt, len, &q) == Q_OK &&
 	    !q.tsig) {
-		switch (access_decide(sv->access, &sv->acc[sv->nworkers],
+		switch (access_decide(sv->g->access, &sv->g->acc[sv->nworkers],
 		    (struct sockaddr *)&c->peer, time(NULL), &aw.ans)) {
 		case ACCESS_REFUSE:
 			return respond_bare(&q, RC_REFUSED, 0, out,
@@ -244,13 +245,13 @@ tcp_answer(struct tcp_state *t, struct tconn *c, const uint8_t *pkt,
 		case ACCESS_CODE:
 			aw.base = &t->db;
 			access_code_db(&aw, &code_db);
-			return answer_query(sv->cfg, sv->zs, &code_db, pkt, len,
+			return answer_query(sv->g->cfg, sv->g->zs, &code_db, pkt, len,
 			    out, RESPOND_MAX, 1);
 		default:
 			break;
 		}
 	}
-	return answer_query(sv->cfg, sv->zs, &t->db, pkt, len, out,
+	return answer_query(sv->g->cfg, sv->g->zs, &t->db, pkt, len, out,
 	    RESPOND_MAX, 1);
 }
 
@@ -634,10 +635,10 @@ tcp_main(void *arg)
 			fatalx("tcp: %s", dnsbl_strerror(rc));
 		sv->tcp = t;	/* main reads it after pthread_join() */
 	}
-	if ((rc = tcp_configure(t, sv->cfg)) != 0 ||
-	    (rc = store_reader_new(sv->store, &t->rd)) != 0 ||
+	if ((rc = tcp_configure(t, sv->g->cfg)) != 0 ||
+	    (rc = store_reader_new(sv->g->store, &t->rd)) != 0 ||
 	    (rc = respond_store_init(&t->rs, &t->db, t->rd,
-	    sv->cfg->nzones)) != 0)
+	    sv->g->cfg->nzones)) != 0)
 		fatalx("tcp: %s", dnsbl_strerror(rc));
 	while (!atomic_load(&sv->stop)) {
 		n = epoll_wait(t->ep, ev, TCP_EVENTS, 500);

@@ -46,6 +46,7 @@
 #include "addr.h"
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "log.h"
 #include "logsum.h"
 #include "query.h"
@@ -87,6 +88,7 @@ struct xfr_pool {
 /* One transfer in progress. */
 struct xfer {
 	struct server *sv;
+	const struct gen *g;		/* what it answers from */
 	const struct zctx *z;
 	const struct cfg_zone *cz;
 	struct query q;
@@ -122,7 +124,7 @@ authorize(struct xfer *x, const uint8_t *pkt, size_t len,
 	int ok = 0;
 
 	if (x->q.tsig) {
-		if (tsig_verify(x->sv->cfg, pkt, len, &x->tc) != 0)
+		if (tsig_verify(x->g->cfg, pkt, len, &x->tc) != 0)
 			return RC_FORMERR;
 		if (x->tc.error != 0)
 			return RC_NOTAUTH;
@@ -222,7 +224,7 @@ send_msg(void *arg, const uint8_t *msg, size_t len)
 		x->cut = "cut short: dnsbld is stopping or reloading";
 		return DNSBL_EIO;
 	}
-	if (store_resize_pending(x->sv->store)) {
+	if (store_resize_pending(x->g->store)) {
 		/* Every thread waits for our transaction to end: give way;
 		 * the secondary retries. */
 		x->cut = "cut short: the store's map is growing";
@@ -239,7 +241,7 @@ send_msg(void *arg, const uint8_t *msg, size_t len)
 	out[1] = (uint8_t)n;
 	if (x->dead)
 		return DNSBL_EIO;
-	rc = send_wait(x->sv, x->fd, out, n + 2, x->sv->cfg->transfer_timeout,
+	rc = send_wait(x->sv, x->fd, out, n + 2, x->g->cfg->transfer_timeout,
 	    &why);
 	if (rc != 0) {
 		x->dead = 1;
@@ -394,7 +396,7 @@ check_request(struct xfer *x, const uint8_t *pkt, size_t len,
 	if (query_parse(pkt, len, &x->q) != Q_OK || x->q.qclass != C_IN)
 		return DNSBL_EPARSE;
 	kind = x->q.qtype == T_IXFR ? "IXFR" : "AXFR";
-	x->z = zoneset_find(x->sv->zs, x->q.qname, x->q.qname_len,
+	x->z = zoneset_find(x->g->zs, x->q.qname, x->q.qname_len,
 	    x->q.labels, x->q.nlabels);
 	if (x->fd >= 0)
 		cap = XFR_MSG_MAX;
@@ -414,7 +416,7 @@ check_request(struct xfer *x, const uint8_t *pkt, size_t len,
 		(void)xfr_msg_end(&x->m, RC_REFUSED);
 		return 1;
 	}
-	x->cz = &x->sv->cfg->zones[x->z->index];
+	x->cz = &x->g->cfg->zones[x->z->index];
 	if (x->q.qtype == T_IXFR && !x->q.has_soa) {
 		(void)xfr_msg_end(&x->m, RC_FORMERR);
 		return 1;
@@ -454,7 +456,7 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 	peer_text(peer, who);
 	memset(&eb, 0, sizeof(eb));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = store_read(x->sv->store, transfer, x, &eb);
+	rc = store_read(x->g->store, transfer, x, &eb);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc != 0) {
 		log_warnx("%s %s to %s: %s", x->kind ? x->kind : "transfer",
@@ -479,8 +481,9 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 /* ---- UDP, and the TCP thread's check ---- */
 
 size_t
-xfr_udp(struct server *sv, const struct respond_db *db, const uint8_t *pkt,
-    size_t len, const struct sockaddr *peer, uint8_t *out, size_t cap)
+xfr_udp(struct server *sv, const struct gen *g, const struct respond_db *db,
+    const uint8_t *pkt, size_t len, const struct sockaddr *peer, uint8_t *out,
+    size_t cap)
 {
 	struct xfer x;
 	uint8_t buf[2 + 4096];
@@ -488,12 +491,13 @@ xfr_udp(struct server *sv, const struct respond_db *db, const uint8_t *pkt,
 
 	memset(&x, 0, sizeof(x));
 	x.sv = sv;
+	x.g = g;
 	x.fd = -1;
 	x.buf = buf;
 	x.sbuf = out;
 	x.outcap = cap < sizeof(buf) - 2 ? cap : sizeof(buf) - 2;
 	if ((rc = check_request(&x, pkt, len, peer)) == DNSBL_EPARSE)
-		return respond(sv->zs, db, pkt, len, out, cap, 0);
+		return respond(g->zs, db, pkt, len, out, cap, 0);
 	if (rc == 0 && xfr_msg_soa(&x.m, db->serial(db->arg, x.z->index)) ==
 	    0)
 		(void)xfr_msg_flush(&x.m);
@@ -511,6 +515,7 @@ xfr_check(struct server *sv, const uint8_t *pkt, size_t len,
 
 	memset(&x, 0, sizeof(x));
 	x.sv = sv;
+	x.g = sv->g;
 	x.tcp = 1;
 	x.fd = -1;
 	x.buf = buf;
@@ -591,7 +596,7 @@ run_job(struct xfr_pool *pool, struct xfr_job *j, uint8_t *buf,
 	if (fl == -1 || fcntl(j->fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		goto done;
 	if (j->npending > 0 && send_wait(sv, j->fd, j->pending, j->npending,
-	    sv->cfg->transfer_timeout, &why) != 0) {
+	    sv->g->cfg->transfer_timeout, &why) != 0) {
 		peer_text((struct sockaddr *)&j->peer, who);
 		(void)logsum_event(sv->logsum, "transfer evicted",
 		    (struct sockaddr *)&j->peer, "transfer request from %s: "
@@ -602,6 +607,7 @@ run_job(struct xfr_pool *pool, struct xfr_job *j, uint8_t *buf,
 	}
 	memset(&x, 0, sizeof(x));
 	x.sv = sv;
+	x.g = sv->g;
 	x.tcp = 1;
 	x.fd = j->fd;
 	x.buf = buf;
@@ -752,7 +758,7 @@ xfr_submit(struct server *sv, int fd, const struct sockaddr *peer,
 		    XFR_QUEUE]->peer, &j->peer);
 	if (pool->stop)
 		rc = DNSBL_EREFUSED;
-	else if (mine >= sv->cfg->transfer_per_client)
+	else if (mine >= sv->g->cfg->transfer_per_client)
 		rc = DNSBL_ERANGE;
 	else if (pool->n >= XFR_QUEUE)
 		rc = DNSBL_ESPACE;

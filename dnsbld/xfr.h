@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 struct server;
+struct gen;
 struct respond_db;
 
 #define XFR_THREADS	4
@@ -75,12 +76,12 @@ int xfr_submit(struct server *sv, int fd, const struct sockaddr *peer,
 size_t xfr_refuse(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
 
 /*
- * Answer an AXFR or IXFR that came over UDP from peer, inside the worker's
- * store batch (db gives the serial).  Returns the answer's length in out
- * (cap bytes), or 0 to drop it.
+ * Answer an AXFR or IXFR that came over UDP from peer, from the worker's
+ * generation g (gen.h) inside its store batch (db gives the serial).
+ * Returns the answer's length in out (cap bytes), or 0 to drop it.
  */
-size_t xfr_udp(struct server *sv, const struct respond_db *db,
-    const uint8_t *pkt, size_t len, const struct sockaddr *peer,
-    uint8_t *out, size_t cap);
+size_t xfr_udp(struct server *sv, const struct gen *g,
+    const struct respond_db *db, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer, uint8_t *out, size_t cap);
 
 #endif

@@ -54,6 +54,32 @@ struct store_reader;
  */
 int store_open(const struct dnsbl_config *cfg, unsigned flags,
     struct store **out, struct errbuf *eb);
+
+/*
+ * A second struct store, for another config, over the environments that
+ * old has open: how a running process moves to a reloaded config without
+ * opening its database twice (LMDB forbids that in one process).  old
+ * stays valid and usable, by other threads too, until it is closed; the
+ * two share the environments, which the last store_close() closes.  The
+ * new store has old's flags; cfg must outlive it.  Call it only from the
+ * thread that opens and closes stores, at most one at a time.  A process
+ * keeps room for 32 zones more than the config it first opened had; past
+ * that, or for a zone the database does not hold yet when old is
+ * STORE_RDONLY, it fails.  Returns 0, DNSBL_ENOENT, DNSBL_EDB or
+ * DNSBL_ENOMEM; eb says why.
+ */
+int store_rebind(struct store *old, const struct dnsbl_config *cfg,
+    struct store **out, struct errbuf *eb);
+
+/*
+ * 1 when cfg->database holds the very files st has open (same device and
+ * inode of serve/data.mdb), so that st must be rebound, not opened anew;
+ * 0 when another database is there (another path, or a restore put a new
+ * one in place) or none.
+ */
+int store_same_files(const struct store *st, const struct dnsbl_config *cfg);
+
+/* Close st; the environments close with the last store over them. */
 void store_close(struct store *st);
 
 /*

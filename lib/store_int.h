@@ -26,22 +26,16 @@ struct store_zone {
 	MDB_dbi ent, hist, hidx, jrnl, rtst, meta;	/* meta env */
 };
 
-struct store {
-	const struct dnsbl_config *cfg;
+/*
+ * What every struct store over the same two environments shares: the
+ * environments themselves, and the resize lock.  Made by store_open(); a
+ * store_rebind() adds a reference; the last store_close() closes the
+ * environments.  refs is changed only by the thread that opens and closes
+ * stores (dnsbld's main thread, the loader's only one).
+ */
+struct store_shared {
 	MDB_env *env;		/* serve */
 	MDB_env *menv;		/* meta */
-	/*
-	 * "@store" in each environment: what belongs to the whole store, not
-	 * to a zone (the generation of both, the history sequence in meta).
-	 * '@' cannot begin a zone's name, so no zone's tables clash with it.
-	 * Zones are found by name; their order in the config means nothing
-	 * to the store.  Absent (0) only in an old store opened read-only.
-	 */
-	MDB_dbi sglobal, mglobal;
-	int have_global;
-	struct store_zone *zones;
-	size_t nzones;
-	unsigned flags;
 	/*
 	 * The resize lock.  Invariant: every LMDB transaction of this
 	 * process -- a reader's batch (store_reader_begin() to _end()), and
@@ -54,6 +48,26 @@ struct store {
 	 */
 	pthread_rwlock_t resize;
 	atomic_int resize_waiting;	/* store_resize() calls waiting */
+	int refs;
+};
+
+struct store {
+	const struct dnsbl_config *cfg;
+	struct store_shared *sh;
+	MDB_env *env;		/* sh->env, sh->menv, copied for brevity */
+	MDB_env *menv;
+	/*
+	 * "@store" in each environment: what belongs to the whole store, not
+	 * to a zone (the generation of both, the history sequence in meta).
+	 * '@' cannot begin a zone's name, so no zone's tables clash with it.
+	 * Zones are found by name; their order in the config means nothing
+	 * to the store.  Absent (0) only in an old store opened read-only.
+	 */
+	MDB_dbi sglobal, mglobal;
+	int have_global;
+	struct store_zone *zones;
+	size_t nzones;
+	unsigned flags;
 	int64_t fixed_now;		/* store_set_now(), or 0: the clock */
 	/* serve/data.mdb as opened: a restore puts another file there. */
 	dev_t serve_dev;

@@ -333,13 +333,13 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		if ((t.z = calloc(st->nzones, sizeof(*t.z))) == NULL)
 			return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
 		/* Held from begin to commit or abort: see struct store. */
-		pthread_rwlock_rdlock(&st->resize);
+		pthread_rwlock_rdlock(&st->sh->resize);
 		rc = mdb_txn_begin(st->menv, NULL, fl, &t.mtxn);
 		if (rc == 0)
 			rc = mdb_txn_begin(st->env, NULL, fl, &t.txn);
 		if (rc != 0) {
 			txn_abort(&t);
-			pthread_rwlock_unlock(&st->resize);
+			pthread_rwlock_unlock(&st->sh->resize);
 			txn_scratch_free(&t);
 			if (rc == MDB_MAP_RESIZED) {
 				/* Another process grew the map: adopt it. */
@@ -356,7 +356,7 @@ run_txn(struct store *st, int write, store_txn_fn fn, void *arg,
 		if (rc == 0 && write)
 			rc = txn_commit(&t);
 		txn_abort(&t);
-		pthread_rwlock_unlock(&st->resize);
+		pthread_rwlock_unlock(&st->sh->resize);
 		txn_scratch_free(&t);
 		if (rc == DNSBL_EMAPFULL && write) {
 			/* Grow and run the whole transaction again. */

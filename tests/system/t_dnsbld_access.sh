@@ -126,7 +126,7 @@ sent=$(grep '^sent' "$T/acc.out")
 echo "# $sent"
 # A reload does not give a network over its quota a new day.
 kill -HUP "$DNSBLD_PID"
-for i in $(seq 1 100); do grep -q "answering paused" "$T/dnsbld.log" && break; sleep 0.1; done
+for i in $(seq 1 100); do grep -q "reloaded" "$T/dnsbld.log" && break; sleep 0.1; done
 a=$(dig +short +tries=3 +time=2 -b 127.0.7.2 -p $PORT @127.0.0.1 1.2.0.192.$Z A)
 is "$a" 127.255.255.255 "after a SIGHUP the network is still over its quota"
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"

@@ -28,12 +28,12 @@ sed 's/^/  /' "$T/check.out"
 grep -q "rrl: limiting answers to 127.0.9.0/24: $N. type 1, 200/s" "$T/dnsbld.log"
 ok $? "the start of the limiting is logged, with the network and the name"
 
-hup() {	# hup: SIGHUP, and wait until the threads have started again
+hup() {	# hup: SIGHUP, and wait until the reload is done
 	local n
-	n=$(grep -c "rrl: per \|rrl: off" "$T/dnsbld.log")
+	n=$(grep -c "reloaded" "$T/dnsbld.log")
 	kill -HUP "$DNSBLD_PID"
 	for i in $(seq 1 100); do
-		[ "$(grep -c "rrl: per \|rrl: off" "$T/dnsbld.log")" -gt "$n" ] && break
+		[ "$(grep -c "reloaded" "$T/dnsbld.log")" -gt "$n" ] && break
 		sleep 0.1
 	done
 }

@@ -532,6 +532,40 @@ main(void)
 		store_close(st);
 	}
 
+	/* store_rebind(): a second store over the same open environments. */
+	make_config(&cfg2, &z2, dir2, 64 << 10);
+	{
+		struct dnsbl_config cfg3;
+		struct cfg_zone z3[2];
+		struct store *st2 = NULL;
+
+		ok(store_open(&cfg2, STORE_RDONLY, &st, &eb) == 0,
+		    "open read-only, as dnsbld does");
+		ok(store_same_files(st, &cfg2), "the same files");
+		ok(!store_same_files(st, &cfg), "another database is not");
+		make_config(&cfg3, &z3[0], dir2, 64 << 10);
+		eb.msg[0] = '\0';
+		ok(store_rebind(st, &cfg3, &st2, &eb) == 0,
+		    "rebound for another config (%s)", eb.msg);
+		is_int(q(st2, "20.0.78.31"), 2, "the rebound store answers");
+		is_int(q(st, "20.0.78.31"), 2, "and so does the first");
+		store_close(st);
+		is_int(q(st2, "20.0.78.31"), 2, "the first closed: the "
+		    "environments stay open for the second");
+		/* A zone the read-only database does not hold. */
+		z3[1] = z3[0];
+		snprintf(z3[1].name.text, sizeof(z3[1].name.text),
+		    "new.example");
+		cfg3.zones = z3;
+		cfg3.nzones = 2;
+		st = NULL;
+		ok(store_rebind(st2, &cfg3, &st, &eb) == DNSBL_ENOENT &&
+		    st == NULL, "a zone not there yet: %s", eb.msg);
+		is_int(q(st2, "20.0.78.31"), 2, "the failed rebind left the "
+		    "store as it was");
+		store_close(st2);
+	}
+
 	random_model(dir3);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s", dir, dir2, dir3);
