@@ -155,7 +155,8 @@ test_update(void)
 	keep = t;
 	c.responses_per_second = 50;
 	rrl_update(&t, &c);
-	ok(t == keep, "same size: the table (and its buckets) is kept");
+	ok(t != NULL && t != keep && rrl_bytes(t) == 1024 * 8, "same size: a table of that size "
+	    "(test_renew: over the same buckets)");
 	c.table_size = 4096;
 	rrl_update(&t, &c);
 	ok(t != NULL && rrl_bytes(t) == 4096 * 8, "a new size: a new table");
@@ -215,6 +216,50 @@ test_keys(void)
 }
 
 /* n checks of one answer from `from` at time now; counts the verdicts. */
+static void run(struct rrl *t, struct rrl_worker *w, uint64_t now,
+    const char *from, const char *name, int tsig, int n, int cnt[3]);
+
+/*
+ * rrl_renew(), as a reload uses it while workers still hold the old
+ * table: a client limited before is limited by the new table too (the
+ * buckets carry on), the old table keeps working until freed, and a table
+ * of another size starts afresh.
+ */
+static void
+test_renew(void)
+{
+	struct cfg_rrl c;
+	struct rrl *t = NULL, *n = NULL, *m = NULL;
+	struct rrl_worker w;
+	uint64_t now = UINT64_C(5000) * RRL_TICKS_PER_SEC;
+	const char *n1 = "2.0.0.127.relays.example";
+	int cnt[3];
+
+	memset(&w, 0, sizeof(w));
+	cfg_init(&c, 10, 2);
+	rrl_update(&t, &c);
+	run(t, &w, now, "192.0.2.1", n1, 0, 11, cnt);
+	run(t, &w, now, "192.0.2.1", n1, 0, 4, cnt);
+	is_int(cnt[RRL_SEND], 0, "a client over its rate");
+	is_int(rrl_renew(t, &c, &n), 0, "renewed, same size");
+	ok(n != NULL && n != t, "a new table");
+	run(n, &w, now, "192.0.2.1", n1, 0, 4, cnt);
+	is_int(cnt[RRL_SEND], 0, "the new table limits the client too");
+	run(t, &w, now, "192.0.2.1", n1, 0, 4, cnt);
+	is_int(cnt[RRL_SEND], 0, "and the old one still works");
+	rrl_free(t);
+	run(n, &w, now, "192.0.2.1", n1, 0, 4, cnt);
+	is_int(cnt[RRL_SEND], 0, "the old one freed: the buckets stay");
+	c.table_size = 4096;
+	is_int(rrl_renew(n, &c, &m), 0, "renewed, another size");
+	run(m, &w, now, "192.0.2.1", n1, 0, 4, cnt);
+	is_int(cnt[RRL_SEND], 4, "another size starts afresh");
+	rrl_free(n);
+	rrl_free(m);
+	c.enabled = "false";
+	ok(rrl_renew(NULL, &c, &m) == 0 && m == NULL, "disabled: no table");
+}
+
 static void
 run(struct rrl *t, struct rrl_worker *w, uint64_t now, const char *from,
     const char *name, int tsig, int n, int cnt[3])
@@ -439,6 +484,7 @@ main(void)
 	test_update();
 	test_keys();
 	test_limit();
+	test_renew();
 	test_small_table();
 	test_threads();
 	test_truncate();
