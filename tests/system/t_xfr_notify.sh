@@ -42,7 +42,9 @@ for i in $(seq 1 100); do	# until both listen (dnspython loads slowly)
 done
 start_dnsbld || { ok 1 "dnsbld starts"; done_testing; exit 1; }
 sleep 5
+c0=$(date +%s.%N)
 for i in 1 2 3 4 5; do loader list 10.0.0.$i >/dev/null; done
+c1=$(date +%s.%N)
 S5=$(serial)
 for p in "${LPIDS[@]}"; do wait $p; done
 LPIDS=()
@@ -62,7 +64,11 @@ ok $? "resent after 1 s, then 2 s ($times)"
 grep -q "NOTIFY $Z serial $S0 to 127.0.0.1@$L1: answered (rcode 0) after 3 sends" "$T/dnsbld.log"
 ok $? "dnsbld logs the answer after 3 sends"
 later=$(grep -v "serial=$S0 " "$T/l1.out" | grep -c 'opcode=4')
-[ "$later" -ge 1 ] && [ "$later" -le 2 ]; ok $? "5 commits, $later NOTIFY (coalesced)"
+# dnsbld looks for new serials once a second: at most one NOTIFY per look
+# while the commits went on, and one after (2 when the loader is quick; a
+# loaded machine spreads the commits over more looks).
+most=$($PY -c 'import sys; print(min(5, int(float(sys.argv[2]) - float(sys.argv[1])) + 2))' "$c0" "$c1")
+[ "$later" -ge 1 ] && [ "$later" -le "$most" ]; ok $? "5 commits, $later NOTIFY (coalesced: at most $most)"
 last=$(tail -n 1 "$T/l1.out" | sed 's/.*serial=\([0-9]*\).*/\1/')
 is "$last" "$S5" "the last NOTIFY carries the last serial"
 grep -q 'opcode=4 serial=[0-9]* signed=1' "$T/l2.out" && ! grep -q 'signed=0\|bad' "$T/l2.out"
