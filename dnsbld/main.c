@@ -604,10 +604,10 @@ main(int argc, char *argv[])
 		if (detach_done(readyfd, &eb) != 0)
 			fatalx("%s", eb.msg);
 	}
-	log_notice("dnsbld %s serving %zu zone%s on %zu address%s with %u "
-	    "worker%s", DNSBL_VERSION, cfg->nzones, cfg->nzones == 1 ? "" :
-	    "s", cfg->nlisten, cfg->nlisten == 1 ? "" : "es", nworkers,
-	    nworkers == 1 ? "" : "s");
+	log_notice("serving %zu zone%s on %zu address%s with %u worker%s "
+	    "(version %s)", cfg->nzones, cfg->nzones == 1 ? "" : "s",
+	    cfg->nlisten, cfg->nlisten == 1 ? "" : "es", nworkers,
+	    nworkers == 1 ? "" : "s", DNSBL_VERSION);
 	notify_ready(cfg, nworkers, o.daemonize);
 
 	while (!got_quit) {
