@@ -587,6 +587,7 @@ main(int argc, char *argv[])
 			fatalx("%s", eb.msg);
 	}
 
+	setup_signals(&waitmask);
 	drop_privileges(cfg);
 	if (open_store(cfg, &st, &eb) != 0)
 		fatalx("store: %s", eb.msg);
@@ -596,7 +597,6 @@ main(int argc, char *argv[])
 	if (gen_new(NULL, cfg, st, zs, nworkers + 1, &g) != 0)
 		fatalx("out of memory");
 	sv.g = g;
-	setup_signals(&waitmask);
 	if (server_start(&sv) != 0)
 		fatalx("cannot start the threads");
 	if (o.daemonize) {
