@@ -15,6 +15,10 @@ CC      ?= cc
 PKGS    := ldns lmdb yaml-0.1 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# dnsbld alone: sd_notify(3) from main.c.
+DNSBLD_PKGS := libsystemd
+DNSBLD_CFLAGS := $(shell pkg-config --cflags $(DNSBLD_PKGS))
+DNSBLD_LIBS   := $(shell pkg-config --libs $(DNSBLD_PKGS))
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wno-unused-parameter
@@ -67,8 +71,10 @@ $(LIBDNSBL): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/obj/dnsbld/main.o: ALL_CFLAGS += $(DNSBLD_CFLAGS)
+
 $(BUILD)/dnsbld: $(DNSBLD_OBJ) $(LIBDNSBL)
-	$(CC) $(LDFLAGS) -o $@ $(DNSBLD_OBJ) $(LIBDNSBL) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(DNSBLD_OBJ) $(LIBDNSBL) $(LDLIBS) $(DNSBLD_LIBS)
 
 $(BUILD)/loader: $(LOADER_OBJ) $(LIBDNSBL)
 	$(CC) $(LDFLAGS) -o $@ $(LOADER_OBJ) $(LIBDNSBL) $(LDLIBS)

@@ -1,14 +1,21 @@
 /*
  * main.c -- dnsbld: serve the DNSBL zones of the config from the LMDB store.
  *
- *   dnsbld [-d] [-c FILE]
+ *   dnsbld [-dtv] [-c FILE] | -h | --help | --version
  *
- * Start-up order: read the config; bind every listen endpoint (UDP, one
- * socket per worker, and TCP) while still privileged; with -d detach, log
- * to syslog and write the pidfile; drop to `user`; open the store; render
- * the zones; start the threads.  The main thread then sleeps in
- * sigsuspend(2) with SIGTERM, SIGINT and SIGHUP blocked everywhere else, so
- * the handlers only set the flags below and all the work happens here.
+ * Start-up order: read the config; with -d open and lock the pidfile
+ * (before binding: a second dnsbld is refused before it touches the
+ * sockets, which SO_REUSEPORT would let it share); bind every listen
+ * endpoint (UDP, one socket per worker, and TCP) while still privileged;
+ * with -d fork (detach.h); drop to `user`; open the store; render the
+ * zones; start the threads; with -d, only now tell the waiting parent to
+ * exit 0.  So every error before serving reaches the caller's stderr and
+ * exit status, also with -d.  The fork comes before the store is opened
+ * and the threads start, as LMDB and threads both require.  The main
+ * thread then sleeps in sigsuspend(2) with SIGTERM, SIGINT and SIGHUP
+ * blocked everywhere else, so the handlers only set the flags below and
+ * all the work happens here.  systemd hears of each step through
+ * sd_notify(3) (a no-op without NOTIFY_SOCKET).
  *
  * SIGHUP: the config is read again and its zones rendered while the
  * threads go on answering.  If it is good, the threads are stopped (each
@@ -20,11 +27,13 @@
  * number of workers, the user and the pidfile stay as they were: changes
  * to `listen`, `workers`, `user` or `pidfile` need a restart (a warning
  * says so).  If the new config or store cannot be loaded, the old ones stay.
+ * log_level takes effect at once.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +41,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "config.h"
+#include "detach.h"
 #include "err.h"
 #include "gen.h"
 #include "log.h"
+#include "pidfile.h"
 #include "privdrop.h"
 #include "server.h"
 #include "store.h"
+#include "version.h"
 #include "zonectx.h"
+
+/* The command line. */
+struct options {
+	const char *path;	/* the config */
+	int daemonize;		/* -d */
+	int check;		/* -t */
+	int verbose;		/* -v, counted */
+};
 
 static volatile sig_atomic_t got_quit;
 static volatile sig_atomic_t got_hup;
@@ -53,11 +75,99 @@ on_signal(int sig)
 		got_quit = 1;
 }
 
+/*
+ * With -d, the pidfile, removed at any exit of the daemon (fatal() too)
+ * from the moment it is locked; the parent that detach_fork() leaves
+ * exits with _exit() and does not remove it.
+ */
+static struct pidfile pidf = { .path = NULL, .fd = -1 };
+
 static void
-usage(void)
+remove_pidfile(void)
 {
-	fprintf(stderr, "usage: dnsbld [-d] [-c config]\n");
-	exit(2);
+	pidfile_remove(&pidf);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dnsbld [-dtv] [-c FILE]\n"
+	    "       dnsbld -h | --help | --version\n"
+	    "\n"
+	    "Serve the DNSBL zones of the configuration from the LMDB store.\n"
+	    "\n"
+	    "  -c FILE    read the configuration from FILE (default %s)\n"
+	    "  -d         detach once serving: log to syslog, write and lock\n"
+	    "             the pidfile; every start-up error is still said\n"
+	    "             here, with exit status 1\n"
+	    "  -t         check the configuration and open the store\n"
+	    "             read-only, say \"configuration ok\" or the error, and\n"
+	    "             exit 0 or 1 without serving\n"
+	    "  -v         log more: each -v one level beyond log_level\n"
+	    "             (info, then debug)\n"
+	    "  -h, --help print this help and exit\n"
+	    "  --version  print the version and exit\n"
+	    "\n"
+	    "See dnsbld(8) and dnsbl.yaml(5).\n", CONFIG_DEFAULT_PATH);
+}
+
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->path = CONFIG_DEFAULT_PATH;
+	while ((ch = getopt_long(argc, argv, "c:dhtv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->path = optarg;
+			break;
+		case 'd':
+			o->daemonize = 1;
+			break;
+		case 't':
+			o->check = 1;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("dnsbld %s\n", DNSBL_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "dnsbld: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* The config's log_level, raised by one step for each -v. */
+static void
+apply_log_level(const struct dnsbl_config *cfg, int verbose)
+{
+	int pri = log_level_parse(cfg->log_level);
+
+	if (pri < 0)
+		pri = LOG_INFO;
+	log_set_level(pri + verbose);
+	log_debug("log level %s", log_level_name(log_get_level()));
 }
 
 /*
@@ -131,20 +241,6 @@ open_store(const struct dnsbl_config *cfg, struct store **st,
 	if (store_open(cfg, STORE_RDONLY, st, eb) == 0)
 		return 0;
 	return store_open(cfg, 0, st, eb);
-}
-
-static void
-write_pidfile(const char *path)
-{
-	FILE *f;
-
-	if (path == NULL)
-		return;
-	if ((f = fopen(path, "w")) == NULL)
-		fatal("pidfile %s", path);
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0)
-		fatal("pidfile %s", path);
 }
 
 static int
@@ -254,7 +350,7 @@ reload_swap(struct server *sv, unsigned nworkers, struct dnsbl_config *ncfg,
 	}
 	old = server_swap(sv, ng, &paused);
 	gen_free(old);
-	log_info("reloaded %s: %zu zone%s; UDP answered throughout, TCP "
+	log_notice("reloaded %s: %zu zone%s; UDP answered throughout, TCP "
 	    "and transfers paused for %.1f ms", ncfg->path, ncfg->nzones,
 	    ncfg->nzones == 1 ? "" : "s", paused);
 	return 0;
@@ -298,70 +394,117 @@ reload_stopped(struct server *sv, unsigned nworkers,
 	}
 	if (server_start(sv) != 0)
 		fatalx("cannot restart the threads");
-	log_info("reloaded %s: %zu zone%s; answering paused for %.1f ms "
+	log_notice("reloaded %s: %zu zone%s; answering paused for %.1f ms "
 	    "while the store reopened", sv->g->cfg->path, sv->g->cfg->nzones,
 	    sv->g->cfg->nzones == 1 ? "" : "s", mono_ms() - t0);
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * -t: read the config, render its zones and open the store read-only, as
+ * dnsbld would serve them.  Exits 0 ("configuration ok") or 1.
+ */
+static void __attribute__((noreturn))
+check_only(const char *path)
 {
-	const char *path = CONFIG_DEFAULT_PATH;
-	struct dnsbl_config *cfg = NULL, *ncfg;
-	struct zoneset *zs = NULL, *nzs;
+	struct dnsbl_config *cfg = NULL;
+	struct zoneset *zs = NULL;
 	struct store *st = NULL;
-	struct gen *g;
-	struct server sv;
-	struct sigaction sa;
-	sigset_t block, waitmask;
 	struct errbuf eb;
-	char *pidfile = NULL, *abspath = NULL;
-	unsigned nworkers;
-	long ncpu;
-	int ch, daemonize = 0, rc;
-
-	while ((ch = getopt(argc, argv, "c:dh")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'd':
-			daemonize = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	/* -d changes to /: keep the path good for SIGHUP. */
-	if ((abspath = realpath(path, NULL)) != NULL)
-		path = abspath;
 
 	memset(&eb, 0, sizeof(eb));
-	if ((rc = config_load(path, &cfg, &eb)) != 0)
+	if (config_load(path, &cfg, &eb) != 0)
 		fatalx("%s", eb.msg);
 	if (cfg->nlisten == 0)
 		fatalx("%s: no listen address", path);
-	nworkers = cfg->workers;
-	if (nworkers == 0) {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		nworkers = ncpu > 0 ? (unsigned)ncpu : 1;
-	}
-	if (server_bind(&sv, cfg, nworkers, &eb) != 0)
+	if (zoneset_build(cfg, &zs, &eb) != 0)
 		fatalx("%s", eb.msg);
+	if (store_open(cfg, STORE_RDONLY, &st, &eb) != 0)
+		fatalx("%s: store: %s", path, eb.msg);
+	store_close(st);
+	zoneset_free(zs);
+	printf("%s: configuration ok (%zu zone%s, store %s)\n", path,
+	    cfg->nzones, cfg->nzones == 1 ? "" : "s", cfg->database);
+	config_free(cfg);
+	exit(0);
+}
 
-	if (daemonize) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		if (log_to_syslog("dnsbld") != 0)
-			fatalx("cannot log to syslog");
-	}
-	if (cfg->pidfile != NULL) {
-		write_pidfile(cfg->pidfile);
-		if ((pidfile = strdup(cfg->pidfile)) == NULL)
-			fatalx("out of memory");
-	}
+/*
+ * sd_notify(3) to systemd: nothing happens without NOTIFY_SOCKET, and a
+ * failure to tell is no reason to stop serving.
+ */
+static void
+notify_ready(const struct dnsbl_config *cfg, unsigned nworkers, int detached)
+{
+	char pid[40] = "";
+
+	/* Detached, the pid systemd knows is the parent's: name ours. */
+	if (detached)
+		snprintf(pid, sizeof(pid), "\nMAINPID=%lu",
+		    (unsigned long)getpid());
+	(void)sd_notifyf(0, "READY=1\nSTATUS=serving %zu zone%s on %zu "
+	    "address%s with %u worker%s%s", cfg->nzones,
+	    cfg->nzones == 1 ? "" : "s", cfg->nlisten,
+	    cfg->nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s",
+	    pid);
+}
+
+static void
+notify_reloading(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	(void)sd_notifyf(0, "RELOADING=1\nSTATUS=reloading\n"
+	    "MONOTONIC_USEC=%llu", (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000);
+}
+
+static void
+notify_stopping(void)
+{
+	(void)sd_notify(0, "STOPPING=1\nSTATUS=exiting");
+}
+
+/* The workers the config asks for (0: one per online core). */
+static unsigned
+worker_count(const struct dnsbl_config *cfg)
+{
+	long ncpu;
+
+	if (cfg->workers != 0)
+		return cfg->workers;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	return ncpu > 0 ? (unsigned)ncpu : 1;
+}
+
+/*
+ * -d: lock the pidfile (removed at exit from now on).  Before binding, so
+ * that a second dnsbld with the same pidfile is refused at once.
+ */
+static void
+lock_pidfile(const struct dnsbl_config *cfg)
+{
+	struct errbuf eb;
+
+	memset(&eb, 0, sizeof(eb));
+	if (cfg->pidfile == NULL)
+		return;
+	if (pidfile_open(&pidf, cfg->pidfile, &eb) != 0)
+		fatalx("%s", eb.msg);
+	if (atexit(remove_pidfile) != 0)
+		fatalx("atexit failed");
+	log_debug("pidfile %s locked", cfg->pidfile);
+}
+
+/*
+ * Only the main thread takes the signals, inside sigsuspend(); *waitmask
+ * is what it waits with.
+ */
+static void
+setup_signals(sigset_t *waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -371,50 +514,116 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	/* Only this thread takes the signals, inside sigsuspend(). */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGHUP);
+}
 
+/* SIGHUP: the new config if it loads, the running one if not. */
+static void
+reload(struct server *sv, unsigned nworkers, const char *path, int verbose)
+{
+	struct dnsbl_config *ncfg;
+	struct zoneset *nzs;
+
+	notify_reloading();
+	log_notice("reloading %s", path);
+	if (reload_prepare(path, sv->g->cfg, &ncfg, &nzs) == 0 &&
+	    reload_swap(sv, nworkers, ncfg, nzs) == 1)
+		reload_stopped(sv, nworkers, ncfg, nzs);
+	apply_log_level(sv->g->cfg, verbose);
+	notify_ready(sv->g->cfg, nworkers, 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct dnsbl_config *cfg = NULL;
+	struct zoneset *zs = NULL;
+	struct store *st = NULL;
+	struct gen *g;
+	struct server sv;
+	sigset_t waitmask;
+	struct errbuf eb;
+	char *abspath = NULL;
+	const char *path;
+	unsigned nworkers;
+	int readyfd = -1;
+
+	parse_options(argc, argv, &o);
+	if (o.check)
+		check_only(o.path);
+	/* -d changes to /: keep the path good for SIGHUP. */
+	path = o.path;
+	if ((abspath = realpath(path, NULL)) != NULL)
+		path = abspath;
+
+	memset(&eb, 0, sizeof(eb));
+	if (config_load(path, &cfg, &eb) != 0)
+		fatalx("%s", eb.msg);
+	apply_log_level(cfg, o.verbose);
+	if (cfg->nlisten == 0)
+		fatalx("%s: no listen address", path);
+	nworkers = worker_count(cfg);
+	if (o.daemonize)
+		lock_pidfile(cfg);
+	if (server_bind(&sv, cfg, nworkers, &eb) != 0)
+		fatalx("%s", eb.msg);
+	log_debug("bound %zu address%s, %u UDP socket%s each", cfg->nlisten,
+	    cfg->nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s");
+
+	if (o.daemonize) {
+		if (detach_fork(&readyfd, &eb) != 0)
+			fatalx("%s", eb.msg);
+		/* The child: syslog, and errors on the caller's stderr too. */
+		(void)log_to_syslog("dnsbld", 1);
+		if (pidfile_write(&pidf, &eb) != 0)
+			fatalx("%s", eb.msg);
+	}
+
+	setup_signals(&waitmask);
 	drop_privileges(cfg);
 	if (open_store(cfg, &st, &eb) != 0)
 		fatalx("store: %s", eb.msg);
+	log_debug("store %s open", cfg->database);
 	if (zoneset_build(cfg, &zs, &eb) != 0)
 		fatalx("%s", eb.msg);
-
 	if (gen_new(NULL, cfg, st, zs, nworkers + 1, &g) != 0)
 		fatalx("out of memory");
 	sv.g = g;
 	if (server_start(&sv) != 0)
 		fatalx("cannot start the threads");
-	log_info("serving %zu zone%s on %zu address%s with %u worker%s",
-	    cfg->nzones, cfg->nzones == 1 ? "" : "s", cfg->nlisten,
-	    cfg->nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s");
+	if (o.daemonize) {
+		log_echo_off();
+		if (detach_done(readyfd, &eb) != 0)
+			fatalx("%s", eb.msg);
+	}
+	log_notice("serving %zu zone%s on %zu address%s with %u worker%s "
+	    "(version %s)", cfg->nzones, cfg->nzones == 1 ? "" : "s",
+	    cfg->nlisten, cfg->nlisten == 1 ? "" : "es", nworkers,
+	    nworkers == 1 ? "" : "s", DNSBL_VERSION);
+	notify_ready(cfg, nworkers, o.daemonize);
 
 	while (!got_quit) {
 		sigsuspend(&waitmask);
 		if (got_hup && !got_quit) {
 			got_hup = 0;
-			if (reload_prepare(path, sv.g->cfg, &ncfg, &nzs) != 0)
-				continue;
-			if (reload_swap(&sv, nworkers, ncfg, nzs) == 1)
-				reload_stopped(&sv, nworkers, ncfg, nzs);
+			reload(&sv, nworkers, path, o.verbose);
 		}
 	}
 
-	log_info("exiting");
+	notify_stopping();
+	log_notice("exiting");
 	server_stop(&sv);
 	server_close(&sv);
 	gen_free(sv.g);
-	if (pidfile != NULL) {
-		(void)unlink(pidfile);
-		free(pidfile);
-	}
+	pidfile_remove(&pidf);
 	free(abspath);
 	return 0;
 }

@@ -38,6 +38,10 @@ static const char *const tsig_algorithms[] = {
 
 static const char *const bool_words[] = { "false", "true", NULL };
 
+/* The names of log.h's priorities, from log_level_parse(). */
+static const char *const log_levels[] = { "error", "warning", "notice",
+    "info", "debug", NULL };
+
 static const struct field soa_fields[] = {
 	FLD(struct cfg_zone, "mname", T_DNAME, 0, 0, NULL, soa.mname, F_REQ),
 	FLD(struct cfg_zone, "rname", T_DNAME, 0, 0, NULL, soa.rname, F_REQ),
@@ -204,6 +208,9 @@ static const struct field top_fields[] = {
 	FLD(struct dnsbl_config, "pidfile", T_PATH, 1, 4095,
 	    "/run/dnsbld.pid", pidfile, 0),
 	FLD(struct dnsbl_config, "workers", T_U32, 0, 64, "0", workers, 0),
+	{ .key = "log_level", .type = T_ENUM, .def = "info",
+	  .off = offsetof(struct dnsbl_config, log_level),
+	  .choices = log_levels },
 	FLD(struct dnsbl_config, "tcp_timeout", T_DUR, 1, 3600, "10s",
 	    tcp_timeout, 0),
 	FLD(struct dnsbl_config, "tcp_max_connections", T_U32, 1, 65535, "256",

@@ -152,6 +152,8 @@ struct dnsbl_config {
 					 * "root" stays root */
 	char *pidfile;
 	uint32_t workers;		/* 0: one per online core */
+	char *log_level;		/* dnsbld: "error" .. "debug" (log.h's
+					 * log_level_parse() reads it) */
 	uint32_t tcp_timeout;		/* idle seconds before a TCP close */
 	uint32_t tcp_max_conn;		/* open TCP connections, in all */
 	uint32_t tcp_query_timeout;	/* seconds for a whole query to arrive */

@@ -22,6 +22,7 @@
 #include "loader.h"
 #include "say.h"
 #include "store.h"
+#include "version.h"
 
 /* The state of the filtered stderr stream (say.h), in use until exit. */
 static struct say_guard stderr_guard;
@@ -334,6 +335,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct loader_ctx ctx;
@@ -356,6 +358,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
+			return 0;
+		case 'V':
+			say(stdout, "dnsbl-loader %s\n", DNSBL_VERSION);
 			return 0;
 		default:
 			usage();
