@@ -400,10 +400,13 @@ main(int argc, char *argv[])
 		sigsuspend(&waitmask);
 		if (got_hup && !got_quit) {
 			got_hup = 0;
-			if (reload_prepare(path, sv.g->cfg, &ncfg, &nzs) != 0)
-				continue;
-			if (reload_swap(&sv, nworkers, ncfg, nzs) == 1)
+			if ((rc = reload_prepare(path, sv.g->cfg, &ncfg,
+			    &nzs)) == 0 && (rc = reload_swap(&sv, nworkers,
+			    ncfg, nzs)) == 1) {
 				reload_stopped(&sv, nworkers, ncfg, nzs);
+				rc = 0;
+			}
+			stats_reloaded(&sv.stats, rc == 0);	/* stats.h */
 		}
 	}
 

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "rrl.h"
+#include "stats.h"
 
 struct dnsbl_config;
 struct gen;
@@ -80,6 +81,8 @@ struct server {
 	atomic_int stop;
 	int wwake_fd;
 	atomic_int wstop;
+	/* The counters (stats.h): for the life of the process. */
+	struct stats stats;
 };
 
 /*
