@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "control.h"
 #include "config.h"
 #include "err.h"
 #include "gen.h"
@@ -148,6 +149,8 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (control_open(sv, cfg, eb) != 0)
+		goto fail;
 	return 0;
 nomem:
 	errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
@@ -162,6 +165,7 @@ server_close(struct server *sv)
 	size_t i;
 	unsigned w;
 
+	control_close(sv);
 	tcp_free(sv);
 	notify_free(sv);
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
@@ -290,7 +294,7 @@ server_start(struct server *sv)
 		}
 		sv->workers[w].running = 1;
 	}
-	if (side_start(sv) != 0) {
+	if (side_start(sv) != 0 || control_start(sv) != 0) {
 		server_stop(sv);
 		return DNSBL_EIO;
 	}
