@@ -32,6 +32,7 @@
 
 #include "access.h"
 #include "control.h"
+#include "metrics.h"
 #include "config.h"
 #include "err.h"
 #include "gen.h"
@@ -149,7 +150,7 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (control_open(sv, cfg, eb) != 0)
+	if (control_open(sv, cfg, eb) != 0 || metrics_open(sv, cfg, eb) != 0)
 		goto fail;
 	return 0;
 nomem:
@@ -166,6 +167,7 @@ server_close(struct server *sv)
 	unsigned w;
 
 	control_close(sv);
+	metrics_close(sv);
 	tcp_free(sv);
 	notify_free(sv);
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
@@ -294,7 +296,8 @@ server_start(struct server *sv)
 		}
 		sv->workers[w].running = 1;
 	}
-	if (side_start(sv) != 0 || control_start(sv) != 0) {
+	if (side_start(sv) != 0 || control_start(sv) != 0 ||
+	    metrics_start(sv) != 0) {
 		server_stop(sv);
 		return DNSBL_EIO;
 	}
