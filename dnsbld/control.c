@@ -201,60 +201,26 @@ control_status_json(const struct stats_view *v, struct textbuf *tb)
 
 /* ---- the thread ---- */
 
-/* Write all of p, or give up after CONTROL_TIMEOUT. */
-static void
-send_all(int fd, const char *p, size_t n)
+/* One client: its line coming in, then its answer going out. */
+struct cclient {
+	int fd;				/* -1: a free slot */
+	char line[CONTROL_LINE];
+	size_t len;
+	struct textbuf out;
+	size_t sent;
+	int replying;
+	int reloading;			/* waits for a reload's record */
+	uint64_t reload_before;
+	double deadline;
+};
+
+static double
+mono_s(void)
 {
-	struct pollfd pf = { .fd = fd, .events = POLLOUT };
-	time_t end = time(NULL) + CONTROL_TIMEOUT;
-	ssize_t w;
+	struct timespec ts;
 
-	while (n > 0 && time(NULL) <= end) {
-		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		} else if (w == -1 && (errno == EAGAIN || errno == EINTR))
-			(void)poll(&pf, 1, 200);
-		else
-			return;
-	}
-}
-
-/*
- * Read one line into line (CONTROL_LINE bytes with its NUL).  1: a line;
- * 0: too long; -1: nothing in time, or the client left.
- */
-static int
-read_line(struct control *c, int fd, char *line)
-{
-	struct pollfd pf[2] = { { .fd = fd, .events = POLLIN },
-	    { .fd = c->wake, .events = POLLIN } };
-	time_t end = time(NULL) + CONTROL_TIMEOUT;
-	size_t len = 0;
-	ssize_t r;
-	char *nl;
-
-	for (;;) {
-		if (time(NULL) > end || poll(pf, 2, 500) == -1 ||
-		    (pf[1].revents & POLLIN))
-			return -1;
-		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		r = recv(fd, line + len, CONTROL_LINE - 1 - len, MSG_DONTWAIT);
-		if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
-			return len > 0 ? (line[len] = '\0', 1) : -1;
-		if (r < 0)
-			continue;
-		len += (size_t)r;
-		line[len] = '\0';
-		if ((nl = memchr(line, '\n', len)) != NULL) {
-			*nl = '\0';
-			return 1;
-		}
-		if (len >= CONTROL_LINE - 1)
-			return 0;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -265,109 +231,239 @@ reply_error(struct textbuf *tb, const char *msg)
 	tb_printf(tb, "}\n");
 }
 
-/* SIGHUP to ourselves (main.c reloads), then wait for its record. */
 static void
-do_reload(struct control *c, struct textbuf *tb)
+client_close(struct cclient *k)
 {
-	struct stats *s = &c->sv->stats;
-	struct pollfd pf = { .fd = c->wake, .events = POLLIN };
-	uint64_t before, now;
-	int ok = 0, i;
+	if (k->fd >= 0)
+		close(k->fd);
+	tb_free(&k->out);
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+}
 
-	pthread_mutex_lock(&s->mu);
-	before = s->nreloads;
-	pthread_mutex_unlock(&s->mu);
-	if (kill(getpid(), SIGHUP) == -1) {
-		reply_error(tb, strerror(errno));
-		return;
-	}
-	log_info("control: reload asked");
-	for (i = 0; i < CONTROL_RELOAD_WAIT * 10; i++) {
-		if (poll(&pf, 1, 100) > 0)
-			break;
-		pthread_mutex_lock(&s->mu);
-		now = s->nreloads;
-		ok = s->reload_ok;
-		pthread_mutex_unlock(&s->mu);
-		if (now != before) {
-			tb_printf(tb, "{\"reload\":\"done\",\"result\":\"%s\"}\n",
-			    ok ? "ok" : "failed");
+/* Send what is owed; close when all is sent or the client is gone. */
+static void
+client_write(struct cclient *k)
+{
+	ssize_t w;
+
+	while (k->sent < k->out.len) {
+		w = send(k->fd, k->out.s + k->sent, k->out.len - k->sent,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0)
+			k->sent += (size_t)w;
+		else if (w == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		}
+		else
+			break;
 	}
-	tb_printf(tb, "{\"reload\":\"started\"}\n");
+	client_close(k);
 }
 
 static void
-serve_one(struct control *c, int fd)
+client_reply(struct cclient *k)
 {
-	struct textbuf tb = { 0 };
-	struct stats_view v;
-	char line[CONTROL_LINE], *p, *e;
-	int rc;
+	if (k->out.err) {
+		tb_free(&k->out);
+		reply_error(&k->out, "out of memory");
+	}
+	k->replying = 1;
+	k->deadline = mono_s() + CONTROL_TIMEOUT;
+	client_write(k);
+}
 
-	if ((rc = read_line(c, fd, line)) < 0)
+/* SIGHUP to ourselves: main.c reloads and records it (stats.h). */
+static void
+start_reload(struct control *c, struct cclient *k)
+{
+	struct stats *s = &c->sv->stats;
+
+	pthread_mutex_lock(&s->mu);
+	k->reload_before = s->nreloads;
+	pthread_mutex_unlock(&s->mu);
+	if (kill(getpid(), SIGHUP) == -1) {
+		reply_error(&k->out, strerror(errno));
+		client_reply(k);
 		return;
-	if (rc == 0)
-		reply_error(&tb, "line too long");
+	}
+	log_info("control: reload asked");
+	k->reloading = 1;
+	k->deadline = mono_s() + CONTROL_RELOAD_WAIT;
+}
+
+/* A reload waited for: answer once it is recorded, or at the deadline. */
+static void
+check_reload(struct control *c, struct cclient *k, double now)
+{
+	struct stats *s = &c->sv->stats;
+	uint64_t n;
+	int ok;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->nreloads;
+	ok = s->reload_ok;
+	pthread_mutex_unlock(&s->mu);
+	if (n != k->reload_before)
+		tb_printf(&k->out, "{\"reload\":\"done\",\"result\":\"%s\"}\n",
+		    ok ? "ok" : "failed");
+	else if (now >= k->deadline)
+		tb_printf(&k->out, "{\"reload\":\"started\"}\n");
+	else
+		return;
+	k->reloading = 0;
+	client_reply(k);
+}
+
+static void
+run_command(struct control *c, struct cclient *k)
+{
+	struct stats_view v;
+	char *p, *e;
+
+	for (p = k->line; *p == ' ' || *p == '\t'; p++)
+		;
+	for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t' ||
+	    e[-1] == '\r'); e--)
+		;
+	*e = '\0';
+	if (strcmp(p, "reload") == 0) {
+		start_reload(c, k);
+		return;
+	}
+	if (strcmp(p, "status") != 0 && strcmp(p, "stats") != 0)
+		reply_error(&k->out, "unknown command (want status, stats or "
+		    "reload)");
+	else if (stats_read(&c->sv->stats, c->sv->nworkers, &v) != 0)
+		reply_error(&k->out, "out of memory");
 	else {
-		for (p = line; *p == ' ' || *p == '\t'; p++)
-			;
-		for (e = p + strlen(p); e > p && (e[-1] == ' ' ||
-		    e[-1] == '\t' || e[-1] == '\r'); e--)
-			;
-		*e = '\0';
-		if (strcmp(p, "reload") == 0)
-			do_reload(c, &tb);
-		else if (strcmp(p, "status") != 0 && strcmp(p, "stats") != 0)
-			reply_error(&tb, "unknown command (want status, "
-			    "stats or reload)");
-		else if (stats_read(&c->sv->stats, c->sv->nworkers, &v) != 0)
-			reply_error(&tb, "out of memory");
-		else {
-			if (strcmp(p, "status") == 0)
-				control_status_json(&v, &tb);
-			else
-				control_stats_json(&v, &tb);
-			stats_view_free(&v);
-		}
+		if (strcmp(p, "status") == 0)
+			control_status_json(&v, &k->out);
+		else
+			control_stats_json(&v, &k->out);
+		stats_view_free(&v);
 	}
-	if (tb.err) {
-		tb_free(&tb);
-		reply_error(&tb, "out of memory");
+	client_reply(k);
+}
+
+/* Read what came; run the command once a whole line is in. */
+static void
+client_read(struct control *c, struct cclient *k)
+{
+	char *nl;
+	ssize_t r;
+
+	r = recv(k->fd, k->line + k->len, CONTROL_LINE - 1 - k->len,
+	    MSG_DONTWAIT);
+	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {			/* gone, or done without a newline */
+		if (r == 0 && k->len > 0) {
+			k->line[k->len] = '\0';
+			run_command(c, k);
+		} else
+			client_close(k);
+		return;
 	}
-	if (!tb.err)
-		send_all(fd, tb.s, tb.len);
-	tb_free(&tb);
+	k->len += (size_t)r;
+	k->line[k->len] = '\0';
+	if ((nl = memchr(k->line, '\n', k->len)) != NULL) {
+		*nl = '\0';
+		run_command(c, k);
+	} else if (k->len >= CONTROL_LINE - 1) {
+		reply_error(&k->out, "line too long");
+		client_reply(k);
+	}
+}
+
+static void
+do_accept(struct control *c, struct cclient *ks)
+{
+	int fd, i;
+
+	if ((fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC |
+	    SOCK_NONBLOCK)) == -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			(void)poll(NULL, 0, 100);
+		return;
+	}
+	for (i = 0; i < CONTROL_CLIENTS && ks[i].fd >= 0; i++)
+		;
+	if (i == CONTROL_CLIENTS) {	/* not polled for when full */
+		close(fd);
+		return;
+	}
+	ks[i].fd = fd;
+	ks[i].deadline = mono_s() + CONTROL_TIMEOUT;
 }
 
 static void *
 control_main(void *arg)
 {
 	struct control *c = arg;
-	struct pollfd pf[2] = { { .fd = c->lfd, .events = POLLIN },
-	    { .fd = c->wake, .events = POLLIN } };
-	int fd;
+	struct cclient ks[CONTROL_CLIENTS];
+	struct pollfd pf[CONTROL_CLIENTS + 2];
+	int who[CONTROL_CLIENTS + 2];
+	int i, n, nfree, timeout;
+	double now;
 
+	for (i = 0; i < CONTROL_CLIENTS; i++) {
+		memset(&ks[i], 0, sizeof(ks[i]));
+		ks[i].fd = -1;
+	}
 	for (;;) {
-		if (poll(pf, 2, -1) == -1) {
+		n = 0;
+		nfree = 0;
+		timeout = 1000;
+		pf[n].fd = c->wake;
+		pf[n].events = POLLIN;
+		who[n++] = -1;
+		for (i = 0; i < CONTROL_CLIENTS; i++) {
+			if (ks[i].fd < 0) {
+				nfree++;
+				continue;
+			}
+			if (ks[i].reloading) {
+				timeout = 100;
+				continue;
+			}
+			pf[n].fd = ks[i].fd;
+			pf[n].events = ks[i].replying ? POLLOUT : POLLIN;
+			who[n++] = i;
+		}
+		if (nfree > 0) {
+			pf[n].fd = c->lfd;
+			pf[n].events = POLLIN;
+			who[n++] = -2;
+		}
+		if (poll(pf, (nfds_t)n, timeout) == -1) {
 			if (errno != EINTR)
 				log_warn("control: poll");
 			continue;
 		}
-		if (pf[1].revents & POLLIN)
+		if (pf[0].revents & POLLIN)
 			break;
-		if (!(pf[0].revents & POLLIN))
-			continue;
-		fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				(void)poll(NULL, 0, 100);
-			continue;
+		for (i = 1; i < n; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			if (who[i] == -2)
+				do_accept(c, ks);
+			else if (ks[who[i]].replying)
+				client_write(&ks[who[i]]);
+			else
+				client_read(c, &ks[who[i]]);
 		}
-		serve_one(c, fd);
-		close(fd);
+		now = mono_s();
+		for (i = 0; i < CONTROL_CLIENTS; i++) {
+			if (ks[i].fd < 0)
+				continue;
+			if (ks[i].reloading)
+				check_reload(c, &ks[i], now);
+			else if (now >= ks[i].deadline)
+				client_close(&ks[i]);
+		}
 	}
+	for (i = 0; i < CONTROL_CLIENTS; i++)
+		client_close(&ks[i]);
 	return NULL;
 }
 

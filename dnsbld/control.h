@@ -10,10 +10,14 @@
  *            result), or {"reload":"started"} after CONTROL_RELOAD_WAIT
  *            seconds
  *
- * Anything else gets {"error":"..."}.  A line longer than CONTROL_LINE,
- * or one that does not come within CONTROL_TIMEOUT seconds, is answered
- * with an error (or nothing) and the connection closed: one client at a
- * time, each bounded in bytes and time, so hostile clients cost little.
+ * Anything else gets {"error":"..."}.  A line longer than CONTROL_LINE
+ * is answered with an error, one that does not come within
+ * CONTROL_TIMEOUT seconds with nothing, and the connection is closed
+ * after the answer (or when the answer could not be written in
+ * CONTROL_TIMEOUT seconds).  The thread serves up to CONTROL_CLIENTS
+ * clients at once with poll(2), each bounded in bytes and time; more
+ * wait in the listen backlog.  Hostile clients cost little and never
+ * reach the DNS threads.
  *
  * The socket is made by control_open() while dnsbld is still root (before
  * the privilege drop): mode 0660, owned by root and the group of the
@@ -37,6 +41,7 @@ struct stats_view;
 
 #define CONTROL_LINE		256
 #define CONTROL_TIMEOUT		5
+#define CONTROL_CLIENTS		16
 #define CONTROL_RELOAD_WAIT	30
 
 /* Bind the socket if cfg asks for one.  0 or DNSBL_EIO (eb says why). */

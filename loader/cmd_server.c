@@ -8,7 +8,7 @@
  * plain values on one line ("queries: udp 3, tcp 2").  The answer is
  * parsed here with a small reader for what dnsbld writes (objects,
  * arrays, strings, numbers, true, false, null), bounded in size and
- * depth.  An {"error": ...} answer exits 1.
+ * depth.  An {"error": ...} answer, or a reload that failed, exits 1.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -413,6 +413,11 @@ cmd_server(struct loader_ctx *ctx, int argc, char **argv)
 	else
 		print_members(&v, 0, 0);
 	rc = 0;
+	/* A reload that failed (dnsbld kept its config) is a failure. */
+	for (i = 0; i < v.n; i++)
+		if (strcmp(v.keys[i], "result") == 0 && v.kid[i].s != NULL &&
+		    strcmp(v.kid[i].s, "failed") == 0)
+			rc = 1;
 done:
 	jv_free(&v);
 	free(reply);
