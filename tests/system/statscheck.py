@@ -13,6 +13,11 @@ comparison of what dnsbld counted with what was sent.
       STATS.json is dnsbld's `stats` answer: every counter named in
       EXPECT.json must have exactly that value (more than in BASE.json,
       an earlier answer, when given).
+  statscheck.py prom URL EXPECT.json BASE.json
+      Ask Prometheus (its HTTP API at URL, /api/v1/query) for each counter
+      of EXPECT.json, as dnsbld's metrics name it, and compare its value,
+      less the same counter in BASE.json (a `stats` answer taken before the
+      traffic), with the number expected.
   statscheck.py flood PORT ZONE LISTED N THREADS
       N listed A queries over UDP from THREADS threads, each waiting for its
       answer; prints how many were answered.
@@ -234,6 +239,58 @@ def cmd_compare(a):
     sys.exit(1 if bad else 0)
 
 
+def promql(zone, key):
+    parts = key.split(".")
+    z = 'zone="%s"' % zone
+    if parts[0] == "queries":
+        return 'dnsbl_queries_total{%s,transport="%s"}' % (z, parts[1])
+    if parts[0] == "qtypes":
+        return 'dnsbl_queries_by_qtype_total{%s,qtype="%s"}' % (z, parts[1])
+    if parts[0] == "answers":
+        return 'dnsbl_answers_total{%s,outcome="%s"}' % (z, parts[1])
+    if parts[0] == "transfers":
+        return 'dnsbl_transfers_total{%s,kind="%s",result="%s"}' % (
+            z, parts[1].upper(), parts[2])
+    if parts[0] == "notify":
+        return 'dnsbl_notify_total{%s,result="%s"}' % (z, parts[1])
+    fail("no metric for " + key)
+
+
+def prom_query(url, q):
+    import urllib.parse
+    import urllib.request
+    u = url + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    with urllib.request.urlopen(u, timeout=10) as r:
+        d = json.load(r)
+    if d.get("status") != "success":
+        fail("prometheus: %s: %s" % (q, d))
+    return d["data"]["result"]
+
+
+def cmd_prom(a):
+    url = a[0]
+    with open(a[1]) as f:
+        want = json.load(f)
+    with open(a[2]) as f:
+        base = json.load(f)
+    bad = 0
+    for k, v in sorted(want.items()):
+        zone, key = k.split("|", 1)
+        q = promql(zone, key)
+        res = prom_query(url, q)
+        if len(res) != 1:
+            print("%s: %d series" % (q, len(res)))
+            bad += 1
+            continue
+        got = int(float(res[0]["value"][1])) - lookup(base, zone, key)
+        if got != v:
+            print("%s: got %s, want %s" % (q, got, v))
+            bad += 1
+        else:
+            print("%s: %s" % (q, got))
+    sys.exit(1 if bad else 0)
+
+
 def cmd_flood(a):
     port, zone, listed, n, nth = int(a[0]), a[1], a[2], int(a[3]), int(a[4])
     rev = ".".join(reversed(listed.split(".")))
@@ -261,7 +318,8 @@ def cmd_flood(a):
 
 
 def main():
-    cmds = {"send": cmd_send, "compare": cmd_compare, "flood": cmd_flood}
+    cmds = {"send": cmd_send, "compare": cmd_compare, "flood": cmd_flood,
+            "prom": cmd_prom}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         fail(__doc__)
     cmds[sys.argv[1]](sys.argv[2:])
