@@ -180,7 +180,7 @@ install: all
 	ln -sf loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsbl-loader.8
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz
+	rm -rf build build-san build-tsan build-fuzz build-nostats
 
 .PHONY: all test tests bench soak fuzz demo install clean
 
