@@ -3,11 +3,16 @@
 # same dnsbld built twice, as usual and with -DDNSBL_NO_STATS (counting
 # compiled out), answering the same list and the same dnsperf query mix
 # (../shared/bench/gen.py: 45% listed A, 45% unlisted A, 10% listed TXT)
-# on two ports.  Each is measured ROUNDS times, in turns, for its capacity
-# per core (capped.sh: a cgroup cap at 40% of core 0, dnsperf on core 1)
-# and its CPU microseconds per query (dnsperf-pair.sh); the best of its
-# rounds counts.  The last lines are the ratios: the goal is a cost under
-# 2% of capacity.  It prints figures only: a timing never passes or fails.
+# on two ports.  First stats_cost.c times, in one thread, the user-space
+# work of a query with and without stats_answer() (what the rest of the
+# machine does falls on both alike).  Then each server is measured ROUNDS
+# times, in turns, for its capacity per core (capped.sh: a cgroup cap at
+# 40% of core 0, dnsperf on core 1) and its CPU microseconds per query
+# (dnsperf-pair.sh); the best of its rounds counts.  The last lines are
+# the ratios, and the counters' nanoseconds as a share of the CPU time of
+# a query: the goal is a cost under 2% of capacity.  The end-to-end runs
+# are at the mercy of other load on the machine; the one-thread figure is
+# not.  It prints figures only: a timing never passes or fails.
 #   N=200000 Q=100000 SECS=8 ROUNDS=3 bash tests/bench/stats.sh
 set -u
 cd "$(dirname "$0")/../.."
@@ -73,6 +78,17 @@ conf "$T/on.yaml" "${ports[0]}"
 conf "$T/off.yaml" "${ports[1]}"
 "$BUILD/loader" -c "$T/on.yaml" import --format lines "$T/gen/ips.txt" >/dev/null ||
     { echo "import failed"; exit 1; }
+cost_ns=
+if make -s "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" >/dev/null &&
+    cc -O2 -g -D_GNU_SOURCE -Ilib -Idnsbld $(pkg-config --cflags ldns lmdb yaml-0.1 libcrypto) \
+    -o "$T/stats_cost" tests/bench/stats_cost.c "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" \
+    $(pkg-config --libs ldns lmdb yaml-0.1 libcrypto libmicrohttpd) -lpthread; then
+	co=$(taskset -c 0 "$T/stats_cost" "$T/on.yaml" "$T/gen/queries.txt" 3)
+	echo "$co" | grep -v '^stats_cost_ns='
+	cost_ns=$(echo "$co" | sed -n 's/^stats_cost_ns=//p')
+else
+	echo "stats_cost: not built"
+fi
 "$BUILD/dnsbld" -c "$T/on.yaml" 2>"$T/on.log" &
 ON=$!; PIDS+=($ON)
 "$NOSTATS/dnsbld" -c "$T/off.yaml" 2>"$T/off.log" &
@@ -113,4 +129,8 @@ fi
 if [ -n "$us_on" ] && [ -n "$us_off" ]; then
 	printf 'ratio: CPU per query with counters / without = %.3f (%s vs %s us)\n' \
 	    "$(echo "$us_on / $us_off" | bc -l)" "$us_on" "$us_off"
+fi
+if [ -n "$cost_ns" ] && [ -n "$us_off" ]; then
+	printf 'counting: %s ns a query = %.2f%% of the CPU time of a query without counters (%s us)\n' \
+	    "$cost_ns" "$(echo "$cost_ns / ($us_off * 1000) * 100" | bc -l)" "$us_off"
 fi
