@@ -29,8 +29,14 @@
  * the totals and the reload record; the counting threads never take it.
  * The main thread takes it to add (stats_gen_attach()) and retire
  * (stats_gen_retire()) a generation; the readers take it for the whole
- * of stats_read(), so a generation they look at (and its store) cannot
- * be freed under them.
+ * of stats_read(), so a generation they look at cannot be freed under
+ * them.  The zones, serials and store size they show are those of
+ * `serving`, the generation the threads run: set by server_start() and
+ * server_swap(), cleared by server_stop() (before main.c may close a
+ * store), each under the mutex.
+ *
+ * Memory: (nzones + 1) * sizeof(struct stats_zone) (208 bytes) per
+ * thread and live generation: 2 MB a thread for 10,000 zones.
  *
  * Built with -DDNSBL_NO_STATS, stats_inc() does nothing (for `make bench`
  * to measure what counting costs).
