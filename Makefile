@@ -12,7 +12,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := ldns lmdb yaml-0.1 libcrypto
+PKGS    := ldns lmdb yaml-0.1 libcrypto libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 # dnsbld alone: sd_notify(3) from main.c.
@@ -186,7 +186,7 @@ install: all
 	ln -sf loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsbl-loader.8
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz
+	rm -rf build build-san build-tsan build-fuzz build-nostats
 
 .PHONY: all test tests bench soak fuzz demo install clean
 

@@ -9,6 +9,7 @@
 #include "gen.h"
 #include "log.h"
 #include "rrl.h"
+#include "stats.h"
 #include "store.h"
 #include "zonectx.h"
 
@@ -92,6 +93,7 @@ gen_free(struct gen *g)
 			access_counts_fini(&g->acc[i]);
 		free(g->acc);
 	}
+	stats_gen_retire(g->st);
 	access_free(g->access);
 	rrl_free(g->rrl);
 	zoneset_free(g->zs);

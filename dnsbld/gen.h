@@ -26,6 +26,7 @@ struct zoneset;
 struct rrl;
 struct access;
 struct access_counts;
+struct stats_gen;
 
 struct gen {
 	struct dnsbl_config *cfg;
@@ -35,6 +36,8 @@ struct gen {
 	struct access *access;		/* the access policy, or NULL */
 	struct access_counts *acc;	/* per thread: nthreads, or NULL */
 	unsigned nthreads;
+	struct stats_gen *st;		/* its counters (stats.h), given by
+					 * the server before it runs g */
 };
 
 /*
@@ -47,7 +50,7 @@ struct gen {
 int gen_new(struct gen *prev, struct dnsbl_config *cfg, struct store *st,
     struct zoneset *zs, unsigned nthreads, struct gen **out);
 
-/* Log the access counts and free g and all it holds (NULL: nothing). */
+/* Log the access counts, retire its counters (stats.h), and free g and all it holds (NULL: nothing). */
 void gen_free(struct gen *g);
 
 #endif

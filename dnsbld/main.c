@@ -530,12 +530,16 @@ reload(struct server *sv, unsigned nworkers, const char *path, int verbose)
 {
 	struct dnsbl_config *ncfg;
 	struct zoneset *nzs;
+	int rc;
 
 	notify_reloading();
 	log_notice("reloading %s", path);
-	if (reload_prepare(path, sv->g->cfg, &ncfg, &nzs) == 0 &&
-	    reload_swap(sv, nworkers, ncfg, nzs) == 1)
+	if ((rc = reload_prepare(path, sv->g->cfg, &ncfg, &nzs)) == 0 &&
+	    (rc = reload_swap(sv, nworkers, ncfg, nzs)) == 1) {
 		reload_stopped(sv, nworkers, ncfg, nzs);
+		rc = 0;
+	}
+	stats_reloaded(&sv->stats, rc == 0);	/* stats.h */
 	apply_log_level(sv->g->cfg, verbose);
 	notify_ready(sv->g->cfg, nworkers, 0);
 }

@@ -45,6 +45,7 @@
 #include "log.h"
 #include "query.h"
 #include "server.h"
+#include "stats.h"
 #include "store.h"
 #include "tsig.h"
 #include "zonectx.h"
@@ -278,6 +279,8 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 	for (i = 0; i < ns->nzones; i++) {
 		struct nzone *z = &ns->zones[i];
 		const struct cfg_zone *cz = &sv->g->cfg->zones[z->index];
+		struct stats_zone *sz = stats_at(sv->g->st,
+		    stats_tid_notify(sv->nworkers), z->index);
 
 		for (j = 0; j < z->npeers; j++) {
 			struct npeer *p = &z->peers[j];
@@ -289,6 +292,7 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 				    "answer after %d tries; given up",
 				    z->name, p->serial, p->text, p->tries);
 				p->pending = 0;
+				stats_inc(sz, SC_NOTIFY_FAILED);
 				continue;
 			}
 			p->next = now + 1000 * ((int64_t)1 << p->tries);
@@ -298,8 +302,11 @@ send_due(struct server *sv, struct notify_state *ns, int64_t now)
 			    (fd = sock_for(ns, p->ss.ss_family)) < 0)
 				continue;
 			if (sendto(fd, out, n, 0, (struct sockaddr *)&p->ss,
-			    p->sslen) == -1)
+			    p->sslen) == -1) {
 				log_warn("NOTIFY %s to %s", z->name, p->text);
+				stats_inc(sz, SC_NOTIFY_FAILED);
+			} else
+				stats_inc(sz, SC_NOTIFY_SENT);
 		}
 	}
 }

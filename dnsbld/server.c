@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "control.h"
+#include "metrics.h"
 #include "config.h"
 #include "err.h"
 #include "gen.h"
@@ -41,6 +43,7 @@
 #include "rrl.h"
 #include "server.h"
 #include "signed.h"
+#include "stats.h"
 #include "store.h"
 #include "xfr.h"
 
@@ -107,6 +110,10 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 
 	memset(sv, 0, sizeof(*sv));
 	sv->wake_fd = sv->wwake_fd = -1;
+	if (stats_init(&sv->stats, nworkers + 2 + XFR_THREADS) != 0) {
+		errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+		return DNSBL_ENOMEM;
+	}
 	sv->nlisten = cfg->nlisten;
 	sv->nworkers = nworkers;
 	sv->workers = calloc(nworkers, sizeof(*sv->workers));
@@ -143,6 +150,8 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (control_open(sv, cfg, eb) != 0 || metrics_open(sv, cfg, eb) != 0)
+		goto fail;
 	return 0;
 nomem:
 	errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
@@ -157,6 +166,8 @@ server_close(struct server *sv)
 	size_t i;
 	unsigned w;
 
+	control_close(sv);
+	metrics_close(sv);
 	tcp_free(sv);
 	notify_free(sv);
 	for (w = 0; sv->workers != NULL && w < sv->nworkers; w++) {
@@ -179,6 +190,7 @@ server_close(struct server *sv)
 	sv->wake_fd = sv->wwake_fd = -1;
 	logsum_free(sv->logsum);
 	sv->logsum = NULL;
+	stats_fini(&sv->stats);
 }
 
 /* The workers' rate limiting counters, since start (at SIGHUP and exit). */
@@ -266,6 +278,11 @@ server_start(struct server *sv)
 
 	drain(sv->wwake_fd);
 	atomic_store(&sv->wstop, 0);
+	if (stats_gen_attach(&sv->stats, sv->g) != 0) {
+		log_warnx("stats: out of memory");
+		return DNSBL_ENOMEM;
+	}
+	stats_serving(&sv->stats, sv->g);
 	atomic_store(&sv->live, sv->g);
 	for (w = 0; w < sv->nworkers; w++) {
 		atomic_store(&sv->workers[w].using, sv->g);
@@ -279,7 +296,8 @@ server_start(struct server *sv)
 		}
 		sv->workers[w].running = 1;
 	}
-	if (side_start(sv) != 0) {
+	if (side_start(sv) != 0 || control_start(sv) != 0 ||
+	    metrics_start(sv) != 0) {
 		server_stop(sv);
 		return DNSBL_EIO;
 	}
@@ -301,6 +319,7 @@ server_stop(struct server *sv)
 	}
 	rrl_report(sv);
 	side_stop(sv);
+	stats_serving(&sv->stats, NULL);
 }
 
 static double
@@ -320,6 +339,10 @@ server_swap(struct server *sv, struct gen *ng, double *paused_ms)
 	double t0 = mono_ms();
 	unsigned w;
 
+	/* Counters before any thread can see ng. */
+	if (stats_gen_attach(&sv->stats, ng) != 0)
+		fatalx("stats: out of memory");
+	stats_serving(&sv->stats, ng);
 	atomic_store(&sv->live, ng);
 	side_stop(sv);
 	rrl_report(sv);
@@ -497,8 +520,12 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		else
 			len = respond_parsed(zs, qdb, q, st, a, EDNS_PAYLOAD,
 			    respond_limit(q, 0, EDNS_PAYLOAD), 0);
-		if (len == 0)
+		if (qt == T_AXFR || qt == T_IXFR)
+			stats_xfr_answer(g->st, wk->id, zs, q, a, len);
+		if (len == 0) {
+			stats_answer(g->st, wk->id, zs, q, 0, NULL, 0);
 			continue;
+		}
 		if (rrl != NULL)
 			rrl_prepare(rrl, peer, q, a, len, &b->tk[nans]);
 		b->src[nans] = i;
@@ -514,12 +541,14 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		peer = (const struct sockaddr *)&b->from[i];
 		if (rrl != NULL && (v = rrl_decide(rrl, &wk->rrl, now,
 		    &b->tk[k], peer, &b->qs[k], b->a[k], len)) != RRL_SEND) {
-			if (v == RRL_DROP)
+			if (v == RRL_DROP || (len = rrl_truncate(&b->qs[k],
+			    b->a[k], len, EDNS_PAYLOAD)) == 0) {
+				stats_answer(g->st, wk->id, g->zs, &b->qs[k],
+				    0, NULL, 0);
 				continue;
-			if ((len = rrl_truncate(&b->qs[k], b->a[k], len,
-			    EDNS_PAYLOAD)) == 0)
-				continue;
+			}
 		}
+		stats_answer(g->st, wk->id, g->zs, &b->qs[k], 0, b->a[k], len);
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
 		b->iout[nout].iov_base = b->a[k];
 		b->iout[nout].iov_len = len;

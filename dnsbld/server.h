@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "rrl.h"
+#include "stats.h"
 
 struct dnsbl_config;
 struct gen;
@@ -39,6 +40,8 @@ struct tcp_state;
 struct xfr_pool;
 struct notify_state;
 struct logsum;
+struct control;
+struct metrics;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -80,6 +83,14 @@ struct server {
 	atomic_int stop;
 	int wwake_fd;
 	atomic_int wstop;
+	/* The counters (stats.h): for the life of the process. */
+	struct stats stats;
+	/* Who reads them: the control socket (control.h) and the
+	 * Prometheus endpoint (metrics.h), or NULL; opened by
+	 * server_bind(), their threads started once by server_start(),
+	 * closed by server_close(). */
+	struct control *control;
+	struct metrics *metrics;
 };
 
 /*

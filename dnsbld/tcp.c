@@ -60,6 +60,7 @@
 #include "respond.h"
 #include "server.h"
 #include "signed.h"
+#include "stats.h"
 #include "store.h"
 #include "wire.h"
 #include "xfr.h"
@@ -256,6 +257,30 @@ tcp_answer(struct tcp_state *t, struct tconn *c, const uint8_t *pkt,
 }
 
 /*
+ * Count the query pkt (len bytes) and its answer (alen bytes); xfr: a
+ * transfer request answered here; handed: a transfer handed over (its
+ * result is the transfer thread's to count).
+ */
+static void
+tcp_count(struct tcp_state *t, const uint8_t *pkt, size_t len,
+    const uint8_t *ans, size_t alen, int xfr, int handed)
+{
+	const struct gen *g = t->sv->g;
+	unsigned tid = stats_tid_tcp(t->sv->nworkers);
+	struct query q;
+
+	if (query_parse(pkt, len, &q) == Q_DROP)
+		return;
+	if (handed) {
+		stats_query(g->st, tid, g->zs, &q, 1);
+		return;
+	}
+	if (xfr)
+		stats_xfr_answer(g->st, tid, g->zs, &q, ans, alen);
+	stats_answer(g->st, tid, g->zs, &q, 1, ans, alen);
+}
+
+/*
  * Answer every complete query that fits in the output.  -1: close; 1: the
  * connection went to the transfer threads.
  */
@@ -263,7 +288,7 @@ static int
 conn_answer(struct tcp_state *t, struct tconn *c, time_t now)
 {
 	size_t off = 0, mlen, len;
-	int begun = 0, rc, bad = 0, handed = 0, closing = 0;
+	int begun = 0, rc, bad = 0, handed = 0, closing = 0, xfr;
 	uint16_t qt;
 
 	while (c->inlen - off >= 2) {
@@ -295,6 +320,7 @@ conn_answer(struct tcp_state *t, struct tconn *c, time_t now)
 			begun = rc == 0 ? 1 : -1;
 		}
 		qt = query_peek_qtype(c->in + off + 2, mlen);
+		xfr = 0;
 		if (begun < 0)
 			len = respond_error(c->in + off + 2, mlen, RC_SERVFAIL,
 			    c->out + c->outlen + 2, RESPOND_MAX);
@@ -304,6 +330,9 @@ conn_answer(struct tcp_state *t, struct tconn *c, time_t now)
 			if (rc == 0 && (rc = hand_over(t, c, c->in + off + 2,
 			    mlen)) == 1) {
 				handed = 1;
+				/* c->in is still ours: the job has a copy. */
+				tcp_count(t, c->in + off + 2, mlen, NULL, 0, 1,
+				    1);
 				break;
 			}
 			if (rc < 0)
@@ -314,9 +343,12 @@ conn_answer(struct tcp_state *t, struct tconn *c, time_t now)
 			/* As after a transfer: the connection ends with
 			 * this answer; what else it carries is dropped. */
 			closing = 1;
+			xfr = 1;
 		} else
 			len = tcp_answer(t, c, c->in + off + 2, mlen,
 			    c->out + c->outlen + 2);
+		tcp_count(t, c->in + off + 2, mlen, c->out + c->outlen + 2,
+		    len, xfr, 0);
 		if (len > 0) {
 			c->out[c->outlen] = (uint8_t)(len >> 8);
 			c->out[c->outlen + 1] = (uint8_t)len;

@@ -52,6 +52,7 @@
 #include "query.h"
 #include "respond.h"
 #include "server.h"
+#include "stats.h"
 #include "store.h"
 #include "tsig.h"
 #include "xfr.h"
@@ -109,6 +110,7 @@ struct xfer {
 	int stale;			/* our config is not the applied one */
 	const char *cut;		/* why a transfer ended early, or NULL */
 	int dead;			/* the socket failed or timed out */
+	int result;			/* STATS_XFR_*, for the counters */
 };
 
 /* ---- access ---- */
@@ -451,8 +453,12 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 	struct timespec t0, t1;
 	int rc;
 
-	if ((rc = check_request(x, pkt, len, peer)) != 0)
+	x->result = STATS_XFR_FAILED;
+	if ((rc = check_request(x, pkt, len, peer)) != 0) {
+		if (rc == 1)
+			x->result = STATS_XFR_REFUSED;
 		return rc < 0 ? rc : 0;
+	}
 	peer_text(peer, who);
 	memset(&eb, 0, sizeof(eb));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -469,6 +475,7 @@ serve(struct xfer *x, const uint8_t *pkt, size_t len,
 			(void)xfr_msg_end(&x->m, RC_SERVFAIL);
 		return rc;
 	}
+	x->result = STATS_XFR_OK;
 	log_info("%s %s serial %u to %s%s: %llu messages, %llu records, "
 	    "%llu bytes, %.3f s", x->kind, x->cz->name.text, x->serial, who,
 	    x->tc.key != NULL ? " (TSIG)" : "", (unsigned long long)x->m.nmsg,
@@ -584,7 +591,7 @@ linger_close(struct server *sv, int fd)
 
 static void
 run_job(struct xfr_pool *pool, struct xfr_job *j, uint8_t *buf,
-    uint8_t *sbuf)
+    uint8_t *sbuf, unsigned me)
 {
 	struct server *sv = pool->sv;
 	char who[PREFIX_STRLEN];
@@ -613,6 +620,10 @@ run_job(struct xfr_pool *pool, struct xfr_job *j, uint8_t *buf,
 	x.buf = buf;
 	x.sbuf = sbuf;
 	(void)serve(&x, j->q, j->qlen, (struct sockaddr *)&j->peer);
+	if (me < XFR_THREADS)
+		stats_xfr(stats_at(x.g->st, stats_tid_xfr(sv->nworkers, me),
+		    x.z != NULL ? x.z->index : STATS_NOZONE(x.g->st)),
+		    x.q.qtype == T_IXFR, x.result);
 	tsig_ctx_free(&x.tc);
 	linger_close(sv, j->fd);
 	j->fd = -1;
@@ -659,7 +670,7 @@ xfr_main(void *arg)
 			pool->running[me] = j->peer;
 		}
 		pthread_mutex_unlock(&pool->mu);
-		run_job(pool, j, buf, sbuf);
+		run_job(pool, j, buf, sbuf, me);
 		pthread_mutex_lock(&pool->mu);
 		if (me < XFR_THREADS)
 			pool->busy[me] = 0;

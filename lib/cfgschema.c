@@ -207,6 +207,10 @@ static const struct field top_fields[] = {
 	FLD(struct dnsbl_config, "user", T_STR, 1, 255, "dnsbl", user, 0),
 	FLD(struct dnsbl_config, "pidfile", T_PATH, 1, 4095,
 	    "/run/dnsbld.pid", pidfile, 0),
+	/* sun_path holds 107 bytes and a NUL. */
+	FLD(struct dnsbl_config, "control", T_PATH, 1, 107, NULL, control, 0),
+	FLD(struct dnsbl_config, "metrics", T_ENDPOINT, 0, 0, NULL, metrics,
+	    0),
 	FLD(struct dnsbl_config, "workers", T_U32, 0, 64, "0", workers, 0),
 	{ .key = "log_level", .type = T_ENUM, .def = "info",
 	  .off = offsetof(struct dnsbl_config, log_level),

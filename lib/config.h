@@ -151,6 +151,9 @@ struct dnsbl_config {
 					 * sink run as this user ("dnsbl");
 					 * "root" stays root */
 	char *pidfile;
+	char *control;			/* dnsbld's control socket, or NULL */
+	struct cfg_endpoint metrics;	/* its Prometheus endpoint; sslen 0:
+					 * none */
 	uint32_t workers;		/* 0: one per online core */
 	char *log_level;		/* dnsbld: "error" .. "debug" (log.h's
 					 * log_level_parse() reads it) */

@@ -173,6 +173,14 @@ static const struct command commands[] = {
 	  "serial goes past the live one and the\nbackup's, so secondaries "
 	  "take the whole zone; the live database is kept\nas "
 	  "DATABASE.replaced-TIME; dnsbld reopens the store by itself." },
+	{ "server", cmd_server, NEED_CONFIG,
+	  "server status|stats|reload [--json] [--socket PATH]",
+	  "Ask the running dnsbld through its control socket (control: in "
+	  "the config,\nor --socket): status (uptime, workers, store size, "
+	  "the last reload, each\nzone's serial), stats (every counter, per "
+	  "zone and in total) or reload\n(as SIGHUP; waits for the result).  "
+	  "--json prints dnsbld's JSON object as\nit came.  Exits 1 when "
+	  "dnsbld cannot be reached or answers an error." },
 	{ "check-config", cmd_check_config, 0,
 	  "check-config [--json]",
 	  "Read and check the config file; report the first error as "
