@@ -8,6 +8,7 @@
 #   make soak            dnsbld under load for 10 minutes (tests/soak)
 #   make fuzz            build and briefly run the libFuzzer targets (clang)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb             a Debian package in build/deb (debian/, debhelper)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -172,23 +173,66 @@ demo: all
 	@echo "  $(BUILD)/loader -c $(DEMO)/dnsbl.yaml show 192.0.2.1"
 	$(BUILD)/dnsbld -c $(DEMO)/dnsbl.yaml
 
+# make install: the programs, man pages, systemd units (from
+# dist/systemd/*.in, with the real paths), sysusers.d and tmpfiles.d
+# entries, and $(SYSCONFDIR)/dnsbl/dnsbl.yaml (dist/dnsbl.yaml) unless one
+# is there (SYSCONFDIR is /etc whatever the PREFIX: the programs look there).
+# Units, sysusers.d and tmpfiles.d go under $(PREFIX)/lib, where systemd
+# looks for them for /usr and /usr/local alike; the Debian package puts
+# the units in /lib/systemd/system (UNITDIR=).
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/dnsbl
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UNITS_IN    := $(sort $(wildcard dist/systemd/*.in))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
-	  $(DESTDIR)$(PREFIX)/share/doc/dnsbl/examples
-	install -m 0755 $(BUILD)/dnsbld $(DESTDIR)$(PREFIX)/sbin/dnsbld
-	install -m 0755 $(BUILD)/loader $(DESTDIR)$(PREFIX)/bin/dnsbl-loader
-	for m in docs/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
-	for m in docs/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
-	install -m 0644 zones/*.yaml docs/dnsbl-expire.service docs/dnsbl-expire.timer \
-	    docs/dnsbl-backup.service docs/dnsbl-backup.timer \
-	    $(DESTDIR)$(PREFIX)/share/doc/dnsbl/examples/
-	ln -sf loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsbl-loader.8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/dnsbl
+	install -m 0755 $(BUILD)/dnsbld $(DESTDIR)$(SBINDIR)/dnsbld
+	install -m 0755 $(BUILD)/loader $(DESTDIR)$(BINDIR)/dnsbl-loader
+	install -m 0644 docs/dnsbld.8 docs/dnsbl-loader.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/dnsbl.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/mirrors.md docs/policy.md docs/store.md \
+	    $(DESTDIR)$(DOCDIR)/
+	install -m 0644 zones/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+	for u in $(UNITS_IN); do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	      -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
+	      > $(DESTDIR)$(UNITDIR)/$$(basename $$u .in) && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
+	install -m 0644 dist/systemd/*.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 dist/sysusers.d/dnsbl.conf $(DESTDIR)$(SYSUSERSDIR)/dnsbl.conf
+	install -m 0644 dist/tmpfiles.d/dnsbl.conf $(DESTDIR)$(TMPFILESDIR)/dnsbl.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/dnsbl/dnsbl.yaml ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/dnsbl/dnsbl.yaml"; \
+	else \
+	  echo "install -m 0644 dist/dnsbl.yaml $(DESTDIR)$(SYSCONFDIR)/dnsbl/dnsbl.yaml"; \
+	  install -m 0644 dist/dnsbl.yaml $(DESTDIR)$(SYSCONFDIR)/dnsbl/dnsbl.yaml; \
+	fi
+
+# A Debian package from debian/ (debhelper), built from a copy of the
+# tracked files under build/deb, so the source tree gets no build
+# products; the .deb lands in build/deb/.
+DEB_DIR := build/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	git ls-files -z | xargs -0 cp --parents -t $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf build build-san build-tsan build-fuzz build-nostats
 
-.PHONY: all test tests bench soak fuzz demo install clean
+.PHONY: all test tests bench soak fuzz demo install deb clean
 
 # Keep object files of the unit tests: no "rm" after the test summary.
 .SECONDARY:

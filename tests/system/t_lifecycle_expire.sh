@@ -21,12 +21,12 @@ ago() { date -u -d "@$(( $(date +%s) - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
 
 # ---------------------------------------------------------------------
 # The timer is documented and runs "loader expire".
-grep -qE '^ExecStart=.*loader .*expire$' "$ROOT/docs/dnsbl-expire.service"
+grep -qE '^ExecStart=.*loader .*expire$' "$ROOT/dist/systemd/dnsbl-expire.service.in"
 ok $? "dnsbl-expire.service runs loader expire"
-grep -qE '^OnCalendar=' "$ROOT/docs/dnsbl-expire.timer" &&
-	grep -qE '^\[Install\]' "$ROOT/docs/dnsbl-expire.timer"
+grep -qE '^OnCalendar=' "$ROOT/dist/systemd/dnsbl-expire.timer" &&
+	grep -qE '^\[Install\]' "$ROOT/dist/systemd/dnsbl-expire.timer"
 ok $? "dnsbl-expire.timer is a daily timer"
-grep -q 'dnsbl-expire.timer' "$ROOT/docs/loader.8"; ok $? "loader(8) documents the timer"
+grep -q 'dnsbl-expire.timer' "$ROOT/docs/dnsbl-loader.8"; ok $? "dnsbl-loader(8) documents the timer"
 
 # ---------------------------------------------------------------------
 # expire_after 15s (room for a slow machine before the first expiry, which
