@@ -174,7 +174,7 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 		say(stderr, "loader: out of memory\n");
 		goto done;
 	}
-	if ((rc = ctx_prefixes(job.n, argv + optind, &job.prefixes)) != 0)
+	if ((rc = ctx_prefixes(ctx, job.n, argv + optind, &job.prefixes)) != 0)
 		goto done;
 	rc = 1;
 	if (store_write(ctx->st, admin_txn, &job, &job.eb) != 0) {

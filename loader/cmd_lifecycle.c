@@ -105,7 +105,7 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 	words = calloc((size_t)job.n, sizeof(*words));
 	if (job.outcomes == NULL || words == NULL)
 		goto done;
-	if ((rc = ctx_prefixes(job.n, argv + optind, &job.p)) != 0)
+	if ((rc = ctx_prefixes(ctx, job.n, argv + optind, &job.p)) != 0)
 		goto done;
 	rc = 1;
 	if (store_write(ctx->st, excl_txn, &job, &job.eb) != 0) {

@@ -434,19 +434,23 @@ cmd_check_config(struct loader_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return command_usage(command_find("check-config"));
 	rc = config_load(ctx->config_path, &cfg, &eb);
+	if (rc) {
+		/* FILE:LINE:COLUMN: reason, the place also as fields */
+		ctx_fail_place_msg(ctx, ctx->config_path, eb.msg);
+		if (ctx->json)
+			return ctx_fail(ctx, 1, "config", "%s", eb.msg);
+		say(stderr, "%s\n", eb.msg);
+		return 1;
+	}
 	if (ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
 		json_key(&j, "file"); json_str(&j, ctx->config_path);
-		json_key(&j, "valid"); json_bool(&j, rc == 0);
-		json_key(&j, "error"); json_str(&j, rc ? eb.msg : NULL);
-		json_key(&j, "zones");
-		json_int(&j, rc ? 0 : (int64_t)cfg->nzones);
+		json_key(&j, "valid"); json_bool(&j, 1);
+		json_key(&j, "zones"); json_int(&j, (int64_t)cfg->nzones);
 		json_obj_close(&j);
 		json_end(&j);
-	} else if (rc)
-		say(stderr, "%s\n", eb.msg);
-	else
+	} else
 		say(stdout, "%s: valid, %zu zone%s\n", ctx->config_path,
 		    cfg->nzones, cfg->nzones == 1 ? "" : "s");
 	config_free(cfg);
