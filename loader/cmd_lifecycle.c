@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "err.h"
@@ -557,12 +558,13 @@ cmd_history(struct loader_ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case 'z': zone = optarg; break;
 		case 's':
-			if (time_parse(optarg, &job.since) != 0) {
-				say(stderr, "loader: --since %s: want an "
-				    "RFC 3339 time, e.g. 2026-11-23T00:00:00Z\n",
+			if (time_parse_arg(optarg, (int64_t)time(NULL),
+			    &job.since) != 0)
+				return ctx_fail(ctx, EXIT_USAGE, "usage",
+				    "--since %s: want an RFC 3339 time "
+				    "(2026-11-23T10:00:00Z), a date (2026-11-23, "
+				    "midnight UTC) or an age (7d, 12h, 30m)",
 				    optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		case 'j': ctx->json = 1; break;
 		default: return command_usage(cmd);

@@ -115,7 +115,8 @@ static const struct command commands[] = {
 	  "List every recorded change, oldest first: listings, "
 	  "reconfirmations,\ndelistings, exclusions, retest requests and "
 	  "their outcomes, expiry; each with\nits time, actor, reason and "
-	  "evidence.  --since takes an RFC 3339 time." },
+	  "evidence.  --since takes an RFC 3339 time, a date (2026-11-23,\n"
+	  "midnight UTC) or an age before now (7d, 12h, 30m, 1d12h)." },
 	{ "test", cmd_test, NEED_STORE,
 	  "test HOST[:PORT] ... | --from FILE [--parallel N] [--deliver] "
 	  "[--wait SEC] [--timeout SEC] [--zone Z]",
