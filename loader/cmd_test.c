@@ -280,10 +280,9 @@ add_target(struct batch *b, const char *text, int port, const char *where)
 	}
 	tg = &b->t[b->n];
 	memset(tg, 0, sizeof(*tg));
-	if (tester_target(text, port, &tg->ss, &tg->sslen, &eb) != 0) {
-		say(stderr, PROG ": %s%s\n", where, eb.msg);
-		return DNSBL_EPARSE;
-	}
+	if (tester_target(text, port, &tg->ss, &tg->sslen, &eb) != 0)
+		return ctx_fail(b->ctx, DNSBL_EPARSE, "parse", "%s%s", where,
+		    eb.msg);
 	snprintf(tg->text, sizeof(tg->text), "%s", text);
 	b->n++;
 	return 0;
@@ -300,10 +299,9 @@ read_targets(struct batch *b, const char *path, int port)
 
 	if (strcmp(path, "-") == 0)
 		f = stdin;
-	else if ((f = fopen(path, "r")) == NULL) {
-		say(stderr, "%s: %s\n", path, strerror(errno));
-		return DNSBL_EIO;
-	}
+	else if ((f = fopen(path, "r")) == NULL)
+		return ctx_fail(b->ctx, DNSBL_EIO, errno == ENOENT ?
+		    "not_found" : "io", "%s: %s", path, strerror(errno));
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		ln++;
 		if ((p = strchr(line, '#')) != NULL)
