@@ -64,11 +64,12 @@ static const struct command commands[] = {
 	  "with a boolean\n\"listed\" and a \"history\" array." },
 	{ "export", cmd_export, NEED_READ,
 	  "export [--zone Z] [--format zone|rbldnsd|lines] [--family 4|6] "
-	  "[-o FILE]",
+	  "[--cut-txt] [-o FILE]",
 	  "Write the zone: zone is an RFC 1035 master file (CIDRs become "
 	  "wildcards\nat octet or nibble boundaries), rbldnsd an ip4set (or "
 	  "with --family 6 an\nip6trie) data file, lines one address or CIDR "
-	  "a line." },
+	  "a line.\n--json needs -o FILE: the data goes to FILE and a summary "
+	  "object to stdout." },
 	{ "stats", cmd_stats, NEED_READ,
 	  "stats",
 	  "Entries per zone (IPv4 and IPv6 addresses, CIDRs, exclusions), the "
@@ -145,7 +146,9 @@ static const struct command commands[] = {
 	  "the spool holds tester.spool_max_size\nnew mail gets 452.  Started "
 	  "as root, it binds, then runs as the config's\nuser (default dnsbl; "
 	  "user: root to stay root).  Runs in the foreground until\nSIGTERM or "
-	  "SIGINT; sessions idle for --timeout (tester.timeout) are closed." },
+	  "SIGINT; sessions idle for --timeout (tester.timeout) are closed.\n"
+	  "Its log goes to stdout, or with --json to stderr (the object is "
+	  "printed\nwhen it stops)." },
 	{ "apply-config", cmd_apply_config, NEED_STORE,
 	  "apply-config [--zone Z] [--dry-run]",
 	  "Make a change of the config reach the secondaries.  A zone's "
