@@ -95,7 +95,7 @@ jrun show 0 "show of an address never listed" -- loader --json show 203.0.113.9
 is "$(jf '(d["listed"], d["entry"])')" "(False, None)" "show: not listed, no entry"
 jrun error 2 "list of a bad address" -- loader --json list 192.0.2.300
 is "$(jf 'd["error"]["code"]')" parse "a bad address: code parse"
-HOSTILE=$'192.0.2.1\x1b[2J\r\n{"x":1}\x7f\xff\xfe'
+HOSTILE=$'192.0.2.1\x1b[2J\r\n{"x":1}\x7f\xff\xfe\xed\xa0\x80\xc0\xaf\xf4\x90\x80\x80\xe2\x80\xae'
 jrun error 2 "list of an address with control bytes and bad UTF-8" -- loader --json list "$HOSTILE"
 is "$(jf '"\x1b" in d["error"]["message"] and "\n" in d["error"]["message"]')" True \
 	"the hostile address is in the message, its control bytes escaped as JSON"
