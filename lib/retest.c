@@ -210,7 +210,7 @@ copy(char *dst, size_t dl, const char *src)
 int
 retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
     const char *contact, const char *note, const char *actor, uint64_t *id,
-    struct errbuf *eb)
+    int64_t *retry_at, struct errbuf *eb)
 {
 	const struct cfg_zone *cz = &store_txn_config(t)->zones[zone];
 	char ptxt[PREFIX_STRLEN], ctxt[PREFIX_STRLEN], when[TIME_STRLEN];
@@ -225,6 +225,11 @@ retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
 	uint64_t next = 1;
 	int rc;
 
+	int64_t dummy;
+
+	if (retry_at == NULL)
+		retry_at = &dummy;
+	*retry_at = 0;
 	prefix_format(p, ptxt);
 	if ((rc = retest_text_check("contact", contact, RETEST_CONTACT_MAX,
 	    eb)) != 0 || (rc = retest_text_check("note", note,
@@ -255,12 +260,14 @@ retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
 		    (unsigned long long)r.id, when);
 	}
 	if (e.hold_until > now) {
+		*retry_at = e.hold_until;
 		time_format(e.hold_until, when);
 		return errbuf_set(eb, DNSBL_EREFUSED, "%s was listed again soon "
 		    "after its last removal: a retest can be requested from %s "
 		    "(relist penalty)", ptxt, when);
 	}
 	if (e.last_tested && e.last_tested + cz->retest_min_interval > now) {
+		*retry_at = e.last_tested + cz->retest_min_interval;
 		time_format(e.last_tested + cz->retest_min_interval, when);
 		return errbuf_set(eb, DNSBL_EREFUSED, "%s was tested recently: "
 		    "a retest can be requested from %s", ptxt, when);
@@ -275,10 +282,12 @@ retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
 	rc = store_kv_get(t, zone, TABLE_RTST, key, 5 + cl, &v, &vl);
 	if (rc == 0 && vl == 4)
 		count = rd32(v);
-	if (cz->retest_per_contact && count >= cz->retest_per_contact)
+	if (cz->retest_per_contact && count >= cz->retest_per_contact) {
+		*retry_at = (now / 86400 + 1) * 86400;	/* midnight UTC */
 		return errbuf_set(eb, DNSBL_EREFUSED, "%s has made %u retest "
 		    "requests today, the most allowed: try again tomorrow (UTC)",
 		    contact, count);
+	}
 	wr32(cb, count + 1);
 	if ((rc = store_kv_put(t, zone, TABLE_RTST, key, 5 + cl, cb, 4)) != 0)
 		return errbuf_set(eb, rc, "%s", dnsbl_strerror(rc));

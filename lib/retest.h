@@ -50,10 +50,13 @@ struct retest {
  * DNSBL_ENOENT, DNSBL_EPARSE) with the reason in eb, and writes nothing.
  * A contact or note longer than the request keeps (RETEST_CONTACT_MAX - 1,
  * RETEST_NOTE_MAX - 1 bytes) is refused with DNSBL_ERANGE, never cut.
+ * A refusal that ends at a known time (the relist penalty, the minimum
+ * interval between tests, the contact's daily limit) sets *retry_at (may
+ * be NULL) to it, in Unix seconds; any other outcome sets it to 0.
  */
 int retest_request(struct store_txn *t, size_t zone, const struct prefix *p,
     const char *contact, const char *note, const char *actor, uint64_t *id,
-    struct errbuf *eb);
+    int64_t *retry_at, struct errbuf *eb);
 
 /*
  * A result for p arrived (called by lc_result()): resolve p's open request,

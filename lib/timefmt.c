@@ -1,5 +1,6 @@
 /*
- * timefmt.c -- RFC 3339 parsing and formatting, in UTC.
+ * timefmt.c -- RFC 3339 parsing and formatting, in UTC; the times of
+ * options (dates, ages).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -83,6 +84,67 @@ time_parse(const char *s, int64_t *out)
 	t = (int64_t)timegm(&tm);
 	t -= (int64_t)sign * (oh * 3600 + om * 60);
 	*out = t;
+	return 0;
+}
+
+/* "2026-11-23": midnight UTC of that day. */
+static int
+date_parse(const char *s, int64_t *out)
+{
+	char buf[32];
+
+	if (strlen(s) != 10)
+		return DNSBL_EPARSE;
+	snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+	return time_parse(buf, out);
+}
+
+/* "7d", "12h", "1d12h": an age in seconds. */
+static int
+age_parse(const char *s, int64_t *out)
+{
+	const int64_t max = (int64_t)200 * 366 * 86400;
+	int64_t total = 0, n, unit;
+
+	if (*s == '\0')
+		return DNSBL_EPARSE;
+	while (*s) {
+		if (!isdigit((unsigned char)*s))
+			return DNSBL_EPARSE;
+		for (n = 0; isdigit((unsigned char)*s); s++) {
+			n = n * 10 + (*s - '0');
+			if (n > max)
+				return DNSBL_ERANGE;
+		}
+		switch (*s++) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		default: return DNSBL_EPARSE;
+		}
+		total += n * unit;
+		if (total > max)
+			return DNSBL_ERANGE;
+	}
+	*out = total;
+	return 0;
+}
+
+int
+time_parse_arg(const char *s, int64_t now, int64_t *out)
+{
+	int64_t age;
+	int rc;
+
+	if (time_parse(s, out) == 0 || date_parse(s, out) == 0)
+		return 0;
+	if ((rc = age_parse(s, &age)) != 0)
+		return rc;
+	if (age > now)
+		return DNSBL_ERANGE;
+	*out = now - age;
 	return 0;
 }
 

@@ -86,7 +86,7 @@ parse_code(const struct cfg_zone *cz, const char *s, uint8_t out[4],
 	if (prefix_parse(s, &p, NULL) != 0 || p.family != ADDR_V4 ||
 	    p.len != 32 || p.addr[0] != 127 ||
 	    (p.addr[1] == 0 && p.addr[2] == 0 && p.addr[3] <= 1)) {
-		say(stderr, "loader: --code %s: want a code name of %s",
+		say(stderr, PROG ": --code %s: want a code name of %s",
 		    s, cz->name.text);
 		for (i = 0; i < cz->ncodes; i++)
 			say(stderr, "%s%s", i ? ", " : " (", cz->codes[i].name);
@@ -135,11 +135,11 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 			if (delist)
 				return command_usage(cmd);
 			if (lc_text_check("--txt", optarg, &job.eb) != 0) {
-				say(stderr, "loader: %s\n", job.eb.msg);
+				say(stderr, PROG ": %s\n", job.eb.msg);
 				return EXIT_USAGE;
 			}
 			if (txt_check(optarg, &job.eb) != 0) {
-				say(stderr, "loader: --txt: %s\n",
+				say(stderr, PROG ": --txt: %s\n",
 				    job.eb.msg);
 				return EXIT_USAGE;
 			}
@@ -153,10 +153,8 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	if (optind >= argc)
 		return command_usage(cmd);
 	/* An entry keeps 255 bytes of a reason: a longer one is refused. */
-	if (lc_text_check("--reason", job.reason, &job.eb) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		return EXIT_USAGE;
-	}
+	if (lc_text_check("--reason", job.reason, &job.eb) != 0)
+		return ctx_fail(ctx, EXIT_USAGE, "invalid", "%s", job.eb.msg);
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
@@ -171,16 +169,16 @@ admin_run(struct loader_ctx *ctx, int argc, char **argv, int delist)
 	job.outcomes = calloc((size_t)job.n, sizeof(*job.outcomes));
 	words = calloc((size_t)job.n, sizeof(*words));
 	if (job.outcomes == NULL || words == NULL) {
-		say(stderr, "loader: out of memory\n");
+		say(stderr, PROG ": out of memory\n");
 		goto done;
 	}
-	if ((rc = ctx_prefixes(job.n, argv + optind, &job.prefixes)) != 0)
+	if ((rc = ctx_prefixes(ctx, job.n, argv + optind, &job.prefixes)) != 0)
 		goto done;
+	if ((rc = store_write(ctx->st, admin_txn, &job, &job.eb)) != 0) {
+		rc = ctx_fail(ctx, 1, cli_code_of(rc), "%s", job.eb.msg);
+		goto done;
+	}
 	rc = 1;
-	if (store_write(ctx->st, admin_txn, &job, &job.eb) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		goto done;
-	}
 	for (i = 0; i < job.n; i++)
 		words[i] = job.outcomes[i] == LC_NOCHANGE ? NULL :
 		    lc_outcome_name(job.outcomes[i]);

@@ -304,7 +304,7 @@ cmd_backup(struct loader_ctx *ctx, int argc, char **argv)
 	dir = argv[optind];
 	if (mkdir(dir, 0750) == -1 && (errno != EEXIST || rmdir(dir) != 0 ||
 	    mkdir(dir, 0750) == -1)) {
-		say(stderr, "loader: backup: %s: %s (give a new or empty "
+		say(stderr, PROG ": backup: %s: %s (give a new or empty "
 		    "directory)\n", dir, strerror(errno));
 		return 1;
 	}
@@ -312,7 +312,7 @@ cmd_backup(struct loader_ctx *ctx, int argc, char **argv)
 	    (rc = read_facts(ctx->cfg, dir, &f, &eb)) != 0 ||
 	    (rc = sums(dir, &f, &eb)) != 0 ||
 	    (rc = write_manifest(dir, &f, ctx->cfg, &eb)) != 0) {
-		say(stderr, "loader: backup: %s\n", eb.msg);
+		say(stderr, PROG ": backup: %s\n", eb.msg);
 		facts_free(&f);
 		return 1;
 	}
@@ -513,13 +513,13 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	dir = argv[optind];
 	if (read_manifest(dir, &m, created, sizeof(created), &eb) != 0 ||
 	    verify(ctx, dir, &m, &got, &eb) != 0) {
-		say(stderr, "loader: restore: %s\n", eb.msg);
+		say(stderr, PROG ": restore: %s\n", eb.msg);
 		goto done;
 	}
 	/* What would be lost: the live store's history since the backup. */
 	have_live = read_facts(cfg, cfg->database, &live, &eb) == 0;
 	if (have_live && live.history_next > m.history_next && !force) {
-		say(stderr, "loader: restore: the live store has %llu "
+		say(stderr, PROG ": restore: the live store has %llu "
 		    "history events newer than the backup of %s (listings, "
 		    "delistings, requests): they would be lost.  Restore with "
 		    "--force if that is meant.\n", (unsigned long long)
@@ -529,12 +529,12 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	/* A copy beside the database, with serials past the live ones. */
 	snprintf(stage, sizeof(stage), "%s.restoring", cfg->database);
 	if (access(stage, F_OK) == 0) {
-		say(stderr, "loader: restore: %s exists: an earlier "
+		say(stderr, PROG ": restore: %s exists: an earlier "
 		    "restore stopped half way; remove it first\n", stage);
 		goto done;
 	}
 	if (copy_files(dir, stage, &eb) != 0) {
-		say(stderr, "loader: restore: %s\n", eb.msg);
+		say(stderr, PROG ": restore: %s\n", eb.msg);
 		goto done;
 	}
 	c = *cfg;
@@ -544,7 +544,7 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	r.live = have_live ? &live : NULL;
 	if (store_open(&c, 0, &st, &eb) != 0 ||
 	    store_write(st, restart_txn, &r, &eb) != 0) {
-		say(stderr, "loader: restore: %s\n", eb.msg);
+		say(stderr, PROG ": restore: %s\n", eb.msg);
 		store_close(st);
 		goto done;
 	}
@@ -554,7 +554,7 @@ cmd_restore(struct loader_ctx *ctx, int argc, char **argv)
 	if ((access(cfg->database, F_OK) == 0 &&
 	    rename(cfg->database, old) != 0) ||
 	    rename(stage, cfg->database) != 0) {
-		say(stderr, "loader: restore: moving %s into place: %s\n",
+		say(stderr, PROG ": restore: moving %s into place: %s\n",
 		    stage, strerror(errno));
 		goto done;
 	}

@@ -103,12 +103,13 @@ cmd_apply_config(struct loader_ctx *ctx, int argc, char **argv)
 	job.before = calloc(cfg->nzones, sizeof(*job.before));
 	job.after = calloc(cfg->nzones, sizeof(*job.after));
 	if (job.changed == NULL || job.before == NULL || job.after == NULL) {
-		say(stderr, "loader: out of memory\n");
+		say(stderr, PROG ": out of memory\n");
 		goto done;
 	}
-	if ((job.dry_run ? store_read(ctx->st, apply_txn, &job, &job.eb) :
-	    store_write(ctx->st, apply_txn, &job, &job.eb)) != 0) {
-		say(stderr, "loader: apply-config: %s\n", job.eb.msg);
+	if ((rc = job.dry_run ? store_read(ctx->st, apply_txn, &job,
+	    &job.eb) : store_write(ctx->st, apply_txn, &job, &job.eb)) != 0) {
+		rc = ctx_fail(ctx, 1, cli_code_of(rc), "apply-config: %s",
+		    job.eb.msg);
 		goto done;
 	}
 	if (ctx->json) {

@@ -22,6 +22,7 @@
 #include "answer.h"
 #include "config.h"
 #include "err.h"
+#include "json.h"
 #include "loader.h"
 #include "outfile.h"
 #include "render.h"
@@ -43,6 +44,7 @@ struct export_job {
 	struct errbuf *eb;
 	int cut_txt;		/* rbldnsd: cut long texts (counted in ncut) */
 	uint64_t ncut;
+	uint64_t nrec;		/* data lines written: names, CIDRs */
 	uint16_t answer;	/* of the interval being written */
 	/* lines: a run of adjacent intervals not yet written */
 	int pending, pfam;
@@ -57,6 +59,7 @@ zone_rr(const struct zone_rr *rr, void *arg)
 	char a[PREFIX_STRLEN];
 
 	addr_format(ADDR_V4, rr->a, a);
+	job->nrec++;
 	fprintf(job->f, "%s\tA\t%s\n", rr->owner, a);
 	if (rr->txt[0] != '\0') {		/* no text: no TXT */
 		fprintf(job->f, "%s\tTXT\t", rr->owner);
@@ -155,6 +158,7 @@ rbldnsd_cidr(const struct prefix *p, void *arg)
 	int rc;
 
 	rbldnsd_format(p, text);
+	job->nrec++;
 	fputs(text, job->f);
 	if (job->answer != ANSWER_DEFAULT) {
 		if ((rc = store_answer_get(job->t, job->zone, job->answer,
@@ -186,6 +190,7 @@ lines_cidr(const struct prefix *p, void *arg)
 	char text[PREFIX_STRLEN];
 
 	prefix_format(p, text);
+	job->nrec++;
 	fprintf(job->f, "%s\n", text);
 	return 0;
 }
@@ -319,6 +324,7 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 		{ "family", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "cut-txt", no_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd = command_find("export");
@@ -326,6 +332,8 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	struct errbuf eb = { "" };
 	const char *zone = NULL, *out = NULL, *format = "zone";
 	struct outfile of;
+	off_t bytes = -1;
+	struct json j;
 	long zi;
 	int ch, rc, family = 0;
 
@@ -337,6 +345,7 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 		case 'F': format = optarg; break;
 		case 'o': out = optarg; break;
 		case 'x': job.cut_txt = 1; break;
+		case 'j': ctx->json = 1; break;
 		case 'a':
 			if (strcmp(optarg, "4") && strcmp(optarg, "6"))
 				return command_usage(cmd);
@@ -347,17 +356,20 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return command_usage(cmd);
+	/* The data and the JSON summary cannot share stdout. */
+	if (ctx->json && out == NULL)
+		return ctx_fail(ctx, EXIT_USAGE, "usage", "export --json "
+		    "needs -o FILE: the data goes to FILE, the summary to "
+		    "stdout");
 	if (strcmp(format, "zone") == 0)
 		job.format = FMT_ZONE;
 	else if (strcmp(format, "rbldnsd") == 0)
 		job.format = FMT_RBLDNSD;
 	else if (strcmp(format, "lines") == 0)
 		job.format = FMT_LINES;
-	else {
-		say(stderr, "loader: unknown format '%s' (want zone, "
-		    "rbldnsd or lines)\n", format);
-		return EXIT_USAGE;
-	}
+	else
+		return ctx_fail(ctx, EXIT_USAGE, "usage", "unknown format "
+		    "'%s' (want zone, rbldnsd or lines)", format);
 	/* rbldnsd keeps IPv4 and IPv6 in different dataset types. */
 	if (family == 0)
 		family = job.format == FMT_RBLDNSD ? 4 : 0;
@@ -369,14 +381,15 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	job.f = stdout;
 	job.eb = &eb;
 	if (out) {
-		if (outfile_open(&of, out, &eb) != 0) {
-			say(stderr, "loader: export: %s\n", eb.msg);
-			return 1;
-		}
+		if ((rc = outfile_open(&of, out, &eb)) != 0)
+			return ctx_fail(ctx, 1, cli_code_of(rc), "export: %s",
+			    eb.msg);
 		job.f = of.f;
 	}
 	rc = store_read(ctx->st, export_txn, &job, &eb);
 	if (out) {
+		if (rc == 0 && fflush(of.f) == 0)
+			bytes = ftello(of.f);
 		if (rc == 0)
 			rc = outfile_commit(&of, &eb);
 		else
@@ -385,13 +398,34 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 		rc = errbuf_set(&eb, DNSBL_EIO, "standard output: %s",
 		    strerror(errno));
 	if (rc == 0 && job.ncut > 0)
-		say(stderr, "loader: export: %llu TXT cut to %d bytes "
+		say(stderr, PROG ": export: %llu TXT cut to %d bytes "
 		    "for rbldnsd (--cut-txt)\n", (unsigned long long)job.ncut,
 		    TXT_RBLDNSD_MAX);
-	if (rc) {
-		say(stderr, "loader: export: %s\n", eb.msg[0] ? eb.msg :
-		    dnsbl_strerror(rc));
-		return 1;
+	if (rc)
+		return ctx_fail(ctx, 1, cli_code_of(rc), "export: %s",
+		    eb.msg[0] ? eb.msg : dnsbl_strerror(rc));
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j);
+		json_key(&j, "zone"); json_str(&j, job.cz->name.text);
+		json_key(&j, "format"); json_str(&j, format);
+		json_key(&j, "families");
+		json_arr_open(&j);
+		if (job.families & 1)
+			json_int(&j, 4);
+		if (job.families & 2)
+			json_int(&j, 6);
+		json_arr_close(&j);
+		json_key(&j, "records"); json_int(&j, (int64_t)job.nrec);
+		json_key(&j, "txt_cut"); json_int(&j, (int64_t)job.ncut);
+		json_key(&j, "path"); json_str(&j, out);
+		json_key(&j, "bytes");
+		if (bytes >= 0)
+			json_int(&j, (int64_t)bytes);
+		else
+			json_null(&j);	/* a pipe or a device */
+		json_obj_close(&j);
+		json_end(&j);
 	}
 	return 0;
 }

@@ -115,6 +115,47 @@ ends_with(const char *s, const char *sfx)
 	return a >= b && strcmp(s + a - b, sfx) == 0;
 }
 
+/*
+ * Standard input without --format: read it whole (*buf, *len; the caller
+ * frees *buf) and tell its format by its first line that is neither blank
+ * nor a comment: YAML starts with "---", "%YAML", "- " or "[".
+ */
+static int
+stdin_sniff(char **buf, size_t *len, const char **format)
+{
+	FILE *m;
+	char chunk[8192];
+	const char *p, *end;
+	size_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if ((m = open_memstream(buf, len)) == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		if (fwrite(chunk, 1, n, m) != n)
+			break;
+	if (ferror(stdin) || fclose(m) != 0)
+		return -1;
+	*format = "lines";
+	for (p = *buf, end = *buf + *len; p < end; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			continue;
+		if (*p == '#') {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		if ((end - p >= 3 && strncmp(p, "---", 3) == 0) ||
+		    (end - p >= 5 && strncmp(p, "%YAML", 5) == 0) || *p == '[' ||
+		    (*p == '-' && (p + 1 == end || p[1] == ' ' ||
+		    p[1] == '\n' || p[1] == '\r' || p[1] == '\t')))
+			*format = "yaml";
+		break;
+	}
+	return 0;
+}
+
 int
 cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 {
@@ -128,6 +169,9 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 	const struct command *cmd = command_find("import");
 	struct import_job job;
 	const char *zone = NULL, *format = NULL, *path;
+	char *inbuf = NULL;
+	size_t inlen = 0;
+	int stdin_in;
 	FILE *f;
 	struct json j;
 	long zi;
@@ -147,30 +191,41 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1)
 		return command_usage(cmd);
 	path = argv[optind];
-	if (format == NULL)
+	stdin_in = strcmp(path, "-") == 0;
+	if (format == NULL && !stdin_in)
 		format = ends_with(path, ".yaml") || ends_with(path, ".yml") ?
 		    "yaml" : "lines";
-	if (strcmp(format, "yaml") != 0 && strcmp(format, "lines") != 0) {
-		say(stderr, "loader: unknown format '%s' (want yaml or "
-		    "lines)\n", format);
-		return EXIT_USAGE;
-	}
+	if (format != NULL && strcmp(format, "yaml") != 0 &&
+	    strcmp(format, "lines") != 0)
+		return ctx_fail(ctx, EXIT_USAGE, "usage", "unknown format "
+		    "'%s' (want yaml or lines)", format);
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
-	job.name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	job.name = stdin_in ? "(stdin)" : path;
 	if ((size_t)snprintf(job.actor, sizeof(job.actor), "import:%s (%s)",
-	    job.name, ctx->actor) > ACTOR_MAX) {
-		say(stderr, "loader: import: the history names the file of "
-		    "each result, and '%s' makes that longer than %d bytes; "
-		    "import it from a shorter path\n", job.name, ACTOR_MAX);
-		return 1;
+	    job.name, ctx->actor) > ACTOR_MAX)
+		return ctx_fail(ctx, 1, "invalid", "import: the history names "
+		    "the file of each result, and '%s' makes that longer than "
+		    "%d bytes; import it from a shorter path", job.name,
+		    ACTOR_MAX);
+	/* Standard input, in every format; without --format, sniffed. */
+	if (format == NULL && stdin_sniff(&inbuf, &inlen, &format) != 0) {
+		free(inbuf);
+		return ctx_fail(ctx, 1, "io", "reading standard input: %s",
+		    strerror(errno));
 	}
-	if (strcmp(path, "-") == 0)
+	if (inbuf != NULL && inlen > 0) {
+		if ((f = fmemopen(inbuf, inlen, "r")) == NULL) {
+			free(inbuf);
+			return ctx_fail(ctx, 1, "internal", "out of memory");
+		}
+	} else if (stdin_in)
 		f = stdin;
 	else if ((f = fopen(path, "r")) == NULL) {
-		say(stderr, "%s: %s\n", path, strerror(errno));
-		return 1;
+		ctx_fail_place(ctx, path, 0, 0);
+		return ctx_fail(ctx, 1, errno == ENOENT ? "not_found" : "io",
+		    "%s: %s", path, strerror(errno));
 	}
 	if (strcmp(format, "yaml") == 0)
 		rc = import_parse_yaml(f, job.name, (int64_t)time(NULL),
@@ -180,22 +235,27 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		    &job.set, &job.eb);
 	if (f != stdin)
 		fclose(f);
+	free(inbuf);
 	if (rc) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		say(stderr, "loader: %s rejected; nothing was imported\n",
-		    job.name);
+		ctx_fail_place_msg(ctx, job.name, job.eb.msg);
+		(void)ctx_fail(ctx, 1, rc == DNSBL_EIO ? "io" : "parse", "%s",
+		    job.eb.msg);
+		if (!ctx->json)
+			say(stderr, "%s: %s rejected; nothing was imported\n",
+			    PROG, job.name);
 		import_set_free(&job.set);
 		return 1;
 	}
 	if ((job.order = import_order(&job.set)) == NULL) {
-		say(stderr, "loader: out of memory\n");
 		import_set_free(&job.set);
-		return 1;
+		return ctx_fail(ctx, 1, "internal", "out of memory");
 	}
 	if ((rc = store_write(ctx->st, import_txn, &job, &job.eb)) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		say(stderr, "loader: %s rejected; nothing was imported\n",
-		    job.name);
+		ctx_fail_place_msg(ctx, job.name, job.eb.msg);
+		(void)ctx_fail(ctx, 1, cli_code_of(rc), "%s", job.eb.msg);
+		if (!ctx->json)
+			say(stderr, "%s: %s rejected; nothing was imported\n",
+			    PROG, job.name);
 		free(job.order);
 		import_set_free(&job.set);
 		return 1;
@@ -208,6 +268,7 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 		json_str(&j, job.name);
 		json_key(&j, "zone");
 		json_str(&j, ctx->cfg->zones[job.zone].name.text);
+		json_key(&j, "format"); json_str(&j, format);
 		json_key(&j, "records");
 		json_int(&j, (int64_t)job.set.n);
 		for (i = 0; i < LC_OUTCOME_MAX; i++) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "err.h"
@@ -90,13 +91,11 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 	if (optind >= argc)
 		return command_usage(cmd);
 	if (!undo && (job.reason == NULL || *job.reason == '\0')) {
-		say(stderr, "loader: exclude needs --reason\n");
+		say(stderr, PROG ": exclude needs --reason\n");
 		return EXIT_USAGE;
 	}
-	if (lc_text_check("--reason", job.reason, &job.eb) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		return EXIT_USAGE;
-	}
+	if (lc_text_check("--reason", job.reason, &job.eb) != 0)
+		return ctx_fail(ctx, EXIT_USAGE, "invalid", "%s", job.eb.msg);
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
@@ -105,13 +104,13 @@ excl_run(struct loader_ctx *ctx, int argc, char **argv, int undo)
 	words = calloc((size_t)job.n, sizeof(*words));
 	if (job.outcomes == NULL || words == NULL)
 		goto done;
-	if ((rc = ctx_prefixes(job.n, argv + optind, &job.p)) != 0)
+	if ((rc = ctx_prefixes(ctx, job.n, argv + optind, &job.p)) != 0)
 		goto done;
-	rc = 1;
-	if (store_write(ctx->st, excl_txn, &job, &job.eb) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
+	if ((rc = store_write(ctx->st, excl_txn, &job, &job.eb)) != 0) {
+		rc = ctx_fail(ctx, 1, cli_code_of(rc), "%s", job.eb.msg);
 		goto done;
 	}
+	rc = 1;
 	for (i = 0; i < job.n; i++)
 		words[i] = job.outcomes[i] == LC_NOCHANGE ? NULL :
 		    undo ? "unexcluded" : "excluded";
@@ -147,6 +146,7 @@ struct rq_job {
 	struct prefix p;
 	const char *contact, *note;
 	uint64_t id;
+	int64_t retry_at;		/* a refusal until then */
 	struct errbuf eb;
 };
 
@@ -156,7 +156,7 @@ rq_txn(struct store_txn *t, void *arg)
 	struct rq_job *job = arg;
 
 	return retest_request(t, job->zone, &job->p, job->contact, job->note,
-	    job->ctx->actor, &job->id, &job->eb);
+	    job->ctx->actor, &job->id, &job->retry_at, &job->eb);
 }
 
 int
@@ -175,7 +175,7 @@ cmd_retest_request(struct loader_ctx *ctx, int argc, char **argv)
 	char ptxt[PREFIX_STRLEN];
 	struct json j;
 	long zi;
-	int ch;
+	int ch, rc;
 
 	memset(&job, 0, sizeof(job));
 	job.ctx = ctx;
@@ -192,28 +192,31 @@ cmd_retest_request(struct loader_ctx *ctx, int argc, char **argv)
 		return command_usage(cmd);
 	if (retest_text_check("--contact", job.contact, RETEST_CONTACT_MAX,
 	    &job.eb) != 0 || retest_text_check("--note", job.note,
-	    RETEST_NOTE_MAX, &job.eb) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		return EXIT_USAGE;
-	}
-	if (prefix_parse(argv[optind], &job.p, &job.eb) != 0) {
-		say(stderr, "loader: %s\n", job.eb.msg);
-		return EXIT_USAGE;
-	}
+	    RETEST_NOTE_MAX, &job.eb) != 0)
+		return ctx_fail(ctx, EXIT_USAGE, "invalid", "%s", job.eb.msg);
+	if (prefix_parse(argv[optind], &job.p, &job.eb) != 0)
+		return ctx_fail(ctx, EXIT_USAGE, "parse", "%s", job.eb.msg);
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
-	if (store_write(ctx->st, rq_txn, &job, &job.eb) != 0) {
-		say(stderr, "loader: retest request refused: %s\n",
-		    job.eb.msg);
-		return 1;
+	if ((rc = store_write(ctx->st, rq_txn, &job, &job.eb)) != 0) {
+		/* Refused until a time: rate_limited, with retry_after. */
+		if (rc == DNSBL_EREFUSED && job.retry_at) {
+			ctx_fail_retry(ctx, job.retry_at);
+			return ctx_fail(ctx, 1, "rate_limited", "retest request "
+			    "refused: %s", job.eb.msg);
+		}
+		return ctx_fail(ctx, 1, cli_code_of(rc), "retest request "
+		    "refused: %s", job.eb.msg);
 	}
 	prefix_format(&job.p, ptxt);
 	if (ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
-		json_key(&j, "request"); json_int(&j, (int64_t)job.id);
-		json_key(&j, "address"); json_str(&j, ptxt);
+		json_key(&j, "id"); json_int(&j, (int64_t)job.id);
+		json_key(&j, "prefix"); json_str(&j, ptxt);
+		json_key(&j, "zone");
+		json_str(&j, ctx->cfg->zones[job.zone].name.text);
 		json_key(&j, "contact"); json_str(&j, job.contact);
 		json_obj_close(&j);
 		json_end(&j);
@@ -259,7 +262,7 @@ rl_each(const struct retest *r, void *arg)
 		struct json *j = &job->j;
 		json_obj_open(j);
 		json_key(j, "id"); json_int(j, (int64_t)r->id);
-		json_key(j, "address"); json_str(j, ptxt);
+		json_key(j, "prefix"); json_str(j, ptxt);
 		json_key(j, "contact"); json_str(j, r->contact);
 		json_key(j, "note"); json_str(j, r->note[0] ? r->note : NULL);
 		json_key(j, "requested_at"); json_time(j, r->requested_at);
@@ -342,14 +345,18 @@ cmd_retests(struct loader_ctx *ctx, int argc, char **argv)
 		    retests_run(ctx, job.zone, deliver);
 	if (ctx->json) {
 		json_init(&job.j, stdout);
+		json_obj_open(&job.j);
+		json_key(&job.j, "zone");
+		json_str(&job.j, ctx->cfg->zones[job.zone].name.text);
+		json_key(&job.j, "open_only"); json_bool(&job.j, job.open_only);
+		json_key(&job.j, "retests");
 		json_arr_open(&job.j);
 	}
-	if (store_read(ctx->st, rl_txn, &job, &eb) != 0) {
-		say(stderr, "loader: %s\n", eb.msg);
-		return 1;
-	}
+	if ((rc = store_read(ctx->st, rl_txn, &job, &eb)) != 0)
+		return ctx_fail(ctx, 1, cli_code_of(rc), "%s", eb.msg);
 	if (ctx->json) {
 		json_arr_close(&job.j);
+		json_obj_close(&job.j);
 		json_end(&job.j);
 	} else if (job.n == 0)
 		say(stdout, "no %sretest requests\n", job.open_only ? "open " : "");
@@ -425,7 +432,10 @@ exp_print(struct exp_job *job)
 	if (job->ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
-		json_key(&j, job->dry_run ? "would_expire" : "expired");
+		json_key(&j, "zone");
+		json_str(&j, job->ctx->cfg->zones[job->zone].name.text);
+		/* With dry_run: what would expire. */
+		json_key(&j, "expired");
 		json_arr_open(&j);
 	}
 	for (i = 0; i < job->n; i++) {
@@ -493,7 +503,8 @@ cmd_expire(struct loader_ctx *ctx, int argc, char **argv)
 	rc = job.dry_run ? store_read(ctx->st, exp_txn, &job, &job.eb) :
 	    store_write(ctx->st, exp_txn, &job, &job.eb);
 	if (rc != 0)
-		say(stderr, "loader: expire: %s\n", job.eb.msg);
+		(void)ctx_fail(ctx, 1, cli_code_of(rc), "expire: %s",
+		    job.eb.msg);
 	else
 		exp_print(&job);
 	free(job.items);
@@ -549,7 +560,7 @@ cmd_history(struct loader_ctx *ctx, int argc, char **argv)
 	struct errbuf eb = { "" };
 	const char *zone = NULL;
 	long zi;
-	int ch;
+	int ch, rc;
 
 	memset(&job, 0, sizeof(job));
 	job.ctx = ctx;
@@ -557,12 +568,13 @@ cmd_history(struct loader_ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case 'z': zone = optarg; break;
 		case 's':
-			if (time_parse(optarg, &job.since) != 0) {
-				say(stderr, "loader: --since %s: want an "
-				    "RFC 3339 time, e.g. 2026-11-23T00:00:00Z\n",
+			if (time_parse_arg(optarg, (int64_t)time(NULL),
+			    &job.since) != 0)
+				return ctx_fail(ctx, EXIT_USAGE, "usage",
+				    "--since %s: want an RFC 3339 time "
+				    "(2026-11-23T10:00:00Z), a date (2026-11-23, "
+				    "midnight UTC) or an age (7d, 12h, 30m)",
 				    optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		case 'j': ctx->json = 1; break;
 		default: return command_usage(cmd);
@@ -575,14 +587,18 @@ cmd_history(struct loader_ctx *ctx, int argc, char **argv)
 	job.zone = (size_t)zi;
 	if (ctx->json) {
 		json_init(&job.j, stdout);
+		json_obj_open(&job.j);
+		json_key(&job.j, "zone");
+		json_str(&job.j, ctx->cfg->zones[job.zone].name.text);
+		json_key(&job.j, "since"); json_time(&job.j, job.since);
+		json_key(&job.j, "history");
 		json_arr_open(&job.j);
 	}
-	if (store_read(ctx->st, hist_txn, &job, &eb) != 0) {
-		say(stderr, "loader: %s\n", eb.msg);
-		return 1;
-	}
+	if ((rc = store_read(ctx->st, hist_txn, &job, &eb)) != 0)
+		return ctx_fail(ctx, 1, cli_code_of(rc), "%s", eb.msg);
 	if (ctx->json) {
 		json_arr_close(&job.j);
+		json_obj_close(&job.j);
 		json_end(&job.j);
 	} else if (job.n == 0)
 		say(stdout, "no changes%s\n", job.since ? " since then" : "");

@@ -137,7 +137,7 @@ show_txn(struct store_txn *t, void *arg)
 	if (job->ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
-		json_key(&j, "address"); json_str(&j, ptxt);
+		json_key(&j, "prefix"); json_str(&j, ptxt);
 		json_key(&j, "zone"); json_str(&j, cz->name.text);
 		json_key(&j, "listed"); json_bool(&j, listed);
 		json_key(&j, "test_entry"); json_bool(&j, test != 0);
@@ -248,20 +248,16 @@ cmd_show(struct loader_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return command_usage(cmd);
-	if (prefix_parse(argv[optind], &job.p, &eb) != 0) {
-		say(stderr, "loader: %s\n", eb.msg);
-		return EXIT_USAGE;
-	}
+	if (prefix_parse(argv[optind], &job.p, &eb) != 0)
+		return ctx_fail(ctx, EXIT_USAGE, "parse", "%s", eb.msg);
 	if ((zi = ctx_zone(ctx, zone)) < 0)
 		return 1;
 	job.zone = (size_t)zi;
 	rc = store_read(ctx->st, show_txn, &job, &eb);
 	free(job.evs);
-	if (rc) {
-		say(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
-		    dnsbl_strerror(rc));
-		return 1;
-	}
+	if (rc)
+		return ctx_fail(ctx, 1, cli_code_of(rc), "%s", eb.msg[0] ?
+		    eb.msg : dnsbl_strerror(rc));
 	return 0;
 }
 
@@ -335,7 +331,7 @@ cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
 	uint64_t fb = 0, mb = 0;
 	struct json j;
 	size_t i;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'j')
@@ -346,10 +342,9 @@ cmd_stats(struct loader_ctx *ctx, int argc, char **argv)
 		return command_usage(command_find("stats"));
 	if ((job.c = calloc(ctx->cfg->nzones, sizeof(*job.c))) == NULL)
 		return 1;
-	if (store_read(ctx->st, stats_txn, &job, &eb) != 0) {
-		say(stderr, "loader: %s\n", eb.msg);
+	if ((rc = store_read(ctx->st, stats_txn, &job, &eb)) != 0) {
 		free(job.c);
-		return 1;
+		return ctx_fail(ctx, 1, cli_code_of(rc), "%s", eb.msg);
 	}
 	store_size(ctx->st, &fb, &mb);
 	if (ctx->json) {
@@ -434,19 +429,23 @@ cmd_check_config(struct loader_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return command_usage(command_find("check-config"));
 	rc = config_load(ctx->config_path, &cfg, &eb);
+	if (rc) {
+		/* FILE:LINE:COLUMN: reason, the place also as fields */
+		ctx_fail_place_msg(ctx, ctx->config_path, eb.msg);
+		if (ctx->json)
+			return ctx_fail(ctx, 1, "config", "%s", eb.msg);
+		say(stderr, "%s\n", eb.msg);
+		return 1;
+	}
 	if (ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
 		json_key(&j, "file"); json_str(&j, ctx->config_path);
-		json_key(&j, "valid"); json_bool(&j, rc == 0);
-		json_key(&j, "error"); json_str(&j, rc ? eb.msg : NULL);
-		json_key(&j, "zones");
-		json_int(&j, rc ? 0 : (int64_t)cfg->nzones);
+		json_key(&j, "valid"); json_bool(&j, 1);
+		json_key(&j, "zones"); json_int(&j, (int64_t)cfg->nzones);
 		json_obj_close(&j);
 		json_end(&j);
-	} else if (rc)
-		say(stderr, "%s\n", eb.msg);
-	else
+	} else
 		say(stdout, "%s: valid, %zu zone%s\n", ctx->config_path,
 		    cfg->nzones, cfg->nzones == 1 ? "" : "s");
 	config_free(cfg);

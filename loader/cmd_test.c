@@ -48,7 +48,6 @@ struct batch {
 	pthread_cond_t cv;
 	unsigned long failed;		/* results not recorded */
 	unsigned long counts[5];	/* by result */
-	int array;			/* --json prints an array */
 	struct json j;
 };
 
@@ -107,14 +106,51 @@ rec_txn(struct store_txn *t, void *arg)
 	return lc_result(t, &rq, &job->outcome, &job->eb);
 }
 
+/* The forms set in f (TESTER_FORMS + 1 flags) as an array of numbers. */
+static void
+forms_json(struct json *j, const unsigned char *f)
+{
+	int i;
+
+	json_arr_open(j);
+	for (i = 1; i <= TESTER_FORMS; i++)
+		if (f[i])
+			json_int(j, i);
+	json_arr_close(j);
+}
+
+/* --json: {"zone", "results": [...], counts} around a batch. */
+static void
+batch_json_open(struct batch *b)
+{
+	json_obj_open(&b->j);
+	json_key(&b->j, "zone");
+	json_str(&b->j, b->ctx->cfg->zones[b->zone].name.text);
+	json_key(&b->j, "results");
+	json_arr_open(&b->j);
+}
+
+static void
+batch_json_close(struct batch *b)
+{
+	json_arr_close(&b->j);
+	json_key(&b->j, "open"); json_int(&b->j, (int64_t)b->counts[RESULT_OPEN]);
+	json_key(&b->j, "suspected");
+	json_int(&b->j, (int64_t)b->counts[RESULT_SUSPECTED]);
+	json_key(&b->j, "closed");
+	json_int(&b->j, (int64_t)b->counts[RESULT_CLOSED]);
+	json_key(&b->j, "unreachable");
+	json_int(&b->j, (int64_t)b->counts[RESULT_UNREACHABLE]);
+	json_key(&b->j, "not_recorded"); json_int(&b->j, (int64_t)b->failed);
+	json_obj_close(&b->j);
+	json_end(&b->j);
+}
+
 static void
 report(struct batch *b, struct target *tg, int outcome, const char *err)
 {
 	const struct tester_result *r = &tg->r;
-	char forms[80], got[80];
 
-	tester_forms_text(r->accepted, forms, sizeof(forms));
-	tester_forms_text(r->arrived, got, sizeof(got));
 	if (!b->ctx->json) {
 		if (err)
 			say(stdout, "%s: %s, not recorded: %s\n", tg->text,
@@ -139,8 +175,8 @@ report(struct batch *b, struct target *tg, int outcome, const char *err)
 	json_key(&b->j, "reason"); json_str(&b->j, r->reason);
 	json_key(&b->j, "server");
 	json_str(&b->j, r->server[0] ? r->server : NULL);
-	json_key(&b->j, "forms_accepted"); json_str(&b->j, forms);
-	json_key(&b->j, "forms_delivered"); json_str(&b->j, got);
+	json_key(&b->j, "forms_accepted"); forms_json(&b->j, r->accepted);
+	json_key(&b->j, "forms_delivered"); forms_json(&b->j, r->arrived);
 	json_key(&b->j, "token");
 	json_str(&b->j, b->o.deliver ? r->token : NULL);
 	json_key(&b->j, "tested_at"); json_time(&b->j, r->tested_at);
@@ -196,8 +232,8 @@ batch_run(struct batch *b, unsigned parallel)
 	nth = i;
 	if (nth == 0)
 		worker(b);	/* no threads: test here, one by one */
-	if (b->ctx->json && b->array)
-		json_arr_open(&b->j);
+	if (b->ctx->json)
+		batch_json_open(b);
 	for (k = 0; k < b->n; k++) {
 		struct target *tg = &b->t[k];
 
@@ -210,7 +246,7 @@ batch_run(struct batch *b, unsigned parallel)
 		job.tg = tg;
 		rc = store_write(b->ctx->st, rec_txn, &job, &job.eb);
 		if (rc) {
-			say(stderr, "loader: %s: %s\n", tg->text,
+			say(stderr, PROG ": %s: %s\n", tg->text,
 			    job.eb.msg[0] ? job.eb.msg : dnsbl_strerror(rc));
 			b->failed++;
 		}
@@ -219,11 +255,8 @@ batch_run(struct batch *b, unsigned parallel)
 		    dnsbl_strerror(rc)) : NULL);
 		tester_result_free(&tg->r);
 	}
-	if (b->ctx->json) {
-		if (b->array)
-			json_arr_close(&b->j);
-		json_end(&b->j);
-	}
+	if (b->ctx->json)
+		batch_json_close(b);
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	free(th);
@@ -247,10 +280,9 @@ add_target(struct batch *b, const char *text, int port, const char *where)
 	}
 	tg = &b->t[b->n];
 	memset(tg, 0, sizeof(*tg));
-	if (tester_target(text, port, &tg->ss, &tg->sslen, &eb) != 0) {
-		say(stderr, "loader: %s%s\n", where, eb.msg);
-		return DNSBL_EPARSE;
-	}
+	if (tester_target(text, port, &tg->ss, &tg->sslen, &eb) != 0)
+		return ctx_fail(b->ctx, DNSBL_EPARSE, "parse", "%s%s", where,
+		    eb.msg);
 	snprintf(tg->text, sizeof(tg->text), "%s", text);
 	b->n++;
 	return 0;
@@ -267,10 +299,9 @@ read_targets(struct batch *b, const char *path, int port)
 
 	if (strcmp(path, "-") == 0)
 		f = stdin;
-	else if ((f = fopen(path, "r")) == NULL) {
-		say(stderr, "%s: %s\n", path, strerror(errno));
-		return DNSBL_EIO;
-	}
+	else if ((f = fopen(path, "r")) == NULL)
+		return ctx_fail(b->ctx, DNSBL_EIO, errno == ENOENT ?
+		    "not_found" : "io", "%s: %s", path, strerror(errno));
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		ln++;
 		if ((p = strchr(line, '#')) != NULL)
@@ -309,7 +340,7 @@ batch_init(struct batch *b, struct loader_ctx *ctx, size_t zone, int deliver,
 	if (ct->dropbox) {
 		at = strrchr(ct->dropbox, '@');
 		if (at == NULL || at == ct->dropbox || at[1] == '\0') {
-			say(stderr, "loader: tester.dropbox '%s' is not "
+			say(stderr, PROG ": tester.dropbox '%s' is not "
 			    "local@domain\n", ct->dropbox);
 			return 1;
 		}
@@ -318,7 +349,7 @@ batch_init(struct batch *b, struct loader_ctx *ctx, size_t zone, int deliver,
 		snprintf(b->domain, sizeof(b->domain), "%s", at + 1);
 	} else {
 		if (deliver) {
-			say(stderr, "loader: --deliver needs tester.dropbox "
+			say(stderr, PROG ": --deliver needs tester.dropbox "
 			    "in %s\n", ctx->config_path);
 			return 1;
 		}
@@ -360,7 +391,7 @@ number(const char *s, long lo, long hi, long *out)
 
 	*out = strtol(s, &e, 10);
 	if (*s == '\0' || *e != '\0' || *out < lo || *out > hi) {
-		say(stderr, "loader: '%s': want a number %ld..%ld\n", s,
+		say(stderr, PROG ": '%s': want a number %ld..%ld\n", s,
 		    lo, hi);
 		return -1;
 	}
@@ -423,14 +454,13 @@ cmd_test(struct loader_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	if (b.n == 0) {
-		say(stderr, "loader: no hosts to test\n");
+		say(stderr, PROG ": no hosts to test\n");
 		free(b.t);
 		return 1;
 	}
-	b.array = from != NULL || b.n > 1;
 	if ((rc = batch_run(&b, parallel > 0 ? (unsigned)parallel :
 	    ctx->cfg->tester.parallel)) != 0) {
-		say(stderr, "loader: %s\n", dnsbl_strerror(rc));
+		say(stderr, PROG ": %s\n", dnsbl_strerror(rc));
 		free(b.t);
 		return 1;
 	}
@@ -456,7 +486,7 @@ rr_each(const struct retest *r, void *arg)
 
 	prefix_format(&r->prefix, a);
 	if (r->prefix.len != addr_bits(r->prefix.family)) {
-		say(stderr, "loader: retest #%llu: %s is a network, not a "
+		say(stderr, PROG ": retest #%llu: %s is a network, not a "
 		    "host; test its hosts one by one\n",
 		    (unsigned long long)r->id, a);
 		job->skipped++;
@@ -491,24 +521,22 @@ retests_run(struct loader_ctx *ctx, size_t zone, int deliver)
 	job.b = &b;
 	job.port = (int)ctx->cfg->tester.port;
 	if ((rc = store_read(ctx->st, rr_txn, &job, &eb)) != 0) {
-		say(stderr, "loader: %s\n", eb.msg[0] ? eb.msg :
+		say(stderr, PROG ": %s\n", eb.msg[0] ? eb.msg :
 		    dnsbl_strerror(rc));
 		free(b.t);
 		return 1;
 	}
 	if (b.n == 0) {
 		if (ctx->json) {
-			json_arr_open(&b.j);
-			json_arr_close(&b.j);
-			json_end(&b.j);
+			batch_json_open(&b);
+			batch_json_close(&b);
 		} else
 			say(stdout, "no open retest requests to test\n");
 		free(b.t);
 		return job.skipped ? 1 : 0;
 	}
-	b.array = 1;
 	if ((rc = batch_run(&b, ctx->cfg->tester.parallel)) != 0) {
-		say(stderr, "loader: %s\n", dnsbl_strerror(rc));
+		say(stderr, PROG ": %s\n", dnsbl_strerror(rc));
 		free(b.t);
 		return 1;
 	}

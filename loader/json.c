@@ -49,25 +49,41 @@ void json_obj_close(struct json *j) { close_(j, '}'); }
 void json_arr_open(struct json *j) { open_(j, '['); }
 void json_arr_close(struct json *j) { close_(j, ']'); }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
+/*
+ * Length of the valid UTF-8 sequence at s, or 0: overlong forms,
+ * surrogates and code points past U+10FFFF are not valid (RFC 3629).
+ */
 static int
 utf8_len(const unsigned char *s)
 {
+	unsigned lo = 0x80, hi = 0xbf;
 	int n, i;
 
 	if (s[0] < 0x80)
 		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
-		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
+	if (s[0] < 0xc2 || s[0] > 0xf4)
 		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
+	if (s[0] < 0xe0)
+		n = 2;
+	else if (s[0] < 0xf0) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	}
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)	/* the NUL too */
 			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
 	return n;
 }
 

@@ -19,15 +19,72 @@ struct store;
 
 #define EXIT_USAGE 2
 
+/* The installed name, in every usage line and message. */
+#define PROG "dnsbl-loader"
+
+/*
+ * The error of a run, recorded by ctx_fail() (cli.c): under --json it
+ * becomes the one object printed, {"error": {...}} (docs/loader.8, JSON
+ * OUTPUT).  code is one of a fixed vocabulary: usage, config, parse,
+ * invalid, not_found, exists, refused, rate_limited, io, db, internal,
+ * failed.
+ */
+struct cli_error {
+	const char *code;		/* NULL: none recorded */
+	char message[512];
+	int64_t retry_at;		/* rate_limited: when to try again */
+	char file[256];			/* parse, config: where */
+	long line, column;
+};
+
+/* Under --json, stdout and stderr held in memory until the end (cli.c). */
+struct cli_capture {
+	int active;
+	FILE *out, *err;		/* the real streams */
+	char *obuf, *ebuf;
+	size_t olen, elen;
+};
+
 struct loader_ctx {
 	const char *config_path;
 	struct dnsbl_config *cfg;	/* NULL for commands that need none */
 	struct store *st;		/* NULL unless the command needs it */
-	int json;			/* --json given before the command */
+	int json;			/* --json, before or after the command */
 	int readonly;			/* st was opened read-only */
 	char actor[80];			/* "admin:NAME" */
 	int progress;			/* stderr is a terminal */
+	struct cli_error err;
+	struct cli_capture cap;
 };
+
+/*
+ * Record the failure of the run (the first one recorded is kept) and,
+ * without --json, print "dnsbl-loader: MESSAGE" to stderr.  code is from
+ * the vocabulary above (cli_code_of() maps a DNSBL_E* code to it).
+ * Returns status, so that a command can return ctx_fail(...).
+ */
+int ctx_fail(struct loader_ctx *ctx, int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *cli_code_of(int dnsbl_err);
+/* Add to the recorded failure: when to retry (Unix seconds)... */
+void ctx_fail_retry(struct loader_ctx *ctx, int64_t retry_at);
+/* ...or where in a file (column 0: none). */
+void ctx_fail_place(struct loader_ctx *ctx, const char *file, long line,
+    long column);
+/* The place from a message "FILE:LINE[:COLUMN]: reason", if it has one. */
+void ctx_fail_place_msg(struct loader_ctx *ctx, const char *file,
+    const char *msg);
+
+/*
+ * Take -c FILE (-cFILE, --config FILE, --config=FILE) and --json out of a
+ * command's argv (up to "--"), wherever they stand: 0, or -1 for a -c
+ * without its value.
+ */
+int cli_global_opts(struct loader_ctx *ctx, int *argc, char **argv);
+/* Under --json: hold stdout and stderr (0, or -1: they stay as they are). */
+int cli_capture_begin(struct loader_ctx *ctx);
+/* Print the run's one JSON object; returns the exit status to use. */
+int cli_capture_end(struct loader_ctx *ctx, int status);
 
 #define NEED_CONFIG 0x1
 #define NEED_STORE 0x3
@@ -54,7 +111,7 @@ const struct command *command_find(const char *name);
  * when --help is among argv and return 1 (the caller exits 0).
  */
 int command_wants_help(const struct command *c, int argc, char **argv);
-/* Print "usage: loader [-c FILE] SYNOPSIS" to stderr and return 2. */
+/* Print "usage: dnsbl-loader [-c FILE] SYNOPSIS" to stderr; return 2. */
 int command_usage(const struct command *c);
 
 /*
@@ -74,7 +131,8 @@ long ctx_zone(struct loader_ctx *ctx, const char *name);
  * also on error).  Returns 0, or an exit status after a message.
  */
 struct prefix;
-int ctx_prefixes(int n, char **args, struct prefix **out);
+int ctx_prefixes(struct loader_ctx *ctx, int n, char **args,
+    struct prefix **out);
 
 /*
  * Print what a command did to each of n prefixes: "P: WORD in ZONE (serial

@@ -76,7 +76,7 @@ is "$(tail -n 1 "$T/dry.out")" "relays.example: 4 listings would expire (dry run
 is "$(db_digest)" "$d0" "--dry-run changes nothing"
 is "$(listed 192.0.2.1)" True "192.0.2.1 is still listed after the dry run"
 loader expire --dry-run --json >"$T/dry.json"
-is "$(jget "$T/dry.json" '(d["dry_run"], d["count"], sorted(e["prefix"] for e in d["would_expire"]))')" \
+is "$(jget "$T/dry.json" '(d["dry_run"], d["count"], sorted(e["prefix"] for e in d["expired"]))')" \
 	"(True, 4, ['192.0.2.1', '192.0.2.4', '198.51.100.0/24', '2001:db8::1'])" "--dry-run --json"
 is "$(db_digest)" "$d0" "--dry-run --json changes nothing"
 

@@ -13,8 +13,8 @@ is $? 0 "check-config: the standard config is valid (exit 0)"
 grep -q 'valid' "$T/out"; ok $? "and says so"
 loader check-config --json >"$T/out.json"
 is $? 0 "check-config --json on a valid file: exit 0"
-is "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["valid"] is True, d["error"], d["zones"])' "$T/out.json")" \
-	"True None 1" "--json: valid true, no error, one zone"
+is "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["valid"] is True, "error" in d, d["zones"])' "$T/out.json")" \
+	"True False 1" "--json: valid true, no error, one zone"
 
 # plant NAME SED_EXPR NEEDLE REASON_ERE: edit a copy of the good config,
 # expect exit 1 and FILE:LINE:COLUMN at NEEDLE's first character.
@@ -33,8 +33,8 @@ plant() {
 	grep -qE "$why" "$T/err"; ok $? "$name: says /$why/"
 	loader check-config --json >"$T/out.json"
 	is $? 1 "$name: --json exit 1"
-	is "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["valid"], sys.argv[2] in d["error"])' "$T/out.json" "$f:$line:$col:")" \
-		"False True" "$name: --json has valid false and the location"
+	is "$($PY -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; print(e["code"], sys.argv[2] in e["message"], e["file"], e["line"], e["column"])' "$T/out.json" "$f:$line:$col:")" \
+		"config True $f $line $col" "$name: --json: an error object with code config and the location"
 }
 
 plant "unknown key in a zone" 's/^    ttl: 2100$/    ttl: 2100\n    colour: red/' 'colour: red' "unknown key 'colour'"
@@ -51,15 +51,19 @@ grep -qF "$T/missing.yaml" "$T/err"; ok $? "and names it"
 
 # ---- --help for every command ----
 cp "$T/good.yaml" "$T/dnsbl.yaml"
-"$LOADER" --help 2>"$T/help"
+"$LOADER" --help >"$T/help" 2>"$T/err"
 is $? 0 "loader --help: exit 0"
+[ ! -s "$T/err" ]; ok $? "loader --help: on stdout, nothing on stderr"
+"$LOADER" >/dev/null 2>"$T/err"
+is $? 2 "loader without a command: exit 2"
+grep -q '^usage: dnsbl-loader ' "$T/err"; ok $? "and the usage on stderr"
 cmds=$(sed -n '/^commands:/,/^$/p' "$T/help" | awk 'NF && !/^commands:/ {print $1}')
 is "$(echo $cmds)" "list delist import show export stats exclude unexclude retest-request retests expire history test sink apply-config backup restore check-config" "the command table lists every command"
 for c in $cmds; do
 	"$LOADER" -c "$T/no-such-config.yaml" "$c" --help >"$T/out" 2>"$T/err"
 	is $? 0 "$c --help: exit 0 (no config needed)"
-	head -n1 "$T/out" | grep -q "^usage: loader \[-c FILE\] $c"
-	ok $? "$c --help: prints 'usage: loader [-c FILE] $c ...'"
+	head -n1 "$T/out" | grep -q "^usage: dnsbl-loader \[-c FILE\] \[--json\] $c"
+	ok $? "$c --help: prints 'usage: dnsbl-loader [-c FILE] [--json] $c ...'"
 	[ "$(wc -l <"$T/out")" -ge 3 ]; ok $? "$c --help: and a help paragraph"
 	[ ! -s "$T/err" ]; ok $? "$c --help: nothing on stderr"
 	loader "$c" -h >/dev/null 2>&1; is $? 0 "$c -h: exit 0"
@@ -86,5 +90,19 @@ loader check-config extra >/dev/null 2>&1; is $? 2 "check-config with an argumen
 loader list 192.0.2.1 --zone nosuch.example >/dev/null 2>"$T/err"; is $? 1 "--zone of an unknown zone exits 1"
 grep -q "nosuch.example" "$T/err"; ok $? "and names the zone"
 is "$(db_digest)" "$d" "none of the refused commands wrote anything"
+
+# ---- -c and --json before or after the command ----
+"$LOADER" stats -c "$T/dnsbl.yaml" >"$T/a" 2>"$T/err"
+is $? 0 "stats -c FILE (after the command): exit 0"
+"$LOADER" -c "$T/dnsbl.yaml" stats >"$T/b" 2>&1
+cmp -s "$T/a" "$T/b"; ok $? "and the same output as -c before it"
+"$LOADER" stats --config="$T/dnsbl.yaml" --json >"$T/a" 2>"$T/err"
+is $? 0 "stats --config=FILE --json: exit 0"
+"$PY" -c 'import json,sys; json.load(open(sys.argv[1]))["zones"]' "$T/a"
+ok $? "and prints a JSON object"
+"$LOADER" stats -c >/dev/null 2>"$T/err"
+is $? 2 "stats -c without its FILE: exit 2"
+"$LOADER" -c "$T/no-such.yaml" stats -c "$T/dnsbl.yaml" >/dev/null 2>&1
+is $? 0 "the last -c wins"
 
 done_testing

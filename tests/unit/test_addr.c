@@ -149,6 +149,40 @@ main(void)
 	ok(time_parse("yesterday", &t) == DNSBL_EPARSE, "words are refused");
 	ok(time_parse("2026-11-23T10:00:00Zjunk", &t) == DNSBL_EPARSE,
 	    "trailing junk is refused");
+	/* The times of options: RFC 3339, a date, an age before now. */
+	{
+		const int64_t now = 1795428000LL;	/* 2026-11-23T10:00Z */
+		static const struct { const char *in; int64_t want; } ta[] = {
+			{ "2026-11-23T11:00:00+01:00", 1795428000LL },
+			{ "2026-11-23", 1795392000LL },
+			{ "2024-02-29", 1709164800LL },
+			{ "7d", 1795428000LL - 7 * 86400 },
+			{ "12h", 1795428000LL - 12 * 3600 },
+			{ "30m", 1795428000LL - 1800 },
+			{ "45s", 1795428000LL - 45 },
+			{ "2w", 1795428000LL - 14 * 86400 },
+			{ "1d12h", 1795428000LL - 36 * 3600 },
+			{ "0d", 1795428000LL },
+		};
+		static const char *bad[] = { "", "7", "d", "7x", "-7d", "7d ",
+		    " 7d", "2026-11-31", "2026-11-2", "2026-11-23T", "7 d",
+		    "yesterday", "1.5d", "+7d" };
+		size_t i;
+
+		for (i = 0; i < sizeof(ta) / sizeof(ta[0]); i++) {
+			t = -1;
+			ok(time_parse_arg(ta[i].in, now, &t) == 0 &&
+			    t == ta[i].want, "option time '%s' = %lld",
+			    ta[i].in, (long long)ta[i].want);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			ok(time_parse_arg(bad[i], now, &t) == DNSBL_EPARSE,
+			    "option time '%s' is refused", bad[i]);
+		ok(time_parse_arg("99999999999999999999d", now, &t) ==
+		    DNSBL_ERANGE, "a huge age is out of range, not wrapped");
+		ok(time_parse_arg("30000d", now, &t) == DNSBL_ERANGE,
+		    "an age before 1970 is out of range");
+	}
 	time_format(1795428000LL, buf);
 	is_str(buf, "2026-11-23T10:00:00Z", "time_format is RFC 3339 UTC");
 	time_format(0, buf);

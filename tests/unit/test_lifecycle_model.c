@@ -242,7 +242,7 @@ step_txn(struct store_txn *t, void *arg)
 	case 5: s->rc = lc_expire(t, 0, "model", 0, NULL, NULL, &s->n,
 	    &s->eb); break;
 	case 6: s->rc = retest_request(t, 0, &rq.prefix, contacts[s->contact],
-	    NULL, "model", &s->id, &s->eb); break;
+	    NULL, "model", &s->id, NULL, &s->eb); break;
 	}
 	/* A refusal writes nothing; so does the store on an error. */
 	return s->rc;
