@@ -277,7 +277,8 @@ print_members(const struct jv *v, int indent, int first_dash)
 
 /* Send line, read the answer into *out (NUL-terminated).  0 or -1. */
 static int
-ask(const char *path, const char *line, char **out, size_t *outlen)
+ask(struct loader_ctx *ctx, const char *path, const char *line, char **out,
+    size_t *outlen)
 {
 	struct sockaddr_un sun;
 	struct pollfd pf;
@@ -290,19 +291,19 @@ ask(const char *path, const char *line, char **out, size_t *outlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		say(stderr, "loader: server: %s: path too long\n", path);
+		ctx_fail(ctx, 1, "invalid", "server: %s: path too long", path);
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		say(stderr, "loader: server: cannot reach dnsbld at %s: %s\n",
+		ctx_fail(ctx, 1, "io", "server: cannot reach dnsbld at %s: %s",
 		    path, strerror(errno));
 		goto fail;
 	}
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) !=
 	    (ssize_t)strlen(line)) {
-		say(stderr, "loader: server: %s: %s\n", path, strerror(errno));
+		ctx_fail(ctx, 1, "io", "server: %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if ((buf = malloc(cap)) == NULL)
@@ -311,7 +312,7 @@ ask(const char *path, const char *line, char **out, size_t *outlen)
 	pf.events = POLLIN;
 	for (;;) {
 		if (time(NULL) > end || poll(&pf, 1, 1000) == -1) {
-			say(stderr, "loader: server: %s: no answer in %d s\n",
+			ctx_fail(ctx, 1, "io", "server: %s: no answer in %d s",
 			    path, REPLY_WAIT);
 			goto fail;
 		}
@@ -319,8 +320,8 @@ ask(const char *path, const char *line, char **out, size_t *outlen)
 			continue;
 		if (n + 1 >= cap) {
 			if (cap >= REPLY_MAX) {
-				say(stderr, "loader: server: answer over %u "
-				    "bytes\n", REPLY_MAX);
+				ctx_fail(ctx, 1, "parse", "server: answer over "
+				    "%u bytes", REPLY_MAX);
 				goto fail;
 			}
 			if ((nb = realloc(buf, cap *= 2)) == NULL)
@@ -330,7 +331,7 @@ ask(const char *path, const char *line, char **out, size_t *outlen)
 		if ((r = recv(fd, buf + n, cap - n - 1, 0)) < 0) {
 			if (errno == EINTR)
 				continue;
-			say(stderr, "loader: server: %s: %s\n", path,
+			ctx_fail(ctx, 1, "io", "server: %s: %s", path,
 			    strerror(errno));
 			goto fail;
 		}
@@ -344,7 +345,7 @@ ask(const char *path, const char *line, char **out, size_t *outlen)
 	*outlen = n;
 	return 0;
 nomem:
-	say(stderr, "loader: out of memory\n");
+	ctx_fail(ctx, 1, "internal", "out of memory");
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -384,28 +385,37 @@ cmd_server(struct loader_ctx *ctx, int argc, char **argv)
 	if (path == NULL)
 		path = ctx->cfg->control;
 	if (path == NULL) {
-		say(stderr, "loader: server: %s names no control socket "
-		    "(control: PATH), and no --socket was given\n",
+		return ctx_fail(ctx, 1, "config", "server: %s names no control "
+		    "socket (control: PATH), and no --socket was given",
 		    ctx->config_path);
-		return 1;
 	}
 	snprintf(line, sizeof(line), "%s\n", what);
-	if (ask(path, line, &reply, &len) != 0)
+	if (ask(ctx, path, line, &reply, &len) != 0)
 		return 1;
 	memset(&p, 0, sizeof(p));
 	p.p = reply;
 	p.end = reply + len;
 	if (parse_value(&p, &v) != 0 || v.t != J_OBJ) {
 		jv_free(&v);
-		say(stderr, "loader: server: %s: not an answer of dnsbld's\n",
+		ctx_fail(ctx, 1, "parse", "server: %s: not an answer of dnsbld's",
 		    path);
 		free(reply);
 		return 1;
 	}
 	for (i = 0; i < v.n; i++)
 		if (strcmp(v.keys[i], "error") == 0) {
-			say(stderr, "loader: server %s: dnsbld says: %s\n",
+			ctx_fail(ctx, 1, "failed", "server %s: dnsbld says: %s",
 			    what, v.kid[i].s != NULL ? v.kid[i].s : "?");
+			goto done;
+		}
+	/* A reload that failed (dnsbld kept its config) is a failure:
+	 * under --json an error object, as every failure. */
+	for (i = 0; i < v.n; i++)
+		if (strcmp(v.keys[i], "result") == 0 && v.kid[i].s != NULL &&
+		    strcmp(v.kid[i].s, "failed") == 0) {
+			rc = ctx_fail(ctx, 1, "failed", "server reload: dnsbld "
+			    "could not reload and keeps its running config "
+			    "(its log says why)");
 			goto done;
 		}
 	if (ctx->json)
@@ -413,11 +423,6 @@ cmd_server(struct loader_ctx *ctx, int argc, char **argv)
 	else
 		print_members(&v, 0, 0);
 	rc = 0;
-	/* A reload that failed (dnsbld kept its config) is a failure. */
-	for (i = 0; i < v.n; i++)
-		if (strcmp(v.keys[i], "result") == 0 && v.kid[i].s != NULL &&
-		    strcmp(v.kid[i].s, "failed") == 0)
-			rc = 1;
 done:
 	jv_free(&v);
 	free(reply);

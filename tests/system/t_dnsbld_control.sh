@@ -62,7 +62,12 @@ assert abs(s["last_reload"]["time"] - time.time()) < 120
 cp "$T/dnsbl.yaml" "$T/good.yaml"
 echo "workers: many" >>"$T/dnsbl.yaml"
 "$LOADER" -c "$T/good.yaml" server reload --json >"$T/reload.out"; rc=$?
-is "$rc $(cat "$T/reload.out")" '1 {"reload":"done","result":"failed"}' "a broken config: the reload failed, exit 1"
+check "a broken config: the reload failed: exit 1, an error object" -- $PY -c '
+import json, sys
+rc, out = int(sys.argv[1]), open(sys.argv[2]).read()
+e = json.loads(out)["error"]
+assert rc == 1 and e["code"] == "failed" and "keeps its running config" in e["message"], (rc, out)
+' "$rc" "$T/reload.out"
 cp "$T/good.yaml" "$T/dnsbl.yaml"
 is "$(dig +short -p $PORT @127.0.0.1 1.2.0.192.$Z A)" "127.0.0.2" "... and the running config still answers"
 loader server status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); sys.exit(0 if s["reloads"] == 2 and s["reload_failures"] == 1 and s["last_reload"]["result"] == "failed" else 1)'

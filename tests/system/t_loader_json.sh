@@ -239,6 +239,13 @@ $PY "$CHECK" "$SCHEMAS" sink "$T/sink.out"; ok $? "sink --json: one object when 
 grep -q 'sink: listening' "$T/sink.err"; ok $? "sink --json: its log on stderr"
 jrun error 2 "sink with a bad --listen" -- loader --json sink --listen nowhere
 
+# ---- server: dnsbld's control socket (t_dnsbld_control.sh: the answers) ----
+jrun error 1 "server without a control socket" -- loader --json server status
+is "$(jf 'd["error"]["code"]')" config "server without a control socket: a config error"
+jrun error 1 "server at a socket nothing answers" -- loader server stats --socket "$T/nosuch.sock" --json
+is "$(jf 'd["error"]["code"]')" io "server at a socket nothing answers: an io error"
+jrun error 2 "server with an unknown question" -- loader --json server frobnicate
+
 # ---- every output above: exactly one line, one object, valid UTF-8 ----
 bad=0
 for f in "$T"/j.[0-9]*.out; do
