@@ -10,7 +10,9 @@
 #   postfix     private instance in $T/pf (postfix -c), smtpd chrooted in
 #               its queue directory, which has etc/resolv.conf naming
 #               $RESOLVER; it listens on 127.0.0.1:$SMTP only
-#   swaks       connects from 127.0.0.30 (listed) and 127.0.0.31 (not)
+#   swaks       connects from 127.0.0.30 (listed) and 127.0.0.31 (not);
+#               with smtpd, also from inside and outside a listed CIDR with
+#               its own code and text, and from ::1 (listed) to [::1]:$SMTP
 #
 # Needs postfix, unbound and swaks (tests/packages.txt): fails without
 # them.  The package's own Postfix instance and /etc are never touched;
@@ -57,6 +59,11 @@ sed -i 's/^    ttl: 2100$/    ttl: 3/' "$T/dnsbl.yaml"
 grep -q '^    ttl: 3$' "$T/dnsbl.yaml"; ok $? "the test zone's TTL is 3 s"
 check "dnsbld starts" -- start_dnsbld
 check "loader list $LISTED" -- loader list $LISTED --reason "mta test"
+# A CIDR with its own code and a text with characters a reply must keep.
+CIDR_TXT='Listed: "bad" relays; see <https://relays.example/x?a=1&b=2> (100% sure)'
+check "loader list 127.0.0.40/30 with a code and text" -- \
+    loader list 127.0.0.40/30 --code 127.0.0.4 --txt "$CIDR_TXT" --reason "mta test"
+check "loader list ::1" -- loader list ::1 --reason "mta test"
 is "$(dig +short -p "$PORT" @127.0.0.1 30.0.0.127.relays.example TXT)" \
     "\"Open relay $LISTED - see https://relays.example/lookup?ip=$LISTED\"" \
     "dnsbld: the listed client's TXT"
@@ -97,7 +104,7 @@ local_recipient_maps =
 local_transport = discard
 default_transport = discard
 inet_interfaces = loopback-only
-inet_protocols = ipv4
+inet_protocols = all
 mynetworks = 127.0.0.1/32
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 alias_maps =
@@ -116,7 +123,8 @@ EOF
 		postconf -c "$PF/conf" -e \
 		    'smtpd_client_restrictions = reject_rbl_client relays.example'
 		postconf -c "$PF/conf" -M \
-		    "127.0.0.1:$SMTP/inet = 127.0.0.1:$SMTP inet n - y - - smtpd"
+		    "127.0.0.1:$SMTP/inet = 127.0.0.1:$SMTP inet n - y - - smtpd" \
+		    "[::1]:$SMTP/inet = [::1]:$SMTP inet n - y - - smtpd"
 	else
 		postconf -c "$PF/conf" -e \
 		    'postscreen_dnsbl_sites = relays.example*2' \
@@ -134,11 +142,11 @@ EOF
 }
 
 pf_start() {
+	PF_UP=1	# even a failed start may leave a master to stop
 	postfix -c "$PF/conf" start >"$PF/start.log" 2>&1 || {
 		echo "# postfix did not start:"; sed 's/^/#   /' "$PF/start.log" "$PF/maillog" 2>/dev/null
 		return 1
 	}
-	PF_UP=1
 	local i
 	for i in $(seq 1 150); do
 		$PY -c "import socket; socket.create_connection(('127.0.0.1', $SMTP), 1).close()" \
@@ -149,10 +157,11 @@ pf_start() {
 	return 1
 }
 
-# send FROM-ADDR NAME: one message from FROM-ADDR; the transcript in
-# $T/NAME.swaks, swaks's exit status in $T/NAME.rc.
+# send FROM-ADDR NAME [SERVER]: one message from FROM-ADDR to SERVER
+# (127.0.0.1); the transcript in $T/NAME.swaks, swaks's exit status in
+# $T/NAME.rc.
 send() {
-	swaks --server 127.0.0.1 --port "$SMTP" --local-interface "$1" \
+	swaks --server "${3:-127.0.0.1}" --port "$SMTP" --local-interface "$1" \
 	    --helo client.mta.test --from sender@client.mta.test \
 	    --to postmaster@mta.test --timeout 60 \
 	    --header "Subject: mta test from $1" >"$T/$2.swaks" 2>&1
@@ -188,6 +197,16 @@ expect_rejected s-listed \
     "smtpd, listed $LISTED"
 send $CLEAN s-clean
 expect_accepted s-clean "smtpd, unlisted $CLEAN"
+send 127.0.0.41 s-cidr
+expect_rejected s-cidr \
+    "554 5.7.1 Service unavailable; Client host [127.0.0.41] blocked using relays.example; $CIDR_TXT" \
+    "smtpd, 127.0.0.41 in a listed /30, the CIDR's text"
+send 127.0.0.44 s-cidr-out
+expect_accepted s-cidr-out "smtpd, 127.0.0.44 just outside the /30"
+send ::1 s-v6 ::1
+expect_rejected s-v6 \
+    "554 5.7.1 Service unavailable; Client host [::1] blocked using relays.example; Open relay ::1 - see https://relays.example/lookup?ip=::1" \
+    "smtpd, listed ::1 (IPv6)"
 
 # The smtpd that served them is chrooted, and it asked our resolver.
 master=$(tr -d ' ' <"$PF/queue/pid/master.pid")
@@ -197,6 +216,9 @@ grep -q "info: 127.0.0.1 30.0.0.127.relays.example. A IN" "$T/unbound/unbound.lo
 ok $? "unbound logged smtpd's query for $LISTED"
 grep -q "info: 127.0.0.1 31.0.0.127.relays.example. A IN" "$T/unbound/unbound.log"
 ok $? "unbound logged smtpd's query for $CLEAN"
+grep -q "info: 127.0.0.1 1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.relays.example. A IN" \
+    "$T/unbound/unbound.log"
+ok $? "unbound logged smtpd's query for ::1 (nibbles)"
 grep -q "NOQUEUE: reject: RCPT from unknown\[$LISTED\]: 554 5.7.1 Service unavailable; Client host \[$LISTED\] blocked using relays.example" "$PF/maillog"
 ok $? "the maillog records the rejection"
 grep -qE "postfix/discard\[[0-9]+\]: [0-9A-F]+: to=<postmaster@mta.test>.*status=sent" "$PF/maillog"
