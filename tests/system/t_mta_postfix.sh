@@ -224,6 +224,22 @@ ok $? "the maillog records the rejection"
 grep -qE "postfix/discard\[[0-9]+\]: [0-9A-F]+: to=<postmaster@mta.test>.*status=sent" "$PF/maillog"
 ok $? "the accepted message was delivered (to discard)"
 
+# A filter on the answer: only 127.0.0.2 rejects, so the /30 (code
+# 127.0.0.4) is let in and the zone's default answer still is not.
+check "postconf: reject_rbl_client relays.example=127.0.0.2" -- postconf -c "$PF/conf" -e \
+    'smtpd_client_restrictions = reject_rbl_client relays.example=127.0.0.2'
+check "postfix reload" -- postfix -c "$PF/conf" reload
+for i in $(seq 1 30); do	# the old smtpd processes go at their next turn
+	send 127.0.0.41 s-code
+	[ "$(cat "$T/s-code.rc")" = 0 ] && break
+	sleep 1
+done
+expect_accepted s-code "smtpd, =127.0.0.2 only: 127.0.0.41 (code 127.0.0.4) accepted"
+send $LISTED s-code-listed
+expect_rejected s-code-listed \
+    "554 5.7.1 Service unavailable; Client host [$LISTED] blocked using relays.example;" \
+    "smtpd, =127.0.0.2 only: $LISTED (127.0.0.2) still rejected"
+
 # 2. The delisting: Unbound keeps the listing for the record's TTL, and
 # each smtpd keeps its DNSBL answers for its life; a reload gives fresh
 # ones.
