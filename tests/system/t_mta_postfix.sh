@@ -91,7 +91,11 @@ pf_write() {
 	printf 'nameserver %s\noptions attempts:3 timeout:5\n' "$RESOLVER" >"$PF/queue/etc/resolv.conf"
 	printf 'hosts: files dns\n' >"$PF/queue/etc/nsswitch.conf"
 	printf '127.0.0.1 localhost\n' >"$PF/queue/etc/hosts"
-	cp /etc/postfix/master.cf "$PF/conf/master.cf"
+	# Debian's master.cf (the package's copy if /etc has none: a
+	# "No configuration" install), never the host's main.cf.
+	local m=/etc/postfix/master.cf
+	[ -f "$m" ] || m=/usr/share/postfix/master.cf.dist
+	cp "$m" "$PF/conf/master.cf"
 	cat >"$PF/conf/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $PF/queue
