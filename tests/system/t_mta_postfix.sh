@@ -3,7 +3,8 @@
 # through a real Unbound resolver, and accepts one it does not: first with
 # smtpd's reject_rbl_client, then with postscreen's DNSBL test; last, a
 # delisting reaches Postfix once the resolver's cache and smtpd's own have
-# let go of the listing.  The snippets in docs/mta.md are the ones used here.
+# let go of the listing.  The snippets in docs/operations.md ("Mail
+# servers") are the ones used here.
 #
 #   dnsbld      127.0.0.1@$PORT, zone relays.example: 127.0.0.30 listed
 #   unbound     $RESOLVER:53 (mta.sh), stub zone relays.example -> dnsbld

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_mta_rspamd.sh -- a real rspamd, with the rbl module configured as
-# docs/mta.md shows, scores a message from a client dnsbld lists, through a
-# real Unbound resolver, and does not score one from an unlisted client.
+# docs/operations.md shows, scores a message from a client dnsbld lists,
+# through a real Unbound resolver, and does not score one from an unlisted
+# client.
 #
 #   dnsbld   127.0.0.1@$PORT, zone relays.example: 192.0.2.30 listed
 #            (127.0.0.2), 192.0.2.40 listed with code 127.0.0.4
@@ -88,7 +89,8 @@ actions {
 	greylist = 4;
 }
 
-# The snippet of docs/mta.md (local.d/rbl.conf and local.d/rbl_group.conf).
+# The snippet of docs/operations.md (local.d/rbl.conf and
+# local.d/rbl_group.conf).
 rbl {
 	rbls {
 		relays_example {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # t_mta_spamassassin.sh -- a real SpamAssassin scores a message whose
 # external relay dnsbld lists, through a real Unbound resolver, with a
-# check_rbl rule (the one docs/mta.md shows), and does not score one whose
-# relay is not listed.
+# check_rbl rule (the one docs/operations.md shows), and does not score one
+# whose relay is not listed.
 #
 #   dnsbld        127.0.0.1@$PORT, zone relays.example: 192.0.2.30 listed
 #   unbound       $RESOLVER:53 (mta.sh), stub zone relays.example -> dnsbld
