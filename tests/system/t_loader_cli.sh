@@ -54,7 +54,7 @@ cp "$T/good.yaml" "$T/dnsbl.yaml"
 "$LOADER" --help 2>"$T/help"
 is $? 0 "loader --help: exit 0"
 cmds=$(sed -n '/^commands:/,/^$/p' "$T/help" | awk 'NF && !/^commands:/ {print $1}')
-is "$(echo $cmds)" "list delist import show export stats exclude unexclude retest-request retests expire history test sink apply-config backup restore check-config" "the command table lists every command"
+is "$(echo $cmds)" "list delist import show export stats exclude unexclude retest-request retests expire history test sink apply-config backup restore server check-config" "the command table lists every command"
 for c in $cmds; do
 	"$LOADER" -c "$T/no-such-config.yaml" "$c" --help >"$T/out" 2>"$T/err"
 	is $? 0 "$c --help: exit 0 (no config needed)"
