@@ -237,6 +237,8 @@ stats_zone_of(const struct stats_gen *sg, const struct zoneset *zs,
 static void
 count_query(struct stats_zone *z, const struct query *q, int tcp)
 {
+	if (z == NULL)
+		return;
 	stats_inc(z, tcp ? SC_TCP : SC_UDP);
 	if (q->has_question)
 		stats_inc(z, q->qtype == T_A ? SC_QT_A : q->qtype == T_TXT ?
@@ -249,7 +251,9 @@ void
 stats_query(const struct stats_gen *sg, unsigned tid,
     const struct zoneset *zs, const struct query *q, int tcp)
 {
-	count_query(stats_at(sg, tid, stats_zone_of(sg, zs, q)), q, tcp);
+	if (sg != NULL)
+		count_query(stats_at(sg, tid, stats_zone_of(sg, zs, q)), q,
+		    tcp);
 }
 
 void
@@ -262,6 +266,8 @@ stats_answer(const struct stats_gen *sg, unsigned tid,
 	uint16_t flags, ancount;
 	enum stats_ctr o;
 
+	if (sg == NULL)
+		return;
 	if (q->has_question)
 		zc = zoneset_find(zs, q->qname, q->qname_len, q->labels,
 		    q->nlabels);
@@ -433,7 +439,8 @@ stats_xfr_answer(const struct stats_gen *sg, unsigned tid,
 {
 	int rcode, result;
 
-	if (!q->has_question || (q->qtype != T_AXFR && q->qtype != T_IXFR))
+	if (sg == NULL || !q->has_question || (q->qtype != T_AXFR &&
+	    q->qtype != T_IXFR))
 		return;
 	rcode = alen >= DNS_HDRLEN ? (ans[3] & 0xf) : -1;
 	result = rcode == RC_NOERROR ? STATS_XFR_OK : rcode == RC_REFUSED ||

@@ -97,7 +97,7 @@ struct stats_gen {
 	struct stats_gen *next;		/* in owner's live list */
 };
 
-#define STATS_NOZONE(sg)	((sg)->nzones)
+#define STATS_NOZONE(sg)	((sg) != NULL ? (sg)->nzones : 0)
 #define STATS_NONAME		"-"
 
 /* A zone's summed counts (stats_read()). */
@@ -140,19 +140,24 @@ stats_tid_xfr(unsigned nworkers, unsigned i)
 	return nworkers + 2 + i;
 }
 
-/* The block of thread tid for zone (STATS_NOZONE for none). */
+/*
+ * The block of thread tid for zone (STATS_NOZONE for none).  A generation
+ * without counters (sg NULL: one a test or fuzz target made by hand)
+ * gives NULL, which stats_inc() and the functions below ignore.
+ */
 static inline struct stats_zone *
 stats_at(const struct stats_gen *sg, unsigned tid, size_t zone)
 {
-	return &sg->blk[(size_t)tid * sg->stride + zone];
+	return sg != NULL ? &sg->blk[(size_t)tid * sg->stride + zone] : NULL;
 }
 
 static inline void
 stats_inc(struct stats_zone *z, enum stats_ctr c)
 {
 #ifndef DNSBL_NO_STATS
-	atomic_store_explicit(&z->c[c], atomic_load_explicit(&z->c[c],
-	    memory_order_relaxed) + 1, memory_order_relaxed);
+	if (z != NULL)
+		atomic_store_explicit(&z->c[c], atomic_load_explicit(
+		    &z->c[c], memory_order_relaxed) + 1, memory_order_relaxed);
 #else
 	(void)z;
 	(void)c;

@@ -7,7 +7,9 @@
 # survive reloads by zone name: a config that reorders the zones and adds
 # one, and going back to one that drops it (its counts stay).  A UDP flood
 # from four threads while the counters are read and SIGHUP swaps configs:
-# every reading grows, and the end count is the number sent.  Run under
+# every reading grows, and the end count is the number sent.  NOTIFYs to
+# a listener (which leaves the first unanswered) are counted as sent, one
+# for each the listener saw, and none failed.  Run under
 # `make TSAN=1` too: the readers sum the per-thread blocks while the
 # workers write them.
 source "$(dirname "$0")/lib.sh"
@@ -31,6 +33,8 @@ cfg() {	# cfg FILE ZONES...
 			echo "    ns: [ns1.$z]"
 			echo "    a: 127.0.0.2"
 			echo "    transfer: {allow: [127.0.0.0/8]}"
+			[ -n "${NOTIFY:-}" ] && [ "$z" = "$Z" ] &&
+			    echo "    notify: [127.0.0.1@$NOTIFY]"
 		done
 	} >"$f"
 }
@@ -136,6 +140,32 @@ for k, v in w.items():
         v += 20000
     if got != v:
         print(zone, key, got, v); sys.exit(1)
+PY
+# NOTIFY: a listener in place of a secondary, for relays.example.
+L=$(free_port)
+while [ "$L" = "$PORT" ]; do L=$(free_port); done
+$PY "$ROOT/tests/system/xfrcheck.py" listen $L 12 --ignore 1 >"$T/l.out" 2>&1 &
+lp=$!
+for i in $(seq 1 100); do grep -q ready "$T/l.out" 2>/dev/null && break; sleep 0.1; done
+stats; cp "$T/stats.json" "$T/before-notify.json"
+NOTIFY=$L cfg "$T/n.yaml" $Z b.example
+cp "$T/n.yaml" "$T/dnsbl.yaml"
+n=$((n + 1)); hup_wait $n; ok $? "reload to a config that notifies 127.0.0.1@$L"
+sleep 3
+"$LOADER" -c "$T/n.yaml" list --zone $Z 192.0.2.77 >/dev/null
+wait $lp
+seen=$(grep -c "opcode=4" "$T/l.out")
+sed 's/^/# listener: /' "$T/l.out"
+[ "$seen" -ge 2 ]; ok $? "the listener saw the NOTIFYs ($seen: the first ignored, so sent again)"
+stats
+check "NOTIFY: as many counted sent as the listener saw, none failed" -- $PY - "$T/stats.json" "$T/before-notify.json" "$seen" <<'PY'
+import json, sys
+now, before = (json.load(open(a)) for a in sys.argv[1:3])
+def n(s, k):
+    return sum(z["notify"][k] for z in s["zones"] if z["name"] == "relays.example")
+sent, failed = n(now, "sent") - n(before, "sent"), n(now, "failed") - n(before, "failed")
+print("sent", sent, "failed", failed)
+sys.exit(0 if sent == int(sys.argv[3]) and failed == 0 else 1)
 PY
 kill -0 "$DNSBLD_PID"; ok $? "still running"
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
