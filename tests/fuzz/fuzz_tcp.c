@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "fuzzsock.h"
 #include "query.h"
 #include "server.h"
@@ -49,6 +50,7 @@ struct fuzz_ctx {
 	struct zoneset *zs;
 	struct store *st;
 	struct server sv;
+	struct gen g;			/* the one generation it serves */
 	int lfd;
 	struct sockaddr_in addr;
 	uint8_t ids[65536 / 8];		/* ids of the queries sent */
@@ -165,9 +167,11 @@ setup(void)
 	    getsockname(x.lfd, (struct sockaddr *)&x.addr, &alen) != 0)
 		abort();
 	/* What server_bind() and server_start() set up for TCP. */
-	x.sv.cfg = x.cfg;
-	x.sv.store = x.st;
-	x.sv.zs = x.zs;
+	x.g.cfg = x.cfg;
+	x.g.store = x.st;
+	x.g.zs = x.zs;
+	x.sv.g = &x.g;
+	atomic_store(&x.sv.live, &x.g);
 	x.sv.nlisten = 1;
 	x.sv.tcp_fds = &x.lfd;
 	if ((x.sv.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)

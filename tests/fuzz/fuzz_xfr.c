@@ -35,6 +35,7 @@
 #include "addr.h"
 #include "config.h"
 #include "err.h"
+#include "gen.h"
 #include "query.h"
 #include "respond.h"
 #include "server.h"
@@ -69,6 +70,7 @@ struct fuzz_ctx {
 	struct dnsbl_config *cfg;
 	struct zoneset *zs;
 	struct server sv;
+	struct gen g;			/* the one generation it serves */
 	struct respond_db db;
 	struct sockaddr_in in, out;
 };
@@ -131,8 +133,9 @@ setup(void)
 		abort();
 	}
 	unlink(path);
-	x.sv.cfg = x.cfg;
-	x.sv.zs = x.zs;
+	x.g.cfg = x.cfg;
+	x.g.zs = x.zs;
+	x.sv.g = &x.g;
 	x.db.lookup = f_lookup;
 	x.db.any_within = f_any_within;
 	x.db.answer = f_answer;
@@ -202,10 +205,10 @@ raw_request(struct fuzz_ctx *x, const uint8_t *data, size_t size)
 		}
 		tsig_ctx_free(&tc);
 	}
-	n = xfr_udp(&x->sv, &x->db, data, size,
+	n = xfr_udp(&x->sv, &x->g, &x->db, data, size,
 	    (const struct sockaddr *)&x->in, out, sizeof(out));
 	check_answer(data, size, out, n, sizeof(out));
-	n = xfr_udp(&x->sv, &x->db, data, size,
+	n = xfr_udp(&x->sv, &x->g, &x->db, data, size,
 	    (const struct sockaddr *)&x->out, out, 512);
 	check_answer(data, size, out, n, 512);
 	n = xfr_refuse(data, size, out, 512);
@@ -281,7 +284,7 @@ fresh_request(struct fuzz_ctx *x, const uint8_t *data, size_t size)
 			abort();
 	}
 	tsig_ctx_free(&tc);
-	n = xfr_udp(&x->sv, &x->db, req, rlen,
+	n = xfr_udp(&x->sv, &x->g, &x->db, req, rlen,
 	    (const struct sockaddr *)(data[0] & 1 ? &x->out : &x->in), out,
 	    sizeof(out));
 	check_answer(req, rlen, out, n, sizeof(out));
