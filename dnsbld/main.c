@@ -401,7 +401,10 @@ reload_stopped(struct server *sv, unsigned nworkers,
 
 /*
  * -t: read the config, render its zones and open the store read-only, as
- * dnsbld would serve them.  Exits 0 ("configuration ok") or 1.
+ * dnsbld would serve them.  Exits 0 ("configuration ok") or 1.  A database
+ * not made yet, or without a zone yet, is no error: dnsbld makes them when
+ * it starts (so a service's first start, with `dnsbld -t` before it,
+ * works); the message says so.
  */
 static void __attribute__((noreturn))
 check_only(const char *path)
@@ -410,6 +413,7 @@ check_only(const char *path)
 	struct zoneset *zs = NULL;
 	struct store *st = NULL;
 	struct errbuf eb;
+	int rc;
 
 	memset(&eb, 0, sizeof(eb));
 	if (config_load(path, &cfg, &eb) != 0)
@@ -418,12 +422,15 @@ check_only(const char *path)
 		fatalx("%s: no listen address", path);
 	if (zoneset_build(cfg, &zs, &eb) != 0)
 		fatalx("%s", eb.msg);
-	if (store_open(cfg, STORE_RDONLY, &st, &eb) != 0)
+	if ((rc = store_open(cfg, STORE_RDONLY, &st, &eb)) != 0 &&
+	    rc != DNSBL_ENOENT)
 		fatalx("%s: store: %s", path, eb.msg);
 	store_close(st);
 	zoneset_free(zs);
-	printf("%s: configuration ok (%zu zone%s, store %s)\n", path,
-	    cfg->nzones, cfg->nzones == 1 ? "" : "s", cfg->database);
+	printf("%s: configuration ok (%zu zone%s, store %s%s)\n", path,
+	    cfg->nzones, cfg->nzones == 1 ? "" : "s", cfg->database,
+	    rc == DNSBL_ENOENT ? ": not made yet; dnsbld makes it when it "
+	    "starts" : "");
 	config_free(cfg);
 	exit(0);
 }
