@@ -21,6 +21,11 @@ wait_gone() {	# wait_gone PID: up to 30 s for it to exit
 	for i in $(seq 1 300); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 	return 1
 }
+wait_log() {	# wait_log ERE FILE: up to 20 s for a line (logged after answering)
+	local i
+	for i in $(seq 1 200); do grep -Eq "$1" "$2" && return 0; sleep 0.1; done
+	return 1
+}
 journal() {	# journal FILE CMD...: run CMD with stderr FILE as the "journal"
 	local f=$1; shift
 	: >"$f"
@@ -188,7 +193,7 @@ JOURNAL_STREAM=$(stat -c %d:%i "$T/other") "$DNSBLD" -c "$T/bad.yaml" 2>"$T/plai
 JOURNAL_STREAM=$(stat -c %d:%i "$T/j.log") "$DNSBLD" -c "$T/dnsbl.yaml" 2>>"$T/j.log" &
 DNSBLD_PID=$!
 for i in $(seq 1 100); do answers "$PORT" && break; sleep 0.1; done
-grep -q '^<5>serving ' "$T/j.log"; ok $? "journal: the start line has <5>"
+wait_log '^<5>serving ' "$T/j.log"; ok $? "journal: the start line has <5>"
 grep -q '^<6>rrl: ' "$T/j.log"; ok $? "journal: a routine line has <6>"
 ! grep -q '^<7>' "$T/j.log"; ok $? "journal: no debug lines at the default level"
 dig +time=5 +tries=2 -p "$PORT" @127.0.0.1 $Z AXFR >/dev/null 2>&1
@@ -200,7 +205,8 @@ grep -q '^<5>reloaded' "$T/j.log"; ok $? "journal: the reload line has <5>"
 # SIGHUP applies log_level: at warning, the transfer line is gone.
 echo "log_level: warning" >>"$T/dnsbl.yaml"
 kill -HUP "$DNSBLD_PID"
-for i in $(seq 1 100); do [ "$(grep -c '^<5>reloaded' "$T/j.log")" -ge 2 ] && break; sleep 0.1; done
+for i in $(seq 1 300); do [ "$(grep -c '^<5>reloaded' "$T/j.log")" -ge 2 ] && break; sleep 0.1; done
+sleep 1	# the level is set just after the "reloaded" line is written
 n1=$(grep -c 'AXFR relays.example' "$T/j.log")
 dig +time=5 +tries=2 -p "$PORT" @127.0.0.1 $Z AXFR >"$T/axfr.out" 2>&1
 grep -q "SOA" "$T/axfr.out"; ok $? "the AXFR is served"
@@ -211,7 +217,7 @@ stop_dnsbld; ok $? "exit status 0"
 ! grep -q '^<5>exiting' "$T/j.log"; ok $? "log_level: warning: no notice at exit"
 
 start_dnsbld -v || ok 1 "start with log_level: warning and -v"
-grep -q '^dnsbld: serving' "$T/dnsbld.log" && ! grep -q '^dnsbld: rrl: ' "$T/dnsbld.log"
+wait_log '^dnsbld: serving' "$T/dnsbld.log" && ! grep -q '^dnsbld: rrl: ' "$T/dnsbld.log"
 ok $? "log_level: warning with -v: one step, to notice: the start line, no info lines"
 stop_dnsbld
 cp "$T/good.yaml" "$T/dnsbl.yaml"
