@@ -388,7 +388,11 @@ cmd_export(struct loader_ctx *ctx, int argc, char **argv)
 	}
 	rc = store_read(ctx->st, export_txn, &job, &eb);
 	if (out) {
-		if (rc == 0 && fflush(of.f) == 0)
+		/* The size for --json: flushed here, a failure kept. */
+		if (rc == 0 && fflush(of.f) != 0)
+			rc = errbuf_set(&eb, DNSBL_EIO, "%s: %s", out,
+			    strerror(errno));
+		else if (rc == 0)
 			bytes = ftello(of.f);
 		if (rc == 0)
 			rc = outfile_commit(&of, &eb);

@@ -15,8 +15,16 @@ v = eval(sys.argv[2])
 print("null" if v is None else v)
 PY
 }
+# jlist FILE KEY EXPR: EXPR with d the array KEY of the object in FILE.
+jlist() { $PY - "$1" "$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))[sys.argv[2]]
+v = eval(sys.argv[3])
+print("null" if v is None else v)
+PY
+}
 ago() { date -u -d "@$(( $(date +%s) - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
-nevents() { loader history --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+nevents() { loader history --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["history"]))'; }
 
 write_config "    retest_min_interval: 0
     expire_after: 3s
@@ -77,22 +85,22 @@ ok $? "expire and a listing after a pause"
 
 loader history --json >"$T/h.json"
 ok $? "history --json"
-is "$(jget "$T/h.json" '[(e["prefix"], e["action"]) for e in d]')" \
+is "$(jlist "$T/h.json" history '[(e["prefix"], e["action"]) for e in d]')" \
 "[('192.0.2.1', 'listed'), ('192.0.2.1', 'changed'), ('192.0.2.1', 'confirmed'), ('192.0.2.2', 'listed'), ('192.0.2.3', 'tested'), ('192.0.2.2', 'retest-requested'), ('192.0.2.2', 'delisted'), ('192.0.2.2', 'retest-resolved'), ('192.0.2.1', 'delisted'), ('192.0.2.3', 'excluded'), ('192.0.2.3', 'unexcluded'), ('192.0.2.4', 'listed'), ('192.0.2.4', 'expired'), ('192.0.2.5', 'listed')]" \
 	"every change, in order"
-is "$(jget "$T/h.json" '[e["seq"] for e in d] == sorted(e["seq"] for e in d) and len(set(e["seq"] for e in d)) == len(d)')" True \
+is "$(jlist "$T/h.json" history '[e["seq"] for e in d] == sorted(e["seq"] for e in d) and len(set(e["seq"] for e in d)) == len(d)')" True \
 	"sequence numbers rise"
-is "$(jget "$T/h.json" 'all(d[i]["time"] <= d[i+1]["time"] for i in range(len(d)-1))')" True \
+is "$(jlist "$T/h.json" history 'all(d[i]["time"] <= d[i+1]["time"] for i in range(len(d)-1))')" True \
 	"times do not go back"
-is "$(jget "$T/h.json" "all(e['time'] >= '$START' for e in d)")" True "every change has its time"
+is "$(jlist "$T/h.json" history "all(e['time'] >= '$START' for e in d)")" True "every change has its time"
 
 # Actors.
-is "$(jget "$T/h.json" "sorted(set(e['actor'] for e in d))")" \
+is "$(jlist "$T/h.json" history "sorted(set(e['actor'] for e in d))")" \
 	"['$ME', 'expiry', 'import:$T/t1.yaml ($ME)', 'import:$T/t2.yaml ($ME)']" \
 	"actors: the admin, the importing admin with the file, and expiry"
 
 # Reasons, results and evidence, event by event.
-ev() { jget "$T/h.json" "[(e['reason'], e['result'], e['tested_at'], e['evidence'], e['details']) for e in d if e['prefix'] == '$1' and e['action'] == '$2'][0]"; }
+ev() { jlist "$T/h.json" history "[(e['reason'], e['result'], e['tested_at'], e['evidence'], e['details']) for e in d if e['prefix'] == '$1' and e['action'] == '$2'][0]"; }
 is "$(ev 192.0.2.1 listed)" "('spam trap hit', None, None, None, None)" "listing: the reason"
 is "$(ev 192.0.2.1 changed)" "('multi-hop', None, None, None, None)" "change of code: the reason"
 is "$(ev 192.0.2.1 confirmed)" \
@@ -109,13 +117,13 @@ is "$(ev 192.0.2.2 retest-resolved)" "('retest: closed, delisted', 'closed', '$T
 is "$(ev 192.0.2.1 delisted)" "('listee asked, verified by hand', None, None, None, None)" "delisting by hand: the reason"
 is "$(ev 192.0.2.3 excluded)" "('our own server', None, None, None, None)" "exclusion: the reason"
 is "$(ev 192.0.2.3 unexcluded)" "('sold', None, None, None, None)" "unexclusion: the reason"
-is "$(jget "$T/h.json" "[(e['actor'], e['reason'][:25]) for e in d if e['action'] == 'expired'][0]")" \
+is "$(jlist "$T/h.json" history "[(e['actor'], e['reason'][:25]) for e in d if e['action'] == 'expired'][0]")" \
 	"('expiry', 'expired: last confirmed 2')" "expiry: by 'expiry', with the last confirmation"
 
 # history --since.
 loader history --since "$MID" --json >"$T/hs.json"
 ok $? "history --since MID --json"
-is "$(jget "$T/hs.json" '[(e["prefix"], e["action"]) for e in d]')" \
+is "$(jlist "$T/hs.json" history '[(e["prefix"], e["action"]) for e in d]')" \
 	"[('192.0.2.4', 'expired'), ('192.0.2.5', 'listed')]" "--since: only the later changes"
 loader history --since "$MID" >"$T/hs.txt"
 is "$(wc -l <"$T/hs.txt")" 2 "history --since (text): two lines"
@@ -125,9 +133,9 @@ grep -qE "^[0-9T:-]+Z  listed +192\.0\.2\.5 +$ME  reason: after the mark$" "$T/h
 ok $? "text: the listing after the mark"
 is "$(loader history --since 2999-01-01T00:00:00Z)" "no changes since then" "--since the future: nothing"
 loader history --since "$START" --json >"$T/hs.json"
-is "$(jget "$T/hs.json" 'len(d)')" "$(jget "$T/h.json" 'len(d)')" "--since the start: everything"
+is "$(jlist "$T/hs.json" history 'len(d)')" "$(jlist "$T/h.json" history 'len(d)')" "--since the start: everything"
 loader history >"$T/h.txt"
-is "$(wc -l <"$T/h.txt")" "$(jget "$T/h.json" 'len(d)')" "history (text): one line a change"
+is "$(wc -l <"$T/h.txt")" "$(jlist "$T/h.json" history 'len(d)')" "history (text): one line a change"
 grep -qE "confirmed +192\.0\.2\.1 +import:$T/t1.yaml \($ME\)  result=open tested_at=$TA  \(tester=probe-1 helo=mx1.test\)" "$T/h.txt"
 ok $? "text: a reconfirmation with its result, test time and tester"
 for bad in yesterday 2026-13-01T00:00:00Z ""; do

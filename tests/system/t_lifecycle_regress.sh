@@ -43,16 +43,16 @@ loader list 192.0.2.9 >/dev/null
 loader retest-request 192.0.2.9 --contact ops@example.net >/dev/null
 echo "192.0.2.9 open $(date -u -d '9 days ago' +%Y-%m-%dT%H:%M:%SZ)" | loader import - >/dev/null
 loader retests --json >"$T/r.json"
-is "$(jget "$T/r.json" 'len(d)')" 1 "an open result from before the request leaves it open"
+is "$(jget "$T/r.json" 'len(d["retests"])')" 1 "an open result from before the request leaves it open"
 echo "192.0.2.9 closed $(date -u -d '8 days ago' +%Y-%m-%dT%H:%M:%SZ)" | loader import - >/dev/null
 loader retests --json >"$T/r.json"
-is "$(jget "$T/r.json" 'len(d)')" 1 "a closed result older than the admin's listing is stale: the request stays open"
+is "$(jget "$T/r.json" 'len(d["retests"])')" 1 "a closed result older than the admin's listing is stale: the request stays open"
 is "$(loader show 192.0.2.9 --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["listed"])')" True \
 	"and the admin's listing stands"
 echo "192.0.2.9 closed" | loader import - >/dev/null
 loader retests --all --json >"$T/r.json"
-is "$(jget "$T/r.json" 'd[0]["open"]')" False "a closed result tested now delists and resolves it"
-is "$(jget "$T/r.json" 'd[0]["delisted"]')" True "and records the delisting"
+is "$(jget "$T/r.json" 'd["retests"][0]["open"]')" False "a closed result tested now delists and resolves it"
+is "$(jget "$T/r.json" 'd["retests"][0]["delisted"]')" True "and records the delisting"
 
 # The issue's story: list, delist by hand, then an open result tested a
 # week before the delisting: stale, so not listed again, and no relist

@@ -18,6 +18,14 @@ v = eval(sys.argv[2])
 print("null" if v is None else v)
 PY
 }
+# jlist FILE KEY EXPR: EXPR with d the array KEY of the object in FILE.
+jlist() { $PY - "$1" "$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))[sys.argv[2]]
+v = eval(sys.argv[3])
+print("null" if v is None else v)
+PY
+}
 show() { loader show --json "$1" >"$T/show.json"; }
 ago() { date -u -d "@$(( $(date +%s) - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
 # refused NAME PATTERN -- COMMAND...: exits non-zero, says PATTERN on
@@ -81,12 +89,12 @@ ok $? "another contact may still ask for 192.0.2.3"
 
 loader retests --json >"$T/q.json"
 ok $? "retests --json"
-is "$(jget "$T/q.json" '[(r["id"], r["address"], r["open"]) for r in d]')" \
+is "$(jlist "$T/q.json" retests '[(r["id"], r["prefix"], r["open"]) for r in d]')" \
 	"[(1, '192.0.2.1', True), (2, '2001:db8::1', True), (3, '192.0.2.3', True)]" \
 	"the queue has the three requests, oldest first"
-is "$(jget "$T/q.json" 'd[0]["note"], d[0]["contact"], d[1]["note"]')" \
+is "$(jlist "$T/q.json" retests 'd[0]["note"], d[0]["contact"], d[1]["note"]')" \
 	"('fixed the relay', 'Postmaster@Example.COM', None)" "each request keeps its contact and note"
-is "$(jget "$T/q.json" 'all(type(r["age_seconds"]) is int and 0 <= r["age_seconds"] < 120 for r in d)')" \
+is "$(jlist "$T/q.json" retests 'all(type(r["age_seconds"]) is int and 0 <= r["age_seconds"] < 120 for r in d)')" \
 	True "each request has its age in seconds"
 
 # ---------------------------------------------------------------------
@@ -101,7 +109,7 @@ EOF
 loader import "$T/unreach.yaml" >/dev/null
 ok $? "import an unreachable result for 192.0.2.1"
 loader retests --json >"$T/q.json"
-is "$(jget "$T/q.json" '[r["id"] for r in d if r["open"]]')" "[1, 2, 3]" \
+is "$(jlist "$T/q.json" retests '[r["id"] for r in d if r["open"]]')" "[1, 2, 3]" \
 	"unreachable leaves request #1 open"
 OLD=$(ago 60)
 echo "192.0.2.1 closed $OLD" | loader import - >"$T/imp.out" 2>&1
@@ -111,7 +119,7 @@ d0=$(db_digest)
 echo "192.0.2.1 closed $OLD" | loader import - >"$T/imp.out" 2>&1
 is "$(db_digest)" "$d0" "the same stale result again writes nothing"
 loader retests --json >"$T/q.json"
-is "$(jget "$T/q.json" '[r["id"] for r in d]')" "[1, 2, 3]" "a stale result leaves request #1 open"
+is "$(jlist "$T/q.json" retests '[r["id"] for r in d]')" "[1, 2, 3]" "a stale result leaves request #1 open"
 
 # open: resolved, stays listed.
 echo "2001:db8::1 open" | loader import - >/dev/null
@@ -119,7 +127,7 @@ ok $? "import open for 2001:db8::1"
 show 2001:db8::1
 is "$(jget "$T/show.json" 'd["listed"]')" True "open keeps 2001:db8::1 listed"
 loader retests --all --json >"$T/q.json"
-is "$(jget "$T/q.json" '[(r["open"], r["result"], r["delisted"], r["resolved_at"] is not None, r["tested_at"] is not None) for r in d if r["id"] == 2][0]')" \
+is "$(jlist "$T/q.json" retests '[(r["open"], r["result"], r["delisted"], r["resolved_at"] is not None, r["tested_at"] is not None) for r in d if r["id"] == 2][0]')" \
 	"(False, 'open', False, True, True)" "request #2 is resolved: open, not delisted, with its times"
 is "$(jget "$T/show.json" '[(e["action"], e["result"], e["reason"]) for e in d["history"]][-1]')" \
 	"('retest-resolved', 'open', 'retest: still open, stays listed')" \
@@ -131,7 +139,7 @@ ok $? "import closed for 192.0.2.1"
 show 192.0.2.1
 is "$(jget "$T/show.json" 'd["listed"]')" False "closed delists 192.0.2.1 at once"
 loader retests --all --json >"$T/q.json"
-is "$(jget "$T/q.json" '[(r["open"], r["result"], r["delisted"]) for r in d if r["id"] == 1][0]')" \
+is "$(jlist "$T/q.json" retests '[(r["open"], r["result"], r["delisted"]) for r in d if r["id"] == 1][0]')" \
 	"(False, 'closed', True)" "request #1 is resolved: closed, delisted"
 is "$(jget "$T/show.json" '[(e["action"], e["result"], e["reason"]) for e in d["history"]][-2:]')" \
 	"[('delisted', 'closed', None), ('retest-resolved', 'closed', 'retest: closed, delisted')]" \
@@ -159,7 +167,7 @@ echo "192.0.2.4 open $(ago 10)" | loader import - >/dev/null
 loader retest-request 192.0.2.4 --contact other@example.org >/dev/null
 ok $? "request for 192.0.2.4"
 echo "192.0.2.4 open" | loader import - >/dev/null
-is "$(loader retests --json | $PY -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin)])')" "[]" \
+is "$(loader retests --json | $PY -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin)["retests"]])')" "[]" \
 	"a newer open result resolved it"
 loader retest-request 192.0.2.4 --contact third@example.org >/dev/null
 ok $? "a new request once the first is resolved (retest_min_interval 0)"
@@ -174,9 +182,9 @@ loader retest-request 192.0.2.21 --contact a@example.net >/dev/null
 sleep 2
 loader retest-request 192.0.2.20 --contact a@example.net >/dev/null
 loader retests --json >"$T/q.json"
-is "$(jget "$T/q.json" '[r["address"] for r in d]')" "['192.0.2.21', '192.0.2.20']" \
+is "$(jlist "$T/q.json" retests '[r["prefix"] for r in d]')" "['192.0.2.21', '192.0.2.20']" \
 	"oldest first, not by address"
-is "$(jget "$T/q.json" 'd[0]["age_seconds"] - d[1]["age_seconds"] >= 1')" True \
+is "$(jlist "$T/q.json" retests 'd[0]["age_seconds"] - d[1]["age_seconds"] >= 1')" True \
 	"the older request has the larger age"
 
 # retest_per_contact: 0 is no limit.

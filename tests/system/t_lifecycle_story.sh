@@ -14,6 +14,14 @@ v = eval(sys.argv[2])
 print("null" if v is None else v)
 PY
 }
+# jlist FILE KEY EXPR: EXPR with d the array KEY of the object in FILE.
+jlist() { $PY - "$1" "$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))[sys.argv[2]]
+v = eval(sys.argv[3])
+print("null" if v is None else v)
+PY
+}
 ago() { date -u -d "@$(( $(date +%s) - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
 Z=relays.example
 A=192.0.2.77 N=77.2.0.192.$Z
@@ -55,7 +63,7 @@ loader retest-request $A --contact postmaster@victim.test --note "relay closed" 
 ok $? "2. retest-request"
 is "$(cat "$T/rq.out")" "$A: retest request #1 queued for postmaster@victim.test" "2. queued as #1"
 loader retests --json >"$T/q.json"
-is "$(jget "$T/q.json" '[(r["id"], r["address"], r["open"], r["contact"]) for r in d]')" \
+is "$(jlist "$T/q.json" retests '[(r["id"], r["prefix"], r["open"], r["contact"]) for r in d]')" \
 	"[(1, '$A', True, 'postmaster@victim.test')]" "2. the queue has it, open"
 check "2. still listed while the request is open" -- dc q $PORT $N A --a 127.0.0.2
 
@@ -82,7 +90,7 @@ check "3. dnsbld answers NXDOMAIN for TXT" -- dc q $PORT $N TXT --rcode NXDOMAIN
 # 4. The request is resolved, and the history tells the story.
 is "$(loader retests)" "no open retest requests" "4. no open request left"
 loader retests --all --json >"$T/q.json"
-is "$(jget "$T/q.json" '[(r["id"], r["open"], r["result"], r["delisted"], r["note"]) for r in d]')" \
+is "$(jlist "$T/q.json" retests '[(r["id"], r["open"], r["result"], r["delisted"], r["note"]) for r in d]')" \
 	"[(1, False, 'closed', True, 'relay closed')]" "4. request #1: resolved, closed, delisted"
 loader show --json $A >"$T/s.json"
 is "$(jget "$T/s.json" 'd["listed"]')" False "4. show: not listed"
@@ -95,7 +103,7 @@ is "$(jget "$T/s.json" 'd["history"][0]["tested_at"]')" "$TOPEN" "4. the listing
 is "$(jget "$T/s.json" 'd["history"][3]["reason"], d["history"][3]["details"]')" \
 	"('retest: closed, delisted', 'request=#1 contact=postmaster@victim.test')" "4. the resolution names the request"
 loader history --since "$START" --json >"$T/h.json"
-is "$(jget "$T/h.json" '[(e["prefix"], e["action"]) for e in d]')" \
+is "$(jlist "$T/h.json" history '[(e["prefix"], e["action"]) for e in d]')" \
 	"[('$A', 'listed'), ('$A', 'retest-requested'), ('$A', 'delisted'), ('$A', 'retest-resolved')]" \
 	"4. history --since the start: the same four steps"
 loader show $A >"$T/s.txt"

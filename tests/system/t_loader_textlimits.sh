@@ -67,7 +67,7 @@ refused "retest-request --contact of 130 bytes" --contact 130 127 -- \
     retest-request 192.0.2.1 --contact "$(rep c 118)@example.net"
 loader retest-request 192.0.2.1 --contact ops@example.net --note "$(rep n 255)" >/dev/null
 is $? 0 "retest-request --note of 255 bytes: accepted"
-is "$(loader --json retests | jget '[0]["note"]')" "$(rep n 255)" "the request keeps the whole note"
+is "$(loader --json retests | jget '["retests"][0]["note"]')" "$(rep n 255)" "the request keeps the whole note"
 
 # ---- --json: the same refusal ----
 before=$(db_digest)

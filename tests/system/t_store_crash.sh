@@ -142,7 +142,7 @@ wait $pb; sb=$?
 [ $sa -eq 0 ] && [ $sb -eq 0 ]; ok $? "two imports at once both complete"
 is "$(loader stats --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["zones"][0]["ipv4"])')" 600000 \
 	"every address of both is listed"
-is "$(loader history --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')" 600000 \
+is "$(loader history --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["history"]))')" 600000 \
 	"and every one is in the history"
 
 # dnsbld killed -9 under load, then started again.

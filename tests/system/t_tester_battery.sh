@@ -96,38 +96,38 @@ fake noehlo "$P7" 127.0.0.7
 
 # Refused connection.
 out=$(loader --json test "127.0.0.3:$P0")
-is "$(echo "$out" | jget '["result"]')" unreachable "refused port: unreachable"
-is "$(echo "$out" | jget '["outcome"]')" recorded "unreachable is recorded"
+is "$(echo "$out" | jget '["results"][0]["result"]')" unreachable "refused port: unreachable"
+is "$(echo "$out" | jget '["results"][0]["outcome"]')" recorded "unreachable is recorded"
 loader --json show 127.0.0.3 >"$T/show.json"
 is "$(jget '["listed"]' <"$T/show.json")" false "unreachable: not listed"
 is "$(jget '["history"][-1]["actor"]' <"$T/show.json")" tester "the history's actor is tester"
 
 # Banners.
 out=$(loader --json test "127.0.0.1:$P1")
-is "$(echo "$out" | jget '["result"]')" closed "554 banner: closed"
+is "$(echo "$out" | jget '["results"][0]["result"]')" closed "554 banner: closed"
 out=$(loader --json test "127.0.0.1:$P2")
-is "$(echo "$out" | jget '["result"]')" closed "421 banner: closed"
+is "$(echo "$out" | jget '["results"][0]["result"]')" closed "421 banner: closed"
 out=$(loader --json test "127.0.0.1:$P3")
-is "$(echo "$out" | jget '["result"]')" closed "530 to MAIL: closed"
-is "$(echo "$out" | jget '["reason"]')" "530: authentication required" \
+is "$(echo "$out" | jget '["results"][0]["result"]')" closed "530 to MAIL: closed"
+is "$(echo "$out" | jget '["results"][0]["reason"]')" "530: authentication required" \
     "530: the reason says authentication"
 
 # A server that never answers: unreachable after the timeout (2s).
 start=$(date +%s)
 out=$(loader --json test "127.0.0.1:$P4")
 end=$(date +%s)
-is "$(echo "$out" | jget '["result"]')" unreachable "silent server: unreachable"
+is "$(echo "$out" | jget '["results"][0]["result"]')" unreachable "silent server: unreachable"
 check "silent server: given up within the timeout" -- test $((end - start)) -le 6
 out=$(loader --json test --timeout 1 "127.0.0.1:$P4")
-is "$(echo "$out" | jget '["reason"]')" "no banner within the timeout" \
+is "$(echo "$out" | jget '["results"][0]["reason"]')" "no banner within the timeout" \
     "silent server: the reason says the banner timed out"
 
 # A catch-all: every RCPT accepted, nothing ever delivered.
 out=$(loader --json test "127.0.0.5:$P5")
-is "$(echo "$out" | jget '["result"]')" suspected "catch-all: suspected"
-is "$(echo "$out" | jget '["forms_accepted"]')" \
-    "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18" "catch-all: all 18 forms accepted"
-is "$(echo "$out" | jget '["outcome"]')" recorded "suspected is recorded..."
+is "$(echo "$out" | jget '["results"][0]["result"]')" suspected "catch-all: suspected"
+is "$(echo "$out" | jget '["results"][0]["forms_accepted"]')" \
+    "$(seq -s ', ' 1 18 | sed 's/.*/[&]/')" "catch-all: all 18 forms accepted (an array)"
+is "$(echo "$out" | jget '["results"][0]["outcome"]')" recorded "suspected is recorded..."
 loader --json show 127.0.0.5 >"$T/show.json"
 is "$(jget '["listed"]' <"$T/show.json")" false "...and not listed"
 ev=$(jget '["history"][-1]["evidence"]' <"$T/show.json")
@@ -159,19 +159,19 @@ case "$extra" in *"helo=tester.test.invalid"*"forms=1,2,3"*) ok 0 "extra: helo a
 cp "$T/dnsbl.yaml" "$T/plain.yaml"
 sed -i 's/^    transfer:/    list_suspected: true\n    transfer:/' "$T/dnsbl.yaml"
 out=$(loader --json test "127.0.0.5:$P5")
-is "$(echo "$out" | jget '["outcome"]')" listed "list_suspected: a suspected relay is listed"
+is "$(echo "$out" | jget '["results"][0]["outcome"]')" listed "list_suspected: a suspected relay is listed"
 loader --json show 127.0.0.5 >"$T/show.json"
 is "$(jget '["listed"]' <"$T/show.json")" true "list_suspected: shown listed"
 cp "$T/plain.yaml" "$T/dnsbl.yaml"
 
 # A server that refuses every form: closed.
 out=$(loader --json test "127.0.0.6:$P6")
-is "$(echo "$out" | jget '["result"]')" closed "every form refused: closed"
-is "$(echo "$out" | jget '["reason"]')" "every form refused" "closed: the reason"
+is "$(echo "$out" | jget '["results"][0]["result"]')" closed "every form refused: closed"
+is "$(echo "$out" | jget '["results"][0]["reason"]')" "every form refused" "closed: the reason"
 
 # EHLO refused: HELO instead.
 out=$(loader --json test "127.0.0.7:$P7")
-is "$(echo "$out" | jget '["result"]')" suspected "EHLO refused, HELO accepted: tested"
+is "$(echo "$out" | jget '["results"][0]["result"]')" suspected "EHLO refused, HELO accepted: tested"
 loader --json show 127.0.0.7 >"$T/show.json"
 ev=$(jget '["history"][-1]["evidence"]' <"$T/show.json")
 case "$ev" in *"S: 502 5.5.2 what?"*"C: HELO tester.test.invalid"*) ok 0 "HELO after a refused EHLO" ;;
@@ -191,7 +191,7 @@ is "$(tail -n 1 "$T/par.out")" "5 hosts: 0 open, 0 suspected, 3 closed, 2 unreac
 is "$(sed -n 1p "$T/par.out" | cut -d: -f1-2)" "127.0.0.1:$P1" "--from: results in file order"
 check "--from --parallel 2: within the bound" -- test $((end - start)) -le 12
 loader --json test --from "$T/hosts" --parallel 5 >"$T/par.json"
-is "$($PY -c "import json,sys; print(len(json.load(open('$T/par.json'))))")" 5 "--from --json: an array of 5"
+is "$($PY -c "import json,sys; print(len(json.load(open('$T/par.json'))['results']))")" 5 "--from --json: results, an array of 5"
 
 # Bad targets and options.
 loader test nosuch.example >"$T/err" 2>&1

@@ -124,19 +124,18 @@ ok $? "postconf -n: the closed instance for nobody here"
 
 # Without delivery: suspected, recorded, not listed.
 loader --json test "$OPEN:$SMTP" >"$T/o1.json"
-is "$(jget '["result"]' <"$T/o1.json")" suspected "open relay without --deliver: suspected"
-is "$(jget '["server"]' <"$T/o1.json")" open.test.invalid "the server's name from its banner"
+is "$(jget '["results"][0]["result"]' <"$T/o1.json")" suspected "open relay without --deliver: suspected"
+is "$(jget '["results"][0]["server"]' <"$T/o1.json")" open.test.invalid "the server's name from its banner"
 loader --json show $OPEN >"$T/show.json"
 is "$(jget '["listed"]' <"$T/show.json")" false "suspected: not listed"
 is "$(jget '["history"][-1]["result"]' <"$T/show.json")" suspected "suspected: recorded"
 
 # With delivery: the token reaches the sink, so open and listed.
 loader --json test --deliver "$OPEN:$SMTP" >"$T/o2.json"
-is "$(jget '["result"]' <"$T/o2.json")" open "open relay with --deliver: open"
-is "$(jget '["outcome"]' <"$T/o2.json")" listed "open: listed"
-token=$(jget '["token"]' <"$T/o2.json")
-forms=$(jget '["forms_delivered"]' <"$T/o2.json")
-f1=${forms%%,*}
+is "$(jget '["results"][0]["result"]' <"$T/o2.json")" open "open relay with --deliver: open"
+is "$(jget '["results"][0]["outcome"]' <"$T/o2.json")" listed "open: listed"
+token=$(jget '["results"][0]["token"]' <"$T/o2.json")
+f1=$(jget '["results"][0]["forms_delivered"][0]' <"$T/o2.json")
 check "the sink's spool has the token of form $f1" -- test -f "$T/spool/$token-f$f1"
 grep -q "^from: <" "$T/spool/$token-f$f1"; ok $? "the spool file records the sender"
 grep -q "sink: token $token-f$f1 from 127.0.0.1" "$T/sink.out"
@@ -161,8 +160,8 @@ case "$det" in *"helo=tester.test.invalid"*"forms="*"delivered="*"token=$token"*
 n0=$(ls "$T/spool" | wc -l)
 start=$(date +%s)
 loader --json test --deliver "$CLOSED:$SMTP" >"$T/c1.json"
-is "$(jget '["result"]' <"$T/c1.json")" closed "closed postfix: closed"
-is "$(jget '["reason"]' <"$T/c1.json")" "every form refused" "closed: every form refused"
+is "$(jget '["results"][0]["result"]' <"$T/c1.json")" closed "closed postfix: closed"
+is "$(jget '["results"][0]["reason"]' <"$T/c1.json")" "every form refused" "closed: every form refused"
 loader --json show $CLOSED >"$T/show.json"
 is "$(jget '["listed"]' <"$T/show.json")" false "closed: not listed"
 ev=$(jget '["history"][-1]["evidence"]' <"$T/show.json")
@@ -187,14 +186,14 @@ loader retest-request $CLOSED --contact postmaster@closed.test.invalid >/dev/nul
 ok $? "retest request for the closed host"
 loader retest-request $OPEN --contact postmaster@open.test.invalid >/dev/null
 ok $? "retest request for the open relay"
-is "$(loader --json retests | jget '.__len__()')" 2 "two open requests"
+is "$(loader --json retests | jget '["retests"].__len__()')" 2 "two open requests"
 loader retests --run --deliver >"$T/rr.out" 2>&1
 is $? 0 "retests --run --deliver: exit 0"
 grep -q "^$CLOSED:$SMTP: closed (delisted)" "$T/rr.out"; ok $? "retests --run: the closed host delisted"
 grep -q "^$OPEN:$SMTP: open (confirmed)" "$T/rr.out"; ok $? "retests --run: the open relay confirmed"
-is "$(loader --json retests | jget '.__len__()')" 0 "no open requests left"
+is "$(loader --json retests | jget '["retests"].__len__()')" 0 "no open requests left"
 loader --json retests --all >"$T/all.json"
-is "$($PY -c "import json; print(sorted((r['address'], r['result'], r['delisted']) for r in json.load(open('$T/all.json'))))")" \
+is "$($PY -c "import json; print(sorted((r['prefix'], r['result'], r['delisted']) for r in json.load(open('$T/all.json'))['retests']))")" \
     "[('$OPEN', 'open', False), ('$CLOSED', 'closed', True)]" "the requests record their outcomes"
 is "$(loader --json show $CLOSED | jget '["listed"]')" false "the closed host is no longer listed"
 is "$(loader --json show $OPEN | jget '["listed"]')" true "the open relay is still listed"
