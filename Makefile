@@ -200,7 +200,7 @@ install: all
 	install -m 0755 $(BUILD)/loader $(DESTDIR)$(BINDIR)/dnsbl-loader
 	install -m 0644 docs/dnsbld.8 docs/dnsbl-loader.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/dnsbl.yaml.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 docs/mirrors.md docs/policy.md docs/store.md \
+	install -m 0644 docs/operations.md docs/mirrors.md docs/policy.md docs/store.md \
 	    $(DESTDIR)$(DOCDIR)/
 	install -m 0644 zones/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	for u in $(UNITS_IN); do \

@@ -61,7 +61,7 @@ new_rec(struct import_set *set)
 }
 
 /*
- * Each field is checked to its documented form (loader(8), import), and
+ * Each field is checked to its documented form (dnsbl-loader(8), import), and
  * an error names the file, the line and the field.  Text is refused when
  * it holds a control character (a NUL, an escape), whatever the field.
  */

@@ -4,7 +4,7 @@
  *   dnsbl-loader [-c FILE] [--json] COMMAND [ARGS...]
  *
  * Commands are dispatched through the table below; each has --help and a
- * section in docs/loader.8.  -c and --json may also follow the command
+ * section in docs/dnsbl-loader.8.  -c and --json may also follow the command
  * (cli.c); under --json a run prints one JSON object, an error too.  Every message goes through say() (say.h),
  * which shows the control bytes of the input escaped.
  */
@@ -110,7 +110,7 @@ static const struct command commands[] = {
 	  "Delist every listing not confirmed (nor listed) within the zone's "
 	  "expire_after,\nunless the relist penalty holds it.  --dry-run shows "
 	  "what would expire and\nchanges nothing.  Run it daily from a timer "
-	  "(see loader(8)).  An expiry that\nwould remove more than max_drop "
+	  "(see dnsbl-loader(8)).  An expiry that\nwould remove more than max_drop "
 	  "of the zone needs --force." },
 	{ "history", cmd_history, NEED_READ,
 	  "history [--since TIME] [--zone Z]",
@@ -166,7 +166,7 @@ static const struct command commands[] = {
 	  "databases,\ncompacted, as one commit (writers wait while it copies; "
 	  "dnsbld goes on\nanswering), and DIR/MANIFEST with each zone's "
 	  "serial and counts, the\ngeneration and the files' SHA-256.  See "
-	  "restore, and loader(8), BACKUPS." },
+	  "restore, and dnsbl-loader(8), BACKUPS." },
 	{ "restore", cmd_restore, NEED_CONFIG,
 	  "restore DIR [--force]",
 	  "Put the backup in DIR back as the database.  Refused when its "

@@ -109,6 +109,23 @@ check "dnsbl-loader check-config as dnsbl on /etc/dnsbl/dnsbl.yaml" -- \
 	runuser -u dnsbl -- dnsbl-loader check-config
 runuser -u nobody -- dnsbl-loader check-config >/dev/null 2>&1
 ok $((! $?)) "another user cannot read the config"
+# The unit's ExecStartPre on a fresh install, before any database.
+out=$(runuser -u dnsbl -- dnsbld -t 2>&1); st=$?
+[ $st -eq 0 ] && echo "$out" | grep -q "not made yet"
+ok $? "dnsbld -t as dnsbl before the database exists passes (the first start): $out"
+
+# An upgrade (the same package again): the maintainer scripts' upgrade
+# path runs, nothing gets enabled, and a running dnsbld would be restarted,
+# not left stopped; removal stops it.
+$APT install --reinstall "$deb" >"$T/reinstall.log" 2>&1
+st=$?; ok $st "reinstall (the upgrade path of prerm and postinst)"
+[ $st -ne 0 ] && tail -n 20 "$T/reinstall.log" | sed 's/^/#   /'
+is "$(systemctl is-enabled dnsbld.service 2>&1)" disabled "still not enabled after the upgrade"
+grep -q 'try-restart dnsbld.service' /var/lib/dpkg/info/dnsbl.postinst
+ok $? "postinst restarts a running dnsbld after an upgrade"
+grep -q 'deb-systemd-invoke stop dnsbld.service' /var/lib/dpkg/info/dnsbl.prerm &&
+    ! grep -q 'deb-systemd-invoke stop' /var/lib/dpkg/info/dnsbl.preinst 2>/dev/null
+ok $? "prerm stops it on removal, and nothing stops it for an upgrade"
 
 # Started as the unit starts it: user dnsbl, CAP_NET_BIND_SERVICE, no
 # new privileges; on a free port (the installed config's port 53 may be
@@ -130,7 +147,8 @@ if start_dnsbld; then
 	ok 0 "dnsbld starts as dnsbl, unprivileged"
 	is "$(awk '/^Uid:/{print $2}' /proc/$DNSBLD_PID/status)" "$(id -u dnsbl)" \
 		"it runs as dnsbl"
-	is "$(cat /run/dnsbl/dnsbld.pid 2>&1)" "$DNSBLD_PID" "its pidfile is /run/dnsbl/dnsbld.pid"
+	[ ! -e /run/dnsbl/dnsbld.pid ]
+	ok $? "in the foreground, as the unit runs it, no pidfile (systemd knows the pid)"
 	is "$(stat -c %U /var/lib/dnsbl/db/serve/data.mdb 2>&1)" dnsbl \
 		"its database is /var/lib/dnsbl/db, dnsbl's"
 	is "$(dig +short +norec -p "$PORT" @127.0.0.1 2.0.0.127.relays.example A)" \
@@ -140,7 +158,6 @@ if start_dnsbld; then
 	is "$(dig +short +norec -p "$PORT" @::1 7.2.0.192.relays.example A)" \
 		127.0.0.2 "the listing is answered at once (over ::1)"
 	stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
-	[ ! -e /run/dnsbl/dnsbld.pid ]; ok $? "and removes its pidfile"
 else
 	ok 1 "dnsbld starts as dnsbl, unprivileged"
 fi
