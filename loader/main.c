@@ -177,7 +177,7 @@ static const struct command commands[] = {
 	  "take the whole zone; the live database is kept\nas "
 	  "DATABASE.replaced-TIME; dnsbld reopens the store by itself." },
 	{ "server", cmd_server, NEED_CONFIG,
-	  "server status|stats|reload [--json] [--socket PATH]",
+	  "server status|stats|reload [--socket PATH]",
 	  "Ask the running dnsbld through its control socket (control: in "
 	  "the config,\nor --socket): status (uptime, workers, store size, "
 	  "the last reload, each\nzone's serial), stats (every counter, per "
