@@ -109,6 +109,10 @@ check "dnsbl-loader check-config as dnsbl on /etc/dnsbl/dnsbl.yaml" -- \
 	runuser -u dnsbl -- dnsbl-loader check-config
 runuser -u nobody -- dnsbl-loader check-config >/dev/null 2>&1
 ok $((! $?)) "another user cannot read the config"
+# One version: the package's is the programs' own.
+v=$(dpkg-query -W -f='${Version}' dnsbl)
+dnsbl-loader --version | grep -qw "$v" && dnsbld --version | grep -qw "$v"
+ok $? "the programs say the package's version ($v)"
 # The unit's ExecStartPre on a fresh install, before any database.
 out=$(runuser -u dnsbl -- dnsbld -t 2>&1); st=$?
 [ $st -eq 0 ] && echo "$out" | grep -q "not made yet"
