@@ -29,6 +29,9 @@ import struct
 import sys
 import threading
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnscheck import tcp_recv_msg  # noqa: E402  the one TCP reader
+
 import dns.message
 import dns.query
 import dns.rcode
@@ -59,20 +62,7 @@ def tcp(port, wire, timeout=5.0):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         s.sendall(struct.pack("!H", len(wire)) + wire)
-        hdr = b""
-        while len(hdr) < 2:
-            c = s.recv(2 - len(hdr))
-            if not c:
-                return None
-            hdr += c
-        n = struct.unpack("!H", hdr)[0]
-        body = b""
-        while len(body) < n:
-            c = s.recv(n - len(body))
-            if not c:
-                return None
-            body += c
-        return body
+        return tcp_recv_msg(s)
     finally:
         s.close()
 
