@@ -184,13 +184,27 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
     u128 s, u128 e)
 {
 	uint8_t mask[17], key[ENTKEY_LEN], a[16];
-	struct entry ent;
+	struct entry ent, self;
 	struct prefix q;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int len, rc, cb = 0;
+	int len, rc, cb = 0, host, self_had = 0;
 
 	t->nents = 0;
+	/*
+	 * A host prefix whose range is its one address (no wider interval
+	 * met, the usual case of a bulk import): the range scan below would
+	 * find p's own entry and nothing else, and store_entry_put() has
+	 * just left it in the cache: take it from there.
+	 */
+	host = p->len == addr_len(p->family) * 8 && s == e &&
+	    s == addr_to_u128(p->family, p->addr) && t->cache_valid &&
+	    t->cache_zone == zone && memcmp(&t->cache.prefix, p,
+	    sizeof(*p)) == 0;
+	if (host) {
+		self = t->cache;
+		self_had = t->cache_had;
+	}
 	if ((rc = serve_lens(t, zone, p->family, mask)) != 0)
 		return rc;
 	for (len = 0; len < p->len; len++) {
@@ -204,6 +218,11 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 			return rc;
 		if (active(&ent) && (rc = push_ent(t, &ent)) != 0)
 			return rc;
+	}
+	if (host) {
+		if (self_had && active(&self))
+			return push_ent(t, &self);
+		return 0;
 	}
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
 		return store_mdb(rc);

@@ -386,6 +386,35 @@ store_resize(struct store *st, int grow)
 }
 
 int
+store_reserve(struct store *st, uint64_t meta_bytes, uint64_t serve_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	MDB_env *envs[2] = { st->env, st->menv };
+	uint64_t need[2] = { serve_bytes, meta_bytes }, used, size;
+	int i, rc = 0;
+
+	atomic_fetch_add(&st->sh->resize_waiting, 1);
+	pthread_rwlock_wrlock(&st->sh->resize);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		/* Adopt a size another process gave the map first. */
+		if ((rc = mdb_env_set_mapsize(envs[i], 0)) != 0 ||
+		    (rc = mdb_env_info(envs[i], &info)) != 0 ||
+		    (rc = mdb_env_stat(envs[i], &ms)) != 0)
+			break;
+		used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+		size = info.me_mapsize;
+		while (size < used + need[i] && size < (UINT64_C(1) << 46))
+			size *= 2;
+		if (size != info.me_mapsize)
+			rc = mdb_env_set_mapsize(envs[i], (size_t)size);
+	}
+	pthread_rwlock_unlock(&st->sh->resize);
+	atomic_fetch_sub(&st->sh->resize_waiting, 1);
+	return store_mdb(rc);
+}
+
+int
 store_resize_pending(struct store *st)
 {
 	return atomic_load(&st->sh->resize_waiting) > 0;

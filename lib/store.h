@@ -177,6 +177,19 @@ typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
 int store_write(struct store *st, store_txn_fn fn, void *arg,
     struct errbuf *eb);
 
+/*
+ * Before a large store_write(): grow the maps, if need be, so that the
+ * meta environment has meta_bytes and the serve environment serve_bytes
+ * free beyond the pages in use.  A write that fills the map is run again
+ * from the start on a map twice the size: for a bulk import that would
+ * mean doing most of the work twice, so the importer asks for room first.
+ * Only grows (to the next power of two times the current size that fits);
+ * the files grow only as pages are used.  Call with no transaction of the
+ * calling thread live.  0 or DNSBL_EDB.
+ */
+int store_reserve(struct store *st, uint64_t meta_bytes,
+    uint64_t serve_bytes);
+
 /* Run fn inside one read-only transaction (a consistent snapshot). */
 int store_read(struct store *st, store_txn_fn fn, void *arg,
     struct errbuf *eb);

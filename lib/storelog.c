@@ -169,8 +169,12 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = HIDX_LEN;
 	v.mv_data = "";
 	v.mv_size = 0;
-	rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v,
-	    MDB_NOOVERWRITE);
+	/* Appended when it sorts last (a sorted import), which fills the
+	 * index's pages instead of splitting them in half. */
+	rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v,
+		    MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return DNSBL_ECORRUPT;
 	if (rc)

@@ -107,6 +107,32 @@ import_txn(struct store_txn *t, void *arg)
 	return 0;
 }
 
+/*
+ * What one record may need in each environment within the transaction,
+ * generously: a fresh address takes about 180 bytes of meta (entry,
+ * history, index, journal) and 16 of serve; an address already there
+ * has its pages copied, and the old copies are freed only at the commit.
+ */
+#define IMPORT_META_BYTES	512
+#define IMPORT_SERVE_BYTES	64
+
+static uint64_t
+import_bytes(const struct import_set *set)
+{
+	uint64_t n = (uint64_t)set->n * IMPORT_META_BYTES;
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		const struct import_extra *x = set->recs[i].x;
+		if (x == NULL)
+			continue;
+		n += (x->transcript ? strlen(x->transcript) : 0) +
+		    (x->tester ? strlen(x->tester) : 0) +
+		    (x->helo ? strlen(x->helo) : 0);
+	}
+	return n;
+}
+
 static int
 ends_with(const char *s, const char *sfx)
 {
@@ -249,6 +275,15 @@ cmd_import(struct loader_ctx *ctx, int argc, char **argv)
 	if ((job.order = import_order(&job.set)) == NULL) {
 		import_set_free(&job.set);
 		return ctx_fail(ctx, 1, "internal", "out of memory");
+	}
+	/* Room for the whole file first: a map that fills halfway would
+	 * run the transaction again from the start (store_reserve()). */
+	if ((rc = store_reserve(ctx->st, import_bytes(&job.set),
+	    (uint64_t)job.set.n * IMPORT_SERVE_BYTES)) != 0) {
+		free(job.order);
+		import_set_free(&job.set);
+		return ctx_fail(ctx, 1, cli_code_of(rc), "%s: cannot grow the "
+		    "map: %s", ctx->cfg->database, dnsbl_strerror(rc));
 	}
 	if ((rc = store_write(ctx->st, import_txn, &job, &job.eb)) != 0) {
 		ctx_fail_place_msg(ctx, job.name, job.eb.msg);
