@@ -112,14 +112,21 @@ PY
 ))
 P1=${ports[0]} P2=${ports[1]} P3=${ports[2]}
 
-# The floor: one for all sets.
+# The floor: built once, started again for a set if it is gone.
 FPID=
-if cc -O2 -o "$T/floor" "$SHARED/floor.c" 2>"$T/floor.err"; then
+if ! cc -O2 -o "$T/floor" "$SHARED/floor.c" 2>"$T/floor.err"; then
+	echo "floor.c does not build: floor figures skipped"
+	rm -f "$T/floor"
+fi
+floor_up() {
+	[ -x "$T/floor" ] || return 1
+	[ -n "$FPID" ] && kill -0 "$FPID" 2>/dev/null && return 0
+	[ -n "$FPID" ] && echo "the floor (pid $FPID) is gone: started again"
 	"$T/floor" $P3 64 &
 	FPID=$!; PIDS+=($FPID)
-else
-	echo "floor.c does not build: floor figures skipped"
-fi
+	sleep 0.2
+	kill -0 "$FPID" 2>/dev/null
+}
 
 # --- the table -------------------------------------------------------------
 # Rows: goal|dnsbld|reference|ratio|verdict, added as figures arrive.
@@ -293,7 +300,7 @@ run_set() {
 		echo "dnsbld:  $out"; cd=$(cap "$out"); lcd=$(caplat "$out")
 		out=$(bash "$SHARED/capped.sh" $CAP $P2 $rpid "$qf" $SECS 2>&1)
 		echo "rbldnsd: $out"; cr=$(cap "$out"); lcr=$(caplat "$out")
-		if [ -n "$FPID" ]; then
+		if floor_up; then
 			out=$(bash "$SHARED/capped.sh" $CAP $P3 $FPID "$qf" $SECS 2>&1)
 			echo "floor:   $out"; cf=$(cap "$out")
 		fi
