@@ -20,6 +20,9 @@ trap cleanup EXIT
 PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -e "s|^database: .*|database: $T/db|" -e "s|@5353|@$PORT|g" \
     zones/dnsbl.example.yaml >"$T/dnsbl.yaml"
+# As root (the benches' usual case), stay root: the example's user dnsbl
+# need not exist on this machine.
+[ "$(id -u)" = 0 ] && echo "user: root" >>"$T/dnsbl.yaml"
 L() { "$BUILD/loader" -c "$T/dnsbl.yaml" "$@"; }
 L list 192.0.2.1 198.51.100.0/24 2001:db8::/48 --reason "quick-start example" >/dev/null ||
     { echo "loader list failed"; exit 1; }
@@ -29,6 +32,10 @@ for i in $(seq 1 100); do
 	dig +time=1 +tries=1 -p $PORT @127.0.0.1 relays.example SOA >/dev/null 2>&1 && break
 	sleep 0.1
 done
+if ! kill -0 $DPID 2>/dev/null; then
+	echo "bench amplification: dnsbld did not start: $(tail -n 1 "$T/dnsbld.log"); skipped"
+	exit 0
+fi
 V6=$($PY -c "import ipaddress; print(ipaddress.ip_address('2001:db8::1').reverse_pointer.replace('.ip6.arpa', ''))")
 echo "-- the example configuration"
 $PY tests/bench/amplification.py $PORT relays.example \
