@@ -185,7 +185,7 @@ int store_write(struct store *st, store_txn_fn fn, void *arg,
  * mean doing most of the work twice, so the importer asks for room first.
  * Only grows (to the next power of two times the current size that fits);
  * the files grow only as pages are used.  Call with no transaction of the
- * calling thread live.  0 or DNSBL_EDB.
+ * calling thread live.  0 or a DNSBL_E* code from LMDB's (store_mdb()).
  */
 int store_reserve(struct store *st, uint64_t meta_bytes,
     uint64_t serve_bytes);

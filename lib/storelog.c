@@ -169,8 +169,8 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = HIDX_LEN;
 	v.mv_data = "";
 	v.mv_size = 0;
-	/* Appended when it sorts last (a sorted import), which fills the
-	 * index's pages instead of splitting them in half. */
+	/* Appended when it sorts last (a sorted import): down the right
+	 * edge of the tree, no key compared on the way; else inserted. */
 	rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v, MDB_APPEND);
 	if (rc == MDB_KEYEXIST)
 		rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v,
