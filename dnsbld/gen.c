@@ -6,6 +6,7 @@
 #include "access.h"
 #include "config.h"
 #include "err.h"
+#include "fastidx.h"
 #include "gen.h"
 #include "log.h"
 #include "rrl.h"
@@ -63,6 +64,9 @@ gen_new(struct gen *prev, struct dnsbl_config *cfg, struct store *st,
 	if (g->access != NULL)
 		log_info("access: %zu rule%s", cfg->naccess,
 		    cfg->naccess == 1 ? "" : "s");
+	if (fastidx_start(st, cfg->nzones, nthreads, &g->fast) != 0)
+		log_warnx("memory index: not started; answering from the "
+		    "store");
 	g->cfg = cfg;
 	g->store = st;
 	g->zs = zs;
@@ -93,6 +97,7 @@ gen_free(struct gen *g)
 			access_counts_fini(&g->acc[i]);
 		free(g->acc);
 	}
+	fastidx_stop(g->fast);		/* before the store closes */
 	stats_gen_retire(g->st);
 	access_free(g->access);
 	rrl_free(g->rrl);

@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "config.h"
 #include "err.h"
+#include "fastidx.h"
 #include "gen.h"
 #include "log.h"
 #include "logsum.h"
@@ -467,13 +468,10 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 			log_warn("recvmmsg");
 		return 0;
 	}
-	/* A store that cannot be read gets every query of the batch a
-	 * SERVFAIL: a batch is never dropped. */
-	if ((rc = store_reader_begin(rs->r)) != 0)
-		log_warnx("store: %s; this batch is answered SERVFAIL",
-		    dnsbl_strerror(rc));
-	else
-		respond_store_batch(rs);
+	/* The copy of the served tables, if it is as new as the store;
+	 * the store's snapshot is begun only if an answer needs it.  A
+	 * store that cannot be read gets those answers a SERVFAIL. */
+	respond_store_begin(rs, fastidx_enter(g->fast, wk->id));
 	if (acc != NULL) {
 		t = time(NULL);
 		aw.base = db;
@@ -505,10 +503,7 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 			default:
 				break;
 			}
-		if (rc != 0)
-			len = respond_error(b->q[i], b->in[i].msg_len,
-			    RC_SERVFAIL, a, 512);
-		else if (refuse)
+		if (refuse)
 			len = respond_bare(q, RC_REFUSED, 0, a,
 			    respond_limit(q, 0, EDNS_PAYLOAD));
 		else if (qt == T_AXFR || qt == T_IXFR)
@@ -531,8 +526,10 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		b->src[nans] = i;
 		b->alen[nans++] = len;
 	}
-	if (rc == 0)
-		store_reader_end(rs->r);
+	if ((rc = respond_store_end(rs)) != 0)
+		log_warnx("store: %s; this batch's answers that needed it "
+		    "are SERVFAIL", dnsbl_strerror(rc));
+	fastidx_leave(g->fast, wk->id);
 	if (rrl != NULL)
 		now = rrl_now();
 	for (k = 0; k < nans; k++) {
