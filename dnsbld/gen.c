@@ -64,11 +64,8 @@ gen_new(struct gen *prev, struct dnsbl_config *cfg, struct store *st,
 	if (g->access != NULL)
 		log_info("access: %zu rule%s", cfg->naccess,
 		    cfg->naccess == 1 ? "" : "s");
-	if (fastidx_start(st, cfg->nzones, nthreads, &g->fast) != 0)
-		log_warnx("memory index: not started; answering from the "
-		    "store");
 	g->cfg = cfg;
-	g->store = st;
+	gen_store_reopen(g, st);
 	g->zs = zs;
 	*out = g;
 	return 0;
@@ -81,6 +78,24 @@ fail:
 	}
 	gen_free(g);
 	return rc;
+}
+
+void
+gen_store_close(struct gen *g)
+{
+	fastidx_stop(g->fast);
+	g->fast = NULL;
+	store_close(g->store);
+	g->store = NULL;
+}
+
+void
+gen_store_reopen(struct gen *g, struct store *st)
+{
+	g->store = st;
+	if (fastidx_start(st, g->cfg->nzones, g->nthreads, &g->fast) != 0)
+		log_warnx("memory index: not started; answering from the "
+		    "store");
 }
 
 void
@@ -97,12 +112,11 @@ gen_free(struct gen *g)
 			access_counts_fini(&g->acc[i]);
 		free(g->acc);
 	}
-	fastidx_stop(g->fast);		/* before the store closes */
 	stats_gen_retire(g->st);
 	access_free(g->access);
 	rrl_free(g->rrl);
 	zoneset_free(g->zs);
-	store_close(g->store);
+	gen_store_close(g);
 	config_free(g->cfg);
 	free(g);
 }

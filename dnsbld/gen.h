@@ -56,6 +56,14 @@ struct gen {
 int gen_new(struct gen *prev, struct dnsbl_config *cfg, struct store *st,
     struct zoneset *zs, unsigned nthreads, struct gen **out);
 
+/*
+ * Close g's store, and stop the builder of its copy first (it reads the
+ * store); the workers must be stopped.  gen_store_reopen() gives g a
+ * store again (opened by the caller, taken) and restarts the builder.
+ */
+void gen_store_close(struct gen *g);
+void gen_store_reopen(struct gen *g, struct store *st);
+
 /* Log the access counts, retire its counters (stats.h), and free g and all it holds (NULL: nothing). */
 void gen_free(struct gen *g);
 
