@@ -1,5 +1,5 @@
 /*
- * fastidx.h -- keeps a copy of the served IPv4 tables in memory (memidx.h)
+ * fastidx.h -- keeps a copy of the served tables in memory (memidx.h)
  * as new as the store, for the UDP workers, and frees old copies once no
  * worker can hold them.
  *
@@ -41,7 +41,7 @@ struct fastidx;
 struct fastidx_stats {
 	uint64_t builds;		/* copies taken */
 	uint64_t txnid;			/* the current copy's, 0 for none */
-	uint64_t entries;		/* its IPv4 intervals */
+	uint64_t entries;		/* its intervals */
 	uint64_t bytes;			/* its memory */
 	double last_ms;			/* the last build's time */
 	uint64_t failures;		/* builds that failed */

@@ -706,8 +706,10 @@ db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
 	struct respond_store *rs = arg;
 	int rc;
 
-	if (rs->mi != NULL && family == ADDR_V4)
-		return memidx_lookup4(rs->mi, zone, addr, hit);
+	if (rs->mi != NULL)
+		return family == ADDR_V4 ?
+		    memidx_lookup4(rs->mi, zone, addr, hit) :
+		    memidx_lookup6(rs->mi, zone, addr, hit);
 	if ((rc = need(rs)) != 0)
 		return rc;
 	return store_lookup(rs->r, zone, family, addr, hit);

@@ -46,10 +46,10 @@ struct respond_db {
  * A batch is either the caller's (it calls store_reader_begin(), then
  * respond_store_batch(), and ends the snapshot itself) or the
  * respond_store's own (respond_store_begin() to respond_store_end()): then
- * IPv4 lookups and serials come from mi, a copy of the served tables as
- * new as the store (memidx.h, dnsbld/fastidx.h), when there is one, and
- * the store's snapshot is begun only when an answer needs the store (an
- * IPv6 lookup, an answer of its own, a name inside the reversed tree).  A
+ * lookups and serials come from mi, a copy of the served tables as new as
+ * the store (memidx.h, dnsbld/fastidx.h), when there is one, and the
+ * store's snapshot is begun only when an answer needs the store (an
+ * answer of its own, a name inside the reversed tree).  A
  * snapshot that cannot be begun fails that answer (SERVFAIL) only.  mi
  * must stay valid until respond_store_end().
  */

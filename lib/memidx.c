@@ -1,11 +1,12 @@
 /*
- * memidx.c -- the in-memory copy of the served IPv4 tables (memidx.h).
+ * memidx.c -- the in-memory copy of the served tables (memidx.h).
  *
  * One pass over each zone's table, in address order: a single address
  * goes to the end of single[] (its bucket is never before the last one
  * filled, so bstart[] is filled as the walk goes), a wider interval to the
  * wide arrays, which grow by doubling.  single[] is sized by the table's
- * count first and shrunk at the end.
+ * count first and shrunk at the end.  IPv6 intervals are appended in
+ * order too, then bucketed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 struct build {
 	struct memidx_zone *z;
 	uint32_t next;			/* the next bucket to open */
-	size_t cap_single, cap_wide;
+	size_t cap_single, cap_wide, cap6;
 	int err;
 };
 
@@ -48,6 +49,70 @@ grow_wide(struct build *b)
 		return DNSBL_ENOMEM;
 	z->wans = a;
 	b->cap_wide = cap;
+	return 0;
+}
+
+static int
+grow6(struct build *b)
+{
+	struct memidx_zone *z = b->z;
+	size_t cap = b->cap6 ? b->cap6 * 2 : 64;
+	unsigned __int128 *f, *l;
+	uint16_t *a;
+
+	if ((f = realloc(z->f6, cap * sizeof(*f))) == NULL)
+		return DNSBL_ENOMEM;
+	z->f6 = f;
+	if ((l = realloc(z->l6, cap * sizeof(*l))) == NULL)
+		return DNSBL_ENOMEM;
+	z->l6 = l;
+	if ((a = realloc(z->a6, cap * sizeof(*a))) == NULL)
+		return DNSBL_ENOMEM;
+	z->a6 = a;
+	b->cap6 = cap;
+	return 0;
+}
+
+static int
+add6(int family, const uint8_t *first, const uint8_t *last, uint16_t answer,
+    void *arg)
+{
+	struct build *b = arg;
+	struct memidx_zone *z = b->z;
+	int rc;
+
+	if (z->n6 == b->cap6 && (rc = grow6(b)) != 0)
+		return rc;
+	z->f6[z->n6] = memidx_u128(first);
+	z->l6[z->n6] = memidx_u128(last);
+	z->a6[z->n6++] = answer;
+	return 0;
+}
+
+/* The IPv6 buckets, over the sorted intervals. */
+static int
+index6(struct memidx_zone *z)
+{
+	unsigned __int128 d;
+	size_t i;
+	unsigned next = 0, bk;
+
+	if (z->n6 == 0)
+		return 0;
+	d = z->f6[0] ^ z->f6[z->n6 - 1];
+	for (z->cp6 = 0; z->cp6 < 128 &&
+	    !(d & ((unsigned __int128)1 << (127 - z->cp6))); z->cp6++)
+		;
+	if ((z->b6 = malloc((NBUCKETS + 1) * sizeof(*z->b6))) == NULL)
+		return DNSBL_ENOMEM;
+	for (i = 0; i < z->n6; i++) {
+		bk = z->cp6 >= 128 ? 0 :
+		    (unsigned)((z->f6[i] << z->cp6) >> 112);
+		while (next <= bk)
+			z->b6[next++] = (uint32_t)i;
+	}
+	while (next <= NBUCKETS)
+		z->b6[next++] = (uint32_t)z->n6;
 	return 0;
 }
 
@@ -84,6 +149,10 @@ zone_free(struct memidx_zone *z)
 	free(z->wfirst);
 	free(z->wlast);
 	free(z->wans);
+	free(z->b6);
+	free(z->f6);
+	free(z->l6);
+	free(z->a6);
 }
 
 static int
@@ -110,6 +179,12 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z)
 		return rc;
 	while (b.next <= NBUCKETS)
 		z->bstart[b.next++] = (uint32_t)z->nsingle;
+	if ((rc = store_serve_walk(t, zone, ADDR_V6, add6, &b)) != 0)
+		return rc;
+	if (z->n6 > UINT32_MAX - 1)
+		return DNSBL_ERANGE;
+	if ((rc = index6(z)) != 0)
+		return rc;
 	if (z->nsingle < n && z->nsingle > 0 &&
 	    (s = realloc(z->single, z->nsingle * sizeof(*s))) != NULL)
 		z->single = s;
@@ -131,10 +206,13 @@ memidx_build(struct store_txn *t, size_t nzones, struct memidx **out)
 	for (i = 0; i < nzones; i++) {
 		if ((rc = zone_build(t, i, &m->z[i])) != 0)
 			goto fail;
-		m->entries += m->z[i].nsingle + m->z[i].nwide;
+		m->entries += m->z[i].nsingle + m->z[i].nwide + m->z[i].n6;
 		m->bytes += (NBUCKETS + 1) * sizeof(uint32_t) +
 		    m->z[i].nsingle * sizeof(uint32_t) +
-		    m->z[i].nwide * (2 * sizeof(uint32_t) + sizeof(uint16_t));
+		    m->z[i].nwide * (2 * sizeof(uint32_t) + sizeof(uint16_t)) +
+		    (m->z[i].b6 ? (NBUCKETS + 1) * sizeof(uint32_t) : 0) +
+		    m->z[i].n6 * (2 * sizeof(unsigned __int128) +
+		    sizeof(uint16_t));
 	}
 	*out = m;
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * memidx.h -- a copy in memory of every zone's served IPv4 table, as of
+ * memidx.h -- a copy in memory of every zone's served tables, as of
  * one LMDB transaction of the serve environment, laid out for the lookup
  * that dnsbld's UDP workers make for each query.
  *
@@ -9,11 +9,14 @@
  * buckets by their first two bytes, 4 bytes each (the last two bytes and
  * the answer index), and the few wider intervals in a sorted array apart:
  * about 4 MB per million addresses, one or two cache lines per lookup.
+ * IPv6 intervals (34 bytes each) are sorted and bucketed by the 16 bits
+ * after the prefix they all share.
  *
  * The copy is only ever used for the transaction it was taken from: its
  * txnid says which, and a reader compares it with the newest committed
  * transaction (store_last_txnid()) before using it (dnsbld/fastidx.h).
- * IPv6 tables, answers and everything else are still read from the store.
+ * Answers (codes, texts) and everything else are still read from the
+ * store.
  *
  * Ownership: memidx_build() returns a copy the caller owns and frees with
  * memidx_free().  A copy is never changed after it is built, so any number
@@ -30,7 +33,7 @@
 
 struct store_txn;
 
-/* One zone's IPv4 table. */
+/* One zone's tables. */
 struct memidx_zone {
 	uint32_t serial;		/* the zone's SOA serial */
 	uint32_t *bstart;		/* 65,537 offsets into single[] */
@@ -39,18 +42,28 @@ struct memidx_zone {
 	uint32_t *wfirst, *wlast;	/* wider intervals, sorted */
 	uint16_t *wans;
 	size_t nsingle, nwide;
+	/*
+	 * IPv6: every interval, sorted by its first address, and 65,536
+	 * buckets over the 16 bits that follow the prefix all the first
+	 * addresses share (cp6 bits).  NULL and 0 without IPv6 listings.
+	 */
+	uint32_t *b6;			/* 65,537 offsets into f6/l6/a6 */
+	unsigned __int128 *f6, *l6;
+	uint16_t *a6;
+	size_t n6;
+	unsigned cp6;			/* 0 to 128 */
 };
 
 struct memidx {
 	uint64_t txnid;			/* the serve transaction copied */
 	size_t nzones;
 	size_t bytes;			/* memory it holds */
-	uint64_t entries;		/* IPv4 intervals, all zones */
+	uint64_t entries;		/* intervals, all zones */
 	struct memidx_zone z[];
 };
 
 /*
- * Copy every zone's IPv4 served table and serial in the read transaction
+ * Copy every zone's served tables and serial in the read transaction
  * t.  Returns 0 (*out set), DNSBL_ENOMEM or a store error.
  */
 int memidx_build(struct store_txn *t, size_t nzones, struct memidx **out);
@@ -108,6 +121,66 @@ memidx_lookup4(const struct memidx *m, size_t zone, const uint8_t *a,
 	hit->last[1] = (uint8_t)(z->wlast[l] >> 16);
 	hit->last[2] = (uint8_t)(z->wlast[l] >> 8);
 	hit->last[3] = (uint8_t)z->wlast[l];
+	return 1;
+}
+
+static inline unsigned __int128
+memidx_u128(const uint8_t *a)
+{
+	unsigned __int128 x = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		x = x << 8 | a[i];
+	return x;
+}
+
+/*
+ * Look the IPv6 address a (16 bytes) up in zone: 1 and hit filled when
+ * listed, 0 when not.
+ */
+static inline int
+memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
+    struct store_hit *hit)
+{
+	const struct memidx_zone *z = &m->z[zone];
+	unsigned __int128 x, v;
+	size_t lo, hi, md, at;
+	unsigned b;
+	int i;
+
+	if (z->n6 == 0)
+		return 0;
+	x = memidx_u128(a);
+	if (x < z->f6[0])
+		return 0;
+	if (x >= z->f6[z->n6 - 1])
+		at = z->n6 - 1;
+	else {
+		/* Between the first and the last: x shares their prefix. */
+		b = z->cp6 >= 128 ? 0 : (unsigned)((x << z->cp6) >> 112);
+		lo = z->b6[b];
+		hi = z->b6[b + 1];
+		if (lo == hi || z->f6[lo] > x)
+			at = lo - 1;	/* lo > 0: f6[0] <= x */
+		else {
+			while (hi - lo > 1) {	/* f6[lo] <= x */
+				md = lo + (hi - lo) / 2;
+				if (z->f6[md] <= x)
+					lo = md;
+				else
+					hi = md;
+			}
+			at = lo;
+		}
+	}
+	if (z->l6[at] < x)
+		return 0;
+	hit->answer = z->a6[at];
+	for (i = 15, v = z->f6[at]; i >= 0; i--, v >>= 8)
+		hit->first[i] = (uint8_t)v;
+	for (i = 15, v = z->l6[at]; i >= 0; i--, v >>= 8)
+		hit->last[i] = (uint8_t)v;
 	return 1;
 }
 

@@ -2,7 +2,7 @@
 # t_dnsbld_fastidx.sh -- the UDP workers' in-memory copy of the served
 # tables (lib/memidx.c, dnsbld/fastidx.c) against a model of the listings.
 #
-# Seeded random listings (single addresses and /28s); the status and the
+# Seeded random listings (IPv4 and IPv6 addresses, /28s and /64s); the status and the
 # metrics say when the copy is current; random queries (dnspython) must
 # give what the model says, from the copy.  Then random loader commands,
 # each followed at once by queries of what it changed: a commit is
@@ -24,13 +24,17 @@ nets = ["198.51.100", "203.0.113", "192.0.2"]
 listed = set()
 while len(listed) < 3000:
     listed.add("10.%d.%d.%d" % (rnd.randrange(4), rnd.randrange(256), rnd.randrange(256)))
+while len(listed) < 3200:
+    listed.add("2001:db8:%x::%x:%x" % (rnd.randrange(4), rnd.randrange(65536), rnd.randrange(65536)))
 cidrs = set()
 while len(cidrs) < 6:
     cidrs.add("%s.%d/28" % (rnd.choice(nets), rnd.randrange(16) * 16))
+while len(cidrs) < 10:
+    cidrs.add("2001:db8:%x:%x::/64" % (rnd.randrange(4), rnd.randrange(65536)))
 open(sys.argv[2] + "/ips.txt", "w").write("".join(a + "\n" for a in sorted(listed) + sorted(cidrs)))
 json.dump({"singles": sorted(listed), "cidrs": sorted(cidrs)}, open(sys.argv[2] + "/model.json", "w"))
 PY
-loader import --format lines "$T/ips.txt" >/dev/null; ok $? "import 3006 random listings"
+loader import --format lines "$T/ips.txt" >/dev/null; ok $? "import 3210 random listings, IPv4 and IPv6"
 start_dnsbld || { ok 1 "dnsbld starts"; done_testing; exit 1; }
 
 current() {	# the copy is the store's newest: wait up to 60 s
@@ -47,15 +51,15 @@ check "status: it holds every interval, in memory" -- $PY -c '
 import json, sys
 m = json.load(open(sys.argv[1]))["memory_index"]
 assert m["builds"] >= 1 and m["failures"] == 0, m
-assert m["entries"] == 3006, m
-assert 262144 <= m["bytes"] < 262144 + 3006 * 16, m
+assert m["entries"] == 3210, m
+assert 2 * 262144 <= m["bytes"] < 2 * 262144 + 3210 * 40, m
 ' "$T/st.json"
 B1=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["memory_index"]["builds"])' "$T/st.json")
 
 # The driver: queries against the model, and random commands.
 cat >"$T/drive.py" <<'PY'
 import ipaddress, json, random, subprocess, sys
-import dns.message, dns.query, dns.rcode, dns.rdatatype
+import dns.message, dns.query, dns.rcode, dns.rdatatype, dns.reversename
 mode, seed, port, tdir, loader, cfg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 rnd = random.Random(seed * 7 + (mode == "steps"))
 model = json.load(open(tdir + "/model.json"))
@@ -66,10 +70,11 @@ def listed(a):
     if a in singles:
         return True
     ip = ipaddress.ip_address(a)
-    return any(ip in n for n in nets)
+    return any(ip.version == n.version and ip in n for n in nets)
 
 def ask(a):
-    name = ".".join(reversed(a.split("."))) + ".relays.example"
+    r = dns.reversename.from_address(a).to_text()
+    name = r.replace(".in-addr.arpa.", ".relays.example").replace(".ip6.arpa.", ".relays.example")
     q = dns.message.make_query(name, "A")
     for _ in range(5):
         try:
@@ -87,10 +92,23 @@ def ask(a):
     return "odd: " + r.to_text().replace("\n", " | ")
 
 def randaddr():
+    if rnd.random() < 0.3:
+        if rnd.random() < 0.4:
+            v6 = sorted(x for x in singles if ":" in x)
+            if v6:
+                return rnd.choice(v6)
+        if rnd.random() < 0.3:
+            n = rnd.choice([x for x in nets if x.version == 6] or [ipaddress.ip_network("2001:db8::/64")])
+            return str(n[rnd.randrange(n.num_addresses)])
+        return "2001:db8:%x::%x:%x" % (rnd.randrange(4), rnd.randrange(65536), rnd.randrange(65536))
     if rnd.random() < 0.5:
         return rnd.choice(sorted(singles)) if singles and rnd.random() < 0.6 else \
             "10.%d.%d.%d" % (rnd.randrange(4), rnd.randrange(256), rnd.randrange(256))
     return "%s.%d" % (rnd.choice(["198.51.100", "203.0.113", "192.0.2"]), rnd.randrange(256))
+
+def sample(c):
+    n = ipaddress.ip_network(c)
+    return [str(n[0]), str(n[-1])] + [str(n[rnd.randrange(n.num_addresses)]) for _ in range(3)]
 
 bad = 0
 def compare(a, when):
@@ -107,8 +125,22 @@ if mode == "queries":
     print("mismatches", bad)
 else:
     for step in range(40):
-        op = rnd.randrange(4)
-        if op == 0:
+        op = rnd.randrange(6)
+        if op == 4:
+            a = "2001:db8:%x::%x:%x" % (rnd.randrange(4), rnd.randrange(65536), rnd.randrange(65536))
+            cmd, arg = "list", a
+            singles.add(a)
+            check = [a]
+        elif op == 5:
+            c = "2001:db8:%x:%x::/64" % (rnd.randrange(4), rnd.randrange(65536))
+            if c in cidrs:
+                cmd, arg = "delist", c
+                cidrs.discard(c)
+            else:
+                cmd, arg = "list", c
+                cidrs.add(c)
+            check = sample(c)
+        elif op == 0:
             a = "10.%d.%d.%d" % (rnd.randrange(4), rnd.randrange(256), rnd.randrange(256))
             cmd, arg = "list", a
             singles.add(a)
@@ -122,14 +154,14 @@ else:
             c = "%s.%d/28" % (rnd.choice(["198.51.100", "203.0.113", "192.0.2"]), rnd.randrange(16) * 16)
             cmd, arg = "list", c
             cidrs.add(c)
-            check = [str(x) for x in list(ipaddress.ip_network(c))[::5]]
+            check = sample(c)
         else:
             if not cidrs:
                 continue
             c = rnd.choice(sorted(cidrs))
             cmd, arg = "delist", c
             cidrs.discard(c)
-            check = [str(x) for x in list(ipaddress.ip_network(c))[::5]]
+            check = sample(c)
         nets = [ipaddress.ip_network(c) for c in cidrs]
         p = subprocess.run([loader, "-c", cfg, cmd, arg, "--reason", "step %d" % step, "--force"],
                            capture_output=True, text=True)

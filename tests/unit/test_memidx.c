@@ -54,6 +54,26 @@ raddr(void)
 	return nets[rnd() % 5] | (rnd() & 0x0003ffff);
 }
 
+/*
+ * IPv6 addresses in 2001:db8::/32, bunched in 2001:db8::/46, so that the
+ * copy's buckets (after the shared prefix) are narrow and /48s, /56s and
+ * /64s span many of them.
+ */
+static void
+raddr6(uint8_t *a)
+{
+	static const uint8_t net[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	int i;
+
+	memcpy(a, net, 4);
+	for (i = 4; i < 16; i++)
+		a[i] = (uint8_t)rnd();
+	a[4] = 0;
+	a[5] = (uint8_t)(rnd() % 4);
+	if (rnd() % 2)
+		a[6] = a[7] = 0;
+}
+
 struct change {
 	int delist;			/* else list */
 	unsigned n;
@@ -87,6 +107,25 @@ put_random(struct store_txn *t, void *arg)
 			    ENTRY_LISTED;
 		if ((rc = store_entry_put(t, 0, &e)) != 0)
 			return rc;
+		/* And an IPv6 one: /128, /64, /56 or /48. */
+		{
+			uint8_t a6[16];
+			int len;
+
+			memset(&e, 0, sizeof(e));
+			raddr6(a6);
+			switch (rnd() % 8) {
+			case 0: len = 64; break;
+			case 1: len = 56; break;
+			case 2: len = 48; break;
+			default: len = 128; break;
+			}
+			prefix_make(&e.prefix, ADDR_V6, a6, len);
+		}
+		e.state = ch->delist ? ENTRY_DELISTED : rnd() % 8 == 0 ?
+		    ENTRY_EXCLUDED : ENTRY_LISTED;
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -97,7 +136,64 @@ struct cmp {
 	unsigned diff, asked;
 	uint32_t *edges;		/* the intervals' bounds, collected */
 	size_t nedges, cedges;
+	uint8_t (*edges6)[16];
+	size_t nedges6, cedges6;
 };
+
+static void
+ask6(struct cmp *c, const uint8_t *a)
+{
+	struct store_hit h1, h2;
+	char text[64];
+	int r1, r2;
+
+	memset(&h1, 0, sizeof(h1));
+	memset(&h2, 0, sizeof(h2));
+	r1 = store_lookup(c->rd, 0, ADDR_V6, a, &h1);
+	r2 = memidx_lookup6(c->m, 0, a, &h2);
+	c->asked++;
+	if (r1 != r2 || (r1 == 1 && (h1.answer != h2.answer ||
+	    memcmp(h1.first, h2.first, 16) != 0 ||
+	    memcmp(h1.last, h2.last, 16) != 0))) {
+		if (c->diff++ < 5) {
+			inet_ntop(AF_INET6, a, text, sizeof(text));
+			printf("# differ at %s: store %d, copy %d\n", text,
+			    r1, r2);
+		}
+	}
+}
+
+/* a + d (d is -1, 0 or 1), in 128 bits. */
+static void
+step6(const uint8_t *a, int d, uint8_t *out)
+{
+	int i, carry = d;
+
+	memcpy(out, a, 16);
+	for (i = 15; i >= 0 && carry != 0; i--) {
+		int v = out[i] + carry;
+		out[i] = (uint8_t)v;
+		carry = v > 255 ? 1 : v < 0 ? -1 : 0;
+	}
+}
+
+static int
+edge6(int family, const uint8_t *first, const uint8_t *last,
+    uint16_t answer, void *arg)
+{
+	struct cmp *c = arg;
+	uint8_t (*e)[16];
+
+	if (c->nedges6 + 2 > c->cedges6) {
+		c->cedges6 = c->cedges6 ? c->cedges6 * 2 : 1024;
+		if ((e = realloc(c->edges6, c->cedges6 * 16)) == NULL)
+			return DNSBL_ENOMEM;
+		c->edges6 = e;
+	}
+	memcpy(c->edges6[c->nedges6++], first, 16);
+	memcpy(c->edges6[c->nedges6++], last, 16);
+	return 0;
+}
 
 static void
 ask(struct cmp *c, uint32_t x)
@@ -156,7 +252,11 @@ build(struct store_txn *t, void *arg)
 static int
 walk_edges(struct store_txn *t, void *arg)
 {
-	return store_serve_walk(t, 0, ADDR_V4, edge, arg);
+	int rc;
+
+	if ((rc = store_serve_walk(t, 0, ADDR_V4, edge, arg)) != 0)
+		return rc;
+	return store_serve_walk(t, 0, ADDR_V6, edge6, arg);
 }
 
 static uint8_t qbuf[600], a1[RESPOND_MAX], a2[RESPOND_MAX];
@@ -169,7 +269,7 @@ answers_differ(const struct zoneset *zs, struct store_reader *rd,
 	struct respond_store rs;
 	struct respond_db db;
 	static const uint16_t types[] = { T_A, T_TXT, T_ANY, T_MX };
-	char name[64];
+	char name[128];
 	unsigned i, bad = 0;
 	size_t ql, l1, l2;
 	uint32_t x;
@@ -180,6 +280,20 @@ answers_differ(const struct zoneset *zs, struct store_reader *rd,
 		x = raddr();
 		snprintf(name, sizeof(name), "%u.%u.%u.%u.relays.example",
 		    x & 0xff, (x >> 8) & 0xff, (x >> 16) & 0xff, x >> 24);
+		if (i % 2) {
+			uint8_t a6[16];
+			char *p = name;
+			int j;
+
+			raddr6(a6);
+			for (j = 15; j >= 0; j--) {
+				*p++ = "0123456789abcdef"[a6[j] & 15];
+				*p++ = '.';
+				*p++ = "0123456789abcdef"[a6[j] >> 4];
+				*p++ = '.';
+			}
+			strcpy(p, "relays.example");
+		}
 		ql = mkquery(qbuf, name, types[rnd() % 4], -1, 0);
 		store_reader_begin(rd);
 		respond_store_batch(&rs);
@@ -266,13 +380,27 @@ main(void)
 		memset(&cm, 0, sizeof(cm));
 		cm.rd = rd;
 		cm.m = m;
-		for (i = 0; i < NASK; i++)
+		for (i = 0; i < NASK; i++) {
+			uint8_t a6[16];
+
 			ask(&cm, raddr());
+			raddr6(a6);
+			ask6(&cm, a6);
+		}
 		ask(&cm, 0);
 		ask(&cm, 0xffffffffu);
+		{
+			static const uint8_t far[3][16] = { { 0 },
+			    { 0x20, 0x01, 0x0d, 0xb7, 0xff }, { 0xff, 0xff,
+			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+			for (i = 0; i < 3; i++)
+				ask6(&cm, far[i]);
+		}
 		store_reader_end(rd);
-		is_int(cm.diff, 0, "round %u: %u random addresses: copy and "
-		    "store agree", round, NASK);
+		is_int(cm.diff, 0, "round %u: %u random IPv4 and IPv6 "
+		    "addresses: copy and store agree", round, 2 * NASK);
 		memset(&cm, 0, sizeof(cm));
 		cm.rd = rd;
 		cm.m = m;
@@ -284,8 +412,18 @@ main(void)
 			ask(&cm, cm.edges[i] - 1);
 			ask(&cm, cm.edges[i] + 1);
 		}
+		for (i = 0; i < cm.nedges6; i++) {
+			uint8_t n6[16];
+
+			ask6(&cm, cm.edges6[i]);
+			step6(cm.edges6[i], -1, n6);
+			ask6(&cm, n6);
+			step6(cm.edges6[i], 1, n6);
+			ask6(&cm, n6);
+		}
 		store_reader_end(rd);
 		free(cm.edges);
+		free(cm.edges6);
 		is_int(cm.diff, 0, "round %u: every interval's edges and "
 		    "their neighbours (%u addresses) agree", round, cm.asked);
 		is_int(answers_differ(zs, rd, m, 2000), 0, "round %u: 2000 "
