@@ -8,6 +8,8 @@
  * count first and shrunk at the end.  IPv6 intervals are appended in
  * order too, then bucketed.
  */
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@
 #include "store.h"
 
 #define NBUCKETS 65536
+#define HUGE_PAGE (2u << 20)
 
 struct build {
 	struct memidx_zone *z;
@@ -29,6 +32,25 @@ be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * n bytes for an array that lookups read at random: from 2 MB on, aligned
+ * to and advised for transparent huge pages, so that a lookup in a large
+ * copy costs no TLB miss of its own.  Freed with free().
+ */
+static void *
+big_alloc(size_t n)
+{
+	void *p;
+
+	if (n < HUGE_PAGE)
+		return malloc(n ? n : 1);
+	n = (n + HUGE_PAGE - 1) & ~((size_t)HUGE_PAGE - 1);
+	if (posix_memalign(&p, HUGE_PAGE, n) != 0)
+		return NULL;
+	(void)madvise(p, n, MADV_HUGEPAGE);
+	return p;
 }
 
 static int
@@ -171,7 +193,7 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z)
 	if (n > UINT32_MAX)
 		return DNSBL_ERANGE;
 	z->bstart = malloc((NBUCKETS + 1) * sizeof(*z->bstart));
-	z->single = malloc((n ? n : 1) * sizeof(*z->single));
+	z->single = big_alloc(n * sizeof(*z->single));
 	if (z->bstart == NULL || z->single == NULL)
 		return DNSBL_ENOMEM;
 	b.cap_single = n;
@@ -185,7 +207,10 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z)
 		return DNSBL_ERANGE;
 	if ((rc = index6(z)) != 0)
 		return rc;
+	/* Shrink what wide intervals left unused (not a huge page array:
+	 * realloc would lose its alignment). */
 	if (z->nsingle < n && z->nsingle > 0 &&
+	    n * sizeof(*s) < HUGE_PAGE &&
 	    (s = realloc(z->single, z->nsingle * sizeof(*s))) != NULL)
 		z->single = s;
 	return 0;
