@@ -80,16 +80,24 @@ $(BUILD)/dnsbld: $(DNSBLD_OBJ) $(LIBDNSBL)
 $(BUILD)/loader: $(LOADER_OBJ) $(LIBDNSBL)
 	$(CC) $(LDFLAGS) -o $@ $(LOADER_OBJ) $(LIBDNSBL) $(LDLIBS)
 
-# Unit tests link against archives, so each pulls in only what it uses.
+# Unit tests link against archives, so each pulls in only what it uses:
+# the loader's modules (but main.c), dnsbld's, the library.
+LIBLOADER := $(BUILD)/libloader.a
+$(LIBLOADER): $(filter-out %/main.o,$(LOADER_OBJ))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 LIBDNSBLD := $(BUILD)/libdnsbld.a
 $(LIBDNSBLD): $(DNSBLD_LIBOBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBDNSBLD) $(LIBDNSBL)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBLOADER) $(LIBDNSBLD) \
+    $(LIBDNSBL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLOADER) $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
 
 tests: $(UNIT_BIN)
 
@@ -111,8 +119,9 @@ soak: all
 	BUILD=$(BUILD) bash tests/soak/soak.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the library,
-# dnsbld's modules and the loader's importer, sink and tester (compiled
-# once, with the fuzzer's coverage, into an archive); seeds in
+# dnsbld's modules and the loader's importer, sink, tester and the web
+# front end's parameter parser (compiled once, with the fuzzer's
+# coverage, into an archive); seeds in
 # tests/fuzz/corpus-NAME, or the query corpus tests/fuzz/corpus.  New
 # inputs go to build-fuzz/corpus-NAME, crashes to build-fuzz/; a target
 # that fails stops the run.  docs/fuzzing.md has the long campaign.
@@ -123,7 +132,7 @@ FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
 FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
     loader/import.c loader/outfile.c loader/say.c loader/sink.c loader/smtp.c \
     loader/spool.c \
-    loader/tester.c
+    loader/tester.c loader/webparam.c
 FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB := $(FUZZ_BUILD)/libfuzz.a
 FUZZ_SECONDS ?= 30
