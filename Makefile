@@ -173,6 +173,7 @@ demo: all
 	sed -e 's|^database: .*|database: $(CURDIR)/$(DEMO)/db|' \
 	    -e 's|^# pidfile: .*|pidfile: $(CURDIR)/$(DEMO)/dnsbld.pid|' \
 	    -e 's|^# user: .*|user: $(shell id -un)|' \
+	    -e 's|^  public_url: .*|  public_url: http://127.0.0.1:8080|' \
 	    zones/dnsbl.example.yaml > $(DEMO)/dnsbl.yaml
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml check-config
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml list 192.0.2.1 198.51.100.0/24 \
@@ -210,7 +211,7 @@ install: all
 	install -m 0644 docs/dnsbld.8 docs/dnsbl-loader.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/dnsbl.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/operations.md docs/mirrors.md docs/policy.md docs/store.md \
-	    $(DESTDIR)$(DOCDIR)/
+	    docs/web.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 zones/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	for u in $(UNITS_IN); do \
 	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
