@@ -106,7 +106,7 @@ unexpected=$(dpkg -L dnsbl | while read -r f; do
 	/usr/share/doc/dnsbl/operations.md*|/usr/share/doc/dnsbl/mirrors.md*) ;;
 	/usr/share/doc/dnsbl/policy.md*|/usr/share/doc/dnsbl/store.md*) ;;
 	/usr/share/doc/dnsbl/web.md*) ;;
-	/usr/share/doc/dnsbl/README.Debian|/usr/share/doc/dnsbl/changelog.Debian.gz) ;;
+	/usr/share/doc/dnsbl/README.Debian|/usr/share/doc/dnsbl/changelog*.gz) ;;
 	/usr/share/doc/dnsbl/copyright) ;;
 	*) echo "$f" ;;
 	esac
