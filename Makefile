@@ -104,8 +104,9 @@ tests: $(UNIT_BIN)
 ifeq ($(TSAN),1)
 # Under TSan: the unit tests, and the system tests of dnsbld's threads
 # (answering, growth under transfers, floods and imports, TCP, transfers,
-# NOTIFY); not the tests of the secondaries, too slow under TSan.
-TEST_PATTERN ?= test_|t_dnsbld_|t_xfr_(acl|axfr|notify)
+# NOTIFY), and of the web front end's thread pool; not the tests of the
+# secondaries, too slow under TSan.
+TEST_PATTERN ?= test_|t_dnsbld_|t_web_|t_xfr_(acl|axfr|notify)
 endif
 
 test: all tests

@@ -58,10 +58,10 @@ cmd_web(struct loader_ctx *ctx, int argc, char **argv)
 	};
 	static struct web_ctx w;	/* big (counters): not on the stack */
 	struct errbuf eb = { "" };
-	FILE *held = stderr;
+	FILE *held = stderr, *logf = NULL;
 	sigset_t set;
 	struct json j;
-	int ch, sig, rc = 1, lvl;
+	int ch, sig, rc = 1, lvl, fd;
 	size_t i;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -71,8 +71,20 @@ cmd_web(struct loader_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return command_usage(command_find("web"));
-	/* The log goes to the real stderr, also under --json. */
-	if (ctx->cap.active)
+	/*
+	 * The log goes to the real standard error, also under --json (which
+	 * holds stderr), through a stream of its own: stdio's lock makes its
+	 * lines whole from every thread, where say.h's filter (main.c's
+	 * stderr) keeps state that is not for threads.  What is logged from
+	 * the requests is made printable first (web.c).
+	 */
+	if ((fd = dup(STDERR_FILENO)) >= 0 &&
+	    (logf = fdopen(fd, "w")) == NULL)
+		close(fd);
+	if (logf != NULL) {
+		setvbuf(logf, NULL, _IOLBF, 0);
+		stderr = logf;
+	} else if (ctx->cap.active)
 		stderr = ctx->cap.err;
 	if ((lvl = log_level_parse(ctx->cfg->log_level)) >= 0)
 		log_set_level(lvl);
@@ -122,6 +134,8 @@ cleanup:
 	store_close(w.st);
 	webguard_fini(&w.guard);
 	stderr = held;
+	if (logf != NULL)
+		fclose(logf);
 	if (rc == 0 && ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
