@@ -306,13 +306,11 @@ retest_state(struct store_txn *t, size_t zi, struct web_zone *z,
 		z->retest_from = lk->cover.last_tested +
 		    cz->retest_min_interval;
 	z->retest_possible = z->retest_from == 0;
-	if (!z->retest_possible) {
-		time_format(z->retest_from, when);
-		snprintf(z->retest_why, sizeof(z->retest_why), "%s: a retest "
-		    "can be requested from %s", lk->cover.hold_until > now ?
-		    "listed again soon after its last removal (relist "
-		    "penalty)" : "tested recently", when);
-	}
+	if (!z->retest_possible)
+		snprintf(z->retest_why, sizeof(z->retest_why), "%s",
+		    z->retest_from == lk->cover.hold_until ? "it was listed "
+		    "again soon after its last removal (relist penalty)" :
+		    "it was tested recently");
 }
 
 static int
