@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,7 +57,7 @@ cmd_web(struct loader_ctx *ctx, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static struct web_ctx w;	/* big (counters): not on the stack */
+	struct web_ctx *wp;		/* big (counters): not on the stack */
 	struct errbuf eb = { "" };
 	FILE *held = stderr, *logf = NULL;
 	sigset_t set;
@@ -88,8 +89,13 @@ cmd_web(struct loader_ctx *ctx, int argc, char **argv)
 		stderr = ctx->cap.err;
 	if ((lvl = log_level_parse(ctx->cfg->log_level)) >= 0)
 		log_set_level(lvl);
-	memset(&w, 0, sizeof(w));
-	w.cfg = ctx->cfg;
+	if ((wp = calloc(1, sizeof(*wp))) == NULL) {
+		stderr = held;
+		if (logf != NULL)
+			fclose(logf);
+		return ctx_fail(ctx, 1, "internal", "out of memory");
+	}
+	wp->cfg = ctx->cfg;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -97,18 +103,18 @@ cmd_web(struct loader_ctx *ctx, int argc, char **argv)
 	/* Blocked before any thread starts: sigwait() below takes them. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (web_bind(&w, &eb) != 0 || webguard_init(&w.guard, &ctx->cfg->web,
+	if (web_bind(wp, &eb) != 0 || webguard_init(&wp->guard, &ctx->cfg->web,
 	    &eb) != 0) {
 		log_warnx("%s", eb.msg);
 		goto cleanup;
 	}
 	if (web_become_user(ctx) != 0)
 		goto cleanup;
-	if (store_open(ctx->cfg, 0, &w.st, &eb) != 0) {
+	if (store_open(ctx->cfg, 0, &wp->st, &eb) != 0) {
 		log_warnx("web: %s", eb.msg);
 		goto cleanup;
 	}
-	if (web_start(&w, &eb) != 0) {
+	if (web_start(wp, &eb) != 0) {
 		log_warnx("%s", eb.msg);
 		goto cleanup;
 	}
@@ -127,12 +133,12 @@ cmd_web(struct loader_ctx *ctx, int argc, char **argv)
 		break;
 	}
 	log_notice("web: stopping (signal %d) after %llu requests", sig,
-	    (unsigned long long)total(&w));
+	    (unsigned long long)total(wp));
 	rc = 0;
 cleanup:
-	web_stop(&w);
-	store_close(w.st);
-	webguard_fini(&w.guard);
+	web_stop(wp);
+	store_close(wp->st);
+	webguard_fini(&wp->guard);
 	stderr = held;
 	if (logf != NULL)
 		fclose(logf);
@@ -140,12 +146,13 @@ cleanup:
 		json_init(&j, stdout);
 		json_obj_open(&j);
 		json_key(&j, "stopped"); json_bool(&j, 1);
-		json_key(&j, "requests"); json_int(&j, (int64_t)total(&w));
+		json_key(&j, "requests"); json_int(&j, (int64_t)total(wp));
 		json_key(&j, "retests_accepted");
-		json_int(&j, (int64_t)w.retests_accepted);
+		json_int(&j, (int64_t)wp->retests_accepted);
 		json_obj_close(&j);
 		json_end(&j);
 	}
+	free(wp);
 	if (rc != 0)
 		return ctx_fail(ctx, 1, "failed", "web: not started (see the "
 		    "log above)");
