@@ -80,24 +80,33 @@ $(BUILD)/dnsbld: $(DNSBLD_OBJ) $(LIBDNSBL)
 $(BUILD)/loader: $(LOADER_OBJ) $(LIBDNSBL)
 	$(CC) $(LDFLAGS) -o $@ $(LOADER_OBJ) $(LIBDNSBL) $(LDLIBS)
 
-# Unit tests link against archives, so each pulls in only what it uses.
+# Unit tests link against archives, so each pulls in only what it uses:
+# the loader's modules (but main.c), dnsbld's, the library.
+LIBLOADER := $(BUILD)/libloader.a
+$(LIBLOADER): $(filter-out %/main.o,$(LOADER_OBJ))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 LIBDNSBLD := $(BUILD)/libdnsbld.a
 $(LIBDNSBLD): $(DNSBLD_LIBOBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBDNSBLD) $(LIBDNSBL)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBLOADER) $(LIBDNSBLD) \
+    $(LIBDNSBL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLOADER) $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
 
 tests: $(UNIT_BIN)
 
 ifeq ($(TSAN),1)
 # Under TSan: the unit tests, and the system tests of dnsbld's threads
 # (answering, growth under transfers, floods and imports, TCP, transfers,
-# NOTIFY); not the tests of the secondaries, too slow under TSan.
-TEST_PATTERN ?= test_|t_dnsbld_|t_xfr_(acl|axfr|notify)
+# NOTIFY), and of the web front end's thread pool; not the tests of the
+# secondaries, too slow under TSan.
+TEST_PATTERN ?= test_|t_dnsbld_|t_web_|t_xfr_(acl|axfr|notify)
 endif
 
 test: all tests
@@ -111,8 +120,9 @@ soak: all
 	BUILD=$(BUILD) bash tests/soak/soak.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the library,
-# dnsbld's modules and the loader's importer, sink and tester (compiled
-# once, with the fuzzer's coverage, into an archive); seeds in
+# dnsbld's modules and the loader's importer, sink, tester and the web
+# front end's parameter parser (compiled once, with the fuzzer's
+# coverage, into an archive); seeds in
 # tests/fuzz/corpus-NAME, or the query corpus tests/fuzz/corpus.  New
 # inputs go to build-fuzz/corpus-NAME, crashes to build-fuzz/; a target
 # that fails stops the run.  docs/fuzzing.md has the long campaign.
@@ -123,7 +133,7 @@ FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
 FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
     loader/import.c loader/outfile.c loader/say.c loader/sink.c loader/smtp.c \
     loader/spool.c \
-    loader/tester.c
+    loader/tester.c loader/webparam.c
 FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB := $(FUZZ_BUILD)/libfuzz.a
 FUZZ_SECONDS ?= 30
@@ -164,6 +174,7 @@ demo: all
 	sed -e 's|^database: .*|database: $(CURDIR)/$(DEMO)/db|' \
 	    -e 's|^# pidfile: .*|pidfile: $(CURDIR)/$(DEMO)/dnsbld.pid|' \
 	    -e 's|^# user: .*|user: $(shell id -un)|' \
+	    -e 's|^  public_url: .*|  public_url: http://127.0.0.1:8080|' \
 	    zones/dnsbl.example.yaml > $(DEMO)/dnsbl.yaml
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml check-config
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml list 192.0.2.1 198.51.100.0/24 \
@@ -201,7 +212,7 @@ install: all
 	install -m 0644 docs/dnsbld.8 docs/dnsbl-loader.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/dnsbl.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/operations.md docs/mirrors.md docs/policy.md docs/store.md \
-	    $(DESTDIR)$(DOCDIR)/
+	    docs/web.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 zones/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	for u in $(UNITS_IN); do \
 	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \

@@ -62,6 +62,9 @@ struct schema {
 	int (*check)(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);
 };
 
+/* The web front end's map, "web:" (cfgweb.c). */
+extern const struct schema cfg_web_schema;
+
 /* The top-level map: struct dnsbl_config. */
 extern const struct schema cfg_top_schema;
 
