@@ -22,8 +22,8 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, shots, loader, config = sys.argv[1:5]
@@ -69,7 +69,17 @@ def click(button):
     """Click and wait for the next page to replace this one."""
     old = drv.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(drv, 60).until(EC.staleness_of(old))
+
+    def replaced(_):
+        # Stale once the page is replaced; chromedriver says so with a
+        # StaleElementReferenceException or, in newer releases, another
+        # WebDriverException ("Node ... does not belong to the document").
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    WebDriverWait(drv, 60).until(replaced)
 
 
 def submit_retest(contact, note):
