@@ -6,8 +6,9 @@
  * tests/unit/test_xdppkt.c runs without libxdp).
  *
  * Taken: Ethernet II without VLAN tag, IPv4 with no options, not a
- * fragment, UDP to one address and port, a UDP length that agrees with
- * the IP length, a checksum that is right (or 0, none).  The XDP program
+ * fragment, a right IP header checksum, UDP to one address and port, a
+ * UDP length that agrees with the IP length.  The UDP checksum is not
+ * checked (xdppkt.c says why).  The XDP program
  * (xdp_kern.c) passes everything else to the kernel already; this is the
  * second look, for what user space is given.
  */

@@ -197,8 +197,9 @@ test_refused(void)
 	f[14 + 10] ^= 1;
 	is_int(parse(f, len, &p), DNSBL_EPARSE, "a bad IP checksum");
 	len = mkframe(f, 30, 1);
-	f[42 + 3] ^= 0x40;
-	is_int(parse(f, len, &p), DNSBL_EPARSE, "a bad UDP checksum");
+	f[40] ^= 0x40;
+	is_int(parse(f, len, &p), 0, "a UDP checksum left partial (veth): "
+	    "taken, not checked");
 	len = mkframe(f, 30, 1);
 	is_int(xdppkt_parse(f, len, a4(cli_ip), p16(53), &p), DNSBL_EPARSE,
 	    "to another address");
