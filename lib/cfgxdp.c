@@ -19,7 +19,7 @@ static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
 /*
  * With an interface: an IPv4 address that is one of `listen` (the kernel
  * keeps answering TCP and whatever the XDP program passes on it), and no
- * queue twice.  A name of an interface is at most IFNAMSIZ - 1 bytes.
+ * queue twice; frames a power of two (the rings' sizes).  A name of an interface is at most IFNAMSIZ - 1 bytes.
  */
 static int
 xdp_check(struct cfgctx *c, void *obj, yaml_node_t *map, yaml_mark_t where)
@@ -28,6 +28,10 @@ xdp_check(struct cfgctx *c, void *obj, yaml_node_t *map, yaml_mark_t where)
 	const struct dnsbl_config *cfg = cfg_ctx_config(c);
 	size_t i, j;
 
+	if ((x->frames & (x->frames - 1)) != 0)
+		return cfg_error_at(c, map, "frames", where, DNSBL_EPARSE,
+		    "xdp: frames %u is not a power of two",
+		    (unsigned)x->frames);
 	if (x->interface == NULL) {
 		if (x->address.sslen != 0)
 			return cfg_error_at(c, map, "address", where,

@@ -249,4 +249,19 @@ sed -i '/^  address:/d; s/^  interface: .*/  interface: abcdefghijklmnopq/' "$T/
 out=$("$LOADER" -c "$T/bad.yaml" check-config 2>&1)
 ok $(echo "$out" | grep -q 'bad.yaml:9:14: interface'; echo $?) \
     "check-config: an interface name over 15 bytes is refused"
+sed -i 's/^  interface: .*/  interface: eth0\n  address: 198.18.0.1@53\n  frames: 3000/' "$T/bad.yaml"
+sed -i "s/^listen: .*/listen: [198.18.0.1@53]/" "$T/bad.yaml"
+out=$("$LOADER" -c "$T/bad.yaml" check-config 2>&1)
+is "$out" "$T/bad.yaml:11:11: xdp: frames 3000 is not a power of two" \
+    "check-config: frames not a power of two"
+sed -i 's/^  frames: .*/  queues: [1, 2, 1]/' "$T/bad.yaml"
+out=$("$LOADER" -c "$T/bad.yaml" check-config 2>&1)
+is "$out" "$T/bad.yaml:11:11: xdp: queue 1 twice" "check-config: a queue twice"
+sed -i 's/^  queues: .*/  queues: [64]/' "$T/bad.yaml"
+out=$("$LOADER" -c "$T/bad.yaml" check-config 2>&1)
+ok $(echo "$out" | grep -q 'bad.yaml:11:12: queues: .*64'; echo $?) \
+    "check-config: queue 64 is out of range"
+sed -i 's/^  queues: .*/  queues: [0]/' "$T/bad.yaml"
+out=$("$LOADER" -c "$T/bad.yaml" check-config 2>&1)
+is "$out" "$T/bad.yaml: valid, 1 zone" "check-config: the fixed xdp mapping is valid"
 done_testing
