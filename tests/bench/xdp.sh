@@ -69,7 +69,7 @@ cg_del() {
 	if [ -f "$CG/tasks" ]; then
 		for t in $(cat "$CG/tasks"); do echo "$t" >/sys/fs/cgroup/cpu/tasks 2>/dev/null; done
 	else
-		for t in $(cat "$CG/cgroup.threads" 2>/dev/null); do
+		for t in $(cat "$CG/cgroup.procs" 2>/dev/null); do
 			echo "$t" >/sys/fs/cgroup/cgroup.procs 2>/dev/null; done
 	fi
 	rmdir "$CG" 2>/dev/null
@@ -174,7 +174,10 @@ start_server() {
 		if [ -z "$want" ]; then sleep 0.5; break; fi
 		C dig +time=1 +tries=1 +short @$SRV 2.0.0.127.relays.example A 2>/dev/null |
 		    grep -q 127.0.0.2 && break
-		kill -0 "$SPID" 2>/dev/null || { echo "$1 did not start"; return 1; }
+		kill -0 "$SPID" 2>/dev/null || {
+			case $1 in dnsbld*) why=$(tail -n 1 "$T/dnsbld.log") ;;
+			knot*) why=$(tail -n 1 "$T/knot.log") ;; *) why= ;; esac
+			echo "$1 did not start: $why"; return 1; }
 		sleep 0.2
 	done
 }
@@ -192,7 +195,7 @@ measure() {
 		mkdir -p "$CG"
 		echo 100000 >"$CG/cpu.cfs_period_us"
 		echo $((CAP * 1000)) >"$CG/cpu.cfs_quota_us"
-		for t in /proc/$SPID/task/* $(printf '/proc/%s ' $napi); do
+		for t in /proc/$SPID/task/* $(for p in $napi; do echo /proc/$p; done); do
 			echo "${t##*/}" >"$CG/tasks" 2>/dev/null ||
 			    echo "# could not put ${t##*/} into the cgroup" >&2
 		done
@@ -200,13 +203,12 @@ measure() {
 		CG=/sys/fs/cgroup/dnsbench-xdp.$$
 		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 		mkdir -p "$CG" && echo "$((CAP * 1000)) 100000" >"$CG/cpu.max"
-		echo threaded >"$CG/cgroup.type" 2>/dev/null
-		for t in /proc/$SPID/task/* $(printf '/proc/%s ' $napi); do
-			echo "${t##*/}" >"$CG/cgroup.threads" 2>/dev/null ||
-			    echo "# could not put ${t##*/} into the cgroup" >&2
+		for t in $SPID $napi; do
+			echo "$t" >"$CG/cgroup.procs" 2>/dev/null ||
+			    echo "# could not put $t into the cgroup" >&2
 		done
 	fi
-	for t in /proc/$SPID/task/* $(printf '/proc/%s ' $napi); do
+	for t in /proc/$SPID/task/* $(for p in $napi; do echo /proc/$p; done); do
 		taskset -pc 0 "${t##*/}" >/dev/null 2>&1; done
 	for t in $cnapi; do taskset -pc 1 "$t" >/dev/null 2>&1; done
 	ticks() { local a=0 b=0 x y f; for f in "$@"; do
