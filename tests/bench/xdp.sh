@@ -227,11 +227,14 @@ measure() {
 	cg_del
 	qps=$(echo "$out" | awk '/Queries per second/{printf "%d", $4}')
 	n=$(echo "$out" | awk '/Queries completed/{print $3}')
-	[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "0 0 0 0 0 0"; return; }
+	lost=$(echo "$out" | awk '/Queries lost/{print $3}')
+	[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "0 0 0 0 0 0 0 0"; return; }
 	awk -v q="$qps" -v n="$n" -v hz="$hz" -v u=$((u1 - u0)) -v s=$((s1 - s0)) \
-	    -v k=$((n1 - n0)) -v si=$((si1 - si0)) -v nr=$((nr1 - nr0)) 'BEGIN{
+	    -v k=$((n1 - n0)) -v si=$((si1 - si0)) -v nr=$((nr1 - nr0)) \
+	    -v lost="${lost:-0}" -v secs="$SECS" 'BEGIN{
 	    f = 1e6 / hz / n
-	    printf "%d %.2f %.2f %.2f %.2f %d\n", q, u * f, s * f, k * f, si * f, nr }'
+	    printf "%d %.2f %.2f %.2f %.2f %d %d %.0f\n", q, u * f, s * f, k * f,
+	        si * f, nr, lost, (u + s + k) * 100 / hz / secs }'
 }
 
 PATHS=(floor dnsbld-kernel dnsbld-xdp-native dnsbld-xdp-generic knot-kernel knot-xdp)
@@ -243,8 +246,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		stop_server
 		echo "$p $res" >>"$T/results"
 		set -- $res
-		printf 'round %d %-19s answered %7d qps  us/query: user %.2f sys %.2f napi %.2f softirq %.2f  (core 0 NET_RX softirqs: %d)\n' \
-		    "$r" "$p" "$1" "$2" "$3" "$4" "$5" "$6"
+		printf 'round %d %-19s answered %7d qps  us/query: user %.2f sys %.2f napi %.2f softirq %.2f  (core 0 NET_RX softirqs: %d; lost %d; server used %d%% of core 0)\n' \
+		    "$r" "$p" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
 	done
 done
 
@@ -263,7 +266,7 @@ for p in ["floor", "dnsbld-kernel", "dnsbld-xdp-native", "dnsbld-xdp-generic",
           "knot-kernel", "knot-xdp"]:
     if p not in med:
         print("%-19s no result" % p); continue
-    q, u, s, k, si, nr = med[p]
+    q, u, s, k, si, nr = med[p][:6]
     r1 = "%.2fx floor" % (per[p] / floor) if floor else "-"
     r2 = "%.2fx knot-xdp" % (per[p] / kx) if kx else "-"
     print("%-19s %7d qps/core  %-12s %-15s us/query: user %.2f sys %.2f napi %.2f softirq %.2f total %.2f"
