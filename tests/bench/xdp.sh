@@ -16,7 +16,10 @@
 # Per path: capacity per core (median over the rounds), its ratio to the
 # floor and to Knot XDP, and CPU microseconds per query split into the
 # server threads' user and system time, the server NAPI thread's time and
-# core 0's softirq time (a cgroup quota does not see softirq work).
+# core 0's softirq time (a cgroup quota does not see softirq work); per
+# round also the queries lost and the share of core 0 the server used
+# (well below CAP: dnsperf on core 1 was the limit; try CAP=25).  Do not
+# edit this file while it runs: bash reads it as it goes.
 # Figures only: no timing passes or fails.  Needs root, dnsbld built with
 # `make XDP=1` (BUILD=build-xdp), dnsperf, knotd, ethtool.
 #   BUILD=build-xdp N=200000 Q=200000 SECS=10 ROUNDS=3 CAP=40 bash tests/bench/xdp.sh
