@@ -152,7 +152,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := address,undefined
 FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
-FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
+FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c dnsbld/xdp.c,$(DNSBLD_SRC)) \
     loader/import.c loader/outfile.c loader/say.c loader/sink.c loader/smtp.c \
     loader/spool.c \
     loader/tester.c
