@@ -4,6 +4,8 @@
 #   make test            unit and system tests (tests/run.sh)
 #   make SANITIZE=1 test the same under ASan+UBSan, built in build-san/
 #   make TSAN=1 test     the dnsbld tests under ThreadSanitizer (build-tsan/)
+#   make XDP=1           dnsbld with its AF_XDP path (libxdp, libbpf, clang;
+#                        build-xdp/; docs/xdp.md)
 #   make bench           benchmarks (never pass/fail)
 #   make soak            dnsbld under load for 10 minutes (tests/soak)
 #   make fuzz            build and briefly run the libFuzzer targets (clang)
@@ -45,15 +47,30 @@ else
 BUILD   := build
 endif
 
+# The optional AF_XDP path (docs/xdp.md): dnsbld/xdp.c, linked with libxdp
+# and libbpf, and the XDP program dnsbld/xdp_kern.c, compiled by clang for
+# the BPF target and carried inside dnsbld.  Its own build directory, so
+# the default build never needs those libraries.
+ifeq ($(XDP),1)
+BUILD   := $(BUILD)-xdp
+CPPFLAGS += -DHAVE_XDP
+PKG_CFLAGS += $(shell pkg-config --cflags libxdp libbpf)
+DNSBLD_LIBS += $(shell pkg-config --libs libxdp libbpf)
+endif
+
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) -MMD -MP
 
 LIB_SRC    := $(sort $(wildcard lib/*.c))
-DNSBLD_SRC := $(sort $(wildcard dnsbld/*.c))
+DNSBLD_SRC := $(filter-out dnsbld/xdp_kern.c $(if $(filter 1,$(XDP)),,dnsbld/xdp.c),\
+    $(sort $(wildcard dnsbld/*.c)))
 LOADER_SRC := $(sort $(wildcard loader/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 DNSBLD_OBJ := $(DNSBLD_SRC:%.c=$(BUILD)/obj/%.o)
+ifeq ($(XDP),1)
+DNSBLD_OBJ += $(BUILD)/obj/dnsbld/xdp_obj.o
+endif
 LOADER_OBJ := $(LOADER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # dnsbld's modules other than main.c, for unit tests and fuzz targets.
@@ -66,6 +83,21 @@ all: $(BUILD)/dnsbld $(BUILD)/loader
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The XDP program, and an object holding its bytes (xdp.c's
+# dnsbld_xdp_obj .. dnsbld_xdp_obj_end).
+BPF_CFLAGS := -O2 -g -Wall -target bpf -I/usr/include/$(shell $(CC) -dumpmachine)
+$(BUILD)/bpf/xdp_kern.o: dnsbld/xdp_kern.c
+	@mkdir -p $(dir $@)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/dnsbld/xdp_obj.o: $(BUILD)/bpf/xdp_kern.o
+	@mkdir -p $(dir $@)
+	printf '%s\n' '.section .rodata' '.balign 8' \
+	    '.global dnsbld_xdp_obj' '.global dnsbld_xdp_obj_end' \
+	    'dnsbld_xdp_obj:' '.incbin "$<"' 'dnsbld_xdp_obj_end:' \
+	    '.section .note.GNU-stack,"",@progbits' | \
+	    $(CC) $(CFLAGS) -c -x assembler -o $@ -
 
 $(LIBDNSBL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -130,7 +162,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := address,undefined
 FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
-FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
+FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c dnsbld/xdp.c,$(DNSBLD_SRC)) \
     loader/import.c loader/outfile.c loader/say.c loader/sink.c loader/smtp.c \
     loader/spool.c \
     loader/tester.c loader/webparam.c
@@ -241,7 +273,8 @@ deb:
 	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz build-nostats
+	rm -rf build build-san build-tsan build-fuzz build-nostats build-xdp \
+	    build-san-xdp build-tsan-xdp
 
 .PHONY: all test tests bench soak fuzz demo install deb clean
 

@@ -46,6 +46,7 @@
 #include "signed.h"
 #include "stats.h"
 #include "store.h"
+#include "xdp.h"
 #include "xfr.h"
 
 #define UDP_BATCH	64
@@ -151,7 +152,8 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (control_open(sv, cfg, eb) != 0 || metrics_open(sv, cfg, eb) != 0)
+	if (control_open(sv, cfg, eb) != 0 || metrics_open(sv, cfg, eb) != 0 ||
+	    xdp_open(sv, cfg, eb) != 0)
 		goto fail;
 	return 0;
 nomem:
@@ -167,6 +169,7 @@ server_close(struct server *sv)
 	size_t i;
 	unsigned w;
 
+	xdp_close(sv);
 	control_close(sv);
 	metrics_close(sv);
 	tcp_free(sv);
@@ -609,7 +612,7 @@ udp_worker_main(void *arg)
 	struct wreader w;
 	struct udp_bufs *b;
 	struct pollfd *pfd;
-	size_t i, nfd = sv->nlisten + 1;
+	size_t i, nfd = sv->nlisten + 2;	/* + stop, + AF_XDP */
 	int round;
 
 	b = malloc(sizeof(*b));
@@ -624,6 +627,8 @@ udp_worker_main(void *arg)
 	}
 	pfd[sv->nlisten].fd = sv->wwake_fd;
 	pfd[sv->nlisten].events = POLLIN;
+	pfd[sv->nlisten + 1].fd = xdp_fd(wk);	/* -1: poll(2) skips it */
+	pfd[sv->nlisten + 1].events = POLLIN;
 
 	while (!atomic_load(&sv->wstop)) {
 		/* A reload: let go of the old generation, then say so. */
@@ -647,6 +652,11 @@ udp_worker_main(void *arg)
 				    pfd[i].fd) < UDP_BATCH)
 					break;
 		}
+		if (pfd[sv->nlisten + 1].revents & POLLIN)
+			for (round = 0; round < UDP_ROUNDS; round++)
+				if (xdp_batch(wk, w.g, &w.rs, &w.db) <
+				    UDP_BATCH)
+					break;
 	}
 	wreader_close(&w);
 	free(pfd);

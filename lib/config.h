@@ -163,6 +163,21 @@ struct cfg_web {
 	uint32_t threads;		/* libmicrohttpd's thread pool */
 };
 
+/*
+ * dnsbld's optional AF_XDP path (docs/xdp.md): "xdp: {interface: ...}".
+ * No interface: off.  Only a dnsbld built with `make XDP=1` can turn it
+ * on; the schema is the same for every build (lib/cfgxdp.c).
+ */
+struct cfg_xdp {
+	char *interface;		/* network interface, or NULL: off */
+	uint32_t *queues;		/* its receive queues, one worker each */
+	size_t nqueues;
+	char *mode;			/* "native", "generic" or "auto" */
+	struct cfg_endpoint address;	/* IPv4 address@port it answers on;
+					 * one of `listen` */
+	uint32_t frames;		/* UMEM frames per queue */
+};
+
 struct dnsbl_config {
 	char *path;			/* the file it was read from */
 	char *database;			/* LMDB environment directory */
@@ -197,6 +212,7 @@ struct dnsbl_config {
 	struct cfg_tester tester;
 	struct cfg_rrl rrl;
 	struct cfg_web web;
+	struct cfg_xdp xdp;
 };
 
 /*

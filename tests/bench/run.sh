@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build}
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(import dnsbld axfr amplification rrl stats web)
+[ ${#names[@]} -eq 0 ] && names=(import dnsbld axfr amplification rrl stats web xdp)
 for n in "${names[@]}"; do
 	f=tests/bench/$n.sh
 	[ -f "$f" ] || { echo "bench: no $f"; continue; }
