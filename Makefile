@@ -4,6 +4,8 @@
 #   make test            unit and system tests (tests/run.sh)
 #   make SANITIZE=1 test the same under ASan+UBSan, built in build-san/
 #   make TSAN=1 test     the dnsbld tests under ThreadSanitizer (build-tsan/)
+#   make XDP=1           dnsbld with its AF_XDP path (libxdp, libbpf, clang;
+#                        build-xdp/; docs/xdp.md)
 #   make bench           benchmarks (never pass/fail)
 #   make soak            dnsbld under load for 10 minutes (tests/soak)
 #   make fuzz            build and briefly run the libFuzzer targets (clang)
@@ -45,15 +47,30 @@ else
 BUILD   := build
 endif
 
+# The optional AF_XDP path (docs/xdp.md): dnsbld/xdp.c, linked with libxdp
+# and libbpf, and the XDP program dnsbld/xdp_kern.c, compiled by clang for
+# the BPF target and carried inside dnsbld.  Its own build directory, so
+# the default build never needs those libraries.
+ifeq ($(XDP),1)
+BUILD   := $(BUILD)-xdp
+CPPFLAGS += -DHAVE_XDP
+PKG_CFLAGS += $(shell pkg-config --cflags libxdp libbpf)
+DNSBLD_LIBS += $(shell pkg-config --libs libxdp libbpf)
+endif
+
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) -MMD -MP
 
 LIB_SRC    := $(sort $(wildcard lib/*.c))
-DNSBLD_SRC := $(sort $(wildcard dnsbld/*.c))
+DNSBLD_SRC := $(filter-out dnsbld/xdp_kern.c $(if $(filter 1,$(XDP)),,dnsbld/xdp.c),\
+    $(sort $(wildcard dnsbld/*.c)))
 LOADER_SRC := $(sort $(wildcard loader/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 DNSBLD_OBJ := $(DNSBLD_SRC:%.c=$(BUILD)/obj/%.o)
+ifeq ($(XDP),1)
+DNSBLD_OBJ += $(BUILD)/obj/dnsbld/xdp_obj.o
+endif
 LOADER_OBJ := $(LOADER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # dnsbld's modules other than main.c, for unit tests and fuzz targets.
@@ -66,6 +83,21 @@ all: $(BUILD)/dnsbld $(BUILD)/loader
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The XDP program, and an object holding its bytes (xdp.c's
+# dnsbld_xdp_obj .. dnsbld_xdp_obj_end).
+BPF_CFLAGS := -O2 -g -Wall -target bpf -I/usr/include/$(shell $(CC) -dumpmachine)
+$(BUILD)/bpf/xdp_kern.o: dnsbld/xdp_kern.c
+	@mkdir -p $(dir $@)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/dnsbld/xdp_obj.o: $(BUILD)/bpf/xdp_kern.o
+	@mkdir -p $(dir $@)
+	printf '%s\n' '.section .rodata' '.balign 8' \
+	    '.global dnsbld_xdp_obj' '.global dnsbld_xdp_obj_end' \
+	    'dnsbld_xdp_obj:' '.incbin "$<"' 'dnsbld_xdp_obj_end:' \
+	    '.section .note.GNU-stack,"",@progbits' | \
+	    $(CC) $(CFLAGS) -c -x assembler -o $@ -
 
 $(LIBDNSBL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -80,24 +112,33 @@ $(BUILD)/dnsbld: $(DNSBLD_OBJ) $(LIBDNSBL)
 $(BUILD)/loader: $(LOADER_OBJ) $(LIBDNSBL)
 	$(CC) $(LDFLAGS) -o $@ $(LOADER_OBJ) $(LIBDNSBL) $(LDLIBS)
 
-# Unit tests link against archives, so each pulls in only what it uses.
+# Unit tests link against archives, so each pulls in only what it uses:
+# the loader's modules (but main.c), dnsbld's, the library.
+LIBLOADER := $(BUILD)/libloader.a
+$(LIBLOADER): $(filter-out %/main.o,$(LOADER_OBJ))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 LIBDNSBLD := $(BUILD)/libdnsbld.a
 $(LIBDNSBLD): $(DNSBLD_LIBOBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBDNSBLD) $(LIBDNSBL)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBLOADER) $(LIBDNSBLD) \
+    $(LIBDNSBL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLOADER) $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
 
 tests: $(UNIT_BIN)
 
 ifeq ($(TSAN),1)
 # Under TSan: the unit tests, and the system tests of dnsbld's threads
 # (answering, growth under transfers, floods and imports, TCP, transfers,
-# NOTIFY); not the tests of the secondaries, too slow under TSan.
-TEST_PATTERN ?= test_|t_dnsbld_|t_xfr_(acl|axfr|notify)
+# NOTIFY), and of the web front end's thread pool; not the tests of the
+# secondaries, too slow under TSan.
+TEST_PATTERN ?= test_|t_dnsbld_|t_web_|t_xfr_(acl|axfr|notify)
 endif
 
 test: all tests
@@ -111,8 +152,9 @@ soak: all
 	BUILD=$(BUILD) bash tests/soak/soak.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the library,
-# dnsbld's modules and the loader's importer, sink and tester (compiled
-# once, with the fuzzer's coverage, into an archive); seeds in
+# dnsbld's modules and the loader's importer, sink, tester and the web
+# front end's parameter parser (compiled once, with the fuzzer's
+# coverage, into an archive); seeds in
 # tests/fuzz/corpus-NAME, or the query corpus tests/fuzz/corpus.  New
 # inputs go to build-fuzz/corpus-NAME, crashes to build-fuzz/; a target
 # that fails stops the run.  docs/fuzzing.md has the long campaign.
@@ -120,10 +162,10 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := address,undefined
 FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -Ilib -Idnsbld -Iloader $(PKG_CFLAGS)
-FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c,$(DNSBLD_SRC)) \
+FUZZ_LIBSRC := $(LIB_SRC) $(filter-out dnsbld/main.c dnsbld/xdp.c,$(DNSBLD_SRC)) \
     loader/import.c loader/outfile.c loader/say.c loader/sink.c loader/smtp.c \
     loader/spool.c \
-    loader/tester.c
+    loader/tester.c loader/webparam.c
 FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB := $(FUZZ_BUILD)/libfuzz.a
 FUZZ_SECONDS ?= 30
@@ -164,6 +206,7 @@ demo: all
 	sed -e 's|^database: .*|database: $(CURDIR)/$(DEMO)/db|' \
 	    -e 's|^# pidfile: .*|pidfile: $(CURDIR)/$(DEMO)/dnsbld.pid|' \
 	    -e 's|^# user: .*|user: $(shell id -un)|' \
+	    -e 's|^  public_url: .*|  public_url: http://127.0.0.1:8080|' \
 	    zones/dnsbl.example.yaml > $(DEMO)/dnsbl.yaml
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml check-config
 	$(BUILD)/loader -c $(DEMO)/dnsbl.yaml list 192.0.2.1 198.51.100.0/24 \
@@ -201,7 +244,7 @@ install: all
 	install -m 0644 docs/dnsbld.8 docs/dnsbl-loader.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/dnsbl.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/operations.md docs/mirrors.md docs/policy.md docs/store.md \
-	    $(DESTDIR)$(DOCDIR)/
+	    docs/web.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 zones/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	for u in $(UNITS_IN); do \
 	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
@@ -230,7 +273,8 @@ deb:
 	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz build-nostats
+	rm -rf build build-san build-tsan build-fuzz build-nostats build-xdp \
+	    build-san-xdp build-tsan-xdp
 
 .PHONY: all test tests bench soak fuzz demo install deb clean
 

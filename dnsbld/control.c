@@ -186,6 +186,17 @@ control_status_json(const struct stats_view *v, struct textbuf *tb)
 	else
 		tb_printf(tb, "{\"time\":%lld,\"result\":\"%s\"}",
 		    (long long)v->reload_at, v->reload_ok ? "ok" : "failed");
+	if (v->have_mi)
+		tb_printf(tb, ",\"memory_index\":{\"current\":%s,"
+		    "\"builds\":%llu,\"failures\":%llu,\"entries\":%llu,"
+		    "\"bytes\":%llu,\"last_build_ms\":%.1f}",
+		    v->mi_current ? "true" : "false",
+		    (unsigned long long)v->mi.builds,
+		    (unsigned long long)v->mi.failures,
+		    (unsigned long long)v->mi.entries,
+		    (unsigned long long)v->mi.bytes, v->mi.last_ms);
+	else
+		tb_printf(tb, ",\"memory_index\":null");
 	tb_printf(tb, ",\"zones\":[");
 	for (i = 0; i < v->nz; i++) {
 		tb_printf(tb, "%s{\"name\":", i ? "," : "");

@@ -6,6 +6,7 @@
 #include "access.h"
 #include "config.h"
 #include "err.h"
+#include "fastidx.h"
 #include "gen.h"
 #include "log.h"
 #include "rrl.h"
@@ -64,7 +65,7 @@ gen_new(struct gen *prev, struct dnsbl_config *cfg, struct store *st,
 		log_info("access: %zu rule%s", cfg->naccess,
 		    cfg->naccess == 1 ? "" : "s");
 	g->cfg = cfg;
-	g->store = st;
+	gen_store_reopen(g, st);
 	g->zs = zs;
 	*out = g;
 	return 0;
@@ -77,6 +78,24 @@ fail:
 	}
 	gen_free(g);
 	return rc;
+}
+
+void
+gen_store_close(struct gen *g)
+{
+	fastidx_stop(g->fast);
+	g->fast = NULL;
+	store_close(g->store);
+	g->store = NULL;
+}
+
+void
+gen_store_reopen(struct gen *g, struct store *st)
+{
+	g->store = st;
+	if (fastidx_start(st, g->cfg->nzones, g->nthreads, &g->fast) != 0)
+		log_warnx("memory index: not started; answering from the "
+		    "store");
 }
 
 void
@@ -97,7 +116,7 @@ gen_free(struct gen *g)
 	access_free(g->access);
 	rrl_free(g->rrl);
 	zoneset_free(g->zs);
-	store_close(g->store);
+	gen_store_close(g);
 	config_free(g->cfg);
 	free(g);
 }

@@ -27,6 +27,7 @@ struct rrl;
 struct access;
 struct access_counts;
 struct stats_gen;
+struct fastidx;
 
 struct gen {
 	struct dnsbl_config *cfg;
@@ -38,6 +39,8 @@ struct gen {
 	unsigned nthreads;
 	struct stats_gen *st;		/* its counters (stats.h), given by
 					 * the server before it runs g */
+	struct fastidx *fast;		/* the UDP workers' copy of the
+					 * served tables (fastidx.h), or NULL */
 };
 
 /*
@@ -45,10 +48,21 @@ struct gen {
  * workers and the TCP thread).  prev (or NULL) is the generation it will
  * replace: the new one shares its rate limiting buckets (when the table
  * keeps its size) and its access quota counts, and prev stays usable.
- * Logs the rate limiting and access settings.  Returns 0 or DNSBL_ENOMEM.
+ * Logs the rate limiting and access settings.  Starts the builder of the
+ * in-memory copy of the served tables (fastidx.h) with a slot per
+ * thread; without it (no thread) the workers answer from the store.
+ * Returns 0 or DNSBL_ENOMEM.
  */
 int gen_new(struct gen *prev, struct dnsbl_config *cfg, struct store *st,
     struct zoneset *zs, unsigned nthreads, struct gen **out);
+
+/*
+ * Close g's store, and stop the builder of its copy first (it reads the
+ * store); the workers must be stopped.  gen_store_reopen() gives g a
+ * store again (opened by the caller, taken) and restarts the builder.
+ */
+void gen_store_close(struct gen *g);
+void gen_store_reopen(struct gen *g, struct store *st);
 
 /* Log the access counts, retire its counters (stats.h), and free g and all it holds (NULL: nothing). */
 void gen_free(struct gen *g);

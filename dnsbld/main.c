@@ -377,8 +377,7 @@ reload_stopped(struct server *sv, unsigned nworkers,
 
 	memset(&eb, 0, sizeof(eb));
 	server_stop(sv);
-	store_close(old->store);
-	old->store = NULL;
+	gen_store_close(old);
 	if (open_store(ncfg, &nst, &eb) != 0 ||
 	    gen_new(old, ncfg, nst, nzs, nworkers + 1, &ng) != 0) {
 		log_warnx("reload: store: %s; keeping the running config",
@@ -386,8 +385,9 @@ reload_stopped(struct server *sv, unsigned nworkers,
 		store_close(nst);
 		zoneset_free(nzs);
 		config_free(ncfg);
-		if (open_store(old->cfg, &old->store, &eb) != 0)
+		if (open_store(old->cfg, &nst, &eb) != 0)
 			fatalx("reload: cannot reopen the store: %s", eb.msg);
+		gen_store_reopen(old, nst);
 	} else {
 		sv->g = ng;
 		gen_free(old);

@@ -157,6 +157,24 @@ metrics_page(const struct stats_view *v, struct textbuf *tb)
 	    "store uses.");
 	tb_printf(tb, "dnsbl_store_bytes %llu\n",
 	    (unsigned long long)v->store_bytes);
+	if (v->have_mi) {
+		head(tb, "dnsbl_memory_index_current", "gauge", "1 when the "
+		    "in-memory copy of the served tables is the store's newest "
+		    "commit (else the workers answer from the store).");
+		tb_printf(tb, "dnsbl_memory_index_current %d\n", v->mi_current);
+		head(tb, "dnsbl_memory_index_builds_total", "counter",
+		    "Copies of the served tables taken.");
+		tb_printf(tb, "dnsbl_memory_index_builds_total %llu\n",
+		    (unsigned long long)v->mi.builds);
+		head(tb, "dnsbl_memory_index_bytes", "gauge", "Memory the "
+		    "current copy holds.");
+		tb_printf(tb, "dnsbl_memory_index_bytes %llu\n",
+		    (unsigned long long)v->mi.bytes);
+		head(tb, "dnsbl_memory_index_build_seconds", "gauge", "How "
+		    "long the last copy took.");
+		tb_printf(tb, "dnsbl_memory_index_build_seconds %.4f\n",
+		    v->mi.last_ms / 1000);
+	}
 	head(tb, "dnsbl_reloads_total", "counter", "Reloads tried (SIGHUP, "
 	    "the control socket, a config applied to the store).");
 	tb_printf(tb, "dnsbl_reloads_total %llu\n",

@@ -42,6 +42,7 @@
 #include "config.h"
 #include "err.h"
 #include "query.h"
+#include "memidx.h"
 #include "respond.h"
 #include "zonectx.h"
 
@@ -670,25 +671,70 @@ respond_error(const uint8_t *pkt, size_t len, int rcode, uint8_t *out,
 	return respond_bare(&q, rcode, 0, out, cap);
 }
 
+/* A respond_store_begin() batch: begin its snapshot if not yet. */
+static int
+need(struct respond_store *rs)
+{
+	int rc;
+
+	if (!rs->own || rs->open)
+		return 0;
+	if ((rc = store_reader_begin(rs->r)) != 0)
+		return rs->err = rc;
+	rs->open = 1;
+	return 0;
+}
+
+int
+respond_store_end(struct respond_store *rs)
+{
+	int rc = rs->own ? rs->err : 0;
+
+	if (rs->own && rs->open)
+		store_reader_end(rs->r);
+	rs->open = 0;
+	rs->own = 0;
+	rs->err = 0;
+	rs->mi = NULL;
+	return rc;
+}
+
 static int
 db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
     struct store_hit *hit)
 {
-	return store_lookup(((struct respond_store *)arg)->r, zone, family,
-	    addr, hit);
+	struct respond_store *rs = arg;
+	int rc;
+
+	if (rs->mi != NULL)
+		return family == ADDR_V4 ?
+		    memidx_lookup4(rs->mi, zone, addr, hit) :
+		    memidx_lookup6(rs->mi, zone, addr, hit);
+	if ((rc = need(rs)) != 0)
+		return rc;
+	return store_lookup(rs->r, zone, family, addr, hit);
 }
 
 static int
 db_any_within(void *arg, size_t zone, const struct prefix *p)
 {
-	return store_any_within(((struct respond_store *)arg)->r, zone, p);
+	struct respond_store *rs = arg;
+	int rc;
+
+	if ((rc = need(rs)) != 0)
+		return rc;
+	return store_any_within(rs->r, zone, p);
 }
 
 static int
 db_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
 {
-	return store_reader_answer(((struct respond_store *)arg)->r, zone, idx,
-	    out);
+	struct respond_store *rs = arg;
+	int rc;
+
+	if ((rc = need(rs)) != 0)
+		return rc;
+	return store_reader_answer(rs->r, zone, idx, out);
 }
 
 static uint32_t
@@ -697,7 +743,12 @@ db_serial(void *arg, size_t zone)
 	struct respond_store *rs = arg;
 
 	if (rs->sgen[zone] != rs->gen) {
-		rs->serial[zone] = store_reader_serial(rs->r, zone);
+		if (rs->mi != NULL)
+			rs->serial[zone] = rs->mi->z[zone].serial;
+		else if (need(rs) == 0)
+			rs->serial[zone] = store_reader_serial(rs->r, zone);
+		else
+			return rs->serial[zone];	/* the last known */
 		rs->sgen[zone] = rs->gen;
 	}
 	return rs->serial[zone];

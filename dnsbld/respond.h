@@ -5,8 +5,8 @@
  * The store is reached through struct respond_db, a table of four
  * functions, so that the unit tests and the fuzz target can answer from a
  * small fake list; dnsbld's workers fill it with thin wrappers around their
- * own store_reader (respond_db_store()).  The caller brackets a batch of
- * respond() calls with store_reader_begin()/store_reader_end().
+ * own store_reader (respond_store_init()), and bracket a batch of
+ * respond() calls as struct respond_store says.
  *
  * Ownership: everything is the caller's.  respond() reads pkt, writes out,
  * and keeps nothing; the zoneset and the db must stay valid during the call.
@@ -40,12 +40,26 @@ struct respond_db {
 /*
  * A respond_db reading from the store_reader r, which caches each zone's
  * SOA serial for the rest of the batch (a negative answer then costs one
- * lookup, not two).  Call respond_store_batch() after each
- * store_reader_begin().  respond_store_init() allocates the cache (nzones
+ * lookup, not two).  respond_store_init() allocates the cache (nzones
  * entries): 0 or DNSBL_ENOMEM; respond_store_fini() frees it.
+ *
+ * A batch is either the caller's (it calls store_reader_begin(), then
+ * respond_store_batch(), and ends the snapshot itself) or the
+ * respond_store's own (respond_store_begin() to respond_store_end()): then
+ * lookups and serials come from mi, a copy of the served tables as new as
+ * the store (memidx.h, dnsbld/fastidx.h), when there is one, and the
+ * store's snapshot is begun only when an answer needs the store (an
+ * answer of its own, a name inside the reversed tree).  A
+ * snapshot that cannot be begun fails that answer (SERVFAIL) only.  mi
+ * must stay valid until respond_store_end().
  */
+struct memidx;
 struct respond_store {
 	struct store_reader *r;
+	const struct memidx *mi;	/* this batch's copy, or NULL */
+	int own;			/* respond_store_begin()'s batch */
+	int open;			/* ... whose snapshot is begun */
+	int err;			/* ... whose snapshot failed: why */
 	uint32_t gen;			/* the batch */
 	uint32_t *sgen;			/* per zone: batch of serial[] */
 	uint32_t *serial;
@@ -59,7 +73,26 @@ respond_store_batch(struct respond_store *rs)
 {
 	if (++rs->gen == 0)
 		rs->gen = 1;
+	rs->mi = NULL;
+	rs->own = 0;
 }
+
+static inline void
+respond_store_begin(struct respond_store *rs, const struct memidx *mi)
+{
+	respond_store_batch(rs);
+	rs->mi = mi;
+	rs->own = 1;
+	rs->open = 0;
+	rs->err = 0;
+}
+
+/*
+ * End a respond_store_begin() batch: its snapshot, if one was begun.
+ * Returns 0, or the error of a snapshot that could not be begun (its
+ * answers were SERVFAIL), for the caller to log.
+ */
+int respond_store_end(struct respond_store *rs);
 
 /* Largest answer respond() may need room for: a TCP message. */
 #define RESPOND_MAX 65535

@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "config.h"
 #include "err.h"
+#include "fastidx.h"
 #include "gen.h"
 #include "log.h"
 #include "logsum.h"
@@ -45,6 +46,7 @@
 #include "signed.h"
 #include "stats.h"
 #include "store.h"
+#include "xdp.h"
 #include "xfr.h"
 
 #define UDP_BATCH	64
@@ -150,7 +152,8 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 		errbuf_set(eb, DNSBL_EIO, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (control_open(sv, cfg, eb) != 0 || metrics_open(sv, cfg, eb) != 0)
+	if (control_open(sv, cfg, eb) != 0 || metrics_open(sv, cfg, eb) != 0 ||
+	    xdp_open(sv, cfg, eb) != 0)
 		goto fail;
 	return 0;
 nomem:
@@ -166,6 +169,7 @@ server_close(struct server *sv)
 	size_t i;
 	unsigned w;
 
+	xdp_close(sv);
 	control_close(sv);
 	metrics_close(sv);
 	tcp_free(sv);
@@ -467,13 +471,10 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 			log_warn("recvmmsg");
 		return 0;
 	}
-	/* A store that cannot be read gets every query of the batch a
-	 * SERVFAIL: a batch is never dropped. */
-	if ((rc = store_reader_begin(rs->r)) != 0)
-		log_warnx("store: %s; this batch is answered SERVFAIL",
-		    dnsbl_strerror(rc));
-	else
-		respond_store_batch(rs);
+	/* The copy of the served tables, if it is as new as the store;
+	 * the store's snapshot is begun only if an answer needs it.  A
+	 * store that cannot be read gets those answers a SERVFAIL. */
+	respond_store_begin(rs, fastidx_enter(g->fast, wk->id));
 	if (acc != NULL) {
 		t = time(NULL);
 		aw.base = db;
@@ -505,10 +506,7 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 			default:
 				break;
 			}
-		if (rc != 0)
-			len = respond_error(b->q[i], b->in[i].msg_len,
-			    RC_SERVFAIL, a, 512);
-		else if (refuse)
+		if (refuse)
 			len = respond_bare(q, RC_REFUSED, 0, a,
 			    respond_limit(q, 0, EDNS_PAYLOAD));
 		else if (qt == T_AXFR || qt == T_IXFR)
@@ -531,8 +529,10 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		b->src[nans] = i;
 		b->alen[nans++] = len;
 	}
-	if (rc == 0)
-		store_reader_end(rs->r);
+	if ((rc = respond_store_end(rs)) != 0)
+		log_warnx("store: %s; this batch's answers that needed it "
+		    "are SERVFAIL", dnsbl_strerror(rc));
+	fastidx_leave(g->fast, wk->id);
 	if (rrl != NULL)
 		now = rrl_now();
 	for (k = 0; k < nans; k++) {
@@ -612,7 +612,7 @@ udp_worker_main(void *arg)
 	struct wreader w;
 	struct udp_bufs *b;
 	struct pollfd *pfd;
-	size_t i, nfd = sv->nlisten + 1;
+	size_t i, nfd = sv->nlisten + 2;	/* + stop, + AF_XDP */
 	int round;
 
 	b = malloc(sizeof(*b));
@@ -627,6 +627,8 @@ udp_worker_main(void *arg)
 	}
 	pfd[sv->nlisten].fd = sv->wwake_fd;
 	pfd[sv->nlisten].events = POLLIN;
+	pfd[sv->nlisten + 1].fd = xdp_fd(wk);	/* -1: poll(2) skips it */
+	pfd[sv->nlisten + 1].events = POLLIN;
 
 	while (!atomic_load(&sv->wstop)) {
 		/* A reload: let go of the old generation, then say so. */
@@ -650,6 +652,11 @@ udp_worker_main(void *arg)
 				    pfd[i].fd) < UDP_BATCH)
 					break;
 		}
+		if (pfd[sv->nlisten + 1].revents & POLLIN)
+			for (round = 0; round < UDP_ROUNDS; round++)
+				if (xdp_batch(wk, w.g, &w.rs, &w.db) <
+				    UDP_BATCH)
+					break;
 	}
 	wreader_close(&w);
 	free(pfd);

@@ -42,6 +42,8 @@ struct notify_state;
 struct logsum;
 struct control;
 struct metrics;
+struct xdp_queue;
+struct xdp_ctx;
 
 /* What one UDP worker owns. */
 struct worker {
@@ -54,6 +56,7 @@ struct worker {
 	/* The generation it answers from: set by the worker when it moves
 	 * (after it let go of the one before), read by server_swap(). */
 	_Atomic(struct gen *) using;
+	struct xdp_queue *xq;		/* its AF_XDP queue (xdp.h), or NULL */
 };
 
 struct server {
@@ -91,6 +94,7 @@ struct server {
 	 * closed by server_close(). */
 	struct control *control;
 	struct metrics *metrics;
+	struct xdp_ctx *xdp;		/* the AF_XDP path (xdp.h), or NULL */
 };
 
 /*

@@ -335,6 +335,12 @@ read_serving(const struct gen *g, struct stats_view *v)
 		return DNSBL_ENOMEM;
 	if (g->cfg->path != NULL && (v->config = strdup(g->cfg->path)) == NULL)
 		return DNSBL_ENOMEM;
+	if (g->fast != NULL) {
+		v->have_mi = 1;
+		fastidx_info(g->fast, &v->mi);
+		v->mi_current = v->mi.txnid != 0 && g->store != NULL &&
+		    v->mi.txnid == store_last_txnid(g->store);
+	}
 	if (g->store != NULL) {
 		(void)store_serve_size(g->store, &v->store_bytes);
 		if (store_reader_new(g->store, &rd) == 0 &&

@@ -50,6 +50,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "fastidx.h"
+
 struct gen;
 struct query;
 struct zoneset;
@@ -240,6 +242,10 @@ struct stats_view {
 	uint64_t store_bytes;
 	unsigned workers;
 	char *config;			/* the config file served */
+	/* The in-memory copy of the served tables (fastidx.h). */
+	int have_mi;			/* a builder runs */
+	int mi_current;			/* its copy is the store's newest */
+	struct fastidx_stats mi;
 };
 
 /*

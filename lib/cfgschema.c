@@ -3,7 +3,8 @@
  *
  * One table per YAML map of dnsbl.yaml: the top level, a zone, its soa,
  * glue, codes and transfer maps, a TSIG key, the tester and the rate
- * limiter (rrl).  Each row says the key, its type, its range (for lists:
+ * limiter (rrl); the web front end's is in cfgweb.c, the xdp map in
+ * cfgxdp.c.  Each row says the key, its type, its range (for lists:
  * the number of items), its default and where it goes in struct
  * dnsbl_config (config.h).  docs/dnsbl.yaml.5
  * describes every row; keep the two in sync.
@@ -234,6 +235,8 @@ static const struct field top_fields[] = {
 	    F_REQ),
 	MAP("tester", offsetof(struct dnsbl_config, tester), tester_schema, 0),
 	MAP("rrl", offsetof(struct dnsbl_config, rrl), rrl_schema, 0),
+	MAP("web", offsetof(struct dnsbl_config, web), cfg_web_schema, 0),
+	MAP("xdp", offsetof(struct dnsbl_config, xdp), cfg_xdp_schema, 0),
 	END
 };
 const struct schema cfg_top_schema = { .what = "configuration",

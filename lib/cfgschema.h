@@ -62,8 +62,24 @@ struct schema {
 	int (*check)(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);
 };
 
+/* The web front end's map, "web:" (cfgweb.c). */
+extern const struct schema cfg_web_schema;
+
 /* The top-level map: struct dnsbl_config. */
 extern const struct schema cfg_top_schema;
+
+/* The xdp map (cfgxdp.c). */
+extern const struct schema cfg_xdp_schema;
+
+/*
+ * For a check outside config.c: the config read so far (the keys before
+ * the map being checked), and an error at key of map (or at where when
+ * the map has no key), as "file:line:column: reason".
+ */
+const struct dnsbl_config *cfg_ctx_config(const struct cfgctx *c);
+int cfg_error_at(struct cfgctx *c, yaml_node_t *map, const char *key,
+    yaml_mark_t where, int code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* Checks of a whole map, after its rows (config.c). */
 int cfg_zone_check(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);

@@ -569,6 +569,25 @@ mark_of(struct cfgctx *c, yaml_node_t *map, const char *key, long i,
 	return v->start_mark;
 }
 
+const struct dnsbl_config *
+cfg_ctx_config(const struct cfgctx *c)
+{
+	return c->cfg;
+}
+
+int
+cfg_error_at(struct cfgctx *c, yaml_node_t *map, const char *key,
+    yaml_mark_t where, int code, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return err_at(c, mark_of(c, map, key, -1, where), code, "%s", why);
+}
+
 static int
 dname_eq(const struct cfg_dname *a, const struct cfg_dname *b)
 {

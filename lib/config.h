@@ -140,6 +140,44 @@ struct cfg_access {
 	char *quota_txt;		/* and this TXT */
 };
 
+/*
+ * The web front end, dnsbl-loader web: "web: {...}" (loader/web.h).  The
+ * lookup page every listing's TXT points to, and retest requests.
+ */
+struct cfg_web {
+	struct cfg_endpoint *listen;	/* ADDRESS@PORT, at least one */
+	size_t nlisten;
+	char *public_url;		/* e.g. "https://relays.example" */
+	struct prefix *trusted_proxies;	/* their X-Forwarded-For is used */
+	size_t ntrusted_proxies;
+	struct prefix *metrics_allow;	/* who may GET /metrics */
+	size_t nmetrics_allow;
+	char *evidence;			/* "full", "forms" or "none" */
+	uint32_t transcript_lines;	/* at most this many lines shown */
+	char *show_tester;		/* "true": the tester's name and HELO */
+	char *show_history;		/* "true": the public history */
+	uint32_t lookups_per_minute;	/* per client address; 0: no limit */
+	uint32_t retests_per_hour;	/* per client address; 0: no limit */
+	uint32_t max_connections;
+	uint32_t timeout;		/* seconds a connection may idle */
+	uint32_t threads;		/* libmicrohttpd's thread pool */
+};
+
+/*
+ * dnsbld's optional AF_XDP path (docs/xdp.md): "xdp: {interface: ...}".
+ * No interface: off.  Only a dnsbld built with `make XDP=1` can turn it
+ * on; the schema is the same for every build (lib/cfgxdp.c).
+ */
+struct cfg_xdp {
+	char *interface;		/* network interface, or NULL: off */
+	uint32_t *queues;		/* its receive queues, one worker each */
+	size_t nqueues;
+	char *mode;			/* "native", "generic" or "auto" */
+	struct cfg_endpoint address;	/* IPv4 address@port it answers on;
+					 * one of `listen` */
+	uint32_t frames;		/* UMEM frames per queue */
+};
+
 struct dnsbl_config {
 	char *path;			/* the file it was read from */
 	char *database;			/* LMDB environment directory */
@@ -173,6 +211,8 @@ struct dnsbl_config {
 	size_t nzones;
 	struct cfg_tester tester;
 	struct cfg_rrl rrl;
+	struct cfg_web web;
+	struct cfg_xdp xdp;
 };
 
 /*

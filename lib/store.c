@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -76,6 +77,76 @@ int
 store_serve_size(struct store *st, uint64_t *bytes)
 {
 	*bytes = env_disk(st->cfg->database, "serve");
+	return 0;
+}
+
+uint64_t
+store_last_txnid(struct store *st)
+{
+	MDB_envinfo ei;
+	int rc;
+
+	/* The meta pages are in the map: not while it changes size. */
+	pthread_rwlock_rdlock(&st->sh->resize);
+	rc = mdb_env_info(st->env, &ei);
+	pthread_rwlock_unlock(&st->sh->resize);
+	return rc != 0 ? 0 : (uint64_t)ei.me_last_txnid;
+}
+
+uint64_t
+store_txn_id(const struct store_txn *t)
+{
+	return (uint64_t)mdb_txn_id(t->txn);
+}
+
+/*
+ * The mapping of serve/data.mdb that holds p, from /proc/self/maps: 0 and
+ * [*lo, *hi), or DNSBL_ENOENT.
+ */
+static int
+map_range(const void *p, uintptr_t *lo, uintptr_t *hi)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	unsigned long a, b;
+	int rc = DNSBL_ENOENT;
+
+	if (f == NULL)
+		return DNSBL_EIO;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx", &a, &b) != 2)
+			continue;
+		if ((uintptr_t)p >= a && (uintptr_t)p < b) {
+			*lo = a;
+			*hi = b;
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+store_serve_release(struct store_txn *t)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uintptr_t lo, hi;
+	int rc;
+
+	if (t->st->nzones == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(t->txn, t->st->zones[0].smeta, &c)) != 0)
+		return store_mdb(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? 0 : store_mdb(rc);
+	if ((rc = map_range(v.mv_data, &lo, &hi)) != 0)
+		return rc;
+	if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == -1)
+		return DNSBL_EIO;
 	return 0;
 }
 

@@ -102,6 +102,28 @@ int store_size(struct store *st, uint64_t *file_bytes, uint64_t *map_bytes);
 /* Bytes of disk of the serve environment alone (what dnsbld reads). */
 int store_serve_size(struct store *st, uint64_t *bytes);
 
+/*
+ * The id of the newest transaction committed to the serve environment
+ * (mdb_env_info()), 0 if it cannot be read.  Cheap: no transaction,
+ * the resize lock taken shared for a moment (so not inside a reader's
+ * batch or a transaction of the same thread).  A copy taken in a transaction with that id
+ * (store_txn_id()) is as new as the store.
+ */
+uint64_t store_last_txnid(struct store *st);
+
+/* The serve environment's transaction id of t (mdb_txn_id()). */
+uint64_t store_txn_id(const struct store_txn *t);
+
+/*
+ * Drop this process's page mappings of the serve environment
+ * (madvise(MADV_DONTNEED) over its map): pages a walk touched leave the
+ * process's RSS and stay in the page cache, to be mapped again by the
+ * next read that needs them.  Call it inside a transaction (the map
+ * cannot change size then).  0, DNSBL_ENOENT (the map was not found in
+ * /proc/self/maps), DNSBL_EIO or DNSBL_EDB.
+ */
+int store_serve_release(struct store_txn *t);
+
 /* ---------------------------------------------------------------------
  * Readers: the daemon's hot path.  Nothing here allocates.
  */

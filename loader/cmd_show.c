@@ -7,16 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "answer.h"
 #include "config.h"
 #include "err.h"
 #include "events.h"
 #include "json.h"
 #include "loader.h"
+#include "lookup.h"
 #include "say.h"
 #include "zonegen.h"
 #include "store.h"
-#include "txt.h"
 #include "timefmt.h"
 #include "zonefp.h"
 
@@ -24,58 +23,8 @@ struct show_job {
 	struct loader_ctx *ctx;
 	size_t zone;
 	struct prefix p;
-	struct event *evs;		/* valid within the transaction */
-	size_t nev, cev;
+	struct lookup lk;		/* lookup.h */
 };
-
-static const char *const state_names[] = {
-	"seen", "listed", "delisted", "excluded"
-};
-
-static int
-collect_ev(const struct event *ev, void *arg)
-{
-	struct show_job *job = arg;
-	struct event *n;
-
-	if (job->nev == job->cev) {
-		size_t nc = job->cev ? job->cev * 2 : 16;
-		if ((n = realloc(job->evs, nc * sizeof(*n))) == NULL)
-			return DNSBL_ENOMEM;
-		job->evs = n;
-		job->cev = nc;
-	}
-	job->evs[job->nev++] = *ev;
-	return 0;
-}
-
-static int
-ev_cmp(const void *a, const void *b)
-{
-	const struct event *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The RFC 5782 test addresses: 2 listed, 1 never; else 0. */
-static int
-test_entry(const struct prefix *p)
-{
-	static const uint8_t v6[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-	    0xff };
-	const uint8_t *a = p->addr;
-
-	if (p->len != addr_bits(p->family))
-		return 0;
-	if (p->family == ADDR_V6) {
-		if (memcmp(a, v6, 12) != 0)
-			return 0;
-		a += 12;
-	}
-	if (a[0] == 127 && a[1] == 0 && a[2] == 0 && (a[3] == 1 || a[3] == 2))
-		return a[3];
-	return 0;
-}
 
 static void
 print_time_line(const char *label, int64_t t)
@@ -91,49 +40,21 @@ show_txn(struct store_txn *t, void *arg)
 {
 	struct show_job *job = arg;
 	const struct cfg_zone *cz = &job->ctx->cfg->zones[job->zone];
-	struct entry e, cover;
-	struct store_answer ans;
-	char ptxt[PREFIX_STRLEN], ctxt[PREFIX_STRLEN], code[PREFIX_STRLEN];
-	char txt[TXT_MAX + 1];
-	struct answer res;
-	const char *cname = NULL;	/* the code's name, in the map */
+	struct lookup *lk = &job->lk;
+	const struct entry *ep = &lk->e, *cp = &lk->cover;
+	const char *ptxt = lk->ptxt, *ctxt = lk->ctxt, *code = lk->code;
+	const char *txt = lk->txt, *cname;
 	int have, covered, listed, test, rc;
 	size_t i;
 	struct json j;
 
-	job->nev = 0;
-	prefix_format(&job->p, ptxt);
-	have = store_entry_get(t, job->zone, &job->p, &e) == 0;
-	rc = store_entry_cover(t, job->zone, &job->p, &cover);
-	if (rc && rc != DNSBL_ENOENT)
+	if ((rc = lookup_zone(t, job->zone, &job->p, lk)) != 0)
 		return rc;
-	covered = rc == 0;
-	test = test_entry(&job->p);
-	listed = test ? test == 2 : covered && cover.state == ENTRY_LISTED;
-	code[0] = txt[0] = ctxt[0] = '\0';
-	if (covered)
-		prefix_format(&cover.prefix, ctxt);
-	if (listed) {
-		uint16_t idx = test ? ANSWER_DEFAULT : cover.answer;
-		if ((rc = store_answer_get(t, job->zone, idx, &ans)) != 0)
-			return rc;
-		answer_resolve(cz, idx == ANSWER_DEFAULT ? NULL : &ans, &res);
-		if (idx != ANSWER_DEFAULT && answer_code(cz, ans.code) != NULL)
-			cname = ans.code;
-		addr_format(ADDR_V4, res.a, code);
-		if (txt_render(res.txt ? res.txt : "", ptxt, txt,
-		    sizeof(txt)) < 0)
-			return DNSBL_ERANGE;
-	}
-	if ((rc = store_event_walk(t, job->zone, &job->p, collect_ev, job)) != 0)
-		return rc;
-	if (covered && memcmp(&cover.prefix, &job->p, sizeof(job->p)) != 0 &&
-	    (rc = store_event_walk(t, job->zone, &cover.prefix, collect_ev,
-	    job)) != 0)
-		return rc;
-	if (job->nev > 1)	/* evs is NULL when there are none */
-		qsort(job->evs, job->nev, sizeof(*job->evs), ev_cmp);
-
+	have = lk->have;
+	covered = lk->covered;
+	listed = lk->listed;
+	test = lk->test;
+	cname = lk->cname;
 	if (job->ctx->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j);
@@ -144,7 +65,7 @@ show_txn(struct store_txn *t, void *arg)
 		json_key(&j, "listed_by");
 		json_str(&j, listed && !test ? ctxt : NULL);
 		json_key(&j, "excluded_by");
-		json_str(&j, covered && cover.state == ENTRY_EXCLUDED ? ctxt :
+		json_str(&j, covered && cp->state == ENTRY_EXCLUDED ? ctxt :
 		    NULL);
 		json_key(&j, "code"); json_str(&j, listed ? code : NULL);
 		json_key(&j, "code_name"); json_str(&j, listed ? cname : NULL);
@@ -156,28 +77,28 @@ show_txn(struct store_txn *t, void *arg)
 			json_obj_open(&j);
 			json_key(&j, "prefix"); json_str(&j, ptxt);
 			json_key(&j, "state");
-			json_str(&j, state_names[e.state & 3]);
-			json_key(&j, "reason"); json_str(&j, e.reason);
+			json_str(&j, lookup_state_name(ep->state));
+			json_key(&j, "reason"); json_str(&j, ep->reason);
 			json_key(&j, "first_listed");
-			json_time(&j, e.first_listed);
+			json_time(&j, ep->first_listed);
 			json_key(&j, "listed_since");
-			json_time(&j, e.listed_since);
-			json_key(&j, "last_tested"); json_time(&j, e.last_tested);
+			json_time(&j, ep->listed_since);
+			json_key(&j, "last_tested"); json_time(&j, ep->last_tested);
 			json_key(&j, "last_result");
-			json_str(&j, test_result_name(e.last_result));
+			json_str(&j, test_result_name(ep->last_result));
 			json_key(&j, "last_confirmed");
-			json_time(&j, e.last_confirmed);
-			json_key(&j, "delisted_at"); json_time(&j, e.delisted_at);
-			json_key(&j, "hold_until"); json_time(&j, e.hold_until);
-			json_key(&j, "times_listed"); json_int(&j, e.times_listed);
+			json_time(&j, ep->last_confirmed);
+			json_key(&j, "delisted_at"); json_time(&j, ep->delisted_at);
+			json_key(&j, "hold_until"); json_time(&j, ep->hold_until);
+			json_key(&j, "times_listed"); json_int(&j, ep->times_listed);
 			json_key(&j, "times_delisted");
-			json_int(&j, e.times_delisted);
+			json_int(&j, ep->times_delisted);
 			json_obj_close(&j);
 		}
 		json_key(&j, "history");
 		json_arr_open(&j);
-		for (i = 0; i < job->nev; i++)
-			event_json(&j, &job->evs[i]);
+		for (i = 0; i < lk->nev; i++)
+			event_json(&j, &lk->evs[i]);
 		json_arr_close(&j);
 		json_obj_close(&j);
 		json_end(&j);
@@ -189,9 +110,9 @@ show_txn(struct store_txn *t, void *arg)
 		    listed ? "listed" : "never listed", cz->name.text);
 	else if (listed)
 		say(stdout, "%s: listed in %s by %s\n", ptxt, cz->name.text, ctxt);
-	else if (covered && cover.state == ENTRY_EXCLUDED)
+	else if (covered && cp->state == ENTRY_EXCLUDED)
 		say(stdout, "%s: not listed in %s: excluded by %s (%s)\n", ptxt,
-		    cz->name.text, ctxt, cover.reason);
+		    cz->name.text, ctxt, cp->reason);
 	else
 		say(stdout, "%s: not listed in %s\n", ptxt, cz->name.text);
 	if (listed) {
@@ -200,25 +121,25 @@ show_txn(struct store_txn *t, void *arg)
 		say(stdout, "  %-15s %s\n", "txt", txt);
 	}
 	if (have) {
-		say(stdout, "  %-15s %s\n", "entry", state_names[e.state & 3]);
-		if (e.reason[0])
-			say(stdout, "  %-15s %s\n", "reason", e.reason);
-		print_time_line("first listed", e.first_listed);
-		print_time_line("listed since", e.listed_since);
-		print_time_line("last tested", e.last_tested);
+		say(stdout, "  %-15s %s\n", "entry", lookup_state_name(ep->state));
+		if (ep->reason[0])
+			say(stdout, "  %-15s %s\n", "reason", ep->reason);
+		print_time_line("first listed", ep->first_listed);
+		print_time_line("listed since", ep->listed_since);
+		print_time_line("last tested", ep->last_tested);
 		say(stdout, "  %-15s %s\n", "last result",
-		    test_result_name(e.last_result));
-		print_time_line("last confirmed", e.last_confirmed);
-		if (e.delisted_at)
-			print_time_line("delisted", e.delisted_at);
-		if (e.hold_until)
-			print_time_line("held until", e.hold_until);
+		    test_result_name(ep->last_result));
+		print_time_line("last confirmed", ep->last_confirmed);
+		if (ep->delisted_at)
+			print_time_line("delisted", ep->delisted_at);
+		if (ep->hold_until)
+			print_time_line("held until", ep->hold_until);
 		say(stdout, "  %-15s %u listed, %u delisted\n", "times",
-		    e.times_listed, e.times_delisted);
+		    ep->times_listed, ep->times_delisted);
 	}
-	say(stdout, "history:%s\n", job->nev ? "" : " none");
-	for (i = 0; i < job->nev; i++)
-		event_print(stdout, &job->evs[i], "  ", 0, 1);
+	say(stdout, "history:%s\n", lk->nev ? "" : " none");
+	for (i = 0; i < lk->nev; i++)
+		event_print(stdout, &lk->evs[i], "  ", 0, 1);
 	return 0;
 }
 
@@ -254,7 +175,7 @@ cmd_show(struct loader_ctx *ctx, int argc, char **argv)
 		return 1;
 	job.zone = (size_t)zi;
 	rc = store_read(ctx->st, show_txn, &job, &eb);
-	free(job.evs);
+	lookup_free(&job.lk);
 	if (rc)
 		return ctx_fail(ctx, 1, cli_code_of(rc), "%s", eb.msg[0] ?
 		    eb.msg : dnsbl_strerror(rc));

@@ -162,6 +162,7 @@ int cmd_apply_config(struct loader_ctx *, int, char **);
 int cmd_backup(struct loader_ctx *, int, char **);
 int cmd_restore(struct loader_ctx *, int, char **);
 int cmd_server(struct loader_ctx *, int, char **);
+int cmd_web(struct loader_ctx *, int, char **);
 
 /*
  * retests --run: test every open retest request of zone with the relay

@@ -184,6 +184,16 @@ static const struct command commands[] = {
 	  "zone and in total) or reload\n(as SIGHUP; waits for the result).  "
 	  "--json prints dnsbld's JSON object as\nit came.  Exits 1 when "
 	  "dnsbld cannot be reached or answers an error." },
+	{ "web", cmd_web, NEED_CONFIG,
+	  "web",
+	  "Serve the public lookup page that every listing's TXT points to "
+	  "(web: in\nthe config): GET /lookup?ip=ADDRESS tells, for each zone, "
+	  "whether the\naddress is listed, why, the evidence of the last test, "
+	  "and takes a retest\nrequest (POST /retest, as retest-request does, "
+	  "with its limits); the same\nas JSON under /api/v1/.  Started as "
+	  "root, it binds, then runs as the\nconfig's user.  Runs in the "
+	  "foreground until SIGTERM or SIGINT; a config\nchange takes a "
+	  "restart.  Logs a line per request to stderr.  See\ndocs/web.md." },
 	{ "check-config", cmd_check_config, 0,
 	  "check-config",
 	  "Read and check the config file; report the first error as "

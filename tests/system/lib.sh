@@ -14,9 +14,11 @@ T=$(mktemp -d /tmp/dnsbl-test.XXXXXX)
 TAP_N=0
 TAP_FAILED=0
 DNSBLD_PID=
+WEB_PID=
 
 cleanup() {
 	[ -n "$DNSBLD_PID" ] && kill "$DNSBLD_PID" 2>/dev/null && wait "$DNSBLD_PID" 2>/dev/null
+	[ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null && wait "$WEB_PID" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -123,5 +125,36 @@ stop_dnsbld() {
 	wait "$DNSBLD_PID" 2>/dev/null
 	local rc=$?
 	DNSBLD_PID=
+	return $rc
+}
+
+# The web front end (dnsbl-loader web) on 127.0.0.1@$WPORT: write_config
+# with web_yaml's section, then start_web.  $WEB is its base URL.
+WPORT=$(free_port)
+WEB=http://127.0.0.1:$WPORT
+web_yaml() {	# web_yaml [EXTRA KEYS, indented two spaces]
+	printf 'web:\n  listen: [127.0.0.1@%s]\n  public_url: %s\n%s\n' \
+	    "$WPORT" "$WEB" "${1:-}"
+}
+
+start_web() {	# start_web [ARGS]: foreground, wait until it answers
+	"$LOADER" -c "$T/dnsbl.yaml" web "$@" 2>>"$T/web.log" &
+	WEB_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 2 "$WEB/" && return 0
+		kill -0 "$WEB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# dnsbl-loader web did not start:"; sed 's/^/#   /' "$T/web.log"
+	return 1
+}
+
+stop_web() {
+	[ -n "$WEB_PID" ] || return 0
+	kill -TERM "$WEB_PID" 2>/dev/null
+	wait "$WEB_PID" 2>/dev/null
+	local rc=$?
+	WEB_PID=
 	return $rc
 }

@@ -66,7 +66,7 @@ PY
 for i in $(seq 1 240); do scraped "$t_end" && break; sleep 0.5; done
 scraped "$t_end"; ok $? "Prometheus scraped dnsbld after the traffic (${i} waits)"
 check "Prometheus has exactly the counts sent" -- sc prom "$PURL" "$T/want.json" "$T/base.json"
-check "up{job=dnsbl} is 1, the serial gauge is dig's" -- $PY - "$PURL" "$(dig +short -p $PORT @127.0.0.1 $Z SOA | awk '{print $3}')" <<'PY'
+check "up{job=dnsbl} is 1, the serial gauge is dig's, the memory index current" -- $PY - "$PURL" "$(dig +short -p $PORT @127.0.0.1 $Z SOA | awk '{print $3}')" <<'PY'
 import json, sys, urllib.parse, urllib.request
 def q(expr):
     u = sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
@@ -77,6 +77,8 @@ assert q('up{job="dnsbl"}') == 1
 assert q('dnsbl_zone_serial{zone="relays.example"}') == float(sys.argv[2]), "serial"
 assert q("dnsbl_uptime_seconds") >= 0 and q("dnsbl_store_bytes") > 0
 assert q("dnsbl_workers") >= 1 and q("dnsbl_last_reload_timestamp_seconds") == 0
+assert q("dnsbl_memory_index_current") == 1, "memory index current"
+assert q("dnsbl_memory_index_builds_total") >= 1 and q("dnsbl_memory_index_bytes") >= 262144
 PY
 
 # Hostile HTTP.

@@ -58,7 +58,7 @@ is $? 0 "loader --help: exit 0"
 is $? 2 "loader without a command: exit 2"
 grep -q '^usage: dnsbl-loader ' "$T/err"; ok $? "and the usage on stderr"
 cmds=$(sed -n '/^commands:/,/^$/p' "$T/help" | awk 'NF && !/^commands:/ {print $1}')
-is "$(echo $cmds)" "list delist import show export stats exclude unexclude retest-request retests expire history test sink apply-config backup restore server check-config" "the command table lists every command"
+is "$(echo $cmds)" "list delist import show export stats exclude unexclude retest-request retests expire history test sink apply-config backup restore server web check-config" "the command table lists every command"
 for c in $cmds; do
 	"$LOADER" -c "$T/no-such-config.yaml" "$c" --help >"$T/out" 2>"$T/err"
 	is $? 0 "$c --help: exit 0 (no config needed)"

@@ -83,6 +83,7 @@ ok $? "it is a conffile"
 
 missing=
 for f in /usr/sbin/dnsbld /usr/bin/dnsbl-loader /lib/systemd/system/dnsbld.service \
+    /lib/systemd/system/dnsbl-web.service /usr/share/doc/dnsbl/web.md \
     /lib/systemd/system/dnsbl-expire.service /lib/systemd/system/dnsbl-expire.timer \
     /lib/systemd/system/dnsbl-backup.service /lib/systemd/system/dnsbl-backup.timer \
     /usr/lib/sysusers.d/dnsbl.conf /usr/lib/tmpfiles.d/dnsbl.conf \
@@ -90,8 +91,29 @@ for f in /usr/sbin/dnsbld /usr/bin/dnsbl-loader /lib/systemd/system/dnsbld.servi
     /usr/share/man/man5/dnsbl.yaml.5.gz; do
 	dpkg -S "$f" >/dev/null 2>&1 || missing="$missing $f"
 done
-is "$missing" "" "programs, units, sysusers.d, tmpfiles.d and man pages installed"
+is "$missing" "" "programs, units, sysusers.d, tmpfiles.d, man pages and docs installed"
+# Every file the package holds is one the lists above or below expect.
+unexpected=$(dpkg -L dnsbl | while read -r f; do
+	[ -d "$f" ] && continue
+	case "$f" in
+	/usr/sbin/dnsbld|/usr/bin/dnsbl-loader|/etc/dnsbl/dnsbl.yaml) ;;
+	/lib/systemd/system/dnsbld.service|/lib/systemd/system/dnsbl-web.service) ;;
+	/lib/systemd/system/dnsbl-expire.*|/lib/systemd/system/dnsbl-backup.*) ;;
+	/usr/lib/sysusers.d/dnsbl.conf|/usr/lib/tmpfiles.d/dnsbl.conf) ;;
+	/usr/share/man/man8/dnsbld.8.gz|/usr/share/man/man8/dnsbl-loader.8.gz) ;;
+	/usr/share/man/man5/dnsbl.yaml.5.gz) ;;
+	/usr/share/doc/dnsbl/examples/*.yaml) ;;
+	/usr/share/doc/dnsbl/operations.md*|/usr/share/doc/dnsbl/mirrors.md*) ;;
+	/usr/share/doc/dnsbl/policy.md*|/usr/share/doc/dnsbl/store.md*) ;;
+	/usr/share/doc/dnsbl/web.md*) ;;
+	/usr/share/doc/dnsbl/README.Debian|/usr/share/doc/dnsbl/changelog*.gz) ;;
+	/usr/share/doc/dnsbl/copyright) ;;
+	*) echo "$f" ;;
+	esac
+done | tr '\n' ' ')
+is "$unexpected" "" "no installed file that this test does not know of"
 is "$(systemctl is-enabled dnsbld.service 2>&1)" disabled "dnsbld.service is not enabled"
+is "$(systemctl is-enabled dnsbl-web.service 2>&1)" disabled "dnsbl-web.service is not enabled"
 is "$(systemctl is-enabled dnsbl-expire.timer dnsbl-backup.timer 2>&1 | sort -u)" \
 	disabled "nor are the timers"
 running=
@@ -103,7 +125,7 @@ if [ -d /run/systemd/system ]; then
 fi
 is "$running" "" "and it is not running"
 check "systemd-analyze verify on the installed units" -- \
-	systemd-analyze verify dnsbld.service dnsbl-expire.service \
+	systemd-analyze verify dnsbld.service dnsbl-web.service dnsbl-expire.service \
 	dnsbl-expire.timer dnsbl-backup.service dnsbl-backup.timer
 check "dnsbl-loader check-config as dnsbl on /etc/dnsbl/dnsbl.yaml" -- \
 	runuser -u dnsbl -- dnsbl-loader check-config
@@ -125,8 +147,8 @@ $APT install --reinstall "$deb" >"$T/reinstall.log" 2>&1
 st=$?; ok $st "reinstall (the upgrade path of prerm and postinst)"
 [ $st -ne 0 ] && tail -n 20 "$T/reinstall.log" | sed 's/^/#   /'
 is "$(systemctl is-enabled dnsbld.service 2>&1)" disabled "still not enabled after the upgrade"
-grep -q 'try-restart dnsbld.service' /var/lib/dpkg/info/dnsbl.postinst
-ok $? "postinst restarts a running dnsbld after an upgrade"
+grep -q 'try-restart dnsbld.service dnsbl-web.service' /var/lib/dpkg/info/dnsbl.postinst
+ok $? "postinst restarts a running dnsbld and dnsbl-web after an upgrade"
 grep -q 'deb-systemd-invoke stop dnsbld.service' /var/lib/dpkg/info/dnsbl.prerm &&
     ! grep -q 'deb-systemd-invoke stop' /var/lib/dpkg/info/dnsbl.preinst 2>/dev/null
 ok $? "prerm stops it on removal, and nothing stops it for an upgrade"

@@ -16,14 +16,14 @@ fi
 R=$T/root
 check "make install PREFIX=/usr DESTDIR=" -- \
 	make -s -C "$ROOT" install BUILD="$BUILD" PREFIX=/usr DESTDIR="$R"
-units="dnsbld.service dnsbl-expire.service dnsbl-expire.timer
+units="dnsbld.service dnsbl-web.service dnsbl-expire.service dnsbl-expire.timer
 	dnsbl-backup.service dnsbl-backup.timer"
 missing=
 for f in usr/sbin/dnsbld usr/bin/dnsbl-loader etc/dnsbl/dnsbl.yaml \
     usr/share/man/man8/dnsbld.8 usr/share/man/man8/dnsbl-loader.8 \
     usr/share/man/man5/dnsbl.yaml.5 usr/lib/sysusers.d/dnsbl.conf \
     usr/lib/tmpfiles.d/dnsbl.conf \
-    usr/share/doc/dnsbl/examples/dnsbl.example.yaml; do
+    usr/share/doc/dnsbl/examples/dnsbl.example.yaml usr/share/doc/dnsbl/web.md; do
 	[ -f "$R/$f" ] || missing="$missing $f"
 done
 for u in $units; do
@@ -43,6 +43,11 @@ is "$(sed -n 's/^ExecStartPre=//p' "$U/dnsbld.service")" \
 is "$(sed -n 's/^ExecStart=//p' "$U/dnsbl-expire.service")" \
 	"/usr/bin/dnsbl-loader -c /etc/dnsbl/dnsbl.yaml expire" \
 	"dnsbl-expire.service runs the installed /usr/bin/dnsbl-loader"
+is "$(sed -n 's/^ExecStart=//p' "$U/dnsbl-web.service")" \
+	"/usr/bin/dnsbl-loader -c /etc/dnsbl/dnsbl.yaml web" \
+	"dnsbl-web.service runs the installed /usr/bin/dnsbl-loader web"
+grep -qxF User=dnsbl "$U/dnsbl-web.service" && grep -qxF ProtectSystem=strict "$U/dnsbl-web.service"
+ok $? "dnsbl-web.service: user dnsbl, sandboxed"
 grep -q ' /usr/bin/dnsbl-loader -c /etc/dnsbl/dnsbl.yaml backup ' "$U/dnsbl-backup.service"
 ok $? "dnsbl-backup.service runs the installed /usr/bin/dnsbl-loader"
 for k in Type=notify User=dnsbl Group=dnsbl StateDirectory=dnsbl \

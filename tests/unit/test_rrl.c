@@ -381,8 +381,13 @@ test_small_table(void)
 		run(t, &w, now + (uint64_t)i, "198.51.100.1", name, 0, 1, cnt);
 		sent += cnt[RRL_SEND];
 	}
-	is_int(sent, 20000, "20000 names through 1024 buckets: each answered "
-	    "once, none limited");
+	/* A name whose set (1 in 128) and 14-bit tag (1 in 16384) are the
+	 * flooded key's shares its bucket by design, as in any tagged
+	 * table: 20000 names meet that about once in a hundred runs, two
+	 * of them almost never.  Anything else limited is a fault. */
+	ok(sent >= 19998, "20000 names through 1024 buckets: each answered "
+	    "once, none limited (%d; a tag collision with the flooded key "
+	    "may cost one or two)", sent);
 	run(t, &w, now + 20000, "192.0.2.1", "flood.relays.example", 0, 1, cnt);
 	still = cnt[RRL_SEND] == 0;
 	ok(still, "the limited bucket survived them (the oldest go first)");

@@ -1,0 +1,497 @@
+/*
+ * xdp.c -- dnsbld's AF_XDP path (xdp.h, docs/xdp.md); built only with
+ * `make XDP=1`.
+ *
+ * Each queue has its own UMEM of cfg->xdp.frames frames of XDP_FRAME
+ * bytes: half of them sit in the fill ring, the rest on a free stack.  A
+ * frame comes in on the RX ring, its answer is written over it (the query
+ * copied aside first, respond() not working in place) and it leaves on
+ * the TX ring; the completion ring gives it back to the free stack, which
+ * refills the fill ring.  A frame that gets no answer goes straight back
+ * to the free stack.  The queries of a batch are answered from one store
+ * snapshot, as in udp_batch() (server.c), through the same per-query
+ * steps: access policy, zone transfers' UDP answers, TSIG, respond(),
+ * statistics and the response rate limiter.
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "access.h"
+#include "config.h"
+#include "err.h"
+#include "fastidx.h"
+#include "gen.h"
+#include "log.h"
+#include "query.h"
+#include "respond.h"
+#include "rrl.h"
+#include "server.h"
+#include "signed.h"
+#include "stats.h"
+#include "store.h"
+#include "xdp.h"
+#include "xdppkt.h"
+#include "xfr.h"
+
+#define XDP_FRAME	XSK_UMEM__DEFAULT_FRAME_SIZE	/* 4096 */
+#define XDP_BATCH	64
+
+/* The XDP program's object (xdp_kern.c), linked in by the Makefile. */
+extern const unsigned char dnsbld_xdp_obj[], dnsbld_xdp_obj_end[];
+
+/* The value of the program's dnsbl_cfg map. */
+struct xdp_prog_cfg {
+	uint32_t addr;
+	uint16_t port;
+	uint16_t pad;
+};
+
+struct xdp_queue {
+	unsigned qid;
+	uint32_t addr;			/* answered: addr@port, network order */
+	uint16_t port;
+	void *area;			/* the UMEM: nframes * XDP_FRAME */
+	size_t nframes;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	int fd;
+	struct xsk_ring_prod fq, tx;
+	struct xsk_ring_cons cq, rx;
+	uint64_t *free;			/* frames owned by no ring */
+	size_t nfree;
+	uint8_t qbuf[XDP_FRAME];	/* the query, copied aside */
+	uint64_t txaddr[XDP_BATCH];	/* a batch's answers */
+	uint32_t txlen[XDP_BATCH];
+};
+
+struct xdp_ctx {
+	int ifindex;
+	struct bpf_object *obj;
+	int link_fd;
+	size_t nq;
+	struct xdp_queue **q;
+};
+
+static void
+queue_free(struct xdp_queue *q)
+{
+	if (q == NULL)
+		return;
+	if (q->xsk != NULL)
+		xsk_socket__delete(q->xsk);
+	if (q->umem != NULL)
+		xsk_umem__delete(q->umem);
+	if (q->area != NULL)
+		munmap(q->area, q->nframes * XDP_FRAME);
+	free(q->free);
+	free(q);
+}
+
+/* Move frames from the free stack to the fill ring, as many as fit. */
+static void
+refill(struct xdp_queue *q)
+{
+	uint32_t idx, n, i;
+
+	if (q->nfree == 0)
+		return;
+	/* reserve() takes all or nothing: ask for what fits. */
+	n = xsk_prod_nb_free(&q->fq, (uint32_t)q->nfree);
+	if (n > q->nfree)
+		n = (uint32_t)q->nfree;
+	if (n == 0 || xsk_ring_prod__reserve(&q->fq, n, &idx) != n)
+		return;
+	for (i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&q->fq, idx + i) =
+		    q->free[--q->nfree];
+	if (n > 0)
+		xsk_ring_prod__submit(&q->fq, n);
+}
+
+/* Sent frames back to the free stack. */
+static void
+complete(struct xdp_queue *q)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&q->cq, XDP_BATCH * 4, &idx);
+	for (i = 0; i < n; i++)
+		q->free[q->nfree++] = xsk_umem__extract_addr(
+		    *xsk_ring_cons__comp_addr(&q->cq, idx + i));
+	if (n > 0)
+		xsk_ring_cons__release(&q->cq, n);
+}
+
+static int
+queue_open(const struct cfg_xdp *c, const char *ifname, uint32_t bind_flags,
+    unsigned qid, struct xdp_queue **out, struct errbuf *eb)
+{
+	const struct sockaddr_in *a = (const struct sockaddr_in *)&c->address.ss;
+	struct xsk_umem_config uc;
+	struct xsk_socket_config sc;
+	struct xdp_queue *q;
+	size_t i;
+	int rc;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+	q->qid = qid;
+	q->addr = a->sin_addr.s_addr;
+	q->port = a->sin_port;
+	q->fd = -1;
+	q->nframes = c->frames;
+	q->free = calloc(q->nframes, sizeof(*q->free));
+	q->area = mmap(NULL, q->nframes * XDP_FRAME, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (q->area == MAP_FAILED) {
+		q->area = NULL;
+		rc = errbuf_set(eb, DNSBL_ENOMEM, "xdp: UMEM of %zu frames: %s",
+		    q->nframes, strerror(errno));
+		goto fail;
+	}
+	if (q->free == NULL) {
+		rc = errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	memset(&uc, 0, sizeof(uc));
+	uc.fill_size = uc.comp_size = (uint32_t)q->nframes / 2;
+	uc.frame_size = XDP_FRAME;
+	rc = xsk_umem__create(&q->umem, q->area, q->nframes * XDP_FRAME,
+	    &q->fq, &q->cq, &uc);
+	if (rc != 0) {
+		q->umem = NULL;
+		rc = errbuf_set(eb, DNSBL_EIO, "xdp: %s queue %u: UMEM: %s",
+		    ifname, qid, strerror(-rc));
+		goto fail;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.rx_size = sc.tx_size = (uint32_t)q->nframes / 2;
+	sc.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
+	sc.bind_flags = (uint16_t)bind_flags;
+	rc = xsk_socket__create(&q->xsk, ifname, qid, q->umem, &q->rx, &q->tx,
+	    &sc);
+	if (rc != 0) {
+		q->xsk = NULL;
+		rc = errbuf_set(eb, DNSBL_EIO, "xdp: %s queue %u: AF_XDP "
+		    "socket: %s", ifname, qid, strerror(-rc));
+		goto fail;
+	}
+	q->fd = xsk_socket__fd(q->xsk);
+	for (i = 0; i < q->nframes; i++)
+		q->free[q->nfree++] = (uint64_t)i * XDP_FRAME;
+	refill(q);
+	*out = q;
+	return 0;
+fail:
+	queue_free(q);
+	return rc;
+}
+
+/* The program, loaded; its maps' fds. */
+static int
+prog_load(struct xdp_ctx *x, int *prog_fd, int *cfg_fd, int *xsks_fd,
+    struct errbuf *eb)
+{
+	struct bpf_program *p;
+	int rc;
+
+	x->obj = bpf_object__open_mem(dnsbld_xdp_obj,
+	    (size_t)(dnsbld_xdp_obj_end - dnsbld_xdp_obj), NULL);
+	if (x->obj == NULL)
+		return errbuf_set(eb, DNSBL_EIO, "xdp: cannot open the XDP "
+		    "program: %s", strerror(errno));
+	if ((rc = bpf_object__load(x->obj)) != 0)
+		return errbuf_set(eb, DNSBL_EIO, "xdp: cannot load the XDP "
+		    "program: %s", strerror(-rc));
+	p = bpf_object__find_program_by_name(x->obj, "dnsbl_xdp");
+	*prog_fd = p != NULL ? bpf_program__fd(p) : -1;
+	*cfg_fd = bpf_object__find_map_fd_by_name(x->obj, "dnsbl_cfg");
+	*xsks_fd = bpf_object__find_map_fd_by_name(x->obj, "dnsbl_xsks");
+	if (*prog_fd < 0 || *cfg_fd < 0 || *xsks_fd < 0)
+		return errbuf_set(eb, DNSBL_EIO, "xdp: the XDP program lacks "
+		    "its maps");
+	return 0;
+}
+
+/* Attach through a BPF link: closing it detaches, even at a crash. */
+static int
+prog_attach(struct xdp_ctx *x, int prog_fd, const char *mode,
+    const char *ifname, uint32_t *bind_flags, struct errbuf *eb)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int native = strcmp(mode, "generic") != 0;
+
+	lo.flags = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	x->link_fd = bpf_link_create(prog_fd, x->ifindex, BPF_XDP, &lo);
+	if (x->link_fd < 0 && native && strcmp(mode, "auto") == 0) {
+		log_info("xdp: %s: no native XDP (%s); generic mode", ifname,
+		    strerror(errno));
+		native = 0;
+		lo.flags = XDP_FLAGS_SKB_MODE;
+		x->link_fd = bpf_link_create(prog_fd, x->ifindex, BPF_XDP,
+		    &lo);
+	}
+	if (x->link_fd < 0)
+		return errbuf_set(eb, DNSBL_EIO, "xdp: cannot attach to %s "
+		    "(%s mode): %s", ifname, native ? "native" : "generic",
+		    strerror(errno));
+	/* Generic mode: copies only.  Native: zero-copy where the driver
+	 * has it, else copies (the kernel chooses). */
+	*bind_flags = XDP_USE_NEED_WAKEUP | (native ? 0 : XDP_COPY);
+	log_info("xdp: attached to %s in %s mode", ifname,
+	    native ? "native" : "generic");
+	return 0;
+}
+
+int
+xdp_open(struct server *sv, const struct dnsbl_config *cfg,
+    struct errbuf *eb)
+{
+	const struct cfg_xdp *c = &cfg->xdp;
+	const struct sockaddr_in *a = (const struct sockaddr_in *)&c->address.ss;
+	struct xdp_prog_cfg pc;
+	struct xdp_ctx *x;
+	uint32_t bind_flags = 0, zero = 0, key;
+	int prog_fd = -1, cfg_fd = -1, xsks_fd = -1, fd, rc;
+	size_t i;
+
+	if (c->interface == NULL)
+		return 0;
+	if (c->nqueues > sv->nworkers)
+		return errbuf_set(eb, DNSBL_EINVAL, "xdp: %zu queues need as "
+		    "many workers (workers: %u)", c->nqueues, sv->nworkers);
+	if ((c->frames & (c->frames - 1)) != 0)
+		return errbuf_set(eb, DNSBL_EINVAL, "xdp: frames %u is not a "
+		    "power of two", (unsigned)c->frames);
+	if ((x = calloc(1, sizeof(*x))) == NULL ||
+	    (x->q = calloc(c->nqueues, sizeof(*x->q))) == NULL) {
+		free(x);
+		return errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
+	}
+	x->link_fd = -1;
+	sv->xdp = x;
+	if ((x->ifindex = (int)if_nametoindex(c->interface)) == 0) {
+		rc = errbuf_set(eb, DNSBL_EIO, "xdp: interface %s: %s",
+		    c->interface, strerror(errno));
+		goto fail;
+	}
+	if ((rc = prog_load(x, &prog_fd, &cfg_fd, &xsks_fd, eb)) != 0 ||
+	    (rc = prog_attach(x, prog_fd, c->mode, c->interface, &bind_flags,
+	    eb)) != 0)
+		goto fail;
+	for (i = 0; i < c->nqueues; i++) {
+		rc = queue_open(c, c->interface, bind_flags, c->queues[i],
+		    &x->q[i], eb);
+		if (rc != 0)
+			goto fail;
+		x->nq++;
+		sv->workers[i].xq = x->q[i];
+		key = c->queues[i];
+		fd = x->q[i]->fd;
+		if (bpf_map_update_elem(xsks_fd, &key, &fd, 0) != 0) {
+			rc = errbuf_set(eb, DNSBL_EIO, "xdp: queue %u: socket "
+			    "map: %s", (unsigned)key, strerror(errno));
+			goto fail;
+		}
+	}
+	/* Last: from here the program sends queries to the sockets. */
+	memset(&pc, 0, sizeof(pc));
+	pc.addr = a->sin_addr.s_addr;
+	pc.port = a->sin_port;
+	if (bpf_map_update_elem(cfg_fd, &zero, &pc, 0) != 0) {
+		rc = errbuf_set(eb, DNSBL_EIO, "xdp: program config: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	log_info("xdp: answering %s on %s, %zu queue%s", c->address.text,
+	    c->interface, c->nqueues, c->nqueues == 1 ? "" : "s");
+	return 0;
+fail:
+	xdp_close(sv);
+	return rc;
+}
+
+void
+xdp_close(struct server *sv)
+{
+	struct xdp_ctx *x = sv->xdp;
+	size_t i;
+
+	if (x == NULL)
+		return;
+	if (x->link_fd >= 0)
+		close(x->link_fd);	/* detaches the program */
+	for (i = 0; i < x->nq; i++) {
+		sv->workers[i].xq = NULL;
+		queue_free(x->q[i]);
+	}
+	if (x->obj != NULL)
+		bpf_object__close(x->obj);
+	free(x->q);
+	free(x);
+	sv->xdp = NULL;
+}
+
+int
+xdp_fd(const struct worker *wk)
+{
+	return wk->xq != NULL ? wk->xq->fd : -1;
+}
+
+/*
+ * The answer to the query pkt (len bytes) from peer into out (cap bytes),
+ * as udp_batch() answers one (server.c).  rc: the store could not be
+ * read.  0: send nothing.
+ */
+static size_t
+answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
+    int rc, time_t t, const uint8_t *pkt, size_t len,
+    const struct sockaddr *peer, uint8_t *out, size_t cap)
+{
+	const struct zoneset *zs = g->zs;
+	struct access_wrap aw;
+	struct respond_db code_db;
+	const struct respond_db *qdb = db;
+	struct query q;
+	enum query_status st;
+	enum rrl_verdict v;
+	uint16_t qt;
+	size_t alen;
+	int refuse = 0;
+
+	qt = query_peek_qtype(pkt, len);
+	st = query_parse(pkt, len, &q);
+	if (st == Q_DROP)
+		return 0;
+	if (g->access != NULL && st == Q_OK && !q.tsig && qt != T_AXFR &&
+	    qt != T_IXFR) {
+		aw.base = db;
+		switch (access_decide(g->access, &g->acc[wk->id], peer, t,
+		    &aw.ans)) {
+		case ACCESS_REFUSE:
+			refuse = 1;
+			break;
+		case ACCESS_CODE:
+			access_code_db(&aw, &code_db);
+			qdb = &code_db;
+			break;
+		default:
+			break;
+		}
+	}
+	if (rc != 0)
+		alen = respond_error(pkt, len, RC_SERVFAIL, out, 512);
+	else if (refuse)
+		alen = respond_bare(&q, RC_REFUSED, 0, out,
+		    respond_limit(&q, 0, cap));
+	else if (qt == T_AXFR || qt == T_IXFR)
+		alen = xfr_udp(wk->sv, g, db, pkt, len, peer, out, cap);
+	else if (q.tsig)
+		alen = signed_answer(g->cfg, zs, qdb, &q, st, pkt, len, out,
+		    cap, 0);
+	else
+		alen = respond_parsed(zs, qdb, &q, st, out, cap,
+		    respond_limit(&q, 0, cap), 0);
+	if (qt == T_AXFR || qt == T_IXFR)
+		stats_xfr_answer(g->st, wk->id, zs, &q, out, alen);
+	if (alen != 0 && g->rrl != NULL &&
+	    (v = rrl_check(g->rrl, &wk->rrl, rrl_now(), peer, &q, out,
+	    alen)) != RRL_SEND)
+		alen = v == RRL_DROP ? 0 : rrl_truncate(&q, out, alen, cap);
+	stats_answer(g->st, wk->id, zs, &q, 0, alen != 0 ? out : NULL, alen);
+	return alen;
+}
+
+int
+xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
+    const struct respond_db *db)
+{
+	struct xdp_queue *q = wk->xq;
+	const struct xdp_desc *d;
+	struct sockaddr_in peer;
+	struct xdppkt p;
+	uint32_t idx, n, i, nout = 0;
+	uint64_t base;
+	uint8_t *frame;
+	size_t len, room;
+	time_t t;
+	int rc;
+
+	complete(q);
+	refill(q);
+	n = xsk_ring_cons__peek(&q->rx, XDP_BATCH, &idx);
+	if (n == 0) {
+		if (xsk_ring_prod__needs_wakeup(&q->fq))
+			(void)recvfrom(q->fd, NULL, 0, MSG_DONTWAIT, NULL,
+			    NULL);
+		return 0;
+	}
+	/* As udp_batch(): the in-memory copy when it is as new as the
+	 * store, the store's snapshot only if an answer needs it. */
+	respond_store_begin(rs, fastidx_enter(g->fast, wk->id));
+	rc = 0;
+	t = g->access != NULL ? time(NULL) : 0;
+	memset(&peer, 0, sizeof(peer));
+	peer.sin_family = AF_INET;
+	for (i = 0; i < n; i++) {
+		d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
+		base = xsk_umem__extract_addr(d->addr);
+		frame = xsk_umem__get_data(q->area, d->addr);
+		room = XDP_FRAME - (size_t)(d->addr - base);
+		len = 0;
+		if (xdppkt_parse(frame, d->len, q->addr, q->port, &p) == 0 &&
+		    room >= XDPPKT_HDR + EDNS_PAYLOAD) {
+			memcpy(q->qbuf, frame + p.dns, p.dnslen);
+			peer.sin_addr.s_addr = p.saddr;
+			peer.sin_port = p.sport;
+			len = answer(wk, g, db, rc, t, q->qbuf, p.dnslen,
+			    (const struct sockaddr *)&peer, frame + p.dns,
+			    EDNS_PAYLOAD);
+		}
+		if (len == 0) {
+			q->free[q->nfree++] = base;
+			continue;
+		}
+		q->txaddr[nout] = d->addr;
+		q->txlen[nout++] = (uint32_t)xdppkt_answer(frame, &p, len);
+	}
+	xsk_ring_cons__release(&q->rx, n);
+	if ((rc = respond_store_end(rs)) != 0)
+		log_warnx("store: %s; this batch's answers that needed it "
+		    "are SERVFAIL", dnsbl_strerror(rc));
+	fastidx_leave(g->fast, wk->id);
+	/* The TX ring holds as many as the UMEM has frames, less those
+	 * in the fill ring: there is room for the batch. */
+	if (nout > 0 && xsk_ring_prod__reserve(&q->tx, nout, &idx) == nout) {
+		for (i = 0; i < nout; i++) {
+			struct xdp_desc *td = xsk_ring_prod__tx_desc(&q->tx,
+			    idx + i);
+
+			td->addr = q->txaddr[i];
+			td->len = q->txlen[i];
+		}
+		xsk_ring_prod__submit(&q->tx, nout);
+	} else
+		for (i = 0; i < nout; i++)
+			q->free[q->nfree++] =
+			    xsk_umem__extract_addr(q->txaddr[i]);
+	if (nout > 0 && xsk_ring_prod__needs_wakeup(&q->tx))
+		(void)sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	return (int)n;
+}

@@ -1,0 +1,259 @@
+/*
+ * memidx.c -- the in-memory copy of the served tables (memidx.h).
+ *
+ * One pass over each zone's table, in address order: a single address
+ * goes to the end of single[] (its bucket is never before the last one
+ * filled, so bstart[] is filled as the walk goes), a wider interval to the
+ * wide arrays, which grow by doubling.  single[] is sized by the table's
+ * count first and shrunk at the end.  IPv6 intervals are appended in
+ * order too, then bucketed.
+ */
+#include <sys/mman.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "memidx.h"
+#include "store.h"
+
+#define NBUCKETS 65536
+#define HUGE_PAGE (2u << 20)
+
+struct build {
+	struct memidx_zone *z;
+	uint32_t next;			/* the next bucket to open */
+	size_t cap_single, cap_wide, cap6;
+	int err;
+};
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * n bytes for an array that lookups read at random: from 2 MB on, aligned
+ * to and advised for transparent huge pages, so that a lookup in a large
+ * copy costs no TLB miss of its own.  Freed with free().
+ */
+static void *
+big_alloc(size_t n)
+{
+	void *p;
+
+	if (n < HUGE_PAGE)
+		return malloc(n ? n : 1);
+	n = (n + HUGE_PAGE - 1) & ~((size_t)HUGE_PAGE - 1);
+	if (posix_memalign(&p, HUGE_PAGE, n) != 0)
+		return NULL;
+	(void)madvise(p, n, MADV_HUGEPAGE);
+	return p;
+}
+
+static int
+grow_wide(struct build *b)
+{
+	struct memidx_zone *z = b->z;
+	size_t cap = b->cap_wide ? b->cap_wide * 2 : 64;
+	uint32_t *f, *l;
+	uint16_t *a;
+
+	if ((f = realloc(z->wfirst, cap * sizeof(*f))) == NULL)
+		return DNSBL_ENOMEM;
+	z->wfirst = f;
+	if ((l = realloc(z->wlast, cap * sizeof(*l))) == NULL)
+		return DNSBL_ENOMEM;
+	z->wlast = l;
+	if ((a = realloc(z->wans, cap * sizeof(*a))) == NULL)
+		return DNSBL_ENOMEM;
+	z->wans = a;
+	b->cap_wide = cap;
+	return 0;
+}
+
+static int
+grow6(struct build *b)
+{
+	struct memidx_zone *z = b->z;
+	size_t cap = b->cap6 ? b->cap6 * 2 : 64;
+	unsigned __int128 *f, *l;
+	uint16_t *a;
+
+	if ((f = realloc(z->f6, cap * sizeof(*f))) == NULL)
+		return DNSBL_ENOMEM;
+	z->f6 = f;
+	if ((l = realloc(z->l6, cap * sizeof(*l))) == NULL)
+		return DNSBL_ENOMEM;
+	z->l6 = l;
+	if ((a = realloc(z->a6, cap * sizeof(*a))) == NULL)
+		return DNSBL_ENOMEM;
+	z->a6 = a;
+	b->cap6 = cap;
+	return 0;
+}
+
+static int
+add6(int family, const uint8_t *first, const uint8_t *last, uint16_t answer,
+    void *arg)
+{
+	struct build *b = arg;
+	struct memidx_zone *z = b->z;
+	int rc;
+
+	if (z->n6 == b->cap6 && (rc = grow6(b)) != 0)
+		return rc;
+	z->f6[z->n6] = memidx_u128(first);
+	z->l6[z->n6] = memidx_u128(last);
+	z->a6[z->n6++] = answer;
+	return 0;
+}
+
+/* The IPv6 buckets, over the sorted intervals. */
+static int
+index6(struct memidx_zone *z)
+{
+	unsigned __int128 d;
+	size_t i;
+	unsigned next = 0, bk;
+
+	if (z->n6 == 0)
+		return 0;
+	d = z->f6[0] ^ z->f6[z->n6 - 1];
+	for (z->cp6 = 0; z->cp6 < 128 &&
+	    !(d & ((unsigned __int128)1 << (127 - z->cp6))); z->cp6++)
+		;
+	if ((z->b6 = malloc((NBUCKETS + 1) * sizeof(*z->b6))) == NULL)
+		return DNSBL_ENOMEM;
+	for (i = 0; i < z->n6; i++) {
+		bk = z->cp6 >= 128 ? 0 :
+		    (unsigned)((z->f6[i] << z->cp6) >> 112);
+		while (next <= bk)
+			z->b6[next++] = (uint32_t)i;
+	}
+	while (next <= NBUCKETS)
+		z->b6[next++] = (uint32_t)z->n6;
+	return 0;
+}
+
+static int
+add_interval(int family, const uint8_t *first, const uint8_t *last,
+    uint16_t answer, void *arg)
+{
+	struct build *b = arg;
+	struct memidx_zone *z = b->z;
+	uint32_t f = be32(first), l = be32(last);
+	int rc;
+
+	if (f != l) {
+		if (z->nwide == b->cap_wide && (rc = grow_wide(b)) != 0)
+			return rc;
+		z->wfirst[z->nwide] = f;
+		z->wlast[z->nwide] = l;
+		z->wans[z->nwide++] = answer;
+		return 0;
+	}
+	if (z->nsingle == b->cap_single)	/* the table grew under us? */
+		return DNSBL_EINVAL;
+	while (b->next <= f >> 16)
+		z->bstart[b->next++] = (uint32_t)z->nsingle;
+	z->single[z->nsingle++] = (f & 0xffff) << 16 | answer;
+	return 0;
+}
+
+static void
+zone_free(struct memidx_zone *z)
+{
+	free(z->bstart);
+	free(z->single);
+	free(z->wfirst);
+	free(z->wlast);
+	free(z->wans);
+	free(z->b6);
+	free(z->f6);
+	free(z->l6);
+	free(z->a6);
+}
+
+static int
+zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z)
+{
+	struct build b;
+	uint64_t n;
+	uint32_t *s;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.z = z;
+	z->serial = store_serial(t, zone);
+	if ((rc = store_serve_count(t, zone, ADDR_V4, &n)) != 0)
+		return rc;
+	if (n > UINT32_MAX)
+		return DNSBL_ERANGE;
+	z->bstart = malloc((NBUCKETS + 1) * sizeof(*z->bstart));
+	z->single = big_alloc(n * sizeof(*z->single));
+	if (z->bstart == NULL || z->single == NULL)
+		return DNSBL_ENOMEM;
+	b.cap_single = n;
+	if ((rc = store_serve_walk(t, zone, ADDR_V4, add_interval, &b)) != 0)
+		return rc;
+	while (b.next <= NBUCKETS)
+		z->bstart[b.next++] = (uint32_t)z->nsingle;
+	if ((rc = store_serve_walk(t, zone, ADDR_V6, add6, &b)) != 0)
+		return rc;
+	if (z->n6 > UINT32_MAX - 1)
+		return DNSBL_ERANGE;
+	if ((rc = index6(z)) != 0)
+		return rc;
+	/* Shrink what wide intervals left unused (not a huge page array:
+	 * realloc would lose its alignment). */
+	if (z->nsingle < n && z->nsingle > 0 &&
+	    n * sizeof(*s) < HUGE_PAGE &&
+	    (s = realloc(z->single, z->nsingle * sizeof(*s))) != NULL)
+		z->single = s;
+	return 0;
+}
+
+int
+memidx_build(struct store_txn *t, size_t nzones, struct memidx **out)
+{
+	struct memidx *m;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((m = calloc(1, sizeof(*m) + nzones * sizeof(m->z[0]))) == NULL)
+		return DNSBL_ENOMEM;
+	m->nzones = nzones;
+	m->txnid = store_txn_id(t);
+	for (i = 0; i < nzones; i++) {
+		if ((rc = zone_build(t, i, &m->z[i])) != 0)
+			goto fail;
+		m->entries += m->z[i].nsingle + m->z[i].nwide + m->z[i].n6;
+		m->bytes += (NBUCKETS + 1) * sizeof(uint32_t) +
+		    m->z[i].nsingle * sizeof(uint32_t) +
+		    m->z[i].nwide * (2 * sizeof(uint32_t) + sizeof(uint16_t)) +
+		    (m->z[i].b6 ? (NBUCKETS + 1) * sizeof(uint32_t) : 0) +
+		    m->z[i].n6 * (2 * sizeof(unsigned __int128) +
+		    sizeof(uint16_t));
+	}
+	*out = m;
+	return 0;
+fail:
+	memidx_free(m);
+	return rc;
+}
+
+void
+memidx_free(struct memidx *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nzones; i++)
+		zone_free(&m->z[i]);
+	free(m);
+}

@@ -1,0 +1,197 @@
+/*
+ * memidx.h -- a copy in memory of every zone's served tables, as of
+ * one LMDB transaction of the serve environment, laid out for the lookup
+ * that dnsbld's UDP workers make for each query.
+ *
+ * Why: a lookup in the served table is a B-tree descent over about 16 MB
+ * of pages per million addresses, most of it cache misses and memcmp key
+ * compares.  The copy keeps single addresses (the common case) in 65,536
+ * buckets by their first two bytes, 4 bytes each (the last two bytes and
+ * the answer index), and the few wider intervals in a sorted array apart:
+ * about 4 MB per million addresses, one or two cache lines per lookup.
+ * IPv6 intervals (34 bytes each) are sorted and bucketed by the 16 bits
+ * after the prefix they all share.
+ *
+ * The copy is only ever used for the transaction it was taken from: its
+ * txnid says which, and a reader compares it with the newest committed
+ * transaction (store_last_txnid()) before using it (dnsbld/fastidx.h).
+ * Answers (codes, texts) and everything else are still read from the
+ * store.
+ *
+ * Ownership: memidx_build() returns a copy the caller owns and frees with
+ * memidx_free().  A copy is never changed after it is built, so any number
+ * of threads may read it at once.
+ */
+#ifndef DNSBL_MEMIDX_H
+#define DNSBL_MEMIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "store.h"
+
+struct store_txn;
+
+/* One zone's tables. */
+struct memidx_zone {
+	uint32_t serial;		/* the zone's SOA serial */
+	uint32_t *bstart;		/* 65,537 offsets into single[] */
+	uint32_t *single;		/* per bucket, sorted: low 16 bits of
+					 * the address << 16 | answer index */
+	uint32_t *wfirst, *wlast;	/* wider intervals, sorted */
+	uint16_t *wans;
+	size_t nsingle, nwide;
+	/*
+	 * IPv6: every interval, sorted by its first address, and 65,536
+	 * buckets over the 16 bits that follow the prefix all the first
+	 * addresses share (cp6 bits).  NULL and 0 without IPv6 listings.
+	 */
+	uint32_t *b6;			/* 65,537 offsets into f6/l6/a6 */
+	unsigned __int128 *f6, *l6;
+	uint16_t *a6;
+	size_t n6;
+	unsigned cp6;			/* 0 to 128 */
+};
+
+struct memidx {
+	uint64_t txnid;			/* the serve transaction copied */
+	size_t nzones;
+	size_t bytes;			/* memory it holds */
+	uint64_t entries;		/* intervals, all zones */
+	struct memidx_zone z[];
+};
+
+/*
+ * Copy every zone's served tables and serial in the read transaction
+ * t.  Returns 0 (*out set), DNSBL_ENOMEM or a store error.
+ */
+int memidx_build(struct store_txn *t, size_t nzones, struct memidx **out);
+
+/* Free m (NULL: nothing). */
+void memidx_free(struct memidx *m);
+
+/*
+ * Look the IPv4 address a (4 bytes, network order) up in zone, as
+ * store_lookup() does: 1 and hit filled when listed, 0 when not.
+ */
+static inline int
+memidx_lookup4(const struct memidx *m, size_t zone, const uint8_t *a,
+    struct store_hit *hit)
+{
+	const struct memidx_zone *z = &m->z[zone];
+	uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+	    (uint32_t)a[2] << 8 | a[3];
+	uint32_t lo = z->bstart[x >> 16], hi = z->bstart[(x >> 16) + 1];
+	uint32_t key = x & 0xffff, mid, s;
+	size_t l, h, md;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		s = z->single[mid] >> 16;
+		if (s == key) {
+			hit->answer = (uint16_t)(z->single[mid] & 0xffff);
+			memcpy(hit->first, a, 4);
+			memcpy(hit->last, a, 4);
+			return 1;
+		}
+		if (s < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (z->nwide == 0 || z->wfirst[0] > x)
+		return 0;
+	/* The last wide interval that starts at or before x. */
+	for (l = 0, h = z->nwide; h - l > 1;) {
+		md = l + (h - l) / 2;
+		if (z->wfirst[md] <= x)
+			l = md;
+		else
+			h = md;
+	}
+	if (z->wlast[l] < x)
+		return 0;
+	hit->answer = z->wans[l];
+	hit->first[0] = (uint8_t)(z->wfirst[l] >> 24);
+	hit->first[1] = (uint8_t)(z->wfirst[l] >> 16);
+	hit->first[2] = (uint8_t)(z->wfirst[l] >> 8);
+	hit->first[3] = (uint8_t)z->wfirst[l];
+	hit->last[0] = (uint8_t)(z->wlast[l] >> 24);
+	hit->last[1] = (uint8_t)(z->wlast[l] >> 16);
+	hit->last[2] = (uint8_t)(z->wlast[l] >> 8);
+	hit->last[3] = (uint8_t)z->wlast[l];
+	return 1;
+}
+
+static inline unsigned __int128
+memidx_u128(const uint8_t *a)
+{
+	unsigned __int128 x = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		x = x << 8 | a[i];
+	return x;
+}
+
+/*
+ * Look the IPv6 address a (16 bytes) up in zone: 1 and hit filled when
+ * listed, 0 when not.
+ */
+static inline int
+memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
+    struct store_hit *hit)
+{
+	const struct memidx_zone *z = &m->z[zone];
+	unsigned __int128 x, v;
+	size_t lo, hi, md, at;
+	unsigned b;
+	int i;
+
+	if (z->n6 == 0)
+		return 0;
+	x = memidx_u128(a);
+	if (x < z->f6[0])
+		return 0;
+	if (x >= z->f6[z->n6 - 1])
+		at = z->n6 - 1;
+	else {
+		/* Between the first and the last: x shares their prefix. */
+		b = z->cp6 >= 128 ? 0 : (unsigned)((x << z->cp6) >> 112);
+		lo = z->b6[b];
+		hi = z->b6[b + 1];
+		if (lo == hi || z->f6[lo] > x)
+			at = lo - 1;	/* lo > 0: f6[0] <= x */
+		else {
+			while (hi - lo > 1) {	/* f6[lo] <= x */
+				md = lo + (hi - lo) / 2;
+				if (z->f6[md] <= x)
+					lo = md;
+				else
+					hi = md;
+			}
+			at = lo;
+		}
+	}
+	if (z->l6[at] < x)
+		return 0;
+	hit->answer = z->a6[at];
+	for (i = 15, v = z->f6[at]; i >= 0; i--, v >>= 8)
+		hit->first[i] = (uint8_t)v;
+	for (i = 15, v = z->l6[at]; i >= 0; i--, v >>= 8)
+		hit->last[i] = (uint8_t)v;
+	return 1;
+}
+
+/* Prefetch the bucket of a in zone, ahead of memidx_lookup4(). */
+static inline void
+memidx_prefetch4(const struct memidx *m, size_t zone, const uint8_t *a)
+{
+	const struct memidx_zone *z = &m->z[zone];
+	uint32_t b = (uint32_t)a[0] << 8 | a[1];
+
+	__builtin_prefetch(&z->bstart[b]);
+}
+
+#endif

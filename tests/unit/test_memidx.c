@@ -1,0 +1,443 @@
+/*
+ * test_memidx.c -- the in-memory copy of the served IPv4 tables against
+ * the store it was copied from.
+ *
+ * A real store gets random listings (single addresses and CIDRs, some of
+ * them excluded, so that intervals split), seeded and the seed printed.
+ * Then, for random addresses and every interval's edges, memidx_lookup4()
+ * must agree with store_lookup(), and whole answers built by respond()
+ * from the copy must be byte for byte those built from the store.  After
+ * random changes the old copy is stale (its txnid is no longer the
+ * store's newest) and a new one agrees again.
+ *
+ *   TEST_SEED=N build/tests/test_memidx
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "config.h"
+#include "err.h"
+#include "memidx.h"
+#include "store.h"
+#include "wire.h"
+#include "../../dnsbld/query.h"
+#include "../../dnsbld/respond.h"
+#include "../../dnsbld/zonectx.h"
+#include "../tap.h"
+#include "dnsmsg.h"
+
+#define NENT	3000
+#define NASK	20000
+
+static uint64_t rng;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+/* Addresses bunch in a few /8s, so that intervals meet and split. */
+static uint32_t
+raddr(void)
+{
+	static const uint32_t nets[] = { 0x0a000000, 0xc0000200, 0xc6330000,
+	    0x7f000000, 0xffff0000 };
+
+	return nets[rnd() % 5] | (rnd() & 0x0003ffff);
+}
+
+/*
+ * IPv6 addresses in 2001:db8::/32, bunched in 2001:db8::/46, so that the
+ * copy's buckets (after the shared prefix) are narrow and /48s, /56s and
+ * /64s span many of them.
+ */
+static void
+raddr6(uint8_t *a)
+{
+	static const uint8_t net[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	int i;
+
+	memcpy(a, net, 4);
+	for (i = 4; i < 16; i++)
+		a[i] = (uint8_t)rnd();
+	a[4] = 0;
+	a[5] = (uint8_t)(rnd() % 4);
+	if (rnd() % 2)
+		a[6] = a[7] = 0;
+}
+
+struct change {
+	int delist;			/* else list */
+	unsigned n;
+};
+
+static int
+put_random(struct store_txn *t, void *arg)
+{
+	struct change *ch = arg;
+	struct entry e;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < ch->n; i++) {
+		memset(&e, 0, sizeof(e));
+		e.prefix.family = ADDR_V4;
+		switch (rnd() % 10) {
+		case 0: e.prefix.len = 24; break;
+		case 1: e.prefix.len = 28; break;
+		case 2: e.prefix.len = 20; break;
+		default: e.prefix.len = 32; break;
+		}
+		uint32_t a = raddr() & (e.prefix.len == 32 ? 0xffffffffu :
+		    ~(0xffffffffu >> e.prefix.len));
+		a = htonl(a);
+		memcpy(e.prefix.addr, &a, 4);
+		if (ch->delist)
+			e.state = ENTRY_DELISTED;
+		else
+			e.state = rnd() % 8 == 0 ? ENTRY_EXCLUDED :
+			    ENTRY_LISTED;
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+		/* And an IPv6 one: /128, /64, /56 or /48. */
+		{
+			uint8_t a6[16];
+			int len;
+
+			memset(&e, 0, sizeof(e));
+			raddr6(a6);
+			switch (rnd() % 8) {
+			case 0: len = 64; break;
+			case 1: len = 56; break;
+			case 2: len = 48; break;
+			default: len = 128; break;
+			}
+			prefix_make(&e.prefix, ADDR_V6, a6, len);
+		}
+		e.state = ch->delist ? ENTRY_DELISTED : rnd() % 8 == 0 ?
+		    ENTRY_EXCLUDED : ENTRY_LISTED;
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct cmp {
+	struct store_reader *rd;
+	struct memidx *m;
+	unsigned diff, asked;
+	uint32_t *edges;		/* the intervals' bounds, collected */
+	size_t nedges, cedges;
+	uint8_t (*edges6)[16];
+	size_t nedges6, cedges6;
+};
+
+static void
+ask6(struct cmp *c, const uint8_t *a)
+{
+	struct store_hit h1, h2;
+	char text[64];
+	int r1, r2;
+
+	memset(&h1, 0, sizeof(h1));
+	memset(&h2, 0, sizeof(h2));
+	r1 = store_lookup(c->rd, 0, ADDR_V6, a, &h1);
+	r2 = memidx_lookup6(c->m, 0, a, &h2);
+	c->asked++;
+	if (r1 != r2 || (r1 == 1 && (h1.answer != h2.answer ||
+	    memcmp(h1.first, h2.first, 16) != 0 ||
+	    memcmp(h1.last, h2.last, 16) != 0))) {
+		if (c->diff++ < 5) {
+			inet_ntop(AF_INET6, a, text, sizeof(text));
+			printf("# differ at %s: store %d, copy %d\n", text,
+			    r1, r2);
+		}
+	}
+}
+
+/* a + d (d is -1, 0 or 1), in 128 bits. */
+static void
+step6(const uint8_t *a, int d, uint8_t *out)
+{
+	int i, carry = d;
+
+	memcpy(out, a, 16);
+	for (i = 15; i >= 0 && carry != 0; i--) {
+		int v = out[i] + carry;
+		out[i] = (uint8_t)v;
+		carry = v > 255 ? 1 : v < 0 ? -1 : 0;
+	}
+}
+
+static int
+edge6(int family, const uint8_t *first, const uint8_t *last,
+    uint16_t answer, void *arg)
+{
+	struct cmp *c = arg;
+	uint8_t (*e)[16];
+
+	if (c->nedges6 + 2 > c->cedges6) {
+		c->cedges6 = c->cedges6 ? c->cedges6 * 2 : 1024;
+		if ((e = realloc(c->edges6, c->cedges6 * 16)) == NULL)
+			return DNSBL_ENOMEM;
+		c->edges6 = e;
+	}
+	memcpy(c->edges6[c->nedges6++], first, 16);
+	memcpy(c->edges6[c->nedges6++], last, 16);
+	return 0;
+}
+
+static void
+ask(struct cmp *c, uint32_t x)
+{
+	uint8_t a[4];
+	struct store_hit h1, h2;
+	int r1, r2;
+
+	a[0] = (uint8_t)(x >> 24);
+	a[1] = (uint8_t)(x >> 16);
+	a[2] = (uint8_t)(x >> 8);
+	a[3] = (uint8_t)x;
+	memset(&h1, 0, sizeof(h1));
+	memset(&h2, 0, sizeof(h2));
+	r1 = store_lookup(c->rd, 0, ADDR_V4, a, &h1);
+	r2 = memidx_lookup4(c->m, 0, a, &h2);
+	c->asked++;
+	if (r1 != r2 || (r1 == 1 && (h1.answer != h2.answer ||
+	    memcmp(h1.first, h2.first, 4) != 0 ||
+	    memcmp(h1.last, h2.last, 4) != 0))) {
+		if (c->diff++ < 5)
+			printf("# differ at %u.%u.%u.%u: store %d, copy "
+			    "%d\n", a[0], a[1], a[2], a[3], r1, r2);
+	}
+}
+
+static int
+edge(int family, const uint8_t *first, const uint8_t *last, uint16_t answer,
+    void *arg)
+{
+	uint32_t f = (uint32_t)first[0] << 24 | first[1] << 16 |
+	    first[2] << 8 | first[3];
+	uint32_t l = (uint32_t)last[0] << 24 | last[1] << 16 |
+	    last[2] << 8 | last[3];
+
+	struct cmp *c = arg;
+	uint32_t *e;
+
+	if (c->nedges + 2 > c->cedges) {
+		c->cedges = c->cedges ? c->cedges * 2 : 1024;
+		if ((e = realloc(c->edges, c->cedges * sizeof(*e))) == NULL)
+			return DNSBL_ENOMEM;
+		c->edges = e;
+	}
+	c->edges[c->nedges++] = f;
+	c->edges[c->nedges++] = l;
+	return 0;
+}
+
+static int
+build(struct store_txn *t, void *arg)
+{
+	return memidx_build(t, 1, arg);
+}
+
+static int
+walk_edges(struct store_txn *t, void *arg)
+{
+	int rc;
+
+	if ((rc = store_serve_walk(t, 0, ADDR_V4, edge, arg)) != 0)
+		return rc;
+	return store_serve_walk(t, 0, ADDR_V6, edge6, arg);
+}
+
+static uint8_t qbuf[600], a1[RESPOND_MAX], a2[RESPOND_MAX];
+
+/* Whole answers from the copy and from the store, for random names. */
+static unsigned
+answers_differ(const struct zoneset *zs, struct store_reader *rd,
+    const struct memidx *m, unsigned n)
+{
+	struct respond_store rs;
+	struct respond_db db;
+	static const uint16_t types[] = { T_A, T_TXT, T_ANY, T_MX };
+	char name[128];
+	unsigned i, bad = 0;
+	size_t ql, l1, l2;
+	uint32_t x;
+
+	if (respond_store_init(&rs, &db, rd, 1) != 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		x = raddr();
+		snprintf(name, sizeof(name), "%u.%u.%u.%u.relays.example",
+		    x & 0xff, (x >> 8) & 0xff, (x >> 16) & 0xff, x >> 24);
+		if (i % 2) {
+			uint8_t a6[16];
+			char *p = name;
+			int j;
+
+			raddr6(a6);
+			for (j = 15; j >= 0; j--) {
+				*p++ = "0123456789abcdef"[a6[j] & 15];
+				*p++ = '.';
+				*p++ = "0123456789abcdef"[a6[j] >> 4];
+				*p++ = '.';
+			}
+			strcpy(p, "relays.example");
+		}
+		ql = mkquery(qbuf, name, types[rnd() % 4], -1, 0);
+		store_reader_begin(rd);
+		respond_store_batch(&rs);
+		l1 = respond(zs, &db, qbuf, ql, a1, sizeof(a1), 0);
+		store_reader_end(rd);
+		respond_store_begin(&rs, m);
+		l2 = respond(zs, &db, qbuf, ql, a2, sizeof(a2), 0);
+		respond_store_end(&rs);
+		if (l1 != l2 || memcmp(a1, a2, l1) != 0) {
+			if (bad++ < 5)
+				printf("# answers differ for %s\n", name);
+		}
+	}
+	respond_store_fini(&rs);
+	return bad;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/test_memidx.XXXXXX", path[300], cmd[340];
+	struct dnsbl_config *c = NULL;
+	struct zoneset *zs = NULL;
+	struct store *st = NULL;
+	struct store_reader *rd = NULL;
+	struct memidx *m = NULL, *m2 = NULL;
+	struct change ch;
+	struct cmp cm;
+	struct errbuf eb;
+	const char *env = getenv("TEST_SEED");
+	uint64_t seed;
+	unsigned i, round;
+	FILE *f;
+
+	seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
+	rng = seed ? seed : 1;
+	printf("# TEST_SEED=%llu\n", (unsigned long long)seed);
+	memset(&eb, 0, sizeof(eb));
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/dnsbl.yaml", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return 1;
+	fprintf(f, "database: %s/db\nlisten: [127.0.0.1@53]\nzones:\n"
+	    "  - name: relays.example\n    soa: {mname: ns1.relays.example, "
+	    "rname: h.relays.example}\n    ns: [ns1.relays.example]\n", dir);
+	fclose(f);
+	ok(config_load(path, &c, &eb) == 0, "config %s", eb.msg);
+	ok(c && zoneset_build(c, &zs, &eb) == 0, "zones");
+	ok(c && store_open(c, 0, &st, &eb) == 0, "open %s", eb.msg);
+	if (st == NULL || zs == NULL)
+		goto out;
+	ok(store_reader_new(st, &rd) == 0, "reader");
+
+	ok(store_read(st, build, &m, &eb) == 0 && m != NULL,
+	    "a copy of an empty store");
+	if (m != NULL) {
+		is_int((long long)m->entries, 0, "it has no intervals");
+		ok(m->txnid == store_last_txnid(st), "it is as new as the "
+		    "store");
+	}
+
+	for (round = 0; round < 4; round++) {
+		ch.delist = round == 2;
+		ch.n = round == 2 ? NENT / 3 : NENT;
+		ok(store_write(st, put_random, &ch, &eb) == 0,
+		    "round %u: %s %u random prefixes", round,
+		    ch.delist ? "delist" : "list", ch.n);
+		if (m != NULL)
+			ok(m->txnid != store_last_txnid(st), "round %u: the "
+			    "old copy is stale after the commit", round);
+		ok(store_read(st, build, &m2, &eb) == 0 && m2 != NULL,
+		    "round %u: a new copy", round);
+		if (m2 == NULL)
+			break;
+		memidx_free(m);
+		m = m2;
+		m2 = NULL;
+		ok(m->txnid == store_last_txnid(st), "round %u: the new "
+		    "copy is current", round);
+		store_reader_begin(rd);
+		is_int(m->z[0].serial, store_reader_serial(rd, 0),
+		    "round %u: the copy's serial is the store's", round);
+		memset(&cm, 0, sizeof(cm));
+		cm.rd = rd;
+		cm.m = m;
+		for (i = 0; i < NASK; i++) {
+			uint8_t a6[16];
+
+			ask(&cm, raddr());
+			raddr6(a6);
+			ask6(&cm, a6);
+		}
+		ask(&cm, 0);
+		ask(&cm, 0xffffffffu);
+		{
+			static const uint8_t far[3][16] = { { 0 },
+			    { 0x20, 0x01, 0x0d, 0xb7, 0xff }, { 0xff, 0xff,
+			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+			for (i = 0; i < 3; i++)
+				ask6(&cm, far[i]);
+		}
+		store_reader_end(rd);
+		is_int(cm.diff, 0, "round %u: %u random IPv4 and IPv6 "
+		    "addresses: copy and store agree", round, 2 * NASK);
+		memset(&cm, 0, sizeof(cm));
+		cm.rd = rd;
+		cm.m = m;
+		ok(store_read(st, walk_edges, &cm, &eb) == 0, "round %u: "
+		    "walk", round);
+		store_reader_begin(rd);
+		for (i = 0; i < cm.nedges; i++) {
+			ask(&cm, cm.edges[i]);
+			ask(&cm, cm.edges[i] - 1);
+			ask(&cm, cm.edges[i] + 1);
+		}
+		for (i = 0; i < cm.nedges6; i++) {
+			uint8_t n6[16];
+
+			ask6(&cm, cm.edges6[i]);
+			step6(cm.edges6[i], -1, n6);
+			ask6(&cm, n6);
+			step6(cm.edges6[i], 1, n6);
+			ask6(&cm, n6);
+		}
+		store_reader_end(rd);
+		free(cm.edges);
+		free(cm.edges6);
+		is_int(cm.diff, 0, "round %u: every interval's edges and "
+		    "their neighbours (%u addresses) agree", round, cm.asked);
+		is_int(answers_differ(zs, rd, m, 2000), 0, "round %u: 2000 "
+		    "answers from the copy are byte for byte the store's",
+		    round);
+	}
+out:
+	memidx_free(m);
+	store_reader_free(rd);
+	store_close(st);
+	zoneset_free(zs);
+	config_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	return tap_done();
+}
