@@ -184,14 +184,4 @@ memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
 	return 1;
 }
 
-/* Prefetch the bucket of a in zone, ahead of memidx_lookup4(). */
-static inline void
-memidx_prefetch4(const struct memidx *m, size_t zone, const uint8_t *a)
-{
-	const struct memidx_zone *z = &m->z[zone];
-	uint32_t b = (uint32_t)a[0] << 8 | a[1];
-
-	__builtin_prefetch(&z->bstart[b]);
-}
-
 #endif
