@@ -3,12 +3,16 @@
  *
  * A UDP worker waits in poll(2) on its own sockets (one per endpoint) and
  * the workers' stop eventfd, and looks for a new generation (server.h,
- * gen.h) before each wait and at least every GEN_POLL_MS.  When a socket
- * is readable it takes up to
- * UDP_BATCH datagrams with recvmmsg(2), renews its store snapshot once,
- * answers them all, ends the snapshot, and sends the answers with
- * sendmmsg(2); it repeats while the socket is full, at most UDP_ROUNDS
- * times before polling again so one endpoint cannot starve another.
+ * gen.h) before each wait and at least every GEN_POLL_MS; a worker with a
+ * single socket (one endpoint, no AF_XDP queue) waits in recvmmsg(2)
+ * instead, with a receive timeout of GEN_POLL_MS.  When a socket is
+ * readable it takes up to UDP_BATCH datagrams with recvmmsg(2), answers
+ * them all from the in-memory copy of the served tables when it is as new
+ * as the store (fastidx.h), else from one store snapshot for the batch,
+ * and sends the answers with sendmmsg(2) (never waiting: a datagram the
+ * kernel cannot take is dropped); it repeats while the socket is full,
+ * at most UDP_ROUNDS times before polling again so one endpoint cannot
+ * starve another.
  * Each answer passes the response rate limiter (rrl.h) before it goes:
  * it may be dropped, or replaced by an empty answer with TC set.  The
  * buffers are allocated once when the thread starts: the loop allocates
@@ -50,6 +54,13 @@
 #include "xfr.h"
 
 #define UDP_BATCH	64
+/*
+ * Answers sent by one sendmmsg(2).  Smaller chunks let a burst's first
+ * answers leave before its last are made; 16 measured no better latency
+ * at half load than the whole batch (tests/bench/dnsbld.sh, 2026-11-30)
+ * and 3 to 5% less capacity, so a batch is sent at once.
+ */
+#define UDP_SEND_CHUNK	UDP_BATCH
 #define UDP_ROUNDS	16
 #define UDP_INBUF	4096
 /* How long an idle worker waits before it looks for a new generation. */
@@ -425,62 +436,41 @@ reply_from(struct msghdr *in, struct msghdr *out, uint8_t *ctl, size_t len)
 	out->msg_controllen = 0;
 }
 
+/* What the answers of one batch share. */
+struct batch {
+	struct worker *wk;
+	const struct gen *g;
+	struct udp_bufs *b;
+	const struct respond_db *db;	/* the store (or the copy) */
+	const struct respond_db *code_db;	/* an access rule's code */
+	struct access_wrap *aw;
+	time_t t;
+	int fd;
+};
+
 /*
- * Receive, answer and send one batch.  Returns the datagrams received.
- * The answers are built first (each rrl_prepare()d, which prefetches its
- * rate limiting bucket), then each is let through, dropped or slipped by
- * rrl_decide(), so that the batch's cache misses in the rate limiting
- * table overlap instead of costing one each.
+ * Answer the datagrams c0 to c1 - 1 of the batch: b->qs[], b->a[],
+ * b->alen[] and b->src[] get one entry per answer.  Each is
+ * rrl_prepare()d, which prefetches its rate limiting bucket.  Returns the
+ * number of answers.
  */
 static int
-udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
-    struct respond_store *rs, const struct respond_db *db, int fd)
+answer_range(struct batch *bt, int c0, int c1)
 {
+	struct worker *wk = bt->wk;
+	const struct gen *g = bt->g;
+	struct udp_bufs *b = bt->b;
 	const struct zoneset *zs = g->zs;
-	struct rrl *rrl = g->rrl;
-	struct access *acc = g->access;
-	struct access_wrap aw;
-	struct respond_db code_db;
 	const struct respond_db *qdb;
-	time_t t = 0;
-	struct query *q;
 	const struct sockaddr *peer;
 	enum query_status st;
-	enum rrl_verdict v;
-	uint64_t now = 0;
-	int i, k, n, nans = 0, nout = 0, sent, rc, refuse;
+	struct query *q;
+	int i, nans = 0, refuse;
 	uint16_t qt;
 	size_t len;
 	uint8_t *a;
 
-	for (i = 0; i < UDP_BATCH; i++) {
-		b->iin[i].iov_base = b->q[i];
-		b->iin[i].iov_len = UDP_INBUF;
-		memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
-		b->in[i].msg_hdr.msg_name = &b->from[i];
-		b->in[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
-		b->in[i].msg_hdr.msg_iov = &b->iin[i];
-		b->in[i].msg_hdr.msg_iovlen = 1;
-		b->in[i].msg_hdr.msg_control = b->cin[i].b;
-		b->in[i].msg_hdr.msg_controllen = sizeof(b->cin[i].b);
-	}
-	n = recvmmsg(fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0) {
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR)
-			log_warn("recvmmsg");
-		return 0;
-	}
-	/* The copy of the served tables, if it is as new as the store;
-	 * the store's snapshot is begun only if an answer needs it.  A
-	 * store that cannot be read gets those answers a SERVFAIL. */
-	respond_store_begin(rs, fastidx_enter(g->fast, wk->id));
-	if (acc != NULL) {
-		t = time(NULL);
-		aw.base = db;
-		access_code_db(&aw, &code_db);
-	}
-	for (i = 0; i < n; i++) {
+	for (i = c0; i < c1; i++) {
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;	/* larger than any query we take */
 		q = &b->qs[nans];
@@ -490,18 +480,18 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		st = query_parse(b->q[i], b->in[i].msg_len, q);
 		if (st == Q_DROP)
 			continue;
-		qdb = db;
+		qdb = bt->db;
 		refuse = 0;
 		/* A signed request is a key holder's: no access rule. */
-		if (acc != NULL && st == Q_OK && !q->tsig && qt != T_AXFR &&
-		    qt != T_IXFR)
-			switch (access_decide(acc, &g->acc[wk->id], peer,
-			    t, &aw.ans)) {
+		if (g->access != NULL && st == Q_OK && !q->tsig &&
+		    qt != T_AXFR && qt != T_IXFR)
+			switch (access_decide(g->access, &g->acc[wk->id], peer,
+			    bt->t, &bt->aw->ans)) {
 			case ACCESS_REFUSE:
 				refuse = 1;
 				break;
 			case ACCESS_CODE:
-				qdb = &code_db;
+				qdb = bt->code_db;
 				break;
 			default:
 				break;
@@ -510,8 +500,8 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 			len = respond_bare(q, RC_REFUSED, 0, a,
 			    respond_limit(q, 0, EDNS_PAYLOAD));
 		else if (qt == T_AXFR || qt == T_IXFR)
-			len = xfr_udp(wk->sv, g, db, b->q[i], b->in[i].msg_len,
-			    peer, a, EDNS_PAYLOAD);
+			len = xfr_udp(wk->sv, g, bt->db, b->q[i],
+			    b->in[i].msg_len, peer, a, EDNS_PAYLOAD);
 		else if (q->tsig)
 			len = signed_answer(g->cfg, zs, qdb, q, st,
 			    b->q[i], b->in[i].msg_len, a, EDNS_PAYLOAD, 0);
@@ -524,15 +514,32 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 			stats_answer(g->st, wk->id, zs, q, 0, NULL, 0);
 			continue;
 		}
-		if (rrl != NULL)
-			rrl_prepare(rrl, peer, q, a, len, &b->tk[nans]);
+		if (g->rrl != NULL)
+			rrl_prepare(g->rrl, peer, q, a, len, &b->tk[nans]);
 		b->src[nans] = i;
 		b->alen[nans++] = len;
 	}
-	if ((rc = respond_store_end(rs)) != 0)
-		log_warnx("store: %s; this batch's answers that needed it "
-		    "are SERVFAIL", dnsbl_strerror(rc));
-	fastidx_leave(g->fast, wk->id);
+	return nans;
+}
+
+/*
+ * Let each of the nans answers through, drop or slip it (rrl_decide()),
+ * then send them with sendmmsg(2); a datagram the kernel refuses is
+ * dropped, not retried.
+ */
+static void
+send_answers(struct batch *bt, int nans)
+{
+	struct worker *wk = bt->wk;
+	const struct gen *g = bt->g;
+	struct udp_bufs *b = bt->b;
+	struct rrl *rrl = g->rrl;
+	const struct sockaddr *peer;
+	enum rrl_verdict v;
+	uint64_t now = 0;
+	int i, k, nout = 0, sent;
+	size_t len;
+
 	if (rrl != NULL)
 		now = rrl_now();
 	for (k = 0; k < nans; k++) {
@@ -560,9 +567,9 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		    b->cout[nout].b, sizeof(b->cout[nout].b));
 		nout++;
 	}
-	/* Send all; a datagram the kernel refuses is dropped, not retried. */
 	for (i = 0; i < nout;) {
-		sent = sendmmsg(fd, b->out + i, (unsigned)(nout - i), 0);
+		sent = sendmmsg(bt->fd, b->out + i, (unsigned)(nout - i),
+		    MSG_DONTWAIT);
 		if (sent <= 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("sendmmsg");
@@ -570,6 +577,72 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		} else
 			i += sent;
 	}
+}
+
+/*
+ * Receive, answer and send one batch.  Returns the datagrams received.
+ * The batch is answered and sent UDP_SEND_CHUNK datagrams at a time.
+ * Within a chunk the answers are built first (each rrl_prepare()d), then
+ * each is let through, dropped or slipped, so that the chunk's cache
+ * misses in the rate limiting table overlap.
+ */
+static int
+udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
+    struct respond_store *rs, const struct respond_db *db, int fd,
+    int block)
+{
+	struct access_wrap aw;
+	struct respond_db code_db;
+	struct batch bt;
+	int i, n, c0, c1, rc;
+
+	for (i = 0; i < UDP_BATCH; i++) {
+		b->iin[i].iov_base = b->q[i];
+		b->iin[i].iov_len = UDP_INBUF;
+		memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
+		b->in[i].msg_hdr.msg_name = &b->from[i];
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		b->in[i].msg_hdr.msg_iov = &b->iin[i];
+		b->in[i].msg_hdr.msg_iovlen = 1;
+		b->in[i].msg_hdr.msg_control = b->cin[i].b;
+		b->in[i].msg_hdr.msg_controllen = sizeof(b->cin[i].b);
+	}
+	/* Blocking (one socket, see udp_worker_main()): wait for the first
+	 * datagram, up to the socket's SO_RCVTIMEO, then take what is
+	 * there without waiting, as MSG_WAITFORONE does. */
+	n = recvmmsg(fd, b->in, UDP_BATCH, block ? MSG_WAITFORONE :
+	    MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			log_warn("recvmmsg");
+		return 0;
+	}
+	memset(&bt, 0, sizeof(bt));
+	bt.wk = wk;
+	bt.g = g;
+	bt.b = b;
+	bt.db = db;
+	bt.fd = fd;
+	if (g->access != NULL) {
+		bt.t = time(NULL);
+		aw.base = db;
+		access_code_db(&aw, &code_db);
+		bt.aw = &aw;
+		bt.code_db = &code_db;
+	}
+	/* The copy of the served tables, if it is as new as the store;
+	 * the store's snapshot is begun only if an answer needs it.  A
+	 * store that cannot be read gets those answers a SERVFAIL. */
+	respond_store_begin(rs, fastidx_enter(g->fast, wk->id));
+	for (c0 = 0; c0 < n; c0 = c1) {
+		c1 = n - c0 > UDP_SEND_CHUNK ? c0 + UDP_SEND_CHUNK : n;
+		send_answers(&bt, answer_range(&bt, c0, c1));
+	}
+	if ((rc = respond_store_end(rs)) != 0)
+		log_warnx("store: %s; this batch's answers that needed it "
+		    "are SERVFAIL", dnsbl_strerror(rc));
+	fastidx_leave(g->fast, wk->id);
 	return n;
 }
 
@@ -603,6 +676,44 @@ wreader_close(struct wreader *w)
 	w->g = NULL;
 }
 
+/*
+ * Make the worker's only socket blocking, with a receive timeout of
+ * GEN_POLL_MS: 1, or 0 if it cannot be (the worker then polls).
+ */
+static int
+block_on(int fd)
+{
+	struct timeval tv = { 0, GEN_POLL_MS * 1000 };
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		return 0;
+	return 1;
+}
+
+/*
+ * A worker with one socket and no AF_XDP queue waits in recvmmsg(2)
+ * itself, as the floor server does: one system call fewer for each batch
+ * than poll(2) and recvmmsg(2).  The receive timeout makes it look for a
+ * new generation and for the stop flag at least every GEN_POLL_MS.
+ */
+static void
+blocking_loop(struct worker *wk, struct wreader *w, struct udp_bufs *b)
+{
+	struct server *sv = wk->sv;
+	struct gen *g;
+
+	while (!atomic_load(&sv->wstop)) {
+		if ((g = atomic_load(&sv->live)) != w->g) {
+			wreader_close(w);
+			wreader_open(wk, w, g);
+			atomic_store(&wk->using, g);
+		}
+		(void)udp_batch(wk, w->g, b, &w->rs, &w->db, wk->fds[0], 1);
+	}
+}
+
 void *
 udp_worker_main(void *arg)
 {
@@ -630,6 +741,10 @@ udp_worker_main(void *arg)
 	pfd[sv->nlisten + 1].fd = xdp_fd(wk);	/* -1: poll(2) skips it */
 	pfd[sv->nlisten + 1].events = POLLIN;
 
+	if (sv->nlisten == 1 && xdp_fd(wk) == -1 && block_on(wk->fds[0])) {
+		blocking_loop(wk, &w, b);
+		goto out;
+	}
 	while (!atomic_load(&sv->wstop)) {
 		/* A reload: let go of the old generation, then say so. */
 		if ((g = atomic_load(&sv->live)) != w.g) {
@@ -649,7 +764,7 @@ udp_worker_main(void *arg)
 				continue;
 			for (round = 0; round < UDP_ROUNDS; round++)
 				if (udp_batch(wk, w.g, b, &w.rs, &w.db,
-				    pfd[i].fd) < UDP_BATCH)
+				    pfd[i].fd, 0) < UDP_BATCH)
 					break;
 		}
 		if (pfd[sv->nlisten + 1].revents & POLLIN)
@@ -658,6 +773,7 @@ udp_worker_main(void *arg)
 				    UDP_BATCH)
 					break;
 	}
+out:
 	wreader_close(&w);
 	free(pfd);
 	free(b);
