@@ -85,10 +85,20 @@ check "raw: unknown command, endless line, binary, half a line, idle, many at on
 import json, os, socket, sys, threading, time
 path = sys.argv[1]
 def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(20)
-    s.connect(path)
-    return s
+    # A socket with a timeout connects without blocking, and a Unix
+    # socket whose backlog is full refuses that at once (EAGAIN) instead
+    # of waiting, as a blocking client (dnsbl-loader server) would: retry,
+    # for a bounded time, as such a client waits.
+    for _ in range(200):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(20)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            time.sleep(0.05)
+    raise BlockingIOError("backlog full for 10 s")
 def exchange(data, shut=True):
     s = conn()
     try:
