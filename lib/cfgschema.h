@@ -80,8 +80,14 @@ const struct dnsbl_config *cfg_ctx_config(const struct cfgctx *c);
 int cfg_error_at(struct cfgctx *c, yaml_node_t *map, const char *key,
     yaml_mark_t where, int code, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* The same at item i of the sequence under key (at key if i < 0). */
+int cfg_error_item(struct cfgctx *c, yaml_node_t *map, const char *key,
+    long i, yaml_mark_t where, int code, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* The value of key in map, or NULL; points into the parser's document. */
+yaml_node_t *cfg_map_get(struct cfgctx *c, yaml_node_t *map, const char *key);
 
-/* Checks of a whole map, after its rows (config.c). */
+/* Checks of a whole map, after its rows (cfgcheck.c). */
 int cfg_zone_check(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);
 int cfg_key_check(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);
 

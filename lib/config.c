@@ -575,63 +575,46 @@ cfg_ctx_config(const struct cfgctx *c)
 	return c->cfg;
 }
 
+yaml_node_t *
+cfg_map_get(struct cfgctx *c, yaml_node_t *map, const char *key)
+{
+	return map_get(c, map, key);
+}
+
+static int
+verror(struct cfgctx *c, yaml_mark_t m, int code, const char *fmt,
+    va_list ap)
+{
+	char why[400];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	return err_at(c, m, code, "%s", why);
+}
+
+int
+cfg_error_item(struct cfgctx *c, yaml_node_t *map, const char *key, long i,
+    yaml_mark_t where, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = verror(c, mark_of(c, map, key, i, where), code, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int
 cfg_error_at(struct cfgctx *c, yaml_node_t *map, const char *key,
     yaml_mark_t where, int code, const char *fmt, ...)
 {
-	char why[400];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	rc = verror(c, mark_of(c, map, key, -1, where), code, fmt, ap);
 	va_end(ap);
-	return err_at(c, mark_of(c, map, key, -1, where), code, "%s", why);
-}
-
-static int
-dname_eq(const struct cfg_dname *a, const struct cfg_dname *b)
-{
-	return a->wirelen == b->wirelen &&
-	    memcmp(a->wire, b->wire, a->wirelen) == 0;
-}
-
-/* No two zones of one name; every transfer key is defined. */
-int
-cfg_zone_check(struct cfgctx *c, void *obj, yaml_node_t *map, yaml_mark_t where)
-{
-	struct cfg_zone *z = obj;
-	size_t i, j, idx = (size_t)(z - c->cfg->zones);
-
-	for (i = 0; i < idx; i++)
-		if (dname_eq(&z->name, &c->cfg->zones[i].name))
-			return err_at(c, mark_of(c, map, "name", -1, where),
-			    DNSBL_EPARSE, "duplicate zone '%s'", z->name.text);
-	for (i = 0; i < z->ntransfer_keys; i++) {
-		for (j = 0; j < c->cfg->nkeys; j++)
-			if (strcmp(c->cfg->keys[j].name.text,
-			    z->transfer_keys[i]) == 0)
-				break;
-		if (j == c->cfg->nkeys)
-			return err_at(c, mark_of(c, map_get(c, map, "transfer"),
-			    "keys", (long)i, where), DNSBL_EPARSE,
-			    "transfer: key '%s' is not defined in keys",
-			    z->transfer_keys[i]);
-	}
-	return 0;
-}
-
-/* No two TSIG keys of one name. */
-int
-cfg_key_check(struct cfgctx *c, void *obj, yaml_node_t *map, yaml_mark_t where)
-{
-	struct cfg_key *k = obj;
-	size_t i, idx = (size_t)(k - c->cfg->keys);
-
-	for (i = 0; i < idx; i++)
-		if (dname_eq(&k->name, &c->cfg->keys[i].name))
-			return err_at(c, mark_of(c, map, "name", -1, where),
-			    DNSBL_EPARSE, "duplicate key '%s'", k->name.text);
-	return 0;
+	return rc;
 }
 
 /* Release what the rows of s hold in obj, not obj itself. */
