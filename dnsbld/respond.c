@@ -366,6 +366,41 @@ lookup(struct ans *a, int family, const uint8_t *addr)
 	return listed(a, &hit) < 0 ? -1 : 1;
 }
 
+void
+respond_hint(const struct zoneset *zs, const struct query *q,
+    struct respond_hint *h)
+{
+	const struct zctx *z;
+	int rel, i, j, v;
+
+	h->family = 0;
+	if (q->qclass != C_IN || (q->qtype != T_A && q->qtype != T_TXT &&
+	    q->qtype != T_ANY))
+		return;
+	z = zoneset_find(zs, q->qname, q->qname_len, q->labels, q->nlabels);
+	if (z == NULL)
+		return;
+	rel = q->nlabels - z->nlabels;
+	if (rel != 4 && rel != 32)
+		return;
+	memset(h->addr, 0, sizeof(h->addr));
+	for (i = 0; i < rel; i++) {
+		const uint8_t *l = q->qname + q->labels[i];
+		j = rel - 1 - i;	/* the rightmost label is byte 0 */
+		if (rel == 4) {
+			if ((v = label_octet(l)) < 0)
+				return;
+			h->addr[j] = (uint8_t)v;
+		} else {
+			if ((v = label_nibble(l)) < 0)
+				return;
+			h->addr[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
+		}
+	}
+	h->zone = z->index;
+	h->family = rel == 4 ? ADDR_V4 : ADDR_V6;
+}
+
 /* The name has rel labels below the zone, none of them a glue name. */
 static int
 address_name(struct ans *a, int rel)
@@ -713,6 +748,18 @@ db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
 	if ((rc = need(rs)) != 0)
 		return rc;
 	return store_lookup(rs->r, zone, family, addr, hit);
+}
+
+void
+respond_store_prefetch(const struct respond_store *rs,
+    const struct respond_hint *h, int stage)
+{
+	if (rs->mi == NULL || h->family == 0)
+		return;
+	if (h->family == ADDR_V4)
+		memidx_prefetch4(rs->mi, h->zone, h->addr, stage);
+	else
+		memidx_prefetch6(rs->mi, h->zone, h->addr, stage);
 }
 
 static int

@@ -94,6 +94,29 @@ respond_store_begin(struct respond_store *rs, const struct memidx *mi)
  */
 int respond_store_end(struct respond_store *rs);
 
+/*
+ * Where the lookup of a parsed query (query_parse() said Q_OK) will go:
+ * family ADDR_V4 or ADDR_V6, the zone's index and the address, for a name
+ * of 4 decimal-octet or 32 nibble labels below one of zs's zones; family
+ * 0 for any other query.  Only for respond_store_prefetch(): the answer
+ * itself is still respond_parsed()'s.
+ */
+struct respond_hint {
+	int family;
+	size_t zone;
+	uint8_t addr[16];
+};
+void respond_hint(const struct zoneset *zs, const struct query *q,
+    struct respond_hint *h);
+
+/*
+ * Prefetch what the lookup of h will read from this batch's copy of the
+ * served tables (memidx_prefetch4()), stage 0 then stage 1 over the
+ * batch's queries; nothing without a copy or for family 0.
+ */
+void respond_store_prefetch(const struct respond_store *rs,
+    const struct respond_hint *h, int stage);
+
 /* Largest answer respond() may need room for: a TCP message. */
 #define RESPOND_MAX 65535
 

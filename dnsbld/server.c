@@ -387,12 +387,42 @@ struct udp_bufs {
 	} cin[UDP_BATCH], cout[UDP_BATCH];
 	uint8_t q[UDP_BATCH][UDP_INBUF];
 	uint8_t a[UDP_BATCH][EDNS_PAYLOAD];
-	/* Per answer: its query, parsed, its datagram, length, rrl ticket. */
+	/* Per datagram: its query, parsed, what query_parse() said, its
+	 * QTYPE, and where its lookup will go (for the prefetch). */
 	struct query qs[UDP_BATCH];
+	enum query_status st[UDP_BATCH];
+	uint16_t qt[UDP_BATCH];
+	struct respond_hint hint[UDP_BATCH];
+	/* Per answer: its datagram, length, rrl ticket. */
 	int src[UDP_BATCH];
 	size_t alen[UDP_BATCH];
 	struct rrl_ticket tk[UDP_BATCH];
 };
+
+/*
+ * Make the receive side of b ready for recvmmsg(2): all of it
+ * (udp_bufs_reset(b, UDP_BATCH)) once, then only the n entries that the
+ * last recvmmsg(2) filled in, whose name and control lengths it changed;
+ * the rest it left as they were.  A batch of one datagram, the common case
+ * at low load, then costs one entry's reset, not UDP_BATCH.
+ */
+static void
+udp_bufs_reset(struct udp_bufs *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		b->iin[i].iov_base = b->q[i];
+		b->iin[i].iov_len = UDP_INBUF;
+		memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
+		b->in[i].msg_hdr.msg_name = &b->from[i];
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		b->in[i].msg_hdr.msg_iov = &b->iin[i];
+		b->in[i].msg_hdr.msg_iovlen = 1;
+		b->in[i].msg_hdr.msg_control = b->cin[i].b;
+		b->in[i].msg_hdr.msg_controllen = sizeof(b->cin[i].b);
+	}
+}
 
 /*
  * If the query came with its destination (PKTINFO, on a wildcard socket),
@@ -444,12 +474,43 @@ struct batch {
 	const struct respond_db *db;	/* the store (or the copy) */
 	const struct respond_db *code_db;	/* an access rule's code */
 	struct access_wrap *aw;
+	const struct respond_store *rs;	/* for the prefetch */
 	time_t t;
 	int fd;
 };
 
 /*
- * Answer the datagrams c0 to c1 - 1 of the batch: b->qs[], b->a[],
+ * Parse the datagrams c0 to c1 - 1 of the batch into b->qs[], b->st[] and
+ * b->qt[], then prefetch their lookups in the batch's copy of the served
+ * tables, both stages over the whole range, so that the range's cache
+ * misses overlap instead of coming one after the other.
+ */
+static void
+parse_range(struct batch *bt, int c0, int c1)
+{
+	struct udp_bufs *b = bt->b;
+	int i, stage, hint = bt->rs != NULL && bt->rs->mi != NULL;
+
+	for (i = c0; i < c1; i++) {
+		b->hint[i].family = 0;
+		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			b->st[i] = Q_DROP;	/* larger than any query */
+			continue;
+		}
+		b->qt[i] = query_peek_qtype(b->q[i], b->in[i].msg_len);
+		b->st[i] = query_parse(b->q[i], b->in[i].msg_len, &b->qs[i]);
+		if (hint && b->st[i] == Q_OK && !b->qs[i].tsig)
+			respond_hint(bt->g->zs, &b->qs[i], &b->hint[i]);
+	}
+	if (!hint)
+		return;
+	for (stage = 0; stage < 2; stage++)
+		for (i = c0; i < c1; i++)
+			respond_store_prefetch(bt->rs, &b->hint[i], stage);
+}
+
+/*
+ * Answer the datagrams c0 to c1 - 1 of the batch, parse_range()d: b->a[],
  * b->alen[] and b->src[] get one entry per answer.  Each is
  * rrl_prepare()d, which prefetches its rate limiting bucket.  Returns the
  * number of answers.
@@ -470,16 +531,14 @@ answer_range(struct batch *bt, int c0, int c1)
 	size_t len;
 	uint8_t *a;
 
+	parse_range(bt, c0, c1);
 	for (i = c0; i < c1; i++) {
-		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
-			continue;	/* larger than any query we take */
-		q = &b->qs[nans];
+		if ((st = b->st[i]) == Q_DROP)
+			continue;
+		q = &b->qs[i];
+		qt = b->qt[i];
 		a = b->a[nans];
 		peer = (const struct sockaddr *)&b->from[i];
-		qt = query_peek_qtype(b->q[i], b->in[i].msg_len);
-		st = query_parse(b->q[i], b->in[i].msg_len, q);
-		if (st == Q_DROP)
-			continue;
 		qdb = bt->db;
 		refuse = 0;
 		/* A signed request is a key holder's: no access rule. */
@@ -547,15 +606,15 @@ send_answers(struct batch *bt, int nans)
 		len = b->alen[k];
 		peer = (const struct sockaddr *)&b->from[i];
 		if (rrl != NULL && (v = rrl_decide(rrl, &wk->rrl, now,
-		    &b->tk[k], peer, &b->qs[k], b->a[k], len)) != RRL_SEND) {
-			if (v == RRL_DROP || (len = rrl_truncate(&b->qs[k],
+		    &b->tk[k], peer, &b->qs[i], b->a[k], len)) != RRL_SEND) {
+			if (v == RRL_DROP || (len = rrl_truncate(&b->qs[i],
 			    b->a[k], len, EDNS_PAYLOAD)) == 0) {
-				stats_answer(g->st, wk->id, g->zs, &b->qs[k],
+				stats_answer(g->st, wk->id, g->zs, &b->qs[i],
 				    0, NULL, 0);
 				continue;
 			}
 		}
-		stats_answer(g->st, wk->id, g->zs, &b->qs[k], 0, b->a[k], len);
+		stats_answer(g->st, wk->id, g->zs, &b->qs[i], 0, b->a[k], len);
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
 		b->iout[nout].iov_base = b->a[k];
 		b->iout[nout].iov_len = len;
@@ -594,19 +653,8 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 	struct access_wrap aw;
 	struct respond_db code_db;
 	struct batch bt;
-	int i, n, c0, c1, rc;
+	int n, c0, c1, rc;
 
-	for (i = 0; i < UDP_BATCH; i++) {
-		b->iin[i].iov_base = b->q[i];
-		b->iin[i].iov_len = UDP_INBUF;
-		memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
-		b->in[i].msg_hdr.msg_name = &b->from[i];
-		b->in[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
-		b->in[i].msg_hdr.msg_iov = &b->iin[i];
-		b->in[i].msg_hdr.msg_iovlen = 1;
-		b->in[i].msg_hdr.msg_control = b->cin[i].b;
-		b->in[i].msg_hdr.msg_controllen = sizeof(b->cin[i].b);
-	}
 	/* Blocking (one socket, see udp_worker_main()): wait for the first
 	 * datagram, up to the socket's SO_RCVTIMEO, then take what is
 	 * there without waiting, as MSG_WAITFORONE does. */
@@ -616,6 +664,7 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
 			log_warn("recvmmsg");
+		udp_bufs_reset(b, 1);	/* whatever a failed call left */
 		return 0;
 	}
 	memset(&bt, 0, sizeof(bt));
@@ -624,6 +673,7 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 	bt.b = b;
 	bt.db = db;
 	bt.fd = fd;
+	bt.rs = rs;
 	if (g->access != NULL) {
 		bt.t = time(NULL);
 		aw.base = db;
@@ -643,6 +693,7 @@ udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
 		log_warnx("store: %s; this batch's answers that needed it "
 		    "are SERVFAIL", dnsbl_strerror(rc));
 	fastidx_leave(g->fast, wk->id);
+	udp_bufs_reset(b, n);
 	return n;
 }
 
@@ -730,6 +781,7 @@ udp_worker_main(void *arg)
 	pfd = calloc(nfd, sizeof(*pfd));
 	if (b == NULL || pfd == NULL)
 		fatalx("worker %u: out of memory", wk->id);
+	udp_bufs_reset(b, UDP_BATCH);
 	g = atomic_load(&wk->using);
 	wreader_open(wk, &w, g);
 	for (i = 0; i < sv->nlisten; i++) {

@@ -184,4 +184,60 @@ memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
 	return 1;
 }
 
+/*
+ * Prefetch what memidx_lookup4() or memidx_lookup6() of a in zone will
+ * read, in two stages, so that a batch of lookups overlaps its cache
+ * misses: stage 0 (for every lookup of the batch) the bucket's bounds,
+ * stage 1 (then) the bucket's first entries, which needs the bounds.
+ * Only hints to the CPU: nothing is changed or returned.  Always inlined:
+ * GCC takes a function whose only effect is a prefetch for one without
+ * effects, and drops the calls to it.
+ */
+#define MEMIDX_PREFETCH static inline __attribute__((always_inline)) void
+MEMIDX_PREFETCH
+memidx_prefetch4(const struct memidx *m, size_t zone, const uint8_t *a,
+    int stage)
+{
+	const struct memidx_zone *z = &m->z[zone];
+	uint32_t b = (uint32_t)a[0] << 8 | a[1], lo, hi;
+
+	if (stage == 0) {
+		__builtin_prefetch(&z->bstart[b]);
+		return;
+	}
+	lo = z->bstart[b];
+	hi = z->bstart[b + 1];
+	if (lo < hi) {
+		__builtin_prefetch(&z->single[lo + (hi - lo) / 2]);
+		__builtin_prefetch(&z->single[hi - 1]);
+		__builtin_prefetch(&z->single[lo]);
+	}
+}
+
+MEMIDX_PREFETCH
+memidx_prefetch6(const struct memidx *m, size_t zone, const uint8_t *a,
+    int stage)
+{
+	const struct memidx_zone *z = &m->z[zone];
+	unsigned __int128 x;
+	uint32_t lo, hi;
+	unsigned b;
+
+	if (z->n6 == 0)
+		return;
+	x = memidx_u128(a);
+	b = z->cp6 >= 128 ? 0 : (unsigned)((x << z->cp6) >> 112);
+	if (stage == 0) {
+		__builtin_prefetch(&z->b6[b]);
+		return;
+	}
+	lo = z->b6[b];
+	hi = z->b6[b + 1];
+	if (lo < hi) {
+		__builtin_prefetch(&z->f6[lo + (hi - lo) / 2]);
+		__builtin_prefetch(&z->f6[lo]);
+		__builtin_prefetch(&z->l6[lo + (hi - lo) / 2]);
+	}
+}
+
 #endif
