@@ -21,8 +21,11 @@
 #   - latency at half load: latency.sh, both servers uncapped on core 0 and
 #     offered the same rate (dnsperf -Q), half the rate the slower one
 #     answered in the CPU-per-query run; average and 99th percentile of
-#     every answer's latency from dnsperf's verbose lines.  The average under the cap (from capped.sh) is shown
-#     too.
+#     every answer's latency from dnsperf's verbose lines.  The average
+#     under the cap (from capped.sh) is shown too.
+# Each of the three is measured in ROUNDS (default 3) interleaved rounds,
+# the servers' order turned around every other round; every round is
+# printed, and the median of the rounds goes into the table.
 # rbldnsd gets `loader export --format rbldnsd` (an ip4set, and with
 # --family 6 an ip6trie for the IPv6 part) with the same TXT template, and
 # runs as Debian's package runs it (rbldnsd -r DIR -b ADDR ZONE:TYPE:FILE),
@@ -34,19 +37,20 @@
 #                                       NMIX=1000000 Q=200000 SECS=10
 #   BENCH_QUICK=1 bash tests/bench/dnsbld.sh    small sizes, short runs
 #   SETS="1m mix" bash tests/bench/dnsbld.sh    some of the sets
-# Any size may be given: N, N10, NMIX, Q, SECS, CAP (default 40).
+# Any size may be given: N, N10, NMIX, Q, SECS, CAP (default 40), ROUNDS.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BUILD=${BUILD:-build}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	N=${N:-20000} N10=${N10:-100000} NMIX=${NMIX:-20000}
-	Q=${Q:-20000} SECS=${SECS:-3}
+	Q=${Q:-20000} SECS=${SECS:-3} ROUNDS=${ROUNDS:-1}
 else
 	N=${N:-1000000} N10=${N10:-10000000} NMIX=${NMIX:-1000000}
 	Q=${Q:-200000} SECS=${SECS:-10}
 fi
 CAP=${CAP:-40}
+ROUNDS=${ROUNDS:-3}
 SETS=${SETS:-1m 10m mix}
 SHARED=${SHARED:-$ROOT/../shared/bench}
 BENCH=$ROOT/tests/bench
@@ -156,6 +160,19 @@ abs_row() {
 }
 
 kv() { echo "$1" | sed -n "s/.*$2=\([0-9.]*\).*/\1/p"; }
+# The median of the numbers given (the empty ones left out), or nothing.
+median() {
+	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
+	    awk '{ v[NR] = $1 } END { if (NR == 0) exit
+		if (NR % 2) print v[(NR + 1) / 2]
+		else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# order ROUND NAME...: the names, reversed in every even round.
+order() {
+	local r=$1; shift
+	if [ $((r % 2)) = 1 ]; then echo "$@"
+	else printf '%s\n' "$@" | tac | tr '\n' ' '; fi
+}
 cap() { echo "$1" | sed -n 's/.*capacity_per_core_qps=\([0-9]*\).*/\1/p'; }
 caplat() { echo "$1" | sed -n 's/.*avg latency \([0-9]*\) us.*/\1/p'; }
 rss_kb() { awk '/^VmRSS/{print $2}' /proc/$1/status; }
@@ -293,26 +310,54 @@ run_set() {
 	fi
 	echo "both serving $(secs_since $s) s after rbldnsd started"
 	compare "$gd/queries.txt" 60
-	local qf=$gd/queries.txt cd= cr= cf= lcd= lcr=
+	local qf=$gd/queries.txt cd= cr= cf= lcd= lcr= r who
+	# Each measurement is taken in ROUNDS interleaved rounds, the order
+	# of the servers turned around every other round, and the median
+	# of the rounds is the figure: one round of 10 s on a shared machine
+	# moves by 10% (docs/performance.md).
+	local -a Cd=() Cr=() Cf=() Ld=() Lr=()
 	if [ $cgroup_ok = 1 ]; then
-		echo "-- capacity per core (cgroup cap $CAP% of core 0, dnsperf on core 1, ${SECS}s)"
-		out=$(bash "$SHARED/capped.sh" $CAP $P1 $dpid "$qf" $SECS 2>&1)
-		echo "dnsbld:  $out"; cd=$(cap "$out"); lcd=$(caplat "$out")
-		out=$(bash "$SHARED/capped.sh" $CAP $P2 $rpid "$qf" $SECS 2>&1)
-		echo "rbldnsd: $out"; cr=$(cap "$out"); lcr=$(caplat "$out")
-		if floor_up; then
-			out=$(bash "$SHARED/capped.sh" $CAP $P3 $FPID "$qf" $SECS 2>&1)
-			echo "floor:   $out"; cf=$(cap "$out")
-		fi
+		echo "-- capacity per core (cgroup cap $CAP% of core 0, dnsperf on core 1, ${SECS}s, $ROUNDS rounds)"
+		floor_up || true
+		for r in $(seq 1 "$ROUNDS"); do
+			for who in $(order $r dnsbld rbldnsd floor); do
+				case $who in
+				dnsbld) out=$(bash "$SHARED/capped.sh" $CAP $P1 $dpid "$qf" $SECS 2>&1)
+					Cd+=("$(cap "$out")"); Ld+=("$(caplat "$out")");;
+				rbldnsd) out=$(bash "$SHARED/capped.sh" $CAP $P2 $rpid "$qf" $SECS 2>&1)
+					Cr+=("$(cap "$out")"); Lr+=("$(caplat "$out")");;
+				floor) floor_up || continue
+					out=$(bash "$SHARED/capped.sh" $CAP $P3 $FPID "$qf" $SECS 2>&1)
+					Cf+=("$(cap "$out")");;
+				esac
+				printf 'round %d %-8s %s\n' $r "$who:" "$out"
+			done
+		done
+		cd=$(median "${Cd[@]}") cr=$(median "${Cr[@]}") cf=$(median "${Cf[@]}")
+		lcd=$(median "${Ld[@]}") lcr=$(median "${Lr[@]}")
+		echo "median:  dnsbld $cd, rbldnsd $cr, floor ${cf:-?} qps per core"
 	fi
-	echo "-- CPU per query (server on core 0, dnsperf on core 1, ${SECS}s)"
+	echo "-- CPU per query (server on core 0, dnsperf on core 1, ${SECS}s, $ROUNDS rounds)"
 	local pd pr
-	pd=$(bash "$SHARED/dnsperf-pair.sh" $P1 $dpid "$qf" $SECS 2>&1)
-	echo "dnsbld:  $pd"
-	pr=$(bash "$SHARED/dnsperf-pair.sh" $P2 $rpid "$qf" $SECS 2>&1)
-	echo "rbldnsd: $pr"
+	local -a Ud=() Ur=() Sd=() Sr=() Qd=() Qr=()
+	for r in $(seq 1 "$ROUNDS"); do
+		for who in $(order $r dnsbld rbldnsd); do
+			if [ $who = dnsbld ]; then
+				pd=$(bash "$SHARED/dnsperf-pair.sh" $P1 $dpid "$qf" $SECS 2>&1)
+				Ud+=("$(kv "$pd" user)") Sd+=("$(kv "$pd" sys)") Qd+=("$(kv "$pd" qps)")
+				printf 'round %d dnsbld:  %s\n' $r "$pd"
+			else
+				pr=$(bash "$SHARED/dnsperf-pair.sh" $P2 $rpid "$qf" $SECS 2>&1)
+				Ur+=("$(kv "$pr" user)") Sr+=("$(kv "$pr" sys)") Qr+=("$(kv "$pr" qps)")
+				printf 'round %d rbldnsd: %s\n' $r "$pr"
+			fi
+		done
+	done
+	pd="qps=$(median "${Qd[@]}") user=$(median "${Ud[@]}") sys=$(median "${Sd[@]}")"
+	pr="qps=$(median "${Qr[@]}") user=$(median "${Ur[@]}") sys=$(median "${Sr[@]}")"
+	echo "median:  dnsbld $pd; rbldnsd $pr"
 	# The offered load: half the rate the slower server answered in the
-	# dnsperf-pair run, which has the latency run's setup (the server
+	# dnsperf-pair runs, which have the latency run's setup (the server
 	# alone on core 0, uncapped).  Half of capped.sh's capacity per core
 	# would be no half load here: scaled from a 40% cap it comes out above
 	# what a server answers on a whole core with dnsperf beside it.
@@ -321,11 +366,24 @@ run_set() {
 	num "$q2" && { ! num "$slow" || [ "$q2" -lt "$slow" ]; } && slow=$q2
 	if num "$slow"; then
 		half=$(( slow / 2 ))
-		echo "-- latency at $half qps offered (half the slower server's rate above), uncapped on core 0, ${SECS}s"
-		ld=$(bash "$BENCH/latency.sh" $P1 $dpid "$qf" $SECS $half 2>&1)
-		echo "dnsbld:  $ld"
-		lr=$(bash "$BENCH/latency.sh" $P2 $rpid "$qf" $SECS $half 2>&1)
-		echo "rbldnsd: $lr"
+		echo "-- latency at $half qps offered (half the slower server's rate above), uncapped on core 0, ${SECS}s, $ROUNDS rounds"
+		local -a Ad=() Ar=() Pd=() Pr=()
+		for r in $(seq 1 "$ROUNDS"); do
+			for who in $(order $r dnsbld rbldnsd); do
+				if [ $who = dnsbld ]; then
+					ld=$(bash "$BENCH/latency.sh" $P1 $dpid "$qf" $SECS $half 2>&1)
+					Ad+=("$(kv "$ld" avg_us)") Pd+=("$(kv "$ld" p99_us)")
+					printf 'round %d dnsbld:  %s\n' $r "$ld"
+				else
+					lr=$(bash "$BENCH/latency.sh" $P2 $rpid "$qf" $SECS $half 2>&1)
+					Ar+=("$(kv "$lr" avg_us)") Pr+=("$(kv "$lr" p99_us)")
+					printf 'round %d rbldnsd: %s\n' $r "$lr"
+				fi
+			done
+		done
+		ld="avg_us=$(median "${Ad[@]}") p99_us=$(median "${Pd[@]}")"
+		lr="avg_us=$(median "${Ar[@]}") p99_us=$(median "${Pr[@]}")"
+		echo "median:  dnsbld $ld; rbldnsd $lr"
 	fi
 	echo "-- memory"
 	echo "dnsbld:  $(rss $dpid) ($(du -sh "$d/db/serve" | cut -f1) served tables, $(du -sh "$d/db" | cut -f1) store)"
