@@ -6,7 +6,8 @@
 #   make TSAN=1 test     the dnsbld tests under ThreadSanitizer (build-tsan/)
 #   make XDP=1           dnsbld with its AF_XDP path (libxdp, libbpf, clang;
 #                        build-xdp/; docs/xdp.md)
-#   make bench           benchmarks (never pass/fail)
+#   make bench           benchmarks (never pass/fail); BENCHES="xdp dnsbld"
+#                        runs some of them (tests/bench/run.sh)
 #   make soak            dnsbld under load for 10 minutes (tests/soak)
 #   make fuzz            build and briefly run the libFuzzer targets (clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -145,7 +146,7 @@ test: all tests
 	BUILD=$(BUILD) bash tests/run.sh '$(TEST_PATTERN)'
 
 bench: all
-	BUILD=$(BUILD) bash tests/bench/run.sh
+	BUILD=$(BUILD) bash tests/bench/run.sh $(BENCHES)
 
 # A long run under steady load (not part of test): SOAK_SECS, QPS.
 soak: all
