@@ -366,65 +366,60 @@ lookup(struct ans *a, int family, const uint8_t *addr)
 	return listed(a, &hit) < 0 ? -1 : 1;
 }
 
+/*
+ * Read the rel labels of q below its zone as the bytes of an IPv4 and an
+ * IPv6 address, the rightmost label first: h->v4ok while each is a decimal
+ * octet (and rel <= 4), h->v6ok while each is one hex digit (rel <= 32).
+ */
+static void
+decode_labels(const struct query *q, int rel, struct respond_hint *h)
+{
+	int i, j, v;
+
+	memset(h->a4, 0, sizeof(h->a4));
+	memset(h->a6, 0, sizeof(h->a6));
+	h->rel = rel;
+	h->v4ok = rel <= 4;
+	h->v6ok = rel <= 32;
+	for (i = 0; i < rel && (h->v4ok || h->v6ok); i++) {
+		const uint8_t *l = q->qname + q->labels[i];
+		j = rel - 1 - i;	/* the rightmost label is byte 0 */
+		if (h->v4ok) {
+			if ((v = label_octet(l)) < 0)
+				h->v4ok = 0;
+			else
+				h->a4[j] = (uint8_t)v;
+		}
+		if (h->v6ok) {
+			if ((v = label_nibble(l)) < 0)
+				h->v6ok = 0;
+			else
+				h->a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
+		}
+	}
+}
+
 void
 respond_hint(const struct zoneset *zs, const struct query *q,
     struct respond_hint *h)
 {
-	const struct zctx *z;
-	int rel, i, j, v;
-
-	h->family = 0;
-	if (q->qclass != C_IN || (q->qtype != T_A && q->qtype != T_TXT &&
-	    q->qtype != T_ANY))
-		return;
-	z = zoneset_find(zs, q->qname, q->qname_len, q->labels, q->nlabels);
-	if (z == NULL)
-		return;
-	rel = q->nlabels - z->nlabels;
-	if (rel != 4 && rel != 32)
-		return;
-	memset(h->addr, 0, sizeof(h->addr));
-	for (i = 0; i < rel; i++) {
-		const uint8_t *l = q->qname + q->labels[i];
-		j = rel - 1 - i;	/* the rightmost label is byte 0 */
-		if (rel == 4) {
-			if ((v = label_octet(l)) < 0)
-				return;
-			h->addr[j] = (uint8_t)v;
-		} else {
-			if ((v = label_nibble(l)) < 0)
-				return;
-			h->addr[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
-		}
-	}
-	h->zone = z->index;
-	h->family = rel == 4 ? ADDR_V4 : ADDR_V6;
+	h->done = 1;
+	h->z = zoneset_find(zs, q->qname, q->qname_len, q->labels,
+	    q->nlabels);
+	if (h->z != NULL)
+		decode_labels(q, q->nlabels - h->z->nlabels, h);
 }
 
-/* The name has rel labels below the zone, none of them a glue name. */
+/*
+ * The name has h->rel labels below the zone (decode_labels()), none of
+ * them a glue name.
+ */
 static int
-address_name(struct ans *a, int rel)
+address_name(struct ans *a, const struct respond_hint *h)
 {
-	const struct query *q = a->q;
-	uint8_t a4[4] = { 0 }, a6[16] = { 0 };
-	int v4ok = rel <= 4, v6ok = rel <= 32, i, j, v, exists = 0, rc;
+	const uint8_t *a4 = h->a4, *a6 = h->a6;
+	int rel = h->rel, v4ok = h->v4ok, v6ok = h->v6ok, exists = 0, rc;
 
-	for (i = 0; i < rel && (v4ok || v6ok); i++) {
-		const uint8_t *l = q->qname + q->labels[i];
-		j = rel - 1 - i;	/* the rightmost label is byte 0 */
-		if (v4ok) {
-			if ((v = label_octet(l)) < 0)
-				v4ok = 0;
-			else
-				a4[j] = (uint8_t)v;
-		}
-		if (v6ok) {
-			if ((v = label_nibble(l)) < 0)
-				v6ok = 0;
-			else
-				a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
-		}
-	}
 	if (v4ok && rel == 4) {
 		if ((rc = lookup(a, ADDR_V4, a4)) != 0)
 			return rc < 0 ? rc : 0;
@@ -575,6 +570,16 @@ respond_parsed(const struct zoneset *zs, const struct respond_db *db,
     const struct query *q, enum query_status st, uint8_t *out, size_t cap,
     size_t limit, int tcp)
 {
+	return respond_hinted(zs, db, q, st, NULL, out, cap, limit, tcp);
+}
+
+size_t
+respond_hinted(const struct zoneset *zs, const struct respond_db *db,
+    const struct query *q, enum query_status st,
+    const struct respond_hint *h, uint8_t *out, size_t cap, size_t limit,
+    int tcp)
+{
+	struct respond_hint own;
 	struct ans a;
 	size_t qend;
 	int rc, tc = 0;
@@ -615,8 +620,11 @@ respond_parsed(const struct zoneset *zs, const struct respond_db *db,
 		a.rcode = RC_REFUSED;
 		goto finish;
 	}
-	a.z = zoneset_find(zs, q->qname, q->qname_len, q->labels, q->nlabels);
-	if (a.z == NULL) {
+	if (h == NULL || !h->done) {
+		respond_hint(zs, q, &own);
+		h = &own;
+	}
+	if ((a.z = h->z) == NULL) {
 		a.rcode = RC_REFUSED;
 		goto finish;
 	}
@@ -630,7 +638,7 @@ respond_parsed(const struct zoneset *zs, const struct respond_db *db,
 	if (q->nlabels == a.z->nlabels)
 		apex(&a);
 	else if (!glue_name(&a))
-		rc = address_name(&a, q->nlabels - a.z->nlabels);
+		rc = address_name(&a, h);
 	if (rc < 0) {
 		a.rcode = RC_SERVFAIL;
 		a.aa = 0;
@@ -754,12 +762,12 @@ void
 respond_store_prefetch(const struct respond_store *rs,
     const struct respond_hint *h, int stage)
 {
-	if (rs->mi == NULL || h->family == 0)
+	if (rs->mi == NULL || !h->done || h->z == NULL)
 		return;
-	if (h->family == ADDR_V4)
-		memidx_prefetch4(rs->mi, h->zone, h->addr, stage);
-	else
-		memidx_prefetch6(rs->mi, h->zone, h->addr, stage);
+	if (h->rel == 4 && h->v4ok)
+		memidx_prefetch4(rs->mi, h->z->index, h->a4, stage);
+	else if (h->rel == 32 && h->v6ok)
+		memidx_prefetch6(rs->mi, h->z->index, h->a6, stage);
 }
 
 static int

@@ -22,6 +22,7 @@
 #include "store.h"
 
 struct zoneset;
+struct zctx;
 struct store_reader;
 
 struct respond_db {
@@ -95,24 +96,28 @@ respond_store_begin(struct respond_store *rs, const struct memidx *mi)
 int respond_store_end(struct respond_store *rs);
 
 /*
- * Where the lookup of a parsed query (query_parse() said Q_OK) will go:
- * family ADDR_V4 or ADDR_V6, the zone's index and the address, for a name
- * of 4 decimal-octet or 32 nibble labels below one of zs's zones; family
- * 0 for any other query.  Only for respond_store_prefetch(): the answer
- * itself is still respond_parsed()'s.
+ * The first steps of answering a parsed query (query_parse() said Q_OK),
+ * taken apart so that a batch can take them for all its queries first and
+ * prefetch their lookups: the zone of the name (z; NULL when it is in
+ * none of zs's zones), and the rel labels below it read as the bytes of an
+ * IPv4 address (v4ok: each a decimal octet, rel <= 4) and an IPv6
+ * address (v6ok: each one hex digit, rel <= 32), the rightmost label
+ * first.  done: filled in.  z points into zs: the hint is valid while zs
+ * is, and only for the query it was made from.
  */
 struct respond_hint {
-	int family;
-	size_t zone;
-	uint8_t addr[16];
+	const struct zctx *z;
+	int done, rel, v4ok, v6ok;
+	uint8_t a4[4], a6[16];
 };
 void respond_hint(const struct zoneset *zs, const struct query *q,
     struct respond_hint *h);
 
 /*
- * Prefetch what the lookup of h will read from this batch's copy of the
- * served tables (memidx_prefetch4()), stage 0 then stage 1 over the
- * batch's queries; nothing without a copy or for family 0.
+ * Prefetch what the lookup of h's address (4 octet or 32 nibble labels)
+ * will read from this batch's copy of the served tables
+ * (memidx_prefetch4()), stage 0 then stage 1 over the batch's queries;
+ * nothing without a copy or for any other name.
  */
 void respond_store_prefetch(const struct respond_store *rs,
     const struct respond_hint *h, int stage);
@@ -143,6 +148,16 @@ size_t respond_limit(const struct query *q, int tcp, size_t cap);
 size_t respond_parsed(const struct zoneset *zs, const struct respond_db *db,
     const struct query *q, enum query_status st, uint8_t *out, size_t cap,
     size_t limit, int tcp);
+
+/*
+ * respond_parsed() with the query's respond_hint() made already (by a
+ * batch, for its prefetch; h NULL or not done: made here).  h must be of
+ * this q and this zs.
+ */
+size_t respond_hinted(const struct zoneset *zs, const struct respond_db *db,
+    const struct query *q, enum query_status st,
+    const struct respond_hint *h, uint8_t *out, size_t cap, size_t limit,
+    int tcp);
 
 /*
  * An answer with no records for the parsed query q: the header (rcode, TC

@@ -492,14 +492,15 @@ parse_range(struct batch *bt, int c0, int c1)
 	int i, stage, hint = bt->rs != NULL && bt->rs->mi != NULL;
 
 	for (i = c0; i < c1; i++) {
-		b->hint[i].family = 0;
+		b->hint[i].done = 0;
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			b->st[i] = Q_DROP;	/* larger than any query */
 			continue;
 		}
 		b->qt[i] = query_peek_qtype(b->q[i], b->in[i].msg_len);
 		b->st[i] = query_parse(b->q[i], b->in[i].msg_len, &b->qs[i]);
-		if (hint && b->st[i] == Q_OK && !b->qs[i].tsig)
+		if (hint && b->st[i] == Q_OK && !b->qs[i].tsig &&
+		    b->qt[i] != T_AXFR && b->qt[i] != T_IXFR)
 			respond_hint(bt->g->zs, &b->qs[i], &b->hint[i]);
 	}
 	if (!hint)
@@ -565,8 +566,8 @@ answer_range(struct batch *bt, int c0, int c1)
 			len = signed_answer(g->cfg, zs, qdb, q, st,
 			    b->q[i], b->in[i].msg_len, a, EDNS_PAYLOAD, 0);
 		else
-			len = respond_parsed(zs, qdb, q, st, a, EDNS_PAYLOAD,
-			    respond_limit(q, 0, EDNS_PAYLOAD), 0);
+			len = respond_hinted(zs, qdb, q, st, &b->hint[i], a,
+			    EDNS_PAYLOAD, respond_limit(q, 0, EDNS_PAYLOAD), 0);
 		if (qt == T_AXFR || qt == T_IXFR)
 			stats_xfr_answer(g->st, wk->id, zs, q, a, len);
 		if (len == 0) {

@@ -111,6 +111,23 @@ add6(int family, const uint8_t *first, const uint8_t *last, uint16_t answer,
 	return 0;
 }
 
+/*
+ * Move the n bytes at *p (grown by realloc(), on small pages) to a
+ * big_alloc() copy on huge pages, so that a lookup's cache misses are
+ * not also TLB misses.  Without the memory for it, *p stays where it is.
+ */
+static void
+to_huge(void **p, size_t n)
+{
+	void *q;
+
+	if (n < HUGE_PAGE || (q = big_alloc(n)) == NULL)
+		return;
+	memcpy(q, *p, n);
+	free(*p);
+	*p = q;
+}
+
 /* The IPv6 buckets, over the sorted intervals. */
 static int
 index6(struct memidx_zone *z)
@@ -121,6 +138,9 @@ index6(struct memidx_zone *z)
 
 	if (z->n6 == 0)
 		return 0;
+	to_huge((void **)&z->f6, z->n6 * sizeof(*z->f6));
+	to_huge((void **)&z->l6, z->n6 * sizeof(*z->l6));
+	to_huge((void **)&z->a6, z->n6 * sizeof(*z->a6));
 	d = z->f6[0] ^ z->f6[z->n6 - 1];
 	for (z->cp6 = 0; z->cp6 < 128 &&
 	    !(d & ((unsigned __int128)1 << (127 - z->cp6))); z->cp6++)

@@ -231,12 +231,21 @@ memidx_prefetch6(const struct memidx *m, size_t zone, const uint8_t *a,
 		__builtin_prefetch(&z->b6[b]);
 		return;
 	}
+	/* The bucket's first addresses (the search), its last addresses
+	 * and answers (the one found): up to 4 cache lines of each, a
+	 * bucket of 16 intervals. */
 	lo = z->b6[b];
 	hi = z->b6[b + 1];
+	if (hi - lo > 16)
+		hi = lo + 16;
+	for (b = lo; b < hi; b += 4) {
+		__builtin_prefetch(&z->f6[b]);
+		__builtin_prefetch(&z->l6[b]);
+	}
 	if (lo < hi) {
-		__builtin_prefetch(&z->f6[lo + (hi - lo) / 2]);
-		__builtin_prefetch(&z->f6[lo]);
-		__builtin_prefetch(&z->l6[lo + (hi - lo) / 2]);
+		__builtin_prefetch(&z->f6[hi - 1]);
+		__builtin_prefetch(&z->l6[hi - 1]);
+		__builtin_prefetch(&z->a6[lo]);
 	}
 }
 
