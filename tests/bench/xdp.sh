@@ -165,7 +165,7 @@ done
 start_server() {
 	local x=(ip netns exec "$NS_S")
 	case $1 in
-	floor) "${x[@]}" "$T/floor" 53 64 & ;;
+	floor) "${x[@]}" "$T/floor" 53 64 0.0.0.0 & ;;	# the method's floor takes the address
 	dnsbld-kernel) "${x[@]}" "$BUILD/dnsbld" -c "$T/kernel.yaml" 2>>"$T/dnsbld.log" & ;;
 	dnsbld-xdp-native) "${x[@]}" "$BUILD/dnsbld" -c "$T/native.yaml" 2>>"$T/dnsbld.log" & ;;
 	dnsbld-xdp-generic) "${x[@]}" "$BUILD/dnsbld" -c "$T/generic.yaml" 2>>"$T/dnsbld.log" & ;;

@@ -8,7 +8,9 @@
  * when it is there; this is the same measurement, for machines without
  * it (CI).
  *
- *   floor PORT [BATCH]     (on 127.0.0.1; BATCH 1 to 64, default 64)
+ *   floor PORT [BATCH [ADDRESS]]
+ *     BATCH 1 to 64 (default 64); ADDRESS an IPv4 address to bind
+ *     (default 127.0.0.1; the AF_XDP bench binds 0.0.0.0 in its namespace)
  */
 #define _GNU_SOURCE
 #include <netinet/in.h>
@@ -32,7 +34,7 @@ main(int argc, char **argv)
 	int fd, i, n, batch = MAXBATCH;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: floor PORT [BATCH]\n");
+		fprintf(stderr, "usage: floor PORT [BATCH [ADDRESS]]\n");
 		return 2;
 	}
 	if (argc > 2 && (batch = atoi(argv[2])) < 1)
@@ -42,7 +44,11 @@ main(int argc, char **argv)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)atoi(argv[1]));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, argc > 3 ? argv[3] : "127.0.0.1",
+	    &sin.sin_addr) != 1) {
+		fprintf(stderr, "floor: bad address\n");
+		return 2;
+	}
 	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		perror("floor: socket");
