@@ -5,8 +5,8 @@
  * The store is reached through struct respond_db, a table of four
  * functions, so that the unit tests and the fuzz target can answer from a
  * small fake list; dnsbld's workers fill it with thin wrappers around their
- * own store_reader (respond_store_init()), and bracket a batch of
- * respond() calls as struct respond_store says.
+ * own store_reader (respond_store_init(), in respstore.c), and bracket a
+ * batch of respond() calls as struct respond_store says.
  *
  * Ownership: everything is the caller's.  respond() reads pkt, writes out,
  * and keeps nothing; the zoneset and the db must stay valid during the call.
