@@ -9,7 +9,7 @@
  * the TX ring; the completion ring gives it back to the free stack, which
  * refills the fill ring.  A frame that gets no answer goes straight back
  * to the free stack.  The queries of a batch are answered from one store
- * snapshot, as in udp_batch() (server.c), through the same per-query
+ * snapshot, as in udp_batch() (udpbatch.c), through the same per-query
  * steps: access policy, zone transfers' UDP answers, TSIG, respond(),
  * statistics and the response rate limiter.
  */
@@ -356,7 +356,7 @@ xdp_fd(const struct worker *wk)
 
 /*
  * The answer to the query pkt (len bytes) from peer into out (cap bytes),
- * as udp_batch() answers one (server.c).  rc: the store could not be
+ * as udp_batch() answers one (udpbatch.c).  rc: the store could not be
  * read.  0: send nothing.
  */
 static size_t
