@@ -43,7 +43,10 @@ cat >"$SA/site/init.pre" <<'EOF'
 loadplugin Mail::SpamAssassin::Plugin::Check
 loadplugin Mail::SpamAssassin::Plugin::DNSEval
 EOF
-cat >"$SA/site/local.cf" <<EOF
+# sa_config: local.cf, naming the Unbound that runs now (start_unbound
+# picks a new address each time).
+sa_config() {
+	cat >"$SA/site/local.cf" <<EOF
 dns_server $RESOLVER
 dns_available yes
 rbl_timeout 30
@@ -52,6 +55,9 @@ bayes_auto_learn 0
 report_safe 0
 util_rb_tld test example
 EOF
+	chmod a+r "$SA/site/local.cf"
+}
+sa_config
 # The package's default preferences (headers, report, required_score 5).
 cp /usr/share/spamassassin/10_default_prefs.cf "$SA/rules/"
 # The rules: every untrusted relay, and the last external one only.
@@ -102,19 +108,45 @@ status() {	# status NAME: the X-Spam-Status header of NAME.out, unfolded
 check "spamassassin --lint" -- runuser -u nobody -- timeout 180 spamassassin -x --lint \
     --siteconfigpath="$SA/site" --configpath="$SA/rules" -p "$SA/user_prefs"
 
+# sa_expect NAME GLOB [EXTRA-CF-LINE]: spamassassin -t on NAME.eml into
+# NAME.out until its X-Spam-Status matches GLOB, at most twice.  SpamAssassin
+# sends each DNS query once and never again, so one reply it did not take
+# (a slow machine) costs a hit; a second run asks again.  A miss prints what
+# SpamAssassin's DNS log and Unbound's log say, so the cause is in the test
+# output; a miss on both runs fails.  Returns SpamAssassin's exit status in
+# SA_RC and the header in SA_ST.
+sa_expect() {
+	local name=$1 glob=$2 extra=${3:-} try
+	for try in 1 2; do
+		sa "$extra" <"$T/$name.eml" >"$T/$name.out"
+		SA_RC=$?
+		SA_ST=$(status "$name")
+		# shellcheck disable=SC2053
+		[[ $SA_ST == $glob ]] && return 0
+		echo "# run $try of spamassassin -t ($name): X-Spam-Status: $SA_ST"
+		grep -E 'dbg: (dns|async):' "$SA/debug.log" | tail -n 25 | sed 's/^/#   sa: /'
+		tail -n 8 "$T/unbound/unbound.log" | sed 's/^/#   unbound: /'
+		sleep 2
+	done
+	return 1
+}
+
+# unbound_asked NAME: how many queries Unbound has logged for NAME.
+unbound_asked() {
+	grep -c "info: 127.0.0.1 $1 A IN" "$T/unbound/unbound.log"
+}
+
 # The listed relay handed the message to our MX.
 msg listed $LISTED
-sa <"$T/listed.eml" >"$T/listed.out"
-is $? 0 "spamassassin -t (listed): exit 0"
-st=$(status listed)
-case "$st" in "Yes, score=7.0 required=5.0 tests=RCVD_IN_TESTRELAYS,"*"RCVD_IN_TESTRELAYS_LAST"*)
-	ok 0 "listed $LISTED: both rules hit, score 7.0" ;;
-*) ok 1 "listed $LISTED: both rules hit, score 7.0"; echo "#   X-Spam-Status: $st" ;; esac
+asked=$(unbound_asked 30.2.0.192.relays.example.)
+sa_expect listed "Yes, score=7.0 required=5.0 tests=RCVD_IN_TESTRELAYS,*RCVD_IN_TESTRELAYS_LAST*"
+ok $? "listed $LISTED: both rules hit, score 7.0"
+is $SA_RC 0 "spamassassin -t (listed): exit 0"
 grep -qE '^ *6\.5 RCVD_IN_TESTRELAYS +RBL: Relay is listed in relays\.example' "$T/listed.out"
 ok $? "the report shows the rule, its score and its description"
 grep -qF "[$LISTED listed in relays.example]" "$T/listed.out"
 ok $? "the report names the listed relay"
-grep -q "info: 127.0.0.1 30.2.0.192.relays.example. A IN" "$T/unbound/unbound.log"
+[ "$(unbound_asked 30.2.0.192.relays.example.)" -gt "$asked" ]
 ok $? "unbound logged SpamAssassin's query for $LISTED"
 grep -qE "dbg: received-header: relay $LISTED trusted\? no internal\? no" "$SA/debug.log"
 ok $? "SpamAssassin took $LISTED as the untrusted external relay"
@@ -127,17 +159,16 @@ st=$(status clean)
 case "$st" in "No, score=0.0 required=5.0 tests=none "*)
 	ok 0 "unlisted $CLEAN: no rule hits" ;;
 *) ok 1 "unlisted $CLEAN: no rule hits"; echo "#   X-Spam-Status: $st" ;; esac
+grep -q "dns: dns reply to [0-9]*/IN/A/31.2.0.192.relays.example: NXDOMAIN" "$SA/debug.log"
+ok $? "SpamAssassin had the NXDOMAIN for $CLEAN (no hit is an answer, not a timeout)"
 grep -q "info: 127.0.0.1 31.2.0.192.relays.example. A IN" "$T/unbound/unbound.log"
 ok $? "unbound logged SpamAssassin's query for $CLEAN"
 
 # The listed relay one hop further out: check_rbl looks up every
 # untrusted relay, -lastexternal only the one that reached us.
 msg deeper $LISTED $CLEAN
-sa <"$T/deeper.eml" >"$T/deeper.out"
-st=$(status deeper)
-case "$st" in "Yes, score=6.5 required=5.0 tests=RCVD_IN_TESTRELAYS "*)
-	ok 0 "listed relay behind an unlisted one: only the all-relays rule hits" ;;
-*) ok 1 "listed relay behind an unlisted one: only the all-relays rule hits"; echo "#   X-Spam-Status: $st" ;; esac
+sa_expect deeper "Yes, score=6.5 required=5.0 tests=RCVD_IN_TESTRELAYS *"
+ok $? "listed relay behind an unlisted one: only the all-relays rule hits"
 
 # A trusted relay is never looked up, listed or not.
 sa "trusted_networks $LISTED" <"$T/listed.eml" >"$T/trusted.out"
@@ -145,17 +176,22 @@ st=$(status trusted)
 case "$st" in "No, score=0.0 required=5.0 tests=none"*)
 	ok 0 "listed $LISTED in trusted_networks: no rule hits" ;;
 *) ok 1 "listed $LISTED in trusted_networks: no rule hits"; echo "#   X-Spam-Status: $st" ;; esac
+grep -q "dns: launching rule" "$SA/debug.log"
+ok $((!$?)) "no DNS lookup for a trusted relay"
 
 # Delisted: the resolver has it cached for the zone's TTL (2100 s here),
 # so a fresh resolver shows the delisting at once.
 check "loader delist $LISTED" -- loader delist $LISTED --reason "mta test: fixed"
 stop_unbound
 check "unbound restarts (an empty cache)" -- start_unbound
+sa_config
 sa <"$T/listed.eml" >"$T/delisted.out"
 st=$(status delisted)
 case "$st" in "No, score=0.0 required=5.0 tests=none"*)
 	ok 0 "delisted $LISTED: no rule hits" ;;
 *) ok 1 "delisted $LISTED: no rule hits"; echo "#   X-Spam-Status: $st" ;; esac
+grep -q "dns: dns reply to [0-9]*/IN/A/30.2.0.192.relays.example: NXDOMAIN" "$SA/debug.log"
+ok $? "SpamAssassin had the NXDOMAIN for delisted $LISTED"
 
 stop_unbound
 stop_dnsbld; ok $? "dnsbld stops cleanly"
