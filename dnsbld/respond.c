@@ -144,14 +144,19 @@ patch_u32(struct wire_writer *w, size_t off, uint32_t v)
 	w->buf[off + 3] = (uint8_t)v;
 }
 
-/* Owner pointer, type, class IN, TTL. */
+/* Owner pointer, type, class IN, TTL: one write, one bounds check. */
 static void
 put_rrhdr(struct wire_writer *w, size_t owner, uint16_t type, uint32_t ttl)
 {
-	wire_put_ptr(w, owner);
-	wire_put_u16(w, type);
-	wire_put_u16(w, C_IN);
-	wire_put_u32(w, ttl);
+	const uint8_t h[10] = {
+		(uint8_t)(0xc0 | (owner >> 8 & 0x3f)), (uint8_t)owner,
+		(uint8_t)(type >> 8), (uint8_t)type,
+		(uint8_t)(C_IN >> 8), (uint8_t)C_IN,
+		(uint8_t)(ttl >> 24), (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8),
+		(uint8_t)ttl
+	};
+
+	wire_put_bytes(w, h, sizeof(h));
 }
 
 static void
@@ -289,8 +294,8 @@ listed(struct ans *a, const struct store_hit *hit)
 	}
 	if (want_a) {
 		put_rrhdr(&a->w, DNS_HDRLEN, T_A, z->ttl);
-		wire_put_u16(&a->w, 4);
-		wire_put_bytes(&a->w, aval, 4);
+		wire_put_bytes(&a->w, (const uint8_t[6]){ 0, 4, aval[0],
+		    aval[1], aval[2], aval[3] }, 6);	/* RDLENGTH, RDATA */
 		a->an++;
 	}
 	if (want_txt)
@@ -302,16 +307,24 @@ listed(struct ans *a, const struct store_hit *hit)
 static int
 label_octet(const uint8_t *l)
 {
-	int n = l[0], v = 0, i;
+	/* Each digit as unsigned: a byte below '0' wraps above 9. */
+	unsigned d0 = (unsigned)l[1] - '0', d1, d2, v;
 
-	if (n < 1 || n > 3 || (n > 1 && l[1] == '0'))
+	switch (l[0]) {
+	case 1:
+		return d0 <= 9 ? (int)d0 : -1;
+	case 2:
+		d1 = (unsigned)l[2] - '0';
+		return d0 - 1 <= 8 && d1 <= 9 ? (int)(d0 * 10 + d1) : -1;
+	case 3:
+		d1 = (unsigned)l[2] - '0';
+		d2 = (unsigned)l[3] - '0';
+		v = d0 * 100 + d1 * 10 + d2;
+		return d0 - 1 <= 8 && d1 <= 9 && d2 <= 9 && v <= 255 ?
+		    (int)v : -1;
+	default:
 		return -1;
-	for (i = 1; i <= n; i++) {
-		if (l[i] < '0' || l[i] > '9')
-			return -1;
-		v = v * 10 + (l[i] - '0');
 	}
-	return v > 255 ? -1 : v;
 }
 
 static int
@@ -342,6 +355,15 @@ ent(struct ans *a, int family, const uint8_t *addr, int len)
 	return a->db->any_within(a->db->arg, a->z->index, &p);
 }
 
+/* 1 if addr is v4 (family ADDR_V4) or v6; fixed sizes, compared inline. */
+static inline int
+same_addr(int family, const uint8_t *addr, const uint8_t *v4,
+    const uint8_t *v6)
+{
+	return family == ADDR_V4 ? memcmp(addr, v4, 4) == 0 :
+	    memcmp(addr, v6, 16) == 0;
+}
+
 /* A full address: 1 if listed (answered), 0 if not, < 0 on error. */
 static int
 lookup(struct ans *a, int family, const uint8_t *addr)
@@ -352,11 +374,9 @@ lookup(struct ans *a, int family, const uint8_t *addr)
 
 	a->family = family;
 	memcpy(a->addr, addr, n);
-	if (memcmp(addr, family == ADDR_V4 ? test_unlisted4 : test_unlisted6,
-	    n) == 0)
+	if (same_addr(family, addr, test_unlisted4, test_unlisted6))
 		return 0;
-	if (memcmp(addr, family == ADDR_V4 ? test_listed4 : test_listed6,
-	    n) == 0)
+	if (same_addr(family, addr, test_listed4, test_listed6))
 		return listed(a, NULL) < 0 ? -1 : 1;
 	rc = a->db->lookup(a->db->arg, a->z->index, family, addr, &hit);
 	if (rc <= 0)
@@ -372,29 +392,33 @@ lookup(struct ans *a, int family, const uint8_t *addr)
 static void
 decode_labels(const struct query *q, int rel, struct respond_hint *h)
 {
-	int i, j, v;
+	/* Locals, stored once at the end: a byte store through h could
+	 * alias q, and would make the compiler read q again each label. */
+	uint8_t a4[4] = { 0 }, a6[16] = { 0 };
+	const uint8_t *name = q->qname, *lab = q->labels;
+	int i, j, v, v4ok = rel <= 4, v6ok = rel <= 32;
 
-	memset(h->a4, 0, sizeof(h->a4));
-	memset(h->a6, 0, sizeof(h->a6));
-	h->rel = rel;
-	h->v4ok = rel <= 4;
-	h->v6ok = rel <= 32;
-	for (i = 0; i < rel && (h->v4ok || h->v6ok); i++) {
-		const uint8_t *l = q->qname + q->labels[i];
+	for (i = 0; i < rel && (v4ok || v6ok); i++) {
+		const uint8_t *l = name + lab[i];
 		j = rel - 1 - i;	/* the rightmost label is byte 0 */
-		if (h->v4ok) {
+		if (v4ok) {
 			if ((v = label_octet(l)) < 0)
-				h->v4ok = 0;
+				v4ok = 0;
 			else
-				h->a4[j] = (uint8_t)v;
+				a4[j] = (uint8_t)v;
 		}
-		if (h->v6ok) {
+		if (v6ok) {
 			if ((v = label_nibble(l)) < 0)
-				h->v6ok = 0;
+				v6ok = 0;
 			else
-				h->a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
+				a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
 		}
 	}
+	memcpy(h->a4, a4, sizeof(a4));
+	memcpy(h->a6, a6, sizeof(a6));
+	h->rel = rel;
+	h->v4ok = v4ok;
+	h->v6ok = v6ok;
 }
 
 void

@@ -262,15 +262,26 @@ stats_answer(const struct stats_gen *sg, unsigned tid,
     const uint8_t *ans, size_t alen)
 {
 	const struct zctx *zc = NULL;
-	struct stats_zone *z;
-	uint16_t flags, ancount;
-	enum stats_ctr o;
 
 	if (sg == NULL)
 		return;
 	if (q->has_question)
 		zc = zoneset_find(zs, q->qname, q->qname_len, q->labels,
 		    q->nlabels);
+	stats_answer_zone(sg, tid, zc, q, tcp, ans, alen);
+}
+
+void
+stats_answer_zone(const struct stats_gen *sg, unsigned tid,
+    const struct zctx *zc, const struct query *q, int tcp,
+    const uint8_t *ans, size_t alen)
+{
+	struct stats_zone *z;
+	uint16_t flags, ancount;
+	enum stats_ctr o;
+
+	if (sg == NULL)
+		return;
 	z = stats_at(sg, tid, zc != NULL ? zc->index : STATS_NOZONE(sg));
 	count_query(z, q, tcp);
 	if (alen < DNS_HDRLEN) {

@@ -54,6 +54,7 @@
 
 struct gen;
 struct query;
+struct zctx;
 struct zoneset;
 
 enum stats_ctr {
@@ -201,6 +202,15 @@ size_t stats_zone_of(const struct stats_gen *sg, const struct zoneset *zs,
  */
 void stats_answer(const struct stats_gen *sg, unsigned tid,
     const struct zoneset *zs, const struct query *q, int tcp,
+    const uint8_t *ans, size_t alen);
+
+/*
+ * stats_answer() for a query whose zone the caller has found already: zc
+ * is what zoneset_find() gives for q's name (NULL: no zone, or no
+ * question).  The UDP batch has it from respond_hint().
+ */
+void stats_answer_zone(const struct stats_gen *sg, unsigned tid,
+    const struct zctx *zc, const struct query *q, int tcp,
     const uint8_t *ans, size_t alen);
 
 /* Count a transfer of zone: qtype T_AXFR or T_IXFR, result STATS_XFR_*. */

@@ -36,7 +36,7 @@
  * and 3 to 5% less capacity, so a batch is sent at once.
  */
 #define UDP_SEND_CHUNK	UDP_BATCH
-#define UDP_INBUF	4096
+#define UDP_INBUF	1280
 
 struct udp_bufs {
 	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
@@ -140,6 +140,20 @@ struct batch {
 	int fd;
 };
 
+/* Count datagram i of the batch and its answer (len 0: none sent). */
+static void
+count_answer(struct batch *bt, int i, const uint8_t *a, size_t len)
+{
+	struct udp_bufs *b = bt->b;
+
+	if (b->hint[i].done)	/* the zone is known: respond_hint() */
+		stats_answer_zone(bt->g->st, bt->wk->id, b->hint[i].z,
+		    &b->qs[i], 0, a, len);
+	else
+		stats_answer(bt->g->st, bt->wk->id, bt->g->zs, &b->qs[i], 0,
+		    a, len);
+}
+
 /*
  * Parse the datagrams c0 to c1 - 1 of the batch into b->qs[], b->st[] and
  * b->qt[], then prefetch their lookups in the batch's copy of the served
@@ -158,8 +172,13 @@ parse_range(struct batch *bt, int c0, int c1)
 			b->st[i] = Q_DROP;	/* larger than any query */
 			continue;
 		}
-		b->qt[i] = query_peek_qtype(b->q[i], b->in[i].msg_len);
 		b->st[i] = query_parse(b->q[i], b->in[i].msg_len, &b->qs[i]);
+		/* A standard query's QTYPE as parsed; for one that did
+		 * not parse, what the raw question says (xfr.c answers an
+		 * AXFR or IXFR that query_parse() refused). */
+		b->qt[i] = b->qs[i].has_question &&
+		    F_OPCODE(b->qs[i].flags) == 0 ? b->qs[i].qtype :
+		    query_peek_qtype(b->q[i], b->in[i].msg_len);
 		if (hint && b->st[i] == Q_OK && !b->qs[i].tsig &&
 		    b->qt[i] != T_AXFR && b->qt[i] != T_IXFR)
 			respond_hint(bt->g->zs, &b->qs[i], &b->hint[i]);
@@ -232,7 +251,7 @@ answer_range(struct batch *bt, int c0, int c1)
 		if (qt == T_AXFR || qt == T_IXFR)
 			stats_xfr_answer(g->st, wk->id, zs, q, a, len);
 		if (len == 0) {
-			stats_answer(g->st, wk->id, zs, q, 0, NULL, 0);
+			count_answer(bt, i, NULL, 0);
 			continue;
 		}
 		if (g->rrl != NULL)
@@ -271,12 +290,11 @@ send_answers(struct batch *bt, int nans)
 		    &b->tk[k], peer, &b->qs[i], b->a[k], len)) != RRL_SEND) {
 			if (v == RRL_DROP || (len = rrl_truncate(&b->qs[i],
 			    b->a[k], len, EDNS_PAYLOAD)) == 0) {
-				stats_answer(g->st, wk->id, g->zs, &b->qs[i],
-				    0, NULL, 0);
+				count_answer(bt, i, NULL, 0);
 				continue;
 			}
 		}
-		stats_answer(g->st, wk->id, g->zs, &b->qs[i], 0, b->a[k], len);
+		count_answer(bt, i, b->a[k], len);
 		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
 		b->iout[nout].iov_base = b->a[k];
 		b->iout[nout].iov_len = len;

@@ -5,7 +5,10 @@
  * refused in a question, skipped elsewhere; writes past the capacity stick.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../tap.h"
 #include "wire.h"
@@ -113,6 +116,93 @@ test_names(void)
 	ok(r.err, "skip of an oversize name fails");
 }
 
+/*
+ * The reference model of wire_read_name(): one byte at a time, as RFC 1035
+ * reads a name, lower-casing 'A' to 'Z' only.  Returns the length or 0.
+ */
+static size_t
+model_read_name(const uint8_t *b, size_t len, uint8_t *out, uint8_t *labels,
+    int *nl)
+{
+	size_t off = 0, n = 0, i;
+	uint8_t c;
+
+	*nl = 0;
+	for (;;) {
+		if (off >= len)
+			return 0;
+		c = b[off++];
+		if (c == 0)
+			break;
+		if (c >= 64 || n + c + 2 > WIRE_NAME_MAX ||
+		    *nl >= WIRE_LABELS_MAX || len - off < c)
+			return 0;
+		labels[(*nl)++] = (uint8_t)n;
+		out[n++] = c;
+		for (i = 0; i < c; i++, off++)
+			out[n++] = b[off] >= 'A' && b[off] <= 'Z' ?
+			    b[off] + 32 : b[off];
+	}
+	out[n++] = 0;
+	return n;
+}
+
+/*
+ * Random names, every byte value in the labels, cut, corrupted or too long
+ * at random, compared with the model: length, labels, bytes, the reader's
+ * offset and error.  The seed is printed; TEST_SEED repeats a run.
+ */
+static void
+test_names_random(void)
+{
+	uint8_t in[400], out[WIRE_NAME_MAX], mout[WIRE_NAME_MAX];
+	uint8_t labels[WIRE_LABELS_MAX], mlabels[WIRE_LABELS_MAX];
+	unsigned seed = (unsigned)time(NULL);
+	const char *env = getenv("TEST_SEED");
+	struct wire_reader r;
+	int i, k, nl, mnl, bad = 0, errs = 0, maxlab;
+	size_t len, n, mn;
+
+	if (env != NULL)
+		seed = (unsigned)strtoul(env, NULL, 10);
+	printf("# test_names_random: seed %u (TEST_SEED=%u repeats it)\n",
+	    seed, seed);
+	srand(seed);
+	for (i = 0; i < 20000 && bad < 5; i++) {
+		len = 0;
+		maxlab = rand() % 3 == 0 ? 63 : 12;
+		for (k = rand() % 130; k > 0 && len < sizeof(in) - 70; k--) {
+			uint8_t c = (uint8_t)(rand() % (maxlab + 1));
+			in[len++] = c;
+			while (c-- > 0)
+				in[len++] = (uint8_t)(rand() % 4 == 0 ?
+				    'A' + rand() % 26 : rand() % 256);
+		}
+		in[len++] = 0;
+		in[len++] = 0xee;	/* what follows the name */
+		if (rand() % 4 == 0)	/* a byte anywhere, a pointer or not */
+			in[rand() % len] = (uint8_t)rand();
+		if (rand() % 4 == 0)	/* the input cut short */
+			len = (size_t)rand() % (len + 1);
+		wire_reader_init(&r, in, len);
+		n = wire_read_name(&r, out, labels, &nl);
+		mn = model_read_name(in, len, mout, mlabels, &mnl);
+		if (n != mn || (n == 0) != (r.err != 0) ||
+		    (n != 0 && (nl != mnl || r.off != mn ||
+		    memcmp(out, mout, n) != 0 ||
+		    memcmp(labels, mlabels, (size_t)nl) != 0))) {
+			printf("# case %d (seed %u): length %zu against the "
+			    "model's %zu, labels %d against %d\n", i, seed, n,
+			    mn, nl, mnl);
+			bad++;
+		}
+		errs += n == 0;
+	}
+	ok(bad == 0, "20000 random names read as the model reads them");
+	ok(errs > 1000 && errs < 19000, "both good and bad names among them "
+	    "(%d bad)", errs);
+}
+
 static void
 test_writer(void)
 {
@@ -151,6 +241,7 @@ main(void)
 {
 	test_reader();
 	test_names();
+	test_names_random();
 	test_writer();
 	return tap_done();
 }
