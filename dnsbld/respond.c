@@ -327,18 +327,18 @@ label_octet(const uint8_t *l)
 	}
 }
 
+/* One hex digit's value plus one, by byte; 0: not a digit (lower case). */
+static const uint8_t hexdigit[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16
+};
+
 static int
 label_nibble(const uint8_t *l)
 {
-	uint8_t c = l[1];	/* already lower case */
-
-	if (l[0] != 1)
-		return -1;
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	/* l[1] is already lower case */
+	return l[0] == 1 ? hexdigit[l[1]] - 1 : -1;
 }
 
 /* 1 if anything is listed inside family/addr/len (test entries included). */
@@ -396,22 +396,22 @@ decode_labels(const struct query *q, int rel, struct respond_hint *h)
 	 * alias q, and would make the compiler read q again each label. */
 	uint8_t a4[4] = { 0 }, a6[16] = { 0 };
 	const uint8_t *name = q->qname, *lab = q->labels;
-	int i, j, v, v4ok = rel <= 4, v6ok = rel <= 32;
+	int i, v, v4ok = rel <= 4, v6ok = rel <= 32;
+	unsigned j;
 
-	for (i = 0; i < rel && (v4ok || v6ok); i++) {
-		const uint8_t *l = name + lab[i];
-		j = rel - 1 - i;	/* the rightmost label is byte 0 */
-		if (v4ok) {
-			if ((v = label_octet(l)) < 0)
-				v4ok = 0;
-			else
-				a4[j] = (uint8_t)v;
-		}
-		if (v6ok) {
-			if ((v = label_nibble(l)) < 0)
-				v6ok = 0;
-			else
-				a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
+	/* Label i from the left is byte (or nibble) rel - 1 - i. */
+	for (i = 0; v4ok && i < rel; i++) {
+		if ((v = label_octet(name + lab[i])) < 0)
+			v4ok = 0;
+		else
+			a4[rel - 1 - i] = (uint8_t)v;
+	}
+	for (i = 0; v6ok && i < rel; i++) {
+		if ((v = label_nibble(name + lab[i])) < 0)
+			v6ok = 0;
+		else {
+			j = (unsigned)(rel - 1 - i);
+			a6[j / 2] |= (uint8_t)(j % 2 ? v : v << 4);
 		}
 	}
 	memcpy(h->a4, a4, sizeof(a4));

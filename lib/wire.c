@@ -11,43 +11,54 @@
 #include "wire.h"
 
 /*
- * Lower-case the ASCII letters of p[0] to p[n - 1], eight bytes at a time.
- * For each byte b below 0x80, (b + 0x3f) has its top bit set when b >= 'A'
- * and (b + 0x25) when b > 'Z', so their exclusive or marks 'A' to 'Z';
- * no sum carries into the next byte.  A name's length bytes (0 to 63) are
- * below 'A' and stay as they are.  n < 8 goes a byte at a time.
+ * Lower-case the ASCII letters among the eight bytes of w.  For each byte
+ * b below 0x80, (b + 0x3f) has its top bit set when b >= 'A' and
+ * (b + 0x25) when b > 'Z', so their exclusive or marks 'A' to 'Z'; no sum
+ * carries into the next byte.  A name's length bytes (0 to 63) are below
+ * 'A' and stay as they are.
  */
-static void
-lower_ascii(uint8_t *p, size_t n)
+static inline uint64_t
+lower8(uint64_t w)
 {
 	const uint64_t h = 0x8080808080808080ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
-	uint64_t w, b, up;
-	size_t i = 0;
+	uint64_t b = w & low7;
+	uint64_t up = ((b + 0x3f3f3f3f3f3f3f3fULL) ^
+	    (b + 0x2525252525252525ULL)) & ~w & h;
+
+	return w | up >> 2;	/* 0x80 >> 2 is the case bit, 0x20 */
+}
+
+/*
+ * Copy the n bytes at p to out, lower-cased: eight at a time, the last
+ * eight read again from p + n - 8 when n is not a multiple of eight
+ * (lower-casing twice changes nothing), so nothing is read past p + n or
+ * written past out + n; fewer than eight one at a time.
+ */
+static void
+copy_lower(uint8_t *out, const uint8_t *p, size_t n)
+{
+	uint64_t w;
+	size_t i;
 
 	if (n < 8) {
-		for (; i < n; i++)
-			if (p[i] >= 'A' && p[i] <= 'Z')
-				p[i] += 'a' - 'A';
+		for (i = 0; i < n; i++)
+			out[i] = p[i] >= 'A' && p[i] <= 'Z' ?
+			    (uint8_t)(p[i] + ('a' - 'A')) : p[i];
 		return;
 	}
-	for (;;) {
+	for (i = 0; i + 8 < n; i += 8) {
 		memcpy(&w, p + i, 8);
-		b = w & low7;
-		up = ((b + 0x3f3f3f3f3f3f3f3fULL) ^ (b + 0x2525252525252525ULL)) &
-		    ~w & h;
-		w |= up >> 2;		/* 0x80 >> 2 is the case bit, 0x20 */
-		memcpy(p + i, &w, 8);
-		if (i + 8 == n)
-			break;
-		/* The last word may overlap the one before: lower-casing
-		 * twice changes nothing. */
-		i = i + 16 <= n ? i + 8 : n - 8;
+		w = lower8(w);
+		memcpy(out + i, &w, 8);
 	}
+	memcpy(&w, p + n - 8, 8);
+	w = lower8(w);
+	memcpy(out + n - 8, &w, 8);
 }
 
 /*
  * The labels are walked in the input first, checked and counted; then the
- * whole name is copied at once and lower-cased.  Nothing is written to out
+ * whole name is copied and lower-cased in one pass.  Nothing is written to out
  * or read past r->len on an error.
  */
 size_t
@@ -82,8 +93,7 @@ wire_read_name(struct wire_reader *r, uint8_t *out, uint8_t *labels,
 		n += 1 + (size_t)c;
 	}
 	n++;				/* the root label */
-	memcpy(out, p, n);
-	lower_ascii(out, n);
+	copy_lower(out, p, n);
 	r->off += n;
 	*nlabels = nl;
 	return n;
