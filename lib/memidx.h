@@ -5,12 +5,15 @@
  *
  * Why: a lookup in the served table is a B-tree descent over about 16 MB
  * of pages per million addresses, most of it cache misses and memcmp key
- * compares.  The copy keeps single addresses (the common case) in 65,536
- * buckets by their first two bytes, 4 bytes each (the last two bytes and
+ * compares.  The copy keeps single addresses (the common case) in 2^bits4
+ * buckets by their first bits4 bits, 4 bytes each (the last two bytes and
  * the answer index), and the few wider intervals in a sorted array apart:
- * about 4 MB per million addresses, one or two cache lines per lookup.
- * IPv6 intervals (34 bytes each) are sorted and bucketed by the 16 bits
- * after the prefix they all share.
+ * about 4 MB per million addresses.  IPv6 intervals (34 bytes each) are
+ * sorted and bucketed by the bits6 bits after the prefix they all share.
+ * The bucket widths grow with the number of entries (from 16 bits, up to
+ * 24), so that a bucket holds a cache line of entries on average, whatever
+ * the size: a lookup is the bucket's bounds and one or two cache lines of
+ * the bucket, both prefetched a batch ahead (memidx_prefetch4/6()).
  *
  * The copy is only ever used for the transaction it was taken from: its
  * txnid says which, and a reader compares it with the newest committed
@@ -36,22 +39,24 @@ struct store_txn;
 /* One zone's tables. */
 struct memidx_zone {
 	uint32_t serial;		/* the zone's SOA serial */
-	uint32_t *bstart;		/* 65,537 offsets into single[] */
+	unsigned bits4;			/* bucket width, 16 to 24 */
+	uint32_t *bstart;		/* 2^bits4 + 1 offsets into single[] */
 	uint32_t *single;		/* per bucket, sorted: low 16 bits of
 					 * the address << 16 | answer index */
 	uint32_t *wfirst, *wlast;	/* wider intervals, sorted */
 	uint16_t *wans;
 	size_t nsingle, nwide;
 	/*
-	 * IPv6: every interval, sorted by its first address, and 65,536
-	 * buckets over the 16 bits that follow the prefix all the first
+	 * IPv6: every interval, sorted by its first address, and 2^bits6
+	 * buckets over the bits6 bits that follow the prefix all the first
 	 * addresses share (cp6 bits).  NULL and 0 without IPv6 listings.
 	 */
-	uint32_t *b6;			/* 65,537 offsets into f6/l6/a6 */
+	uint32_t *b6;			/* 2^bits6 + 1 offsets into f6/l6/a6 */
 	unsigned __int128 *f6, *l6;
 	uint16_t *a6;
 	size_t n6;
 	unsigned cp6;			/* 0 to 128 */
+	unsigned bits6;			/* bucket width, 16 to 24 */
 };
 
 struct memidx {
@@ -68,6 +73,15 @@ struct memidx {
  */
 int memidx_build(struct store_txn *t, size_t nzones, struct memidx **out);
 
+/*
+ * memidx_build() with the bucket widths given: bits4 and bits6 from 16 to
+ * 24, or 0 for the width memidx_build() picks by size.  For the tests,
+ * which check every width on a small store.  DNSBL_EINVAL for a width
+ * outside 16..24.
+ */
+int memidx_build_bits(struct store_txn *t, size_t nzones, unsigned bits4,
+    unsigned bits6, struct memidx **out);
+
 /* Free m (NULL: nothing). */
 void memidx_free(struct memidx *m);
 
@@ -82,7 +96,8 @@ memidx_lookup4(const struct memidx *m, size_t zone, const uint8_t *a,
 	const struct memidx_zone *z = &m->z[zone];
 	uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
 	    (uint32_t)a[2] << 8 | a[3];
-	uint32_t lo = z->bstart[x >> 16], hi = z->bstart[(x >> 16) + 1];
+	uint32_t b = x >> (32 - z->bits4);
+	uint32_t lo = z->bstart[b], hi = z->bstart[b + 1];
 	uint32_t key = x & 0xffff, mid, s;
 	size_t l, h, md;
 
@@ -139,6 +154,14 @@ memidx_u128(const uint8_t *a)
 	return (unsigned __int128)hi << 64 | lo;
 }
 
+/* The IPv6 bucket of x, which shares the zone's cp6-bit prefix. */
+static inline unsigned
+memidx_bucket6(const struct memidx_zone *z, unsigned __int128 x)
+{
+	return z->cp6 >= 128 ? 0 :
+	    (unsigned)((x << z->cp6) >> (128 - z->bits6));
+}
+
 /*
  * Look the IPv6 address a (16 bytes) up in zone: 1 and hit filled when
  * listed, 0 when not.
@@ -162,7 +185,7 @@ memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
 		at = z->n6 - 1;
 	else {
 		/* Between the first and the last: x shares their prefix. */
-		b = z->cp6 >= 128 ? 0 : (unsigned)((x << z->cp6) >> 112);
+		b = memidx_bucket6(z, x);
 		lo = z->b6[b];
 		hi = z->b6[b + 1];
 		if (lo == hi || z->f6[lo] > x)
@@ -203,7 +226,9 @@ memidx_prefetch4(const struct memidx *m, size_t zone, const uint8_t *a,
     int stage)
 {
 	const struct memidx_zone *z = &m->z[zone];
-	uint32_t b = (uint32_t)a[0] << 8 | a[1], lo, hi;
+	uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+	    (uint32_t)a[2] << 8 | a[3];
+	uint32_t b = x >> (32 - z->bits4), lo, hi;
 
 	if (stage == 0) {
 		__builtin_prefetch(&z->bstart[b]);
@@ -230,7 +255,7 @@ memidx_prefetch6(const struct memidx *m, size_t zone, const uint8_t *a,
 	if (z->n6 == 0)
 		return;
 	x = memidx_u128(a);
-	b = z->cp6 >= 128 ? 0 : (unsigned)((x << z->cp6) >> 112);
+	b = memidx_bucket6(z, x);
 	if (stage == 0) {
 		__builtin_prefetch(&z->b6[b]);
 		return;

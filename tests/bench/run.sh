@@ -13,7 +13,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	export ROUNDS=${ROUNDS:-1} RUNS=${RUNS:-1}
 fi
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(import axfr amplification rrl stats web instr xdp dnsbld)
+[ ${#names[@]} -eq 0 ] && names=(import axfr amplification rrl stats web lookup instr xdp dnsbld)
 for n in "${names[@]}"; do
 	f=tests/bench/$n.sh
 	[ -f "$f" ] || { echo "bench: no $f"; continue; }

@@ -338,6 +338,89 @@ answers_differ(const struct zoneset *zs, struct store_reader *rd,
 	return bad;
 }
 
+/* Random addresses, every interval's edges and whole answers: the copy m
+ * must agree with the store. */
+static void
+check_copy(struct store *st, struct store_reader *rd,
+    const struct zoneset *zs, struct memidx *m, unsigned round)
+{
+	struct errbuf eb;
+	struct cmp cm;
+	unsigned i;
+
+	memset(&eb, 0, sizeof(eb));
+	memset(&cm, 0, sizeof(cm));
+	cm.rd = rd;
+	cm.m = m;
+	store_reader_begin(rd);
+	for (i = 0; i < NASK; i++) {
+		uint8_t a6[16];
+
+		ask(&cm, raddr());
+		raddr6(a6);
+		ask6(&cm, a6);
+	}
+	ask(&cm, 0);
+	ask(&cm, 0xffffffffu);
+	{
+		static const uint8_t far[3][16] = { { 0 },
+		    { 0x20, 0x01, 0x0d, 0xb7, 0xff }, { 0xff, 0xff,
+		    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+		for (i = 0; i < 3; i++)
+			ask6(&cm, far[i]);
+	}
+	store_reader_end(rd);
+	is_int(cm.diff, 0, "round %u, %u/%u-bit buckets: %u random IPv4 and "
+	    "IPv6 addresses: copy and store agree", round, m->z[0].bits4,
+	    m->z[0].bits6, 2 * NASK);
+	memset(&cm, 0, sizeof(cm));
+	cm.rd = rd;
+	cm.m = m;
+	ok(store_read(st, walk_edges, &cm, &eb) == 0, "round %u: walk",
+	    round);
+	store_reader_begin(rd);
+	for (i = 0; i < cm.nedges; i++) {
+		ask(&cm, cm.edges[i]);
+		ask(&cm, cm.edges[i] - 1);
+		ask(&cm, cm.edges[i] + 1);
+	}
+	for (i = 0; i < cm.nedges6; i++) {
+		uint8_t n6[16];
+
+		ask6(&cm, cm.edges6[i]);
+		step6(cm.edges6[i], -1, n6);
+		ask6(&cm, n6);
+		step6(cm.edges6[i], 1, n6);
+		ask6(&cm, n6);
+	}
+	store_reader_end(rd);
+	free(cm.edges);
+	free(cm.edges6);
+	is_int(cm.diff, 0, "round %u, %u/%u-bit buckets: every interval's "
+	    "edges and their neighbours (%u addresses) agree", round,
+	    m->z[0].bits4, m->z[0].bits6, cm.asked);
+	is_int(answers_differ(zs, rd, m, 2000), 0, "round %u, %u/%u-bit "
+	    "buckets: 2000 answers from the copy, asked alone and as a batch "
+	    "asks, are byte for byte the store's", round, m->z[0].bits4,
+	    m->z[0].bits6);
+}
+
+/* A copy at given bucket widths. */
+struct at_width {
+	unsigned bits4, bits6;
+	struct memidx *m;
+};
+
+static int
+build_at(struct store_txn *t, void *arg)
+{
+	struct at_width *w = arg;
+
+	return memidx_build_bits(t, 1, w->bits4, w->bits6, &w->m);
+}
+
 int
 main(void)
 {
@@ -348,8 +431,9 @@ main(void)
 	struct store_reader *rd = NULL;
 	struct memidx *m = NULL, *m2 = NULL;
 	struct change ch;
-	struct cmp cm;
 	struct errbuf eb;
+	static struct at_width w1 = { 24, 16, NULL }, w2 = { 19, 24, NULL };
+	static struct at_width *const widths[] = { &w1, &w2 };
 	const char *env = getenv("TEST_SEED");
 	uint64_t seed;
 	unsigned i, round;
@@ -377,6 +461,14 @@ main(void)
 
 	ok(store_read(st, build, &m, &eb) == 0 && m != NULL,
 	    "a copy of an empty store");
+	{
+		struct at_width bad[] = { { 15, 0, NULL }, { 0, 25, NULL } };
+
+		for (i = 0; i < 2; i++)
+			is_int(store_read(st, build_at, &bad[i], &eb),
+			    DNSBL_EINVAL, "bucket widths %u/%u are refused",
+			    bad[i].bits4, bad[i].bits6);
+	}
 	if (m != NULL) {
 		is_int((long long)m->entries, 0, "it has no intervals");
 		ok(m->txnid == store_last_txnid(st), "it is as new as the "
@@ -404,58 +496,23 @@ main(void)
 		store_reader_begin(rd);
 		is_int(m->z[0].serial, store_reader_serial(rd, 0),
 		    "round %u: the copy's serial is the store's", round);
-		memset(&cm, 0, sizeof(cm));
-		cm.rd = rd;
-		cm.m = m;
-		for (i = 0; i < NASK; i++) {
-			uint8_t a6[16];
-
-			ask(&cm, raddr());
-			raddr6(a6);
-			ask6(&cm, a6);
-		}
-		ask(&cm, 0);
-		ask(&cm, 0xffffffffu);
-		{
-			static const uint8_t far[3][16] = { { 0 },
-			    { 0x20, 0x01, 0x0d, 0xb7, 0xff }, { 0xff, 0xff,
-			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
-
-			for (i = 0; i < 3; i++)
-				ask6(&cm, far[i]);
-		}
 		store_reader_end(rd);
-		is_int(cm.diff, 0, "round %u: %u random IPv4 and IPv6 "
-		    "addresses: copy and store agree", round, 2 * NASK);
-		memset(&cm, 0, sizeof(cm));
-		cm.rd = rd;
-		cm.m = m;
-		ok(store_read(st, walk_edges, &cm, &eb) == 0, "round %u: "
-		    "walk", round);
-		store_reader_begin(rd);
-		for (i = 0; i < cm.nedges; i++) {
-			ask(&cm, cm.edges[i]);
-			ask(&cm, cm.edges[i] - 1);
-			ask(&cm, cm.edges[i] + 1);
+		check_copy(st, rd, zs, m, round);
+		/* The same store at other bucket widths: the widest leave
+		 * most buckets empty, the narrowest fill them. */
+		for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+			ok(store_read(st, build_at, (void *)widths[i], &eb) ==
+			    0 && widths[i]->m != NULL, "round %u: a copy with "
+			    "%u-bit IPv4 and %u-bit IPv6 buckets", round,
+			    widths[i]->bits4, widths[i]->bits6);
+			if (widths[i]->m == NULL)
+				continue;
+			is_int(widths[i]->m->z[0].bits4, widths[i]->bits4,
+			    "round %u: its IPv4 width", round);
+			check_copy(st, rd, zs, widths[i]->m, round);
+			memidx_free(widths[i]->m);
+			widths[i]->m = NULL;
 		}
-		for (i = 0; i < cm.nedges6; i++) {
-			uint8_t n6[16];
-
-			ask6(&cm, cm.edges6[i]);
-			step6(cm.edges6[i], -1, n6);
-			ask6(&cm, n6);
-			step6(cm.edges6[i], 1, n6);
-			ask6(&cm, n6);
-		}
-		store_reader_end(rd);
-		free(cm.edges);
-		free(cm.edges6);
-		is_int(cm.diff, 0, "round %u: every interval's edges and "
-		    "their neighbours (%u addresses) agree", round, cm.asked);
-		is_int(answers_differ(zs, rd, m, 2000), 0, "round %u: 2000 "
-		    "answers from the copy, asked alone and as a batch asks, "
-		    "are byte for byte the store's", round);
 	}
 out:
 	memidx_free(m);
