@@ -13,51 +13,16 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 N=${N:-1000000}
 RUNS=${RUNS:-3}
-PY=/usr/bin/python3
+ROOT=$PWD
+. tests/bench/lib.sh
 T=$(mktemp -d /tmp/dnsbl-bench.XXXXXX)
 DPID=
 trap '[ -n "$DPID" ] && kill $DPID 2>/dev/null && wait $DPID 2>/dev/null; rm -rf "$T"' EXIT
-P=$($PY -c '
-import socket, random
-while True:
-    p = random.randint(20000, 60000)
-    try:
-        for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", p)); s.close()
-        print(p); break
-    except OSError:
-        pass')
+P=$(bench_ports 1)
 
-$PY - "$N" "$T/ips.txt" <<'PY'
-import random, sys
-n, out = int(sys.argv[1]), sys.argv[2]
-rnd = random.Random(42)
-ips = set()
-while len(ips) < n:
-    a = rnd.randrange(1, 224)
-    if a in (10, 127):
-        continue
-    ips.add((a << 24) | rnd.getrandbits(24))
-with open(out, "w") as f:
-    for v in ips:
-        f.write("%d.%d.%d.%d\n" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255))
-PY
-cat >"$T/dnsbl.yaml" <<YAML
-database: $T/db
-# The tests run as root in a private directory: stay root.
-user: root
-listen: [127.0.0.1@$P]
-workers: 1
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-    txt: "Open relay \$ - see https://relays.example/lookup?ip=\$"
-    transfer:
-      allow: [127.0.0.1]
-YAML
-"$BUILD/loader" -c "$T/dnsbl.yaml" import --format lines "$T/ips.txt" >/dev/null ||
-	{ echo "import failed"; exit 1; }
+bench_ips "$N" "$T/ips.txt"
+bench_yaml "$T/dnsbl.yaml" "$T/db" "127.0.0.1@$P"
+bench_import "$T/dnsbl.yaml" "$T/ips.txt" || exit 1
 "$BUILD/dnsbld" -c "$T/dnsbl.yaml" 2>"$T/dnsbld.log" &
 DPID=$!
 for i in $(seq 1 100); do

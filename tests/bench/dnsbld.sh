@@ -52,15 +52,11 @@ fi
 CAP=${CAP:-40}
 ROUNDS=${ROUNDS:-3}
 SETS=${SETS:-1m 10m mix}
-SHARED=${SHARED:-$ROOT/../shared/bench}
-# Without the team's copy of the method (CI): the project's own, method/.
-[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
 BENCH=$ROOT/tests/bench
-PY=/usr/bin/python3
+. "$BENCH/lib.sh"
 RBLDNSD=/usr/sbin/rbldnsd
 
-echo "cpu: $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1)," \
-    "$(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r)"
+bench_cpu
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
 echo "sizes: N=$N N10=$N10 NMIX=$NMIX Q=$Q SECS=$SECS CAP=$CAP% ROUNDS=$ROUNDS sets: $SETS"
 echo "method: $SHARED"
@@ -103,20 +99,7 @@ stop() {
 cleanup() { stop "${PIDS[@]}"; rm -rf "$T"; }
 trap cleanup EXIT
 
-ports=($($PY - <<'PY'
-import socket, random
-out = []
-while len(out) < 3:
-    p = random.randint(20000, 60000)
-    try:
-        for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, typ); s.bind(("127.0.0.1", p)); s.close()
-        if p not in out: out.append(p)
-    except OSError:
-        pass
-print(*out)
-PY
-))
+ports=($(bench_ports 3))
 P1=${ports[0]} P2=${ports[1]} P3=${ports[2]}
 
 # The floor: built once, started again for a set if it is gone.
@@ -183,25 +166,7 @@ anon_kb() { awk '/^RssAnon/{print $2}' /proc/$1/status; }
 rss() { awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{printf "RSS %d kB (private %d kB, file-backed %d kB)", r, a, f}' /proc/$1/status; }
 secs_since() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
 
-write_config() {	# DIR
-	cat >"$1/dnsbl.yaml" <<YAML
-database: $1/db
-# The benches run as root in a private directory: stay root.
-user: root
-listen: [127.0.0.1@$P1]
-workers: 1
-# rbldnsd has no rate limiting; rrl.sh measures what dnsbld's costs.
-rrl: {enabled: false}
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-    a: 127.0.0.2
-    txt: "Open relay \$ see http://www.relays.example/lookup?ip=\$"
-    transfer:
-      allow: [127.0.0.1]
-YAML
-}
+write_config() { bench_yaml "$1/dnsbl.yaml" "$1/db" "127.0.0.1@$P1"; }
 
 # Wait until both servers answer the RFC 5782 test entry.
 wait_up() {
@@ -293,13 +258,11 @@ run_set() {
 	shift 2
 	mkdir -p "$d/rbl"
 	write_config "$d"
-	L() { "$BUILD/loader" -c "$d/dnsbl.yaml" "$@"; }
 	local s=$(date +%s.%N)
-	L import --format lines "$gd/ips.txt" >/dev/null || { echo "import failed"; return 1; }
+	bench_import "$d/dnsbl.yaml" "$gd/ips.txt" || return 1
 	IMPORT_S=$(secs_since $s)
 	echo "loader import of $(wc -l <"$gd/ips.txt") lines: $IMPORT_S s"
-	L export --format rbldnsd -o "$d/rbl/v4.txt" || { echo "export failed"; return 1; }
-	L export --format rbldnsd --family 6 -o "$d/rbl/v6.txt" || { echo "export failed"; return 1; }
+	bench_export "$d/dnsbl.yaml" "$d/rbl" || return 1
 	chmod -R a+rX "$d"
 	"$BUILD/dnsbld" -c "$d/dnsbl.yaml" 2>"$d/dnsbld.log" &
 	dpid=$!; PIDS+=($dpid)

@@ -12,21 +12,10 @@ BUILD=${BUILD:-build}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then N=${N:-20000}; else N=${N:-1000000}; fi
 T=$(mktemp -d /tmp/dnsbl-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
+ROOT=$PWD
+. tests/bench/lib.sh
 
-/usr/bin/python3 - "$N" "$T/ips.txt" <<'PY'
-import random, sys
-n, out = int(sys.argv[1]), sys.argv[2]
-rnd = random.Random(42)
-ips = set()
-while len(ips) < n:
-    a = rnd.randrange(1, 224)
-    if a in (10, 127):
-        continue
-    ips.add((a << 24) | rnd.getrandbits(24))
-with open(out, "w") as f:
-    for v in ips:   # set order: not sorted, as a real feed
-        f.write("%d.%d.%d.%d\n" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255))
-PY
+bench_ips "$N" "$T/ips.txt"	# in no order, as a real feed
 cat >"$T/dnsbl.yaml" <<YAML
 database: $T/db
 # The tests run as root in a private directory: stay root.

@@ -30,14 +30,11 @@ else
 	N=${N:-1000000} NMIX=${NMIX:-1000000} Q=${Q:-200000}
 fi
 SETS=${SETS:-1m mix}
-SHARED=${SHARED:-$ROOT/../shared/bench}
-[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
 BENCH=$ROOT/tests/bench
-PY=/usr/bin/python3
+. "$BENCH/lib.sh"
 RBLDNSD=/usr/sbin/rbldnsd
 
-echo "cpu: $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1);" \
-    "$(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+bench_cpu
 echo "sizes: N=$N NMIX=$NMIX Q=$Q sets: $SETS (instruction counts: the CPU does not matter)"
 missing=
 for b in valgrind cg_annotate cg_diff dnsperf dig; do
@@ -59,18 +56,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-PORT=$($PY - <<'PY'
-import socket, random
-while True:
-    p = random.randint(20000, 60000)
-    try:
-        for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, typ); s.bind(("127.0.0.1", p)); s.close()
-        print(p); break
-    except OSError:
-        pass
-PY
-)
+PORT=$(bench_ports 1)
 
 up() {	# wait until 127.0.0.2 is answered (a slow start under valgrind)
 	local i
@@ -130,23 +116,9 @@ measure() {	# LABEL GENDIR RBLDNSD-ZONESPEC...
 	# its count there as the rbldns user.
 	mkdir -p "$d/rbl/cg"
 	chmod 1777 "$d/rbl/cg"
-	cat >"$d/dnsbl.yaml" <<YAML
-database: $d/db
-user: root
-listen: [127.0.0.1@$PORT]
-workers: 1
-rrl: {enabled: false}
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-    a: 127.0.0.2
-    txt: "Open relay \$ see http://www.relays.example/lookup?ip=\$"
-YAML
-	"$BUILD/loader" -c "$d/dnsbl.yaml" import --format lines "$gd/ips.txt" >/dev/null &&
-	"$BUILD/loader" -c "$d/dnsbl.yaml" export --format rbldnsd -o "$d/rbl/v4.txt" &&
-	"$BUILD/loader" -c "$d/dnsbl.yaml" export --format rbldnsd --family 6 -o "$d/rbl/v6.txt" ||
-	    { echo "$label: import or export failed"; return 1; }
+	bench_yaml "$d/dnsbl.yaml" "$d/db" "127.0.0.1@$PORT"
+	bench_import "$d/dnsbl.yaml" "$gd/ips.txt" &&
+	    bench_export "$d/dnsbl.yaml" "$d/rbl" || return 1
 	chmod -R a+rX "$d"
 	for who in dnsbld rbldnsd; do
 		local -a cmd

@@ -23,21 +23,14 @@ else
 fi
 SETS=${SETS:-1m 10m mix}
 PASSES=${PASSES:-10}
-SHARED=${SHARED:-$ROOT/../shared/bench}
-[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
-PY=/usr/bin/python3
+. tests/bench/lib.sh
 
-echo "cpu: $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1);" \
-    "$(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+bench_cpu
 echo "sizes: N=$N N10=$N10 NMIX=$NMIX Q=$Q PASSES=$PASSES sets: $SETS"
 T=$(mktemp -d /tmp/dnsbl-lookup.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-if ! make -s "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" "$BUILD/loader" >/dev/null ||
-    ! cc -O2 -g -D_GNU_SOURCE -Ilib -Idnsbld \
-    $(pkg-config --cflags ldns lmdb yaml-0.1 libcrypto) \
-    -o "$T/lookup_cost" tests/bench/lookup_cost.c "$BUILD/libdnsbld.a" \
-    "$BUILD/libdnsbl.a" $(pkg-config --libs ldns lmdb yaml-0.1 libcrypto \
-    libmicrohttpd) -lpthread; then
+if ! make -s "$BUILD/loader" >/dev/null ||
+    ! bench_cost lookup_cost "$T/lookup_cost"; then
 	echo "bench lookup: lookup_cost not built; skipped"
 	exit 0
 fi
@@ -45,16 +38,8 @@ fi
 run() {	# LABEL GENDIR
 	local d=$T/$1
 	mkdir -p "$d"
-	cat >"$d/dnsbl.yaml" <<YAML
-database: $d/db
-listen: [127.0.0.1@53]
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-YAML
-	"$BUILD/loader" -c "$d/dnsbl.yaml" import --format lines "$2/ips.txt" \
-	    >/dev/null || { echo "import failed"; return 1; }
+	bench_yaml "$d/dnsbl.yaml" "$d/db" 127.0.0.1@53
+	bench_import "$d/dnsbl.yaml" "$2/ips.txt" || return 1
 	taskset -c 0 "$T/lookup_cost" "$d/dnsbl.yaml" "$2/queries.txt" "$PASSES" |
 	    grep -v '^lookup_ns='
 	rm -rf "$d" "$2"

@@ -30,10 +30,7 @@ Q=${Q:-200000}
 SECS=${SECS:-5}
 ROUNDS=${ROUNDS:-6}
 RATE=${RATE:-0}
-SHARED=${SHARED:-$ROOT/../shared/bench}
-# Without the team's copy of the method (CI): the project's own, method/.
-[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
-PY=/usr/bin/python3
+. tests/bench/lib.sh
 [ -f "$SHARED/gen.py" ] || { echo "bench rrl: no $SHARED/gen.py; skipped"; exit 0; }
 for b in dnsperf taskset; do
 	command -v $b >/dev/null || { echo "bench rrl: $b not installed; skipped"; exit 0; }
@@ -45,46 +42,19 @@ cleanup() {
 	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
-PORT=$($PY - <<'PY'
-import socket, random
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, typ); s.bind(("127.0.0.1", p)); s.close()
-        print(p); break
-    except OSError:
-        continue
-PY
-)
+PORT=$(bench_ports 1)
 
-echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores"
+bench_cpu
 echo "generating $N entries and $Q queries"
 $PY "$SHARED/gen.py" "$N" "$Q" "$T/gen" >/dev/null || { echo "gen.py failed"; exit 1; }
-cat >"$T/dnsbl.yaml" <<YAML
-database: $T/db
-$([ "$(id -u)" = 0 ] && echo "user: root	# the benches run as root: stay root")
-listen: [127.0.0.1@$PORT]
-workers: 1
-rrl:
-  enabled: true
-  nxdomains_per_second: 1000000
-$([ -n "${TABLE:-}" ] && echo "  table_size: $TABLE")
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-    a: 127.0.0.2
-    txt: "Open relay \$ see http://www.relays.example/lookup?ip=\$"
-YAML
-"$BUILD/loader" -c "$T/dnsbl.yaml" import --format lines "$T/gen/ips.txt" >/dev/null ||
-    { echo "import failed"; exit 1; }
+# The bench config with rate limiting on, every NXDOMAIN let through.
+bench_yaml "$T/dnsbl.yaml" "$T/db" "127.0.0.1@$PORT"
+sed -i "s/^rrl: {enabled: false}\$/rrl:\n  enabled: true\n  nxdomains_per_second: 1000000${TABLE:+\\n  table_size: $TABLE}/" \
+    "$T/dnsbl.yaml"
+bench_import "$T/dnsbl.yaml" "$T/gen/ips.txt" || exit 1
 # The user-space part alone, in one thread (rrl_cost.c): precise where
 # the end-to-end runs below are at the mercy of the machine's other load.
-if make -s "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" >/dev/null &&
-    cc -O2 -g -D_GNU_SOURCE -Ilib -Idnsbld $(pkg-config --cflags ldns lmdb yaml-0.1 libcrypto) \
-    -o "$T/rrl_cost" tests/bench/rrl_cost.c "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" \
-    $(pkg-config --libs ldns lmdb yaml-0.1 libcrypto) -lpthread; then
+if bench_cost rrl_cost "$T/rrl_cost"; then
 	taskset -c 0 "$T/rrl_cost" "$T/dnsbl.yaml" "$T/gen/queries.txt" 3
 else
 	echo "rrl_cost: not built"

@@ -22,10 +22,7 @@ N=${N:-200000}
 Q=${Q:-100000}
 SECS=${SECS:-8}
 ROUNDS=${ROUNDS:-3}
-SHARED=${SHARED:-$ROOT/../shared/bench}
-# Without the team's copy of the method (CI): the project's own, method/.
-[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
-PY=/usr/bin/python3
+. tests/bench/lib.sh
 NOSTATS=$BUILD-nostats
 for f in gen.py capped.sh dnsperf-pair.sh; do
 	[ -f "$SHARED/$f" ] || { echo "bench stats: no $SHARED/$f; skipped"; exit 0; }
@@ -45,46 +42,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ports=($($PY - <<'PY'
-import socket, random
-out = []
-while len(out) < 2:
-    p = random.randint(20000, 60000)
-    try:
-        for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, typ); s.bind(("127.0.0.1", p)); s.close()
-        if p not in out: out.append(p)
-    except OSError:
-        pass
-print(*out)
-PY
-))
+ports=($(bench_ports 2))
 echo "generating $N entries and $Q queries"
 $PY "$SHARED/gen.py" "$N" "$Q" "$T/gen" >/dev/null || { echo "gen.py failed"; exit 1; }
-conf() {	# conf FILE PORT
-	cat >"$1" <<YAML
-database: $T/db
-user: root
-listen: [127.0.0.1@$2]
-workers: 1
-rrl: {enabled: false}
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-    a: 127.0.0.2
-    txt: "Open relay \$ see http://www.relays.example/lookup?ip=\$"
-YAML
-}
+conf() { bench_yaml "$1" "$T/db" "127.0.0.1@$2"; }	# conf FILE PORT
 conf "$T/on.yaml" "${ports[0]}"
 conf "$T/off.yaml" "${ports[1]}"
-"$BUILD/loader" -c "$T/on.yaml" import --format lines "$T/gen/ips.txt" >/dev/null ||
-    { echo "import failed"; exit 1; }
+bench_import "$T/on.yaml" "$T/gen/ips.txt" || exit 1
 cost_ns=
-if make -s "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" >/dev/null &&
-    cc -O2 -g -D_GNU_SOURCE -Ilib -Idnsbld $(pkg-config --cflags ldns lmdb yaml-0.1 libcrypto) \
-    -o "$T/stats_cost" tests/bench/stats_cost.c "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" \
-    $(pkg-config --libs ldns lmdb yaml-0.1 libcrypto libmicrohttpd) -lpthread; then
+if bench_cost stats_cost "$T/stats_cost"; then
 	co=$(taskset -c 0 "$T/stats_cost" "$T/on.yaml" "$T/gen/queries.txt" 3)
 	echo "$co" | grep -v '^stats_cost_ns='
 	cost_ns=$(echo "$co" | sed -n 's/^stats_cost_ns=//p')

@@ -33,10 +33,7 @@ Q=${Q:-200000}
 SECS=${SECS:-10}
 ROUNDS=${ROUNDS:-3}
 CAP=${CAP:-40}
-SHARED=${SHARED:-$ROOT/../shared/bench}
-# Without the team's copy of the method (CI): the project's own, method/.
-[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
-PY=/usr/bin/python3
+. tests/bench/lib.sh
 NS_S=dnsbl-bs-$$ NS_C=dnsbl-bc-$$
 IF_S=dbxs IF_C=dbxc
 SRV=198.18.0.1 CLI=198.18.0.2
@@ -110,19 +107,7 @@ S sh -c "echo 1 > /sys/class/net/$IF_S/threaded" &&
     C sh -c "echo 1 > /sys/class/net/$IF_C/threaded" ||
     echo "bench xdp: threaded NAPI not available: figures are unfair"
 
-cat >"$T/base.yaml" <<YAML
-database: $T/db
-user: root
-listen: [$SRV@53]
-workers: 1
-rrl: {enabled: false}
-zones:
-  - name: relays.example
-    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
-    ns: [ns1.relays.example]
-    a: 127.0.0.2
-    txt: "Open relay \$ see http://www.relays.example/lookup?ip=\$"
-YAML
+bench_yaml "$T/base.yaml" "$T/db" "$SRV@53"
 cp "$T/base.yaml" "$T/kernel.yaml"
 for m in native generic; do
 	cp "$T/base.yaml" "$T/$m.yaml"

@@ -1,0 +1,112 @@
+# tests/bench/lib.sh -- what the benches share.  Sourced by them after
+# they cd to the project's root and set ROOT and BUILD; never run.
+#
+#   SHARED          the method's scripts (gen.py, capped.sh, dnsperf-pair.sh,
+#                   floor.c): the team's copy beside the project, else the
+#                   project's own, tests/bench/method/ (CI)
+#   PY              Debian's python3, the one that sees python3-dnspython
+#   bench_cpu       one line: the CPU model, the cores, the date, the
+#                   kernel and the commit measured
+#   bench_ports N   N distinct ports free on 127.0.0.1 for UDP and TCP
+#   bench_ips N FILE
+#                   N distinct random IPv4 addresses, one a line, in no
+#                   order (as a feed comes), the same N for the same N
+#   bench_yaml FILE DB LISTEN
+#                   the config every bench starts from: the store DB, one
+#                   endpoint, one worker, rate limiting off (rbldnsd has
+#                   none; rrl.sh measures its cost), root kept (the benches
+#                   run as root in a private directory), relays.example
+#                   with rbldnsd's default answer and TXT template and
+#                   transfers allowed to 127.0.0.1
+#   bench_import CONF LINES
+#                   `loader import` of the address list LINES; 1 if it fails
+#   bench_export CONF RBLDIR
+#                   `loader export --format rbldnsd` of both families, to
+#                   RBLDIR/v4.txt (an ip4set) and RBLDIR/v6.txt (an ip6trie)
+#   bench_cost NAME OUT
+#                   builds tests/bench/NAME.c (a one-thread timing against
+#                   the project's libraries) as OUT; 1 if it cannot
+SHARED=${SHARED:-$ROOT/../shared/bench}
+[ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
+PY=/usr/bin/python3
+
+bench_cpu() {
+	echo "cpu: $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1)," \
+	    "$(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r);" \
+	    "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+}
+
+bench_ports() {
+	$PY - "$1" <<'PY'
+import random, socket, sys
+want, out = int(sys.argv[1]), []
+for _ in range(10000):
+    if len(out) == want:
+        break
+    p = random.randint(20000, 60000)
+    try:
+        for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, typ)
+            s.bind(("127.0.0.1", p))
+            s.close()
+        if p not in out:
+            out.append(p)
+    except OSError:
+        pass
+print(*out)
+PY
+}
+
+bench_ips() {
+	$PY - "$1" "$2" <<'PY'
+import random, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+rnd = random.Random(42)
+ips = set()
+while len(ips) < n:
+    a = rnd.randrange(1, 224)
+    if a in (10, 127):
+        continue
+    ips.add((a << 24) | rnd.getrandbits(24))
+with open(out, "w") as f:
+    for v in ips:
+        f.write("%d.%d.%d.%d\n" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255))
+PY
+}
+
+bench_yaml() {
+	cat >"$1" <<YAML
+database: $2
+user: root
+listen: [$3]
+workers: 1
+rrl: {enabled: false}
+zones:
+  - name: relays.example
+    soa: {mname: ns1.relays.example, rname: hostmaster.relays.example}
+    ns: [ns1.relays.example]
+    a: 127.0.0.2
+    txt: "Open relay \$ see http://www.relays.example/lookup?ip=\$"
+    transfer:
+      allow: [127.0.0.1]
+YAML
+}
+
+bench_import() {
+	"$BUILD/loader" -c "$1" import --format lines "$2" >/dev/null ||
+	    { echo "loader import of $2 failed"; return 1; }
+}
+
+bench_export() {
+	"$BUILD/loader" -c "$1" export --format rbldnsd -o "$2/v4.txt" &&
+	"$BUILD/loader" -c "$1" export --format rbldnsd --family 6 -o "$2/v6.txt" ||
+	    { echo "loader export to $2 failed"; return 1; }
+}
+
+bench_cost() {
+	make -s "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" >/dev/null &&
+	cc -O2 -g -D_GNU_SOURCE -Ilib -Idnsbld \
+	    $(pkg-config --cflags ldns lmdb yaml-0.1 libcrypto) \
+	    -o "$2" "tests/bench/$1.c" "$BUILD/libdnsbld.a" "$BUILD/libdnsbl.a" \
+	    $(pkg-config --libs ldns lmdb yaml-0.1 libcrypto libmicrohttpd) -lpthread
+}
