@@ -87,6 +87,12 @@ int cfg_error_item(struct cfgctx *c, yaml_node_t *map, const char *key,
 /* The value of key in map, or NULL; points into the parser's document. */
 yaml_node_t *cfg_map_get(struct cfgctx *c, yaml_node_t *map, const char *key);
 
+/* The size of one value of type t in its struct, 0 for a map or a
+ * sequence; and 1 if a value of type t is a char * the parser allocated
+ * (cfgfree.c). */
+size_t cfg_type_size(enum ftype t);
+int cfg_type_is_str(enum ftype t);
+
 /* Checks of a whole map, after its rows (cfgcheck.c). */
 int cfg_zone_check(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);
 int cfg_key_check(struct cfgctx *, void *, yaml_node_t *, yaml_mark_t);

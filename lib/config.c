@@ -15,7 +15,8 @@
  * as "FILE:LINE:COLUMN: reason", with 1-based line and column.
  *
  * The tables are in cfgschema.c, the scalar parsers (names, endpoints,
- * durations, sizes) in cfgvalue.c; docs/dnsbl.yaml.5 describes every row.
+ * durations, sizes) in cfgvalue.c, config_free() and the types' sizes in
+ * cfgfree.c; docs/dnsbl.yaml.5 describes every row.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -123,44 +124,6 @@ map_get(struct cfgctx *c, yaml_node_t *map, const char *key)
 		if (key_is(node(c, p->key), key))
 			return node(c, p->value);
 	return NULL;
-}
-
-static size_t
-tsize(enum ftype t)
-{
-	switch (t) {
-	case T_STR:
-	case T_TXT:
-	case T_PATH:
-	case T_ENUM:
-	case T_BASE64:
-	case T_KEYREF:
-		return sizeof(char *);
-	case T_U32:
-	case T_DUR:
-		return sizeof(uint32_t);
-	case T_SIZE:
-		return sizeof(uint64_t);
-	case T_DNAME:
-		return sizeof(struct cfg_dname);
-	case T_A127:
-		return 4;
-	case T_HOST:
-	case T_CIDR:
-		return sizeof(struct prefix);
-	case T_ENDPOINT:
-		return sizeof(struct cfg_endpoint);
-	default:
-		return 0;
-	}
-}
-
-/* 1 if values of type t are a malloc'ed char *. */
-static int
-is_str(enum ftype t)
-{
-	return t == T_STR || t == T_TXT || t == T_PATH || t == T_ENUM ||
-	    t == T_BASE64 || t == T_KEYREF;
 }
 
 static int
@@ -336,7 +299,7 @@ parse_list_default(struct cfgctx *c, const struct field *f, yaml_mark_t m,
     void *obj)
 {
 	char buf[256], *tok, *save;
-	size_t n = 0, esz = tsize(f->type);
+	size_t n = 0, esz = cfg_type_size(f->type);
 	char *arr;
 	int rc;
 
@@ -385,7 +348,7 @@ parse_seq(struct cfgctx *c, const struct field *f, yaml_node_t *v, void *obj)
 	char *arr;
 	int rc;
 
-	esz = f->type == T_SEQ ? f->sub->size : tsize(f->type);
+	esz = f->type == T_SEQ ? f->sub->size : cfg_type_size(f->type);
 	if ((rc = count_ok(c, f, v, n)) != 0 ||
 	    (rc = alloc_array(c, f, obj, n, esz, v->start_mark, &arr)) != 0)
 		return rc;
@@ -615,59 +578,6 @@ cfg_error_at(struct cfgctx *c, yaml_node_t *map, const char *key,
 	rc = verror(c, mark_of(c, map, key, -1, where), code, fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-/* Release what the rows of s hold in obj, not obj itself. */
-static void
-free_obj(const struct schema *s, void *obj)
-{
-	const struct field *f;
-	size_t n, i, esz;
-	char *arr, *str;
-
-	for (f = s->fields; f->key != NULL; f++) {
-		if (f->type == T_MAP) {
-			free_obj(f->sub, (char *)obj + f->off);
-			continue;
-		}
-		if (!(f->flags & F_LIST) && f->type != T_SEQ &&
-		    f->type != T_DMAP) {
-			if (is_str(f->type)) {
-				memcpy(&str, (char *)obj + f->off, sizeof(str));
-				free(str);
-			}
-			continue;
-		}
-		memcpy(&arr, (char *)obj + f->off, sizeof(arr));
-		memcpy(&n, (char *)obj + f->noff, sizeof(n));
-		esz = f->sub != NULL ? f->sub->size : tsize(f->type);
-		for (i = 0; arr != NULL && i < n; i++) {
-			char *elem = arr + i * esz;
-
-			if (f->type == T_DMAP) {
-				memcpy(&str, elem + f->sub->keyoff,
-				    sizeof(str));
-				free(str);
-			}
-			if (f->sub != NULL)
-				free_obj(f->sub, elem);
-			else if (is_str(f->type)) {
-				memcpy(&str, elem, sizeof(str));
-				free(str);
-			}
-		}
-		free(arr);
-	}
-}
-
-void
-config_free(struct dnsbl_config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	free_obj(&cfg_top_schema, cfg);
-	free(cfg->path);
-	free(cfg);
 }
 
 /* Line and column of byte offset off in fp, for reader errors. */
