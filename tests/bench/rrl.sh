@@ -80,8 +80,10 @@ switch() {
 	pin		# the new threads too
 	sleep 0.5
 }
-# dnsbld's CPU time so far, ns, all threads (schedstat)
-cpu_ns() { cat /proc/$DPID/task/*/schedstat 2>/dev/null | awk '{s += $1} END{printf "%d", s}'; }
+# dnsbld's CPU time so far, ns, all threads (schedstat).  "%.0f", not
+# "%d": mawk's %d stops at 2^31 - 1, 2.1 s, and every run after the
+# first would have measured nothing.
+cpu_ns() { cat /proc/$DPID/task/*/schedstat 2>/dev/null | awk '{s += $1} END{printf "%.0f", s}'; }
 # measure: 4 dnsperf from 4 networks on core 1, RATE/4 queries a second
 # each (RATE 0: as fast as they can) for SECS; prints "answered-qps lost
 # cpu-ns-per-answer"
