@@ -11,9 +11,10 @@
  * about 4 MB per million addresses.  IPv6 intervals (34 bytes each) are
  * sorted and bucketed by the bits6 bits after the prefix they all share.
  * The bucket widths grow with the number of entries (from 16 bits, up to
- * 24), so that a bucket holds a cache line of entries on average, whatever
- * the size: a lookup is the bucket's bounds and one or two cache lines of
- * the bucket, both prefetched a batch ahead (memidx_prefetch4/6()).
+ * 24), so that a bucket holds about 16 bytes of keys on average (4 IPv4
+ * entries, 1 IPv6; memidx.c), whatever the size: a lookup is the bucket's
+ * bounds and one cache line of the bucket, both prefetched a batch ahead
+ * (memidx_prefetch4/6()).
  *
  * The copy is only ever used for the transaction it was taken from: its
  * txnid says which, and a reader compares it with the newest committed
