@@ -384,10 +384,57 @@ lookup(struct ans *a, int family, const uint8_t *addr)
 	return listed(a, &hit) < 0 ? -1 : 1;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LANES(x)	((uint64_t)(x) * 0x0001000100010001ULL)
+/* Per 16-bit lane of x (each below 256): 0x8000 where the lane >= lo. */
+#define GE(x, lo)	(((x) + LANES(0x8000 - (lo))) & LANES(0x8000))
+
+/*
+ * The 32 labels of one byte at name (wire form: 1, c, 1, c, ...; c lower
+ * case) as the 16 bytes of an IPv6 address, the rightmost label first,
+ * into a6; 1 if every c is a hex digit, else 0 (a6 then holds nothing of
+ * use).  Eight bytes (four labels) at a time: each label's byte goes to a
+ * 16-bit lane, is checked and turned into its value, and two lanes make
+ * a byte of the address.
+ */
+static int
+nibbles32(const uint8_t *name, uint8_t a6[16])
+{
+	uint64_t w, c, dig, alp, v, bad = 0;
+	int k;
+
+	for (k = 0; k < 8; k++) {
+		memcpy(&w, name + 8 * k, 8);
+		c = w >> 8 & LANES(0xff);	/* labels 4k .. 4k + 3 */
+		dig = GE(c, '0') & ~GE(c, '9' + 1);
+		alp = GE(c, 'a') & ~GE(c, 'f' + 1);
+		bad |= (dig | alp) ^ LANES(0x8000);
+		/* Valid lanes do not borrow: c - '0', less 39 for a-f. */
+		v = c - LANES('0') - (alp >> 15) * 39;
+		/* Label 4k is the low nibble of byte 15 - 2k, 4k + 1 its
+		 * high nibble; 4k + 2 and 4k + 3 make byte 14 - 2k. */
+		v |= v >> 12;
+		a6[15 - 2 * k] = (uint8_t)v;
+		a6[14 - 2 * k] = (uint8_t)(v >> 32);
+	}
+	return bad == 0;
+}
+#else
+static int
+nibbles32(const uint8_t *name, uint8_t a6[16])
+{
+	(void)name;
+	(void)a6;
+	return 0;	/* the label by label loop */
+}
+#endif
+
 /*
  * Read the rel labels of q below its zone as the bytes of an IPv4 and an
  * IPv6 address, the rightmost label first: h->v4ok while each is a decimal
  * octet (and rel <= 4), h->v6ok while each is one hex digit (rel <= 32).
+ * 32 labels of one byte each (the 32nd begins at byte 62 and is one byte
+ * long) are read at once (nibbles32()).
  */
 static void
 decode_labels(const struct query *q, int rel, struct respond_hint *h)
@@ -399,6 +446,16 @@ decode_labels(const struct query *q, int rel, struct respond_hint *h)
 	int i, v, v4ok = rel <= 4, v6ok = rel <= 32;
 	unsigned j;
 
+	if (rel == 32 && lab[31] == 62 && name[62] == 1 &&
+	    nibbles32(name, a6)) {
+		memcpy(h->a6, a6, sizeof(a6));
+		memset(h->a4, 0, sizeof(h->a4));
+		h->rel = rel;
+		h->v4ok = 0;
+		h->v6ok = 1;
+		return;
+	}
+	memset(a6, 0, sizeof(a6));
 	/* Label i from the left is byte (or nibble) rel - 1 - i. */
 	for (i = 0; v4ok && i < rel; i++) {
 		if ((v = label_octet(name + lab[i])) < 0)

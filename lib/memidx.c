@@ -53,22 +53,35 @@ be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* 1 if an array of n bytes goes on huge pages (big_alloc()): from half
+ * a huge page on, so that rounding up wastes at most half of it. */
+static int
+is_big(size_t n)
+{
+	return n >= HUGE_PAGE / 2;
+}
+
 /*
- * n bytes for an array that lookups read at random: from 2 MB on, aligned
- * to and advised for transparent huge pages, so that a lookup in a large
- * copy costs no TLB miss of its own.  Freed with free().
+ * n bytes for an array that lookups read at random: from half a huge page
+ * on, aligned to and advised for transparent huge pages, so that a lookup
+ * in a large copy costs no TLB miss of its own.  The pages the allocator
+ * hands out may have been touched before (a copy freed at the last
+ * rebuild), as small pages, which the advice alone would leave small: they
+ * are dropped first, and the first write faults in huge ones.  Freed with
+ * free().
  */
 static void *
 big_alloc(size_t n)
 {
 	void *p;
 
-	if (n < HUGE_PAGE)
+	if (!is_big(n))
 		return malloc(n ? n : 1);
 	n = (n + HUGE_PAGE - 1) & ~((size_t)HUGE_PAGE - 1);
 	if (posix_memalign(&p, HUGE_PAGE, n) != 0)
 		return NULL;
 	(void)madvise(p, n, MADV_HUGEPAGE);
+	(void)madvise(p, n, MADV_DONTNEED);
 	return p;
 }
 
@@ -140,7 +153,7 @@ to_huge(void **p, size_t n)
 {
 	void *q;
 
-	if (n < HUGE_PAGE || (q = big_alloc(n)) == NULL)
+	if (!is_big(n) || (q = big_alloc(n)) == NULL)
 		return;
 	memcpy(q, *p, n);
 	free(*p);
@@ -255,7 +268,7 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z,
 	/* Shrink what wide intervals left unused (not a huge page array:
 	 * realloc would lose its alignment). */
 	if (z->nsingle < n && z->nsingle > 0 &&
-	    n * sizeof(*s) < HUGE_PAGE &&
+	    !is_big(n * sizeof(*s)) &&
 	    (s = realloc(z->single, z->nsingle * sizeof(*s))) != NULL)
 		z->single = s;
 	return 0;

@@ -57,9 +57,42 @@ copy_lower(uint8_t *out, const uint8_t *p, size_t n)
 }
 
 /*
+ * 1 if the 64 bytes at p are 32 labels of one byte each, as a reversed
+ * IPv6 name begins (RFC 5782): every other byte, from the first, is 1.
+ * Eight bytes at a time; the bytes between are not looked at.
+ */
+static int
+nibble_labels(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t even = 0x00ff00ff00ff00ffULL, ones = 0x0001000100010001ULL;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	const uint64_t even = 0xff00ff00ff00ff00ULL, ones = 0x0100010001000100ULL;
+#else
+	const uint64_t even = 0, ones = 1;	/* never: the loop walks */
+#endif
+	uint64_t w, diff = 0;
+	int i;
+
+	for (i = 0; i < 64; i += 8) {
+		memcpy(&w, p + i, 8);
+		diff |= (w & even) ^ ones;
+	}
+	return diff == 0;
+}
+
+/* Where each of 32 one-byte labels begins. */
+static const uint8_t nibble_offsets[32] = {
+	0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30,
+	32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62
+};
+
+/*
  * The labels are walked in the input first, checked and counted; then the
  * whole name is copied and lower-cased in one pass.  Nothing is written to out
- * or read past r->len on an error.
+ * or read past r->len on an error.  A name that begins with 32 labels of
+ * one byte (a reversed IPv6 address) has them counted at once
+ * (nibble_labels()), and the walk goes on after them.
  */
 size_t
 wire_read_name(struct wire_reader *r, uint8_t *out, uint8_t *labels,
@@ -75,6 +108,12 @@ wire_read_name(struct wire_reader *r, uint8_t *out, uint8_t *labels,
 		return 0;
 	p = r->buf + r->off;
 	avail = r->len - r->off;
+	if (avail > 64 && nibble_labels(p)) {
+		if (labels != NULL)
+			memcpy(labels, nibble_offsets, sizeof(nibble_offsets));
+		n = 64;
+		nl = 32;
+	}
 	for (;;) {
 		if (n >= avail)
 			goto bad;	/* the input ends inside the name */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "config.h"
@@ -99,7 +100,6 @@ fake_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
 	    10 };
 
 	(void)arg;
-	(void)zone;
 	memset(out, 0, sizeof(*out));
 	switch (idx) {
 	case 1:
@@ -126,7 +126,6 @@ fake_answer(void *arg, size_t zone, uint16_t idx, struct store_answer *out)
 static uint32_t
 fake_serial(void *arg, size_t zone)
 {
-	(void)zone;
 	return ((struct fake *)arg)->serial;
 }
 
@@ -440,6 +439,122 @@ test_v6(void)
 	is_int(r.rcode, RC_NXDOMAIN, "unlisted v6");
 }
 
+/*
+ * The labels below the zone read as an address, by the rule written out
+ * label by label: rel <= 32 labels, each one hex digit in either case.
+ * Returns 1 and the address in a6 (the nibbles the name gives), else 0.
+ */
+static int
+model_nibbles(const uint8_t *name, int rel, uint8_t a6[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *d;
+	int i, j;
+	uint8_t c;
+
+	memset(a6, 0, 16);
+	if (rel > 32)
+		return 0;
+	for (i = 0; i < rel; i++, name += 1 + name[0]) {
+		c = name[1];
+		if (name[0] != 1 || c == 0 ||
+		    (d = strchr(hex, c >= 'A' && c <= 'Z' ? c + 32 : c)) == NULL)
+			return 0;
+		j = rel - 1 - i;
+		a6[j / 2] |= (uint8_t)(j % 2 ? d - hex : (d - hex) << 4);
+	}
+	return 1;
+}
+
+/*
+ * Random reversed IPv6 names against the model: 28 to 34 labels of hex
+ * digits in random case, with one label now and then made two bytes long
+ * or given a byte that is no hex digit (those next to the digits' ranges
+ * most often).  respond_hint() must find the zone, count the labels and
+ * read the same address as the model, or none where the model reads none.
+ * The seed is printed; TEST_SEED repeats a run.
+ */
+static void
+test_nibbles_random(void)
+{
+	static const uint8_t near[] = { '/', ':', '@', 'G', '`', 'g', 0x80,
+	    0xb0, 0xe1, 0xff, 0x10, 0x21, '0' - 0x20, 'f' + 0x80 };
+	const char *env = getenv("TEST_SEED");
+	unsigned seed = (unsigned)time(NULL);
+	uint8_t name[300], want[16];
+	struct respond_hint h;
+	struct query q;
+	size_t len, n;
+	int i, k, rel, v, bad = 0, good = 0;
+
+	if (env != NULL)
+		seed = (unsigned)strtoul(env, NULL, 10);
+	printf("# test_nibbles_random: seed %u (TEST_SEED=%u repeats it)\n",
+	    seed, seed);
+	srand(seed);
+	for (i = 0; i < 20000 && bad < 5; i++) {
+		rel = rand() % 4 ? 32 : 28 + rand() % 7;
+		n = 0;
+		for (k = 0; k < rel; k++) {
+			v = rand() % 16;
+			name[n++] = 1;
+			name[n++] = (uint8_t)(v < 10 ? '0' + v :
+			    (rand() % 2 ? 'a' : 'A') + v - 10);
+		}
+		k = rand() % rel;
+		switch (rand() % 6) {
+		case 0:		/* a byte that is no hex digit */
+			name[2 * k + 1] = rand() % 2 ?
+			    near[rand() % sizeof(near)] : (uint8_t)(rand() % 255 + 1);
+			break;
+		case 1:		/* a label of two bytes */
+			memmove(name + 2 * k + 3, name + 2 * k + 2, n - 2 * k - 2);
+			name[2 * k] = 2;
+			name[2 * k + 2] = '1';
+			n++;
+			break;
+		default:
+			break;
+		}
+		memcpy(name + n, "\006relays\007example", 16);
+		n += 16;
+		for (k = 0; k < (int)n; k++)	/* the zone in any case */
+			if (k >= (int)n - 15 && name[k] >= 'a' && rand() % 2)
+				name[k] = (uint8_t)(name[k] - 32);
+		/* The query: a header, the name, QTYPE A, class IN. */
+		memset(qbuf, 0, 12);
+		qbuf[5] = 1;
+		memcpy(qbuf + 12, name, n);
+		len = 12 + n;
+		memcpy(qbuf + len, "\0\1\0\1", 4);
+		len += 4;
+		memset(&h, 0xa5, sizeof(h));
+		if (query_parse(qbuf, len, &q) != Q_OK) {
+			printf("# case %d: the query did not parse\n", i);
+			bad++;
+			continue;
+		}
+		respond_hint(zs, &q, &h);
+		rel = q.nlabels - 2;
+		v = model_nibbles(name, rel, want);
+		good += v && rel == 32;
+		if (h.z == NULL || h.rel != rel || h.v6ok != v || h.v4ok ||
+		    (v && memcmp(h.a6, want, 16) != 0)) {
+			printf("# case %d (seed %u): rel %d against %d, v6ok %d "
+			    "against %d\n", i, seed, h.z ? h.rel : -1, rel,
+			    h.v6ok, v);
+			for (k = 0; k < 2 * rel; k++)
+				printf("%s%02x", k % 16 ? " " : "\n# ", name[k]);
+			printf("\n");
+			bad++;
+		}
+	}
+	ok(bad == 0, "20000 random reversed IPv6 names read as the model "
+	    "reads them");
+	ok(good > 5000 && good < 19000, "good full addresses among them "
+	    "(%d)", good);
+}
+
 static void
 test_apex(void)
 {
@@ -645,6 +760,7 @@ main(void)
 	test_unlisted();
 	test_ent_and_test_entries();
 	test_v6();
+	test_nibbles_random();
 	test_apex();
 	test_errors();
 	test_edns();
