@@ -446,16 +446,17 @@ decode_labels(const struct query *q, int rel, struct respond_hint *h)
 	int i, v, v4ok = rel <= 4, v6ok = rel <= 32;
 	unsigned j;
 
-	if (rel == 32 && lab[31] == 62 && name[62] == 1 &&
-	    nibbles32(name, a6)) {
-		memcpy(h->a6, a6, sizeof(a6));
-		memset(h->a4, 0, sizeof(h->a4));
-		h->rel = rel;
-		h->v4ok = 0;
-		h->v6ok = 1;
-		return;
+	if (rel == 32 && lab[31] == 62 && name[62] == 1) {
+		if (nibbles32(name, a6)) {
+			memcpy(h->a6, a6, sizeof(a6));
+			memset(h->a4, 0, sizeof(h->a4));
+			h->rel = rel;
+			h->v4ok = 0;
+			h->v6ok = 1;
+			return;
+		}
+		memset(a6, 0, sizeof(a6));	/* the loop below says no */
 	}
-	memset(a6, 0, sizeof(a6));
 	/* Label i from the left is byte (or nibble) rel - 1 - i. */
 	for (i = 0; v4ok && i < rel; i++) {
 		if ((v = label_octet(name + lab[i])) < 0)

@@ -11,7 +11,8 @@
  * to the free stack.  The queries of a batch are answered from one store
  * snapshot, as in udp_batch() (udpbatch.c), through the same per-query
  * steps: access policy, zone transfers' UDP answers, TSIG, respond(),
- * statistics and the response rate limiter.
+ * statistics and the response rate limiter.  As there, every frame of a
+ * batch is parsed and its lookup prefetched before the first is answered.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -78,6 +79,16 @@ struct xdp_queue {
 	uint8_t qbuf[XDP_FRAME];	/* the query, copied aside */
 	uint64_t txaddr[XDP_BATCH];	/* a batch's answers */
 	uint32_t txlen[XDP_BATCH];
+	/* A batch's frames, parsed before any is answered, so that their
+	 * lookups are prefetched together, as udp_batch() does: the
+	 * packet (ok: one to answer, with room for the answer), the query
+	 * in it, what query_parse() said, its QTYPE and its hint. */
+	struct xdppkt pk[XDP_BATCH];
+	uint8_t ok[XDP_BATCH];
+	struct query qs[XDP_BATCH];
+	enum query_status st[XDP_BATCH];
+	uint16_t qt[XDP_BATCH];
+	struct respond_hint hint[XDP_BATCH];
 };
 
 struct xdp_ctx {
@@ -355,31 +366,58 @@ xdp_fd(const struct worker *wk)
 }
 
 /*
+ * Parse frame i of the batch (len bytes at frame, room bytes to its end):
+ * q->pk[i], q->ok[i], and for a frame to answer its query, status, QTYPE
+ * and, for a query respond() will answer and a batch with a copy of the
+ * served tables, its hint (respond_hint()).  The query is parsed where it
+ * lies in the frame; answer() reads it from q->qbuf.
+ */
+static void
+parse_frame(struct xdp_queue *q, const struct gen *g,
+    const struct respond_store *rs, uint32_t i, const uint8_t *frame,
+    size_t len, size_t room)
+{
+	const uint8_t *pkt;
+	struct xdppkt *p = &q->pk[i];
+
+	q->hint[i].done = 0;
+	q->ok[i] = xdppkt_parse(frame, len, q->addr, q->port, p) == 0 &&
+	    room >= XDPPKT_HDR + EDNS_PAYLOAD;
+	if (!q->ok[i])
+		return;
+	pkt = frame + p->dns;
+	q->qt[i] = query_peek_qtype(pkt, p->dnslen);
+	q->st[i] = query_parse(pkt, p->dnslen, &q->qs[i]);
+	if (rs->mi != NULL && q->st[i] == Q_OK && !q->qs[i].tsig &&
+	    q->qt[i] != T_AXFR && q->qt[i] != T_IXFR)
+		respond_hint(g->zs, &q->qs[i], &q->hint[i]);
+}
+
+/*
  * The answer to the query pkt (len bytes) from peer into out (cap bytes),
- * as udp_batch() answers one (udpbatch.c).  rc: the store could not be
- * read.  0: send nothing.
+ * as udp_batch() answers one (udpbatch.c): q is pkt parsed (its
+ * qname_raw pointing into pkt), st what query_parse() said, qt its QTYPE,
+ * h its hint (or not done).  rc: the store could not be read.  0: send
+ * nothing.
  */
 static size_t
 answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
     int rc, time_t t, const uint8_t *pkt, size_t len,
-    const struct sockaddr *peer, uint8_t *out, size_t cap)
+    const struct query *q, enum query_status st, uint16_t qt,
+    const struct respond_hint *h, const struct sockaddr *peer, uint8_t *out,
+    size_t cap)
 {
 	const struct zoneset *zs = g->zs;
 	struct access_wrap aw;
 	struct respond_db code_db;
 	const struct respond_db *qdb = db;
-	struct query q;
-	enum query_status st;
 	enum rrl_verdict v;
-	uint16_t qt;
 	size_t alen;
 	int refuse = 0;
 
-	qt = query_peek_qtype(pkt, len);
-	st = query_parse(pkt, len, &q);
 	if (st == Q_DROP)
 		return 0;
-	if (g->access != NULL && st == Q_OK && !q.tsig && qt != T_AXFR &&
+	if (g->access != NULL && st == Q_OK && !q->tsig && qt != T_AXFR &&
 	    qt != T_IXFR) {
 		aw.base = db;
 		switch (access_decide(g->access, &g->acc[wk->id], peer, t,
@@ -398,23 +436,28 @@ answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
 	if (rc != 0)
 		alen = respond_error(pkt, len, RC_SERVFAIL, out, 512);
 	else if (refuse)
-		alen = respond_bare(&q, RC_REFUSED, 0, out,
-		    respond_limit(&q, 0, cap));
+		alen = respond_bare(q, RC_REFUSED, 0, out,
+		    respond_limit(q, 0, cap));
 	else if (qt == T_AXFR || qt == T_IXFR)
 		alen = xfr_udp(wk->sv, g, db, pkt, len, peer, out, cap);
-	else if (q.tsig)
-		alen = signed_answer(g->cfg, zs, qdb, &q, st, pkt, len, out,
+	else if (q->tsig)
+		alen = signed_answer(g->cfg, zs, qdb, q, st, pkt, len, out,
 		    cap, 0);
 	else
-		alen = respond_parsed(zs, qdb, &q, st, out, cap,
-		    respond_limit(&q, 0, cap), 0);
+		alen = respond_hinted(zs, qdb, q, st, h, out, cap,
+		    respond_limit(q, 0, cap), 0);
 	if (qt == T_AXFR || qt == T_IXFR)
-		stats_xfr_answer(g->st, wk->id, zs, &q, out, alen);
+		stats_xfr_answer(g->st, wk->id, zs, q, out, alen);
 	if (alen != 0 && g->rrl != NULL &&
-	    (v = rrl_check(g->rrl, &wk->rrl, rrl_now(), peer, &q, out,
+	    (v = rrl_check(g->rrl, &wk->rrl, rrl_now(), peer, q, out,
 	    alen)) != RRL_SEND)
-		alen = v == RRL_DROP ? 0 : rrl_truncate(&q, out, alen, cap);
-	stats_answer(g->st, wk->id, zs, &q, 0, alen != 0 ? out : NULL, alen);
+		alen = v == RRL_DROP ? 0 : rrl_truncate(q, out, alen, cap);
+	if (h->done)	/* the zone is known: respond_hint() */
+		stats_answer_zone(g->st, wk->id, h->z, q, 0,
+		    alen != 0 ? out : NULL, alen);
+	else
+		stats_answer(g->st, wk->id, zs, q, 0, alen != 0 ? out : NULL,
+		    alen);
 	return alen;
 }
 
@@ -425,13 +468,13 @@ xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
 	struct xdp_queue *q = wk->xq;
 	const struct xdp_desc *d;
 	struct sockaddr_in peer;
-	struct xdppkt p;
+	const struct xdppkt *p;
 	uint32_t idx, n, i, nout = 0;
 	uint64_t base;
 	uint8_t *frame;
-	size_t len, room;
+	size_t len;
 	time_t t;
-	int rc;
+	int rc, stage;
 
 	complete(q);
 	refill(q);
@@ -449,19 +492,34 @@ xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
 	t = g->access != NULL ? time(NULL) : 0;
 	memset(&peer, 0, sizeof(peer));
 	peer.sin_family = AF_INET;
+	/* Parse every frame, prefetch every lookup (two stages, each over
+	 * the batch, so that the misses overlap), then answer. */
+	for (i = 0; i < n; i++) {
+		d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
+		base = xsk_umem__extract_addr(d->addr);
+		parse_frame(q, g, rs, i, xsk_umem__get_data(q->area, d->addr),
+		    d->len, XDP_FRAME - (size_t)(d->addr - base));
+	}
+	if (rs->mi != NULL)
+		for (stage = 0; stage < 2; stage++)
+			for (i = 0; i < n; i++)
+				respond_store_prefetch(rs, &q->hint[i], stage);
 	for (i = 0; i < n; i++) {
 		d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
 		base = xsk_umem__extract_addr(d->addr);
 		frame = xsk_umem__get_data(q->area, d->addr);
-		room = XDP_FRAME - (size_t)(d->addr - base);
+		p = &q->pk[i];
 		len = 0;
-		if (xdppkt_parse(frame, d->len, q->addr, q->port, &p) == 0 &&
-		    room >= XDPPKT_HDR + EDNS_PAYLOAD) {
-			memcpy(q->qbuf, frame + p.dns, p.dnslen);
-			peer.sin_addr.s_addr = p.saddr;
-			peer.sin_port = p.sport;
-			len = answer(wk, g, db, rc, t, q->qbuf, p.dnslen,
-			    (const struct sockaddr *)&peer, frame + p.dns,
+		if (q->ok[i]) {
+			/* The answer goes over the query: a copy of it, and
+			 * the parsed name's bytes there (at offset 12). */
+			memcpy(q->qbuf, frame + p->dns, p->dnslen);
+			q->qs[i].qname_raw = q->qbuf + DNS_HDRLEN;
+			peer.sin_addr.s_addr = p->saddr;
+			peer.sin_port = p->sport;
+			len = answer(wk, g, db, rc, t, q->qbuf, p->dnslen,
+			    &q->qs[i], q->st[i], q->qt[i], &q->hint[i],
+			    (const struct sockaddr *)&peer, frame + p->dns,
 			    EDNS_PAYLOAD);
 		}
 		if (len == 0) {
@@ -469,7 +527,7 @@ xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
 			continue;
 		}
 		q->txaddr[nout] = d->addr;
-		q->txlen[nout++] = (uint32_t)xdppkt_answer(frame, &p, len);
+		q->txlen[nout++] = (uint32_t)xdppkt_answer(frame, p, len);
 	}
 	xsk_ring_cons__release(&q->rx, n);
 	if ((rc = respond_store_end(rs)) != 0)
