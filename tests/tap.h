@@ -2,6 +2,7 @@
  * tap.h -- a tiny TAP producer for the unit tests.
  *
  *   ok(cond, "name %d", i);   is_int(got, want, "name");   is_str(...)
+ *   seed = tap_seed("name");  the seed of random inputs, printed
  *   return tap_done();        prints the plan and "N passed, N failed"
  *
  * The counters live in the test program's own file (a static struct in
@@ -12,7 +13,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct {
 	int run, failed;
@@ -57,6 +60,22 @@ tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 		printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)",	\
 		    w_ ? w_ : "(null)");				\
 } while (0)
+
+/*
+ * The seed of a test's random inputs: TEST_SEED from the environment, else
+ * the time.  Printed, so that a failing run can be repeated.
+ */
+static unsigned long long __attribute__((unused))
+tap_seed(const char *what)
+{
+	const char *env = getenv("TEST_SEED");
+	unsigned long long seed = env != NULL ? strtoull(env, NULL, 10) :
+	    (unsigned long long)time(NULL);
+
+	printf("# %s: seed %llu (TEST_SEED=%llu repeats it)\n", what, seed,
+	    seed);
+	return seed;
+}
 
 static int __attribute__((unused))
 tap_done(void)

@@ -171,15 +171,15 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
 s.settimeout(0.5)
 got = {}
 for rnd_try in range(3):
-    todo = [q for q in qs if q.id not in got]
-    for c in range(0, len(todo), 100):
-        for q in todo[c:c + 100]:
+    pending = [q for q in qs if q.id not in got]
+    for c in range(0, len(pending), 100):
+        for q in pending[c:c + 100]:
             if rnd.randrange(8) == 0:	# cut short; an id of its own
                 w = (0x8000 | q.id).to_bytes(2, "big") + q.to_wire()[2:]
                 s.sendto(w[:rnd.randrange(2, len(w))], (srv, 53))
             s.sendto(q.to_wire(), (srv, 53))
         end = time.time() + 3
-        while time.time() < end and any(q.id not in got for q in todo[c:c + 100]):
+        while time.time() < end and any(q.id not in got for q in pending[c:c + 100]):
             try:
                 d = s.recv(4096)
             except socket.timeout:

@@ -434,14 +434,12 @@ main(void)
 	struct errbuf eb;
 	static struct at_width w1 = { 24, 16, NULL }, w2 = { 19, 24, NULL };
 	static struct at_width *const widths[] = { &w1, &w2 };
-	const char *env = getenv("TEST_SEED");
 	uint64_t seed;
 	unsigned i, round;
 	FILE *f;
 
-	seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
+	seed = tap_seed("test_memidx");
 	rng = seed ? seed : 1;
-	printf("# TEST_SEED=%llu\n", (unsigned long long)seed);
 	memset(&eb, 0, sizeof(eb));
 	if (mkdtemp(dir) == NULL)
 		return 1;

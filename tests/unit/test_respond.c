@@ -479,18 +479,13 @@ test_nibbles_random(void)
 {
 	static const uint8_t near[] = { '/', ':', '@', 'G', '`', 'g', 0x80,
 	    0xb0, 0xe1, 0xff, 0x10, 0x21, '0' - 0x20, 'f' + 0x80 };
-	const char *env = getenv("TEST_SEED");
-	unsigned seed = (unsigned)time(NULL);
+	unsigned seed = (unsigned)tap_seed("test_nibbles_random");
 	uint8_t name[300], want[16];
 	struct respond_hint h;
 	struct query q;
 	size_t len, n;
 	int i, k, rel, v, bad = 0, good = 0;
 
-	if (env != NULL)
-		seed = (unsigned)strtoul(env, NULL, 10);
-	printf("# test_nibbles_random: seed %u (TEST_SEED=%u repeats it)\n",
-	    seed, seed);
 	srand(seed);
 	for (i = 0; i < 20000 && bad < 5; i++) {
 		rel = rand() % 4 ? 32 : 28 + rand() % 7;

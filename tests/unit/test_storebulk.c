@@ -414,12 +414,8 @@ reserve(void)
 int
 main(void)
 {
-	unsigned seed = (unsigned)time(NULL);
-	const char *s = getenv("DNSBL_TEST_SEED");
+	unsigned seed = (unsigned)tap_seed("test_storebulk");
 
-	if (s != NULL)
-		seed = (unsigned)strtoul(s, NULL, 10);
-	printf("# seed %u (DNSBL_TEST_SEED to repeat)\n", seed);
 	same_as_rebuild(seed);
 	same_as_rebuild(seed + 1);
 	reserve();

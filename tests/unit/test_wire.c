@@ -157,16 +157,11 @@ test_names_random(void)
 {
 	uint8_t in[400], out[WIRE_NAME_MAX], mout[WIRE_NAME_MAX];
 	uint8_t labels[WIRE_LABELS_MAX], mlabels[WIRE_LABELS_MAX];
-	unsigned seed = (unsigned)time(NULL);
-	const char *env = getenv("TEST_SEED");
+	unsigned seed = (unsigned)tap_seed("test_names_random");
 	struct wire_reader r;
 	int i, k, nl, mnl, bad = 0, errs = 0, maxlab;
 	size_t len, n, mn;
 
-	if (env != NULL)
-		seed = (unsigned)strtoul(env, NULL, 10);
-	printf("# test_names_random: seed %u (TEST_SEED=%u repeats it)\n",
-	    seed, seed);
 	srand(seed);
 	for (i = 0; i < 20000 && bad < 5; i++) {
 		len = 0;
