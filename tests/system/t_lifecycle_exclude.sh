@@ -106,8 +106,12 @@ is "$(jget "$T/show.json" '[(e["action"], e["reason"]) for e in d["history"] if 
 	"[('excluded', 'our own mail servers'), ('unexcluded', 'moved')]" "the history has both, with reasons"
 check "2001:db8::5 still excluded" -- nxdomain 2001:db8::5
 
-# A new open result lists it now.
-echo "192.0.2.5 open" | loader import - >/dev/null
+# A new open result lists it now.  "New" means tested in a later second
+# than the open result recorded while it was excluded: one tested in the
+# same second is not after it, so it is stale (dnsbl-loader(8), import).
+sleep 1.1
+echo "192.0.2.5 open" | loader import --json - >"$T/imp.json"
+is "$(jget "$T/imp.json" '(d["listed"], d["stale"])')" "(1, 0)" "the open result after unexclude is listed, not stale"
 check "an open result after unexclude lists 192.0.2.5" -- answered 192.0.2.5
 loader unexclude 2001:db8::5 >/dev/null
 check "2001:db8::5 not answered after unexclude" -- nxdomain 2001:db8::5
