@@ -32,7 +32,16 @@ sed "s|^database: .*|database: $T/db2|" "$T/dnsbl.yaml" >"$T/db2.yaml"
 "$LOADER" -c "$T/db2.yaml" list 192.0.2.1 >/dev/null
 "$LOADER" -c "$T/db2.yaml" import --format lines "$T/big.txt" >/dev/null 2>&1 &
 ipid=$!
-sleep 1.5
+# Not a fixed sleep: the import holds the lock only in its transaction,
+# after reading the file, and 1M lines take under 2 s on a fast machine.
+# It holds it once a writer (a no-op list) still waits after 0.5 s.
+held=1
+while kill -0 $ipid 2>/dev/null; do
+	timeout 0.5 "$LOADER" -c "$T/db2.yaml" list 192.0.2.1 >/dev/null 2>&1
+	[ $? -eq 124 ] && { held=0; break; }
+	sleep 0.05
+done
+ok $held "the import holds the writer lock (a writer waits for it)"
 "$LOADER" -c "$T/db2.yaml" stats >/dev/null; st=$?
 kill -0 $ipid 2>/dev/null; running=$?
 wait $ipid
