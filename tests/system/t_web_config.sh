@@ -16,10 +16,12 @@ loader web >"$T/o" 2>&1; st=$?
 [ $st -eq 1 ] && grep -q "web: listen: '127.0.0.1' needs a port (ADDRESS@PORT)" "$T/o"
 ok $? "a listen address without a port is refused: $(head -n1 "$T/o")"
 
-cat >"$T/res.yaml" <<'YAML'
+# Tested a month ago: not a fixed date, which the default expire_after
+# (90 days) would one day make too old to list.
+cat >"$T/res.yaml" <<YAML
 - ip: 192.0.2.10
   result: open
-  tested_at: 2026-11-01T10:00:00Z
+  tested_at: $(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
   tester: tester.example.net
   helo: helo.example.net
   transcript: "* relay test of 192.0.2.10 port 25, helo helo.example.net\nS: 220 mx.example\nC: EHLO helo.example.net\nS: 250 ok\n* relay test (nmap form)\nC: MAIL FROM:<a@example.com>\nS: 250 ok\nC: RCPT TO:<r@example.com>\nS: 250 ok\n* result: open\n"

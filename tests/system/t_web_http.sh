@@ -14,10 +14,12 @@ $(web_yaml "  trusted_proxies: [127.0.0.1/32]
   lookups_per_minute: 5
   retests_per_hour: 20
   transcript_lines: 30")"
-cat >"$T/res.yaml" <<'YAML'
+# Tested a month ago: not a fixed date, which the default expire_after
+# (90 days) would one day make too old to list.
+cat >"$T/res.yaml" <<YAML
 - ip: 192.0.2.10
   result: open
-  tested_at: 2026-11-01T10:00:00Z
+  tested_at: $(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
   tester: tester.example.net
   helo: tester.example.net
   transcript: "* relay test of 192.0.2.10 port 25\nS: 220 mx.example ESMTP <script>alert('transcript')</script>\nC: EHLO tester.example.net\nS: 250 ok\n* relay test (nmap form)\nC: MAIL FROM:<antispam@example.com>\nS: 250 ok\nC: RCPT TO:<relaytest@example.com>\nS: 250 2.1.5 <script>alert('rcpt')</script>\n* result: open\n"
