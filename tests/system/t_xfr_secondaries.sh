@@ -249,14 +249,23 @@ for z in $Z $S; do
 done
 ok $? "lists and delists made"
 check "NOTIFY reaches NSD and Knot; they catch up" -- wait_all
+# logged PATTERN: in dnsbld's log within 10 s.  The NOTIFY of the last
+# serial goes out at dnsbld's next look, up to a second after the commit,
+# and a secondary may hold that serial before (by an earlier NOTIFY or its
+# own refresh): wait_all returning does not mean it is logged yet.
+logged() {
+	local i
+	for i in $(seq 1 100); do grep -q "$1" "$T/dnsbld.log" && return 0; sleep 0.1; done
+	return 1
+}
 for z in $Z $S; do
 	sz=$(serial $z)
-	grep -q "NOTIFY $z serial $sz to 127.0.0.1@$NSDPORT: answered" "$T/dnsbld.log"; ok $? "NSD answered the NOTIFY of $z serial $sz"
-	grep -q "NOTIFY $z serial $sz to 127.0.0.1@$KNOTPORT: answered" "$T/dnsbld.log"; ok $? "Knot answered the NOTIFY of $z serial $sz"
-	grep -q "NOTIFY $z serial $sz to 127.0.0.1@$BINDPORT: answered" "$T/dnsbld.log"; ok $? "BIND answered the NOTIFY of $z serial $sz"
-	grep -q "IXFR incremental $z serial $sz to 127.0.0.2" "$T/dnsbld.log"; ok $? "NSD pulled $z by IXFR"
-	grep -q "IXFR incremental $z serial $sz to 127.0.0.3" "$T/dnsbld.log"; ok $? "Knot pulled $z by IXFR"
-	grep -q "IXFR incremental $z serial $sz to 127.0.0.4" "$T/dnsbld.log"; ok $? "BIND pulled $z by IXFR"
+	logged "NOTIFY $z serial $sz to 127.0.0.1@$NSDPORT: answered"; ok $? "NSD answered the NOTIFY of $z serial $sz"
+	logged "NOTIFY $z serial $sz to 127.0.0.1@$KNOTPORT: answered"; ok $? "Knot answered the NOTIFY of $z serial $sz"
+	logged "NOTIFY $z serial $sz to 127.0.0.1@$BINDPORT: answered"; ok $? "BIND answered the NOTIFY of $z serial $sz"
+	logged "IXFR incremental $z serial $sz to 127.0.0.2"; ok $? "NSD pulled $z by IXFR"
+	logged "IXFR incremental $z serial $sz to 127.0.0.3"; ok $? "Knot pulled $z by IXFR"
+	logged "IXFR incremental $z serial $sz to 127.0.0.4"; ok $? "BIND pulled $z by IXFR"
 done
 # BIND logs an accepted NOTIFY as "serial N", "zone is up to date" (its own
 # refresh came first) or "refresh in progress"; a TSIG failure or a refusal
@@ -270,10 +279,16 @@ compare "after IXFR"
 
 # Coalescing: five commits in a row give at most a few NOTIFYs.
 before=$(grep -c "NOTIFY $Z serial" "$T/dnsbld.log")
+c0=$(date +%s.%N)
 for i in 1 2 3 4 5; do loader list 10.9.9.$i >/dev/null; done
+c1=$(date +%s.%N)
 check "five more commits: the secondaries catch up" -- wait_all
 after=$(grep -c "NOTIFY $Z serial" "$T/dnsbld.log")
-[ $((after - before)) -le 6 ]; ok $? "five commits, $((after - before)) NOTIFY answers (at most one per second per secondary)"
+# dnsbld looks once a second: per secondary at most one NOTIFY per look
+# while the commits went on and one after (2 when the loader is quick, as
+# in t_xfr_notify.sh; a loaded machine spreads the commits over more looks).
+most=$($PY -c 'import sys; print(3 * min(5, int(float(sys.argv[2]) - float(sys.argv[1])) + 2))' "$c0" "$c1")
+[ $((after - before)) -le "$most" ]; ok $? "five commits, $((after - before)) NOTIFY answers (coalesced: at most $most, one per second per secondary)"
 compare "after five commits"
 
 # Refresh cycles: signed.example refreshes every 3 s, by signed SOA checks.
