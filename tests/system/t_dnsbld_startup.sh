@@ -110,9 +110,10 @@ echo "pidfile: $T/bad.pid" >>"$T/bad.yaml"
 timeout 60 "$DNSBLD" -d -c "$T/bad.yaml" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "no-such-user-dnsbl does not exist" "$T/err" && [ ! -e "$T/bad.pid" ]
 ok $? "-d with a user that does not exist: said on stderr, exit 1, no pidfile (got $rc)"
-$PY -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$PORT" &
+$PY -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); print("bound", flush=True); time.sleep(60)' "$PORT" >"$T/holder.out" &
 holder=$!
-sleep 0.5
+# Until it has the port (not a fixed 0.5 s: a slow start would let dnsbld -d serve).
+for i in $(seq 1 100); do grep -q bound "$T/holder.out" 2>/dev/null && break; sleep 0.1; done
 cp "$T/good.yaml" "$T/bad.yaml"; echo "pidfile: $T/bad.pid" >>"$T/bad.yaml"
 timeout 60 "$DNSBLD" -d -c "$T/bad.yaml" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -qi "address already in use" "$T/err" && [ ! -e "$T/bad.pid" ]
