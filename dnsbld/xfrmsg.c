@@ -188,27 +188,30 @@ xfr_msg_apex(struct xfr_msg *m)
 	return 0;
 }
 
-/* The owner "4.3.2.1" or "*.3.2.1" as labels and the apex pointer. */
-static void
-owner(struct xfr_msg *m, const char *s)
+/*
+ * The owner "4.3.2.1" or "*.3.2.1" as labels, then a pointer to the apex
+ * at apex_off, into out (ZONE_OWNER_MAX + 2 bytes).  Returns the length,
+ * or DNSBL_EINVAL for an empty or over-long label.
+ */
+static int
+owner_wire(const char *s, size_t apex_off, uint8_t *out)
 {
-	struct wire_writer *w = &m->w;
-	size_t lenpos, n;
+	size_t n, len = 0;
+	const char *dot;
 
-	while (*s != '\0' && !w->err) {
-		lenpos = w->len;
-		wire_put_u8(w, 0);
-		for (n = 0; *s != '\0' && *s != '.'; s++, n++)
-			wire_put_u8(w, (uint8_t)*s);
-		if (w->err || n == 0 || n > 63) {
-			w->err = 1;
-			return;
-		}
-		w->buf[lenpos] = (uint8_t)n;
-		if (*s == '.')
-			s++;
+	while (*s != '\0') {
+		dot = strchr(s, '.');
+		n = dot != NULL ? (size_t)(dot - s) : strlen(s);
+		if (n == 0 || n > 63 || len + 1 + n > ZONE_OWNER_MAX)
+			return DNSBL_EINVAL;
+		out[len++] = (uint8_t)n;
+		memcpy(out + len, s, n);
+		len += n;
+		s += n + (dot != NULL);
 	}
-	wire_put_ptr(w, m->apex_off);
+	out[len++] = (uint8_t)(0xc0 | (apex_off >> 8 & 0x3f));
+	out[len++] = (uint8_t)apex_off;
+	return (int)len;
 }
 
 /* TXT RDATA: text cut into character-strings of at most 255 bytes. */
@@ -231,29 +234,37 @@ xfr_msg_rr(struct xfr_msg *m, const struct zone_rr *rr)
 {
 	const struct zctx *z = m->z;
 	const uint8_t *a = rr->a;
+	uint8_t rrw[ZONE_OWNER_MAX + 2 + 14];	/* owner, then A's fixed part */
 	size_t mark, n, lenpos;
-	int rc;
+	int rc, on;
 
 	if ((a[0] | a[1] | a[2] | a[3]) == 0)
 		a = z->a;		/* as respond() answers */
+	/* The owner is encoded once, and the A record whole, then copied. */
+	if ((on = owner_wire(rr->owner, m->apex_off, rrw)) < 0)
+		return on;
+	rrw[on] = T_A >> 8;
+	rrw[on + 1] = T_A & 0xff;
+	rrw[on + 2] = C_IN >> 8;
+	rrw[on + 3] = C_IN & 0xff;
+	rrw[on + 4] = (uint8_t)(z->ttl >> 24);
+	rrw[on + 5] = (uint8_t)(z->ttl >> 16);
+	rrw[on + 6] = (uint8_t)(z->ttl >> 8);
+	rrw[on + 7] = (uint8_t)z->ttl;
+	rrw[on + 8] = 0;
+	rrw[on + 9] = 4;
+	memcpy(rrw + on + 10, a, 4);
 	do {
 		mark = m->w.len;
-		owner(m, rr->owner);
-		wire_put_u16(&m->w, T_A);
-		wire_put_u16(&m->w, C_IN);
-		wire_put_u32(&m->w, z->ttl);
-		wire_put_u16(&m->w, 4);
-		wire_put_bytes(&m->w, a, 4);
+		wire_put_bytes(&m->w, rrw, (size_t)on + 14);
 	} while ((rc = fitted(m, mark)) == 1);
 	if (rc != 0 || rr->txt[0] == '\0')
 		return rc;		/* no text: no TXT, as respond() */
 	n = strlen(rr->txt);
+	rrw[on + 1] = T_TXT & 0xff;
 	do {
 		mark = m->w.len;
-		owner(m, rr->owner);
-		wire_put_u16(&m->w, T_TXT);
-		wire_put_u16(&m->w, C_IN);
-		wire_put_u32(&m->w, z->ttl);
+		wire_put_bytes(&m->w, rrw, (size_t)on + 8);	/* to the TTL */
 		lenpos = m->w.len;
 		wire_put_u16(&m->w, 0);
 		txt_rdata(&m->w, rr->txt, n);

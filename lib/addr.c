@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,23 +80,65 @@ prefix_parse(const char *s, struct prefix *p, struct errbuf *eb)
 	return 0;
 }
 
+/*
+ * v in decimal at p, without leading zeros; returns the bytes written
+ * (1 to 3).  Zone transfers format every listed address this way, twice,
+ * so it stays off printf.
+ */
+static size_t
+put_dec8(char *p, unsigned v)
+{
+	if (v >= 100) {
+		p[0] = (char)('0' + v / 100);
+		p[1] = (char)('0' + v / 10 % 10);
+		p[2] = (char)('0' + v % 10);
+		return 3;
+	}
+	if (v >= 10) {
+		p[0] = (char)('0' + v / 10);
+		p[1] = (char)('0' + v % 10);
+		return 2;
+	}
+	p[0] = (char)('0' + v);
+	return 1;
+}
+
+/* Returns the length written to buf, NUL not counted. */
+static size_t
+addr_format_len(int family, const uint8_t *addr, char buf[PREFIX_STRLEN])
+{
+	size_t n = 0;
+	int i;
+
+	if (family == ADDR_V4) {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				buf[n++] = '.';
+			n += put_dec8(buf + n, addr[i]);
+		}
+		buf[n] = '\0';
+		return n;
+	}
+	if (inet_ntop(AF_INET6, addr, buf, PREFIX_STRLEN) == NULL)
+		strcpy(buf, "?");
+	return strlen(buf);
+}
+
 void
 addr_format(int family, const uint8_t *addr, char buf[PREFIX_STRLEN])
 {
-	if (inet_ntop(family == ADDR_V4 ? AF_INET : AF_INET6, addr, buf,
-	    PREFIX_STRLEN) == NULL)
-		snprintf(buf, PREFIX_STRLEN, "?");
+	(void)addr_format_len(family, addr, buf);
 }
 
 void
 prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
 {
-	size_t n;
+	size_t n = addr_format_len(p->family, p->addr, buf);
 
-	addr_format(p->family, p->addr, buf);
-	if (p->len != addr_bits(p->family)) {
-		n = strlen(buf);
-		snprintf(buf + n, PREFIX_STRLEN - n, "/%u", p->len);
+	if (p->len != addr_bits(p->family)) {	/* 45 + "/128" + NUL fit */
+		buf[n++] = '/';
+		n += put_dec8(buf + n, p->len);
+		buf[n] = '\0';
 	}
 }
 
@@ -166,11 +207,13 @@ prefix_reverse(const struct prefix *p, char *buf, size_t n)
 			return DNSBL_ERANGE;
 		units = p->len / 8;
 		for (i = units - 1; i >= 0; i--) {
-			w = snprintf(buf + used, n - used, "%s%u",
-			    used ? "." : "", p->addr[i]);
-			if (w < 0 || (size_t)w >= n - used)
+			w = (used ? 1 : 0) + (p->addr[i] >= 100 ? 3 :
+			    p->addr[i] >= 10 ? 2 : 1);
+			if ((size_t)w >= n - used)
 				return DNSBL_ERANGE;
-			used += (size_t)w;
+			if (used)
+				buf[used++] = '.';
+			used += put_dec8(buf + used, p->addr[i]);
 		}
 	} else {
 		if (p->len % 4 != 0)
@@ -179,7 +222,7 @@ prefix_reverse(const struct prefix *p, char *buf, size_t n)
 		for (i = units - 1; i >= 0; i--) {
 			uint8_t b = p->addr[i / 2];
 			uint8_t nib = (i % 2) ? (b & 0x0f) : (b >> 4);
-			if (n - used < 3)
+			if (n - used < (used ? 3u : 2u))	/* ".x" or "x", NUL */
 				return DNSBL_ERANGE;
 			if (used)
 				buf[used++] = '.';

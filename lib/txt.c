@@ -51,21 +51,30 @@ int
 txt_render(const char *tmpl, const char *subst, char *out, size_t n)
 {
 	size_t used = 0, sl = strlen(subst), k;
+	const char *d;
 
 	if (n == 0)
 		return DNSBL_ESPACE;
-	for (; *tmpl; tmpl++) {
-		k = *tmpl == '$' ? sl : 1;
-		if (n - 1 - used < k) {
-			out[0] = '\0';
-			return DNSBL_ESPACE;
-		}
-		if (*tmpl == '$')
-			memcpy(out + used, subst, sl);
-		else
-			out[used] = *tmpl;
+	for (;;) {
+		/* The literal run up to the next '$' (or the end), then the
+		 * address for the '$'. */
+		d = strchr(tmpl, '$');
+		k = d != NULL ? (size_t)(d - tmpl) : strlen(tmpl);
+		if (n - 1 - used < k)
+			goto full;
+		memcpy(out + used, tmpl, k);
 		used += k;
+		if (d == NULL)
+			break;
+		if (n - 1 - used < sl)
+			goto full;
+		memcpy(out + used, subst, sl);
+		used += sl;
+		tmpl = d + 1;
 	}
 	out[used] = '\0';
 	return (int)used;
+full:
+	out[0] = '\0';
+	return DNSBL_ESPACE;
 }

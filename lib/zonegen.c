@@ -32,6 +32,33 @@ to_u128(int family, const uint8_t *a)
 	return v;
 }
 
+/* The number of trailing zero bits of v, at most bits. */
+static int
+align_bits(u128 v, int bits)
+{
+	uint64_t lo = (uint64_t)v, hi = (uint64_t)(v >> 64);
+	int z;
+
+	if (lo != 0)
+		z = __builtin_ctzll(lo);
+	else if (hi != 0)
+		z = 64 + __builtin_ctzll(hi);
+	else
+		z = 128;
+	return z < bits ? z : bits;
+}
+
+/* The largest k with 2^k <= v, for v > 0. */
+static int
+floor_log2(u128 v)
+{
+	uint64_t hi = (uint64_t)(v >> 64);
+
+	if (hi != 0)
+		return 127 - __builtin_clzll(hi);
+	return 63 - __builtin_clzll((uint64_t)v);
+}
+
 int
 interval_cidrs(int family, const uint8_t *first, const uint8_t *last,
     cidr_fn fn, void *arg)
@@ -43,17 +70,11 @@ interval_cidrs(int family, const uint8_t *first, const uint8_t *last,
 	struct prefix p;
 
 	while (lo <= hi) {
-		/* The largest aligned block at lo that stays within hi. */
-		for (k = bits; k > 0; k--) {
-			if (k == 128) {
-				if (lo == 0 && hi == ~(u128)0)
-					break;
-				continue;
-			}
-			size = (u128)1 << k;
-			if ((lo & (size - 1)) == 0 && hi - lo >= size - 1)
-				break;
-		}
+		/* The largest aligned block at lo that stays within hi: no
+		 * larger than lo's alignment, nor than hi - lo + 1. */
+		k = align_bits(lo, bits);
+		if (hi - lo != ~(u128)0 && floor_log2(hi - lo + 1) < k)
+			k = floor_log2(hi - lo + 1);
 		memset(a, 0, sizeof(a));
 		for (i = 0; i < n; i++)
 			a[i] = (uint8_t)(lo >> (8 * (n - 1 - i)));
@@ -134,16 +155,19 @@ gen_block(const struct prefix *p, struct gen *g)
 		}
 		return 0;
 	}
-	memset(&rr, 0, sizeof(rr));
+	/* Field by field: a memset of the 4 KB text buffer would cost more
+	 * than the rest of the record. */
 	rr.block = *p;
 	rr.wildcard = !host;
 	if (p->len == 0)
 		strcpy(rr.owner, "*");
 	else {
-		if (prefix_reverse(p, rev, sizeof(rev)) < 0)
+		int n = prefix_reverse(p, rev, sizeof(rev));	/* fits "*." */
+
+		if (n < 0)
 			return DNSBL_EINVAL;
-		snprintf(rr.owner, sizeof(rr.owner), "%s%s", host ? "" : "*.",
-		    rev);
+		memcpy(rr.owner, "*.", 2);
+		memcpy(rr.owner + (host ? 0 : 2), rev, (size_t)n + 1);
 	}
 	answer_resolve(g->cz, g->answer == ANSWER_DEFAULT ? NULL : &g->ans,
 	    &res);

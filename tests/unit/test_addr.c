@@ -61,6 +61,86 @@ times(const char *in, long long want)
 	ok(time_parse(in, &t) == 0 && t == want, "time '%s' = %lld", in, want);
 }
 
+/*
+ * The formatters against models built on libc: inet_ntop() and "/%u" for
+ * prefix_format(), one snprintf() per octet or nibble for prefix_reverse(),
+ * which must also refuse exactly the buffers its text does not fit.
+ */
+static void
+model_reverse(const struct prefix *p, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t used = 0;
+	int i, unit = p->family == ADDR_V4 ? 8 : 4;
+
+	out[0] = '\0';
+	for (i = p->len / unit - 1; i >= 0; i--) {
+		if (p->family == ADDR_V4)
+			used += (size_t)snprintf(out + used, n - used, "%s%u",
+			    used ? "." : "", p->addr[i]);
+		else
+			used += (size_t)snprintf(out + used, n - used, "%s%c",
+			    used ? "." : "", hex[(p->addr[i / 2] >>
+			    (i % 2 ? 0 : 4)) & 0xf]);
+	}
+}
+
+static void
+test_format_random(void)
+{
+	static const uint8_t edge[] = { 0, 1, 9, 10, 11, 99, 100, 101, 199,
+	    200, 249, 250, 255 };
+	unsigned long long seed = tap_seed("test_addr formatting");
+	char got[PREFIX_STRLEN], want[PREFIX_STRLEN], rev[80], mrev[80];
+	int i, j, bad_fmt = 0, bad_rev = 0, bad_short = 0;
+
+	srand((unsigned)seed);
+	for (i = 0; i < 50000; i++) {
+		int family = i % 3 == 2 ? ADDR_V6 : ADDR_V4;
+		int bits = addr_bits(family), unit = family == ADDR_V4 ? 8 : 4;
+		uint8_t a[16];
+		struct prefix p;
+		size_t n, k;
+		int rc;
+
+		for (j = 0; j < 16; j++)
+			a[j] = (uint8_t)(rand() % 2 ? rand() :
+			    edge[rand() % sizeof(edge)]);
+		prefix_make(&p, family, a, rand() % 2 ? bits : rand() % (bits + 1));
+		prefix_format(&p, got);
+		inet_ntop(family == ADDR_V4 ? AF_INET : AF_INET6, p.addr, want,
+		    sizeof(want));
+		if (p.len != bits)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			    "/%u", p.len);
+		if (strcmp(got, want) != 0 && bad_fmt++ < 3)
+			printf("#   prefix_format: '%s', want '%s'\n", got, want);
+		/* The reversed name of the prefix cut to a label boundary. */
+		prefix_make(&p, family, a, p.len / unit * unit);
+		model_reverse(&p, mrev, sizeof(mrev));
+		rc = prefix_reverse(&p, rev, sizeof(rev));
+		if ((rc != (int)strlen(mrev) || strcmp(rev, mrev) != 0) &&
+		    bad_rev++ < 3)
+			printf("#   prefix_reverse: %d '%s', want '%s'\n", rc,
+			    rc >= 0 ? rev : "", mrev);
+		/* Every buffer too short is refused; the exact one is not. */
+		k = strlen(mrev);
+		n = (size_t)rand() % (k + 2) + 1;
+		rc = prefix_reverse(&p, rev, n);
+		if ((n > k ? rc != (int)k || strcmp(rev, mrev) != 0 :
+		    rc != DNSBL_ERANGE) && bad_short++ < 3)
+			printf("#   prefix_reverse into %zu bytes: %d, want %d "
+			    "('%s')\n", n, rc, n > k ? (int)k : DNSBL_ERANGE,
+			    mrev);
+	}
+	ok(bad_fmt == 0, "prefix_format: 50,000 random prefixes as inet_ntop "
+	    "and /len (%d differ)", bad_fmt);
+	ok(bad_rev == 0, "prefix_reverse: their reversed names as the model "
+	    "(%d differ)", bad_rev);
+	ok(bad_short == 0, "prefix_reverse: a buffer one byte short is "
+	    "refused, a long enough one is not (%d wrong)", bad_short);
+}
+
 int
 main(void)
 {
@@ -69,6 +149,7 @@ main(void)
 	char buf[PREFIX_STRLEN];
 	int64_t t;
 
+	test_format_random();
 	parses("192.0.2.1", "192.0.2.1", ADDR_V4, 32);
 	parses("192.0.2.0/24", "192.0.2.0/24", ADDR_V4, 24);
 	parses("0.0.0.0/0", "0.0.0.0/0", ADDR_V4, 0);

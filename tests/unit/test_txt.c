@@ -118,11 +118,62 @@ test_config(void)
 	    msg), 0, "quotes, backslash, ; # : ( ) and UTF-8 load");
 }
 
+/* txt_render() against a byte-by-byte model, random templates and sizes. */
+static int
+model_render(const char *tmpl, const char *subst, char *out, size_t n)
+{
+	size_t used = 0, sl = strlen(subst), k;
+
+	for (; *tmpl; tmpl++) {
+		k = *tmpl == '$' ? sl : 1;
+		if (n - 1 - used < k) {
+			out[0] = '\0';
+			return DNSBL_ESPACE;
+		}
+		memcpy(out + used, *tmpl == '$' ? subst : tmpl, k);
+		used += k;
+	}
+	out[used] = '\0';
+	return (int)used;
+}
+
+static void
+test_render_random(void)
+{
+	static const char alpha[] = "ab $$.";
+	unsigned long long seed = tap_seed("test_txt rendering");
+	char tmpl[64], subst[48], got[160], want[160];
+	int i, j, bad = 0, rg, rw;
+
+	srand((unsigned)seed);
+	for (i = 0; i < 100000; i++) {
+		int tl = rand() % 40, sl = rand() % 46;
+		size_t n = (size_t)(rand() % 150) + 1;
+
+		for (j = 0; j < tl; j++)
+			tmpl[j] = alpha[rand() % (sizeof(alpha) - 1)];
+		tmpl[tl] = '\0';
+		for (j = 0; j < sl; j++)
+			subst[j] = (char)('0' + rand() % 10);
+		subst[sl] = '\0';
+		memset(got, 'x', sizeof(got));
+		rg = txt_render(tmpl, subst, got, n);
+		rw = model_render(tmpl, subst, want, n);
+		if ((rg != rw || strcmp(got, want) != 0) && bad++ < 3)
+			printf("#   '%s' with '%s' into %zu: %d '%s', want %d "
+			    "'%s'\n", tmpl, subst, n, rg, got, rw, want);
+	}
+	ok(bad == 0, "render: 100,000 random templates, addresses and sizes "
+	    "as the model, and a text that does not fit is none (%d differ)",
+	    bad);
+}
+
 int
 main(void)
 {
 	test_check();
 	test_render();
+	test_render_random();
 	test_config();
 	return tap_done();
 }

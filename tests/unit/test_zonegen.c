@@ -453,6 +453,143 @@ test_costs(struct store *st)
 	}
 }
 
+/*
+ * interval_cidrs() against a model: the largest aligned block at lo that
+ * stays within hi, found by trying every length from the widest down.
+ */
+typedef unsigned __int128 u128;
+
+struct cidrs {
+	struct prefix p[300];
+	size_t n;
+};
+
+static int
+keep_cidr(const struct prefix *p, void *arg)
+{
+	struct cidrs *c = arg;
+
+	if (c->n == sizeof(c->p) / sizeof(c->p[0]))
+		return DNSBL_ESPACE;
+	c->p[c->n++] = *p;
+	return 0;
+}
+
+static void
+to_addr(int family, u128 v, uint8_t a[16])
+{
+	size_t i, n = addr_len(family);
+
+	memset(a, 0, 16);
+	for (i = 0; i < n; i++)
+		a[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static void
+model_cidrs(int family, u128 lo, u128 hi, struct cidrs *c)
+{
+	int bits = addr_bits(family), k;
+	uint8_t a[16];
+	u128 size;
+
+	c->n = 0;
+	while (lo <= hi && c->n < sizeof(c->p) / sizeof(c->p[0])) {
+		for (k = bits; k > 0; k--) {
+			if (k == 128) {
+				if (lo == 0 && hi == ~(u128)0)
+					break;
+				continue;
+			}
+			size = (u128)1 << k;
+			if ((lo & (size - 1)) == 0 && hi - lo >= size - 1)
+				break;
+		}
+		to_addr(family, lo, a);
+		prefix_make(&c->p[c->n++], family, a, bits - k);
+		if (k == bits)
+			break;
+		size = (u128)1 << k;
+		if (hi - lo < size)
+			break;
+		lo += size;
+	}
+}
+
+static u128
+rnd128(void)
+{
+	u128 v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 16 | (u128)(rand() & 0xffff);
+	return v;
+}
+
+/* A random address of family, often near a power-of-two boundary. */
+static u128
+rnd_addr(int family)
+{
+	int bits = addr_bits(family), k = rand() % (bits + 1);
+	u128 top = family == ADDR_V4 ? 0xffffffffu : ~(u128)0, v = rnd128() & top;
+
+	switch (rand() % 4) {
+	case 0:
+		return v;
+	case 1:		/* aligned to 2^k */
+		return k >= 128 ? 0 : v & ~(((u128)1 << k) - 1);
+	case 2:		/* just below an aligned boundary */
+		return k >= 128 ? top : (v | (((u128)1 << k) - 1)) & top;
+	default:
+		return rand() % 2 ? 0 : top;
+	}
+}
+
+static void
+test_interval_cidrs(unsigned seed)
+{
+	struct cidrs got, want;
+	uint8_t fa[16], la[16];
+	int i, fam, bad = 0, rc;
+	char g[PREFIX_STRLEN], w[PREFIX_STRLEN];
+
+	srand(seed);
+	for (i = 0; i < 20000; i++) {
+		int family = i % 2 ? ADDR_V6 : ADDR_V4;
+		u128 lo = rnd_addr(family), hi = rnd_addr(family), t;
+		size_t j;
+
+		if (lo > hi) {
+			t = lo;
+			lo = hi;
+			hi = t;
+		}
+		fam = family;
+		to_addr(fam, lo, fa);
+		to_addr(fam, hi, la);
+		got.n = 0;
+		rc = interval_cidrs(fam, fa, la, keep_cidr, &got);
+		model_cidrs(fam, lo, hi, &want);
+		if (rc == DNSBL_ESPACE && want.n == sizeof(want.p) /
+		    sizeof(want.p[0]))
+			rc = 0;		/* both stopped at the test's cap */
+		for (j = 0; rc == 0 && j < want.n && j < got.n; j++)
+			if (memcmp(&got.p[j], &want.p[j], sizeof(got.p[j])))
+				break;
+		if (rc != 0 || got.n != want.n || j != want.n) {
+			if (bad++ < 3) {
+				prefix_format(j < got.n ? &got.p[j] : &got.p[0], g);
+				prefix_format(j < want.n ? &want.p[j] : &want.p[0], w);
+				printf("#   case %d: rc %d, %zu blocks (want %zu), "
+				    "block %zu %s (want %s)\n", i, rc, got.n,
+				    want.n, j, g, w);
+			}
+		}
+	}
+	ok(bad == 0, "interval_cidrs: 20,000 random intervals of both "
+	    "families match the model (%d differ)", bad);
+}
+
 int
 main(void)
 {
@@ -461,14 +598,11 @@ main(void)
 	struct zoneset *zs = NULL;
 	struct store *st = NULL;
 	struct errbuf eb;
-	const char *env = getenv("DNSBL_SEED");
-	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) :
-	    (unsigned)time(NULL) ^ (unsigned)getpid();
+	unsigned seed = (unsigned)tap_seed("test_zonegen");
 	FILE *f;
 	int round;
 
-	printf("# seed %u (replay: DNSBL_SEED=%u %s)\n", seed, seed,
-	    "build/tests/test_zonegen");
+	test_interval_cidrs(seed);
 	memset(&eb, 0, sizeof(eb));
 	if (mkdtemp(dir) == NULL)
 		return 1;
