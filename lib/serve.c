@@ -128,6 +128,57 @@ decode_ival(int family, const MDB_val *k, const MDB_val *v, struct ival *iv)
 	    addr_to_u128(family, (uint8_t *)v->mv_data + 2) : iv->first;
 }
 
+/*
+ * 1 if pf is past the end of every served interval of family, so that an
+ * interval from pf overlaps none; 0 if it may overlap; or a store error.
+ * Write txns only: see zone_txn.
+ */
+static int
+srv_past_end(struct store_txn *t, size_t zone, int family, u128 pf)
+{
+	struct zone_txn *z = &t->z[zone];
+	int fi = family == ADDR_V6, rc;
+	MDB_cursor *c;
+	struct ival iv;
+	MDB_val k, v;
+
+	if (!t->write)
+		return 0;
+	if (z->srv_end_state[fi] == END_UNKNOWN) {
+		if ((rc = mdb_cursor_open(t->txn, t->st->zones[zone].serve[fi],
+		    &c)) != 0)
+			return store_mdb(rc);
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+		if (rc == 0 && k.mv_size == addr_len(family) &&
+		    v.mv_size >= 2) {
+			decode_ival(family, &k, &v, &iv);
+			z->srv_end[fi] = iv.last;
+			z->srv_end_state[fi] = END_KNOWN;
+		} else if (rc == MDB_NOTFOUND)
+			z->srv_end_state[fi] = END_EMPTY;
+		mdb_cursor_close(c);
+		if (rc && rc != MDB_NOTFOUND)
+			return store_mdb(rc);
+		if (z->srv_end_state[fi] == END_UNKNOWN)
+			return 0;	/* an odd record: no bound */
+	}
+	return z->srv_end_state[fi] == END_EMPTY || pf > z->srv_end[fi];
+}
+
+/* Raise the bound of family's served table to last, just put. */
+static void
+srv_end_raise(struct store_txn *t, size_t zone, int family, u128 last)
+{
+	struct zone_txn *z = &t->z[zone];
+	int fi = family == ADDR_V6;
+
+	if (z->srv_end_state[fi] == END_UNKNOWN)
+		return;
+	if (z->srv_end_state[fi] == END_EMPTY || last > z->srv_end[fi])
+		z->srv_end[fi] = last;
+	z->srv_end_state[fi] = END_KNOWN;
+}
+
 /* The served intervals that overlap [pf, pl], in order, into t->old. */
 static int
 collect_old(struct store_txn *t, MDB_cursor *c, int family, u128 pf, u128 pl)
@@ -365,6 +416,7 @@ put_ival(struct store_txn *t, size_t zone, int family, const struct ival *iv,
 	}
 	if ((rc = put_ordered(t->txn, dbi, &k, &v)) != 0)
 		return store_mdb(rc);
+	srv_end_raise(t, zone, family, iv->last);
 	return journal_add(t, zone, JOURNAL_ADD, family, iv->answer, key, last);
 }
 
@@ -412,14 +464,19 @@ serve_rebuild(struct store_txn *t, size_t zone, const struct prefix *p)
 	pf = addr_to_u128(p->family, buf);
 	prefix_last(p, buf);
 	pl = addr_to_u128(p->family, buf);
-	rc = mdb_cursor_open(t->txn,
-	    t->st->zones[zone].serve[p->family == ADDR_V6], &c);
-	if (rc)
-		return store_mdb(rc);
-	rc = collect_old(t, c, p->family, pf, pl);
-	mdb_cursor_close(c);
-	if (rc)
+	t->nold = 0;
+	if ((rc = srv_past_end(t, zone, p->family, pf)) < 0)
 		return rc;
+	if (rc == 0) {
+		rc = mdb_cursor_open(t->txn,
+		    t->st->zones[zone].serve[p->family == ADDR_V6], &c);
+		if (rc)
+			return store_mdb(rc);
+		rc = collect_old(t, c, p->family, pf, pl);
+		mdb_cursor_close(c);
+		if (rc)
+			return rc;
+	}
 	s = pf;
 	e = pl;
 	if (t->nold > 0 && t->old[0].first < s)

@@ -104,6 +104,9 @@ struct buf {
 	size_t len, cap;
 };
 
+/* Entry keys: family(1) | addr(16) | len(1). */
+#define ENTKEY_LEN 18
+
 struct zone_txn {
 	int dirty;
 	int restart;		/* drop the journal: IXFR from before the
@@ -116,7 +119,24 @@ struct zone_txn {
 	uint64_t nl_start;
 	int64_t nl_delta;
 	uint64_t nl_removed;
+	/*
+	 * Where the tables end, for a write txn that appends (a fresh import
+	 * arrives sorted).  Upper bounds, loaded at first use: no key of
+	 * ZONE/ent sorts after ent_end, and no served interval of family f
+	 * (0 v4, 1 v6) ends after srv_end[f].  A put raises them; a delete
+	 * leaves them, still bounds.  A key past ent_end is absent, and an
+	 * interval starting past srv_end[f] overlaps nothing, so neither
+	 * needs a lookup.
+	 */
+	int ent_end_state;		/* END_* */
+	uint8_t ent_end[ENTKEY_LEN];
+	int srv_end_state[2];
+	unsigned __int128 srv_end[2];
 };
+
+#define END_UNKNOWN	0	/* not loaded yet */
+#define END_EMPTY	1	/* the table is empty */
+#define END_KNOWN	2	/* the bound holds */
 
 /* One interval of the served table, with 128-bit bounds. */
 struct ival {
@@ -230,8 +250,7 @@ u128_to_addr(int family, unsigned __int128 v, uint8_t *a)
 	}
 }
 
-/* Entry keys: family(1) | addr(16) | len(1). */
-#define ENTKEY_LEN 18
+/* Entry keys: family(1) | addr(16) | len(1); ENTKEY_LEN above. */
 void entry_key(const struct prefix *p, uint8_t key[ENTKEY_LEN]);
 void entry_key_prefix(const uint8_t key[ENTKEY_LEN], struct prefix *p);
 

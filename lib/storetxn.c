@@ -460,6 +460,55 @@ store_read(struct store *st, store_txn_fn fn, void *arg, struct errbuf *eb)
  * Entries
  */
 
+/*
+ * 1 if key sorts after every key of ZONE/ent, so is absent; 0 if it may be
+ * there (always in a read txn: the bound is for the appends of a writer);
+ * or a store error.
+ */
+static int
+ent_past_end(struct store_txn *t, size_t zone, const uint8_t *key)
+{
+	struct zone_txn *z = &t->z[zone];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if (!t->write)
+		return 0;
+	if (z->ent_end_state == END_UNKNOWN) {
+		if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent,
+		    &c)) != 0)
+			return store_mdb(rc);
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+		if (rc == 0 && k.mv_size == ENTKEY_LEN) {
+			memcpy(z->ent_end, k.mv_data, ENTKEY_LEN);
+			z->ent_end_state = END_KNOWN;
+		} else if (rc == MDB_NOTFOUND)
+			z->ent_end_state = END_EMPTY;
+		mdb_cursor_close(c);
+		if (rc == 0 && z->ent_end_state == END_UNKNOWN)
+			return 0;	/* an odd key: no bound, look up */
+		if (rc && rc != MDB_NOTFOUND)
+			return store_mdb(rc);
+	}
+	return z->ent_end_state == END_EMPTY ||
+	    memcmp(key, z->ent_end, ENTKEY_LEN) > 0;
+}
+
+/* Raise the bound of ZONE/ent past key, just put. */
+static void
+ent_end_raise(struct store_txn *t, size_t zone, const uint8_t *key)
+{
+	struct zone_txn *z = &t->z[zone];
+
+	if (z->ent_end_state == END_UNKNOWN)
+		return;
+	if (z->ent_end_state == END_EMPTY ||
+	    memcmp(key, z->ent_end, ENTKEY_LEN) > 0)
+		memcpy(z->ent_end, key, ENTKEY_LEN);
+	z->ent_end_state = END_KNOWN;
+}
+
 int
 store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
     struct entry *e)
@@ -475,7 +524,12 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 	}
 	t->cache_valid = 0;
 	entry_key(p, key);
-	rc = mdb_get(t->mtxn, t->st->zones[zone].ent, &k, &v);
+	if ((rc = ent_past_end(t, zone, key)) < 0)
+		return rc;
+	if (rc == 0)
+		rc = mdb_get(t->mtxn, t->st->zones[zone].ent, &k, &v);
+	else
+		rc = MDB_NOTFOUND;	/* past the end: absent */
 	if (rc == MDB_NOTFOUND) {
 		memset(e, 0, sizeof(*e));
 		e->prefix = *p;
@@ -523,6 +577,7 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	    &v));
 	if (rc)
 		return rc;
+	ent_end_raise(t, zone, key);
 	t->cache = *e;
 	t->cache_zone = zone;
 	t->cache_had = 1;

@@ -133,6 +133,22 @@ exclude_fn(struct store_txn *t, void *arg)
 	return 0;
 }
 
+/* Put b's records in a seeded random order (not as import does). */
+static void
+shuffle(struct bulk *b, unsigned seed)
+{
+	struct rec tmp;
+	size_t i, j;
+
+	srandom(seed);
+	for (i = b->n; i > 1; i--) {
+		j = (size_t)random() % i;
+		tmp = b->r[i - 1];
+		b->r[i - 1] = b->r[j];
+		b->r[j] = tmp;
+	}
+}
+
 /* All the records in one transaction, in key order, as import does. */
 static int
 bulk_fn(struct store_txn *t, void *arg)
@@ -293,8 +309,14 @@ break_serve(const char *dir)
 	return rc;
 }
 
+/*
+ * rounds bulk writes, each of fresh records (seeds seed, seed + 1, ...):
+ * the later ones land among the entries of the earlier and past their
+ * end.  shuffled: each round's records in random order instead of key
+ * order.
+ */
 static void
-same_as_rebuild(unsigned seed)
+same_as_rebuild(unsigned seed, int rounds, int shuffled)
 {
 	char dir[] = "/tmp/dnsbl-bulk.XXXXXX", cmd[100];
 	char *before = NULL, *after = NULL;
@@ -305,6 +327,7 @@ same_as_rebuild(unsigned seed)
 	struct bulk b;
 	size_t n1, n2;
 	int64_t now = (int64_t)time(NULL);
+	int r;
 
 	memset(&b, 0, sizeof(b));
 	if (!mkdtemp(dir))
@@ -321,6 +344,16 @@ same_as_rebuild(unsigned seed)
 	    "seed %u: %zu records in key order in one transaction (%s)", seed,
 	    b.n, b.eb.msg);
 	is_int(b.calls, 1, "seed %u: run once", seed);
+	for (r = 1; r < rounds; r++) {
+		free(b.r);
+		make_records(&b, seed + 1000u * (unsigned)r, now);
+		if (shuffled)
+			shuffle(&b, seed + 1000u * (unsigned)r);
+		b.calls = 0;
+		is_int(store_write(st, bulk_fn, &b, &b.eb), 0, "seed %u: round "
+		    "%d: %zu more records in %s order (%s)", seed, r + 1, b.n,
+		    shuffled ? "random" : "key", b.eb.msg);
+	}
 	n1 = dump(st, &before);
 	ok(n1 > 1000, "seed %u: %zu served intervals (adjacent ones with one "
 	    "answer joined)", seed, n1);
@@ -416,8 +449,10 @@ main(void)
 {
 	unsigned seed = (unsigned)tap_seed("test_storebulk");
 
-	same_as_rebuild(seed);
-	same_as_rebuild(seed + 1);
+	same_as_rebuild(seed, 1, 0);
+	same_as_rebuild(seed + 1, 1, 0);
+	same_as_rebuild(seed + 2, 3, 0);
+	same_as_rebuild(seed + 3, 3, 1);
 	reserve();
 	return tap_done();
 }
