@@ -503,21 +503,18 @@ key_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-uint32_t *
-import_order(const struct import_set *set)
+/*
+ * Sort n keys: a stable LSD radix sort on k0 (all of an IPv4 address),
+ * then each run of one k0 on the rest of the key.  b is scratch of n; the
+ * result is a or b, returned.
+ */
+static struct sortkey *
+sort_keys(struct sortkey *a, struct sortkey *b, size_t n)
 {
-	struct sortkey *a, *b, *tmp;
-	uint32_t *order = NULL;
-	size_t cnt[256], i, j, n = set->n;
+	struct sortkey *tmp;
+	size_t cnt[256], i, j;
 	int pass;
 
-	a = calloc(n ? n : 1, sizeof(*a));
-	b = calloc(n ? n : 1, sizeof(*b));
-	if (a == NULL || b == NULL)
-		goto out;
-	for (i = 0; i < n; i++)
-		make_key(&set->recs[i], (uint32_t)i, &a[i]);
-	/* A stable LSD radix sort on k0: all of an IPv4 address. */
 	for (pass = 0; pass < 8; pass++) {
 		int sh = pass * 8;
 		size_t sum = 0, c;
@@ -546,10 +543,31 @@ import_order(const struct import_set *set)
 		if (j - i > 1)
 			qsort(a + i, j - i, sizeof(*a), key_cmp);
 	}
+	return a;
+}
+
+uint32_t *
+import_order(const struct import_set *set)
+{
+	struct sortkey *a, *b, *s;
+	uint32_t *order = NULL;
+	size_t i, n = set->n;
+
+	a = calloc(n ? n : 1, sizeof(*a));
+	b = calloc(n ? n : 1, sizeof(*b));
+	if (a == NULL || b == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		make_key(&set->recs[i], (uint32_t)i, &a[i]);
+	/* A file already in order (an export, a sorted feed) is left as it
+	 * is: one pass to see it, instead of the sort's. */
+	for (i = 1; i < n && key_cmp(&a[i - 1], &a[i]) <= 0; i++)
+		;
+	s = i >= n ? a : sort_keys(a, b, n);
 	if ((order = malloc((n ? n : 1) * sizeof(*order))) == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
-		order[i] = a[i].i;
+		order[i] = s[i].i;
 out:
 	free(a);
 	free(b);
