@@ -67,71 +67,6 @@ static const uint8_t test_listed6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static const uint8_t test_unlisted6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0xff, 0xff, 0x7f, 0, 0, 1 };
 
-size_t
-respond_addr_text(int family, const uint8_t *a, char *buf)
-{
-	static const char hex[] = "0123456789abcdef";
-	uint16_t words[8];
-	int i, best = -1, bestlen = 0, run = 0, started;
-	char *p = buf;
-
-	if (family == ADDR_V4) {
-		for (i = 0; i < 4; i++) {
-			unsigned v = a[i];
-			if (i)
-				*p++ = '.';
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-		}
-		*p = '\0';
-		return (size_t)(p - buf);
-	}
-	for (i = 0; i < 8; i++) {
-		words[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
-		run = words[i] == 0 ? run + 1 : 0;
-		if (run > bestlen) {
-			bestlen = run;
-			best = i - run + 1;
-		}
-	}
-	if (bestlen < 2)
-		best = -1;
-	/* Embedded IPv4 (::a.b.c.d and ::ffff:a.b.c.d), as inet_ntop(3). */
-	if (best == 0 && (bestlen == 6 || (bestlen == 5 &&
-	    words[5] == 0xffff))) {
-		*p++ = ':';
-		*p++ = ':';
-		if (bestlen == 5) {
-			memcpy(p, "ffff:", 5);
-			p += 5;
-		}
-		return (size_t)(p - buf) + respond_addr_text(ADDR_V4, a + 12,
-		    p);
-	}
-	for (i = 0; i < 8; i++) {
-		if (i == best) {
-			*p++ = ':';
-			*p++ = ':';
-			i += bestlen - 1;
-			continue;
-		}
-		if (i > 0 && i != best + bestlen)
-			*p++ = ':';
-		started = 0;
-		for (int s = 12; s >= 0; s -= 4) {
-			unsigned nib = (words[i] >> s) & 0xf;
-			if (nib || started || s == 0) {
-				*p++ = hex[nib];
-				started = 1;
-			}
-		}
-	}
-	*p = '\0';
-	return (size_t)(p - buf);
-}
 
 static void
 patch_u32(struct wire_writer *w, size_t off, uint32_t v)
@@ -240,7 +175,7 @@ put_txt(struct ans *a, const char *tpl, size_t n)
 	char text[PREFIX_STRLEN];
 	size_t rdpos, lenpos, start, cur = 0, alen, i, from = 0;
 
-	alen = respond_addr_text(a->family, a->addr, text);
+	alen = addr_text(a->family, a->addr, text);
 	put_rrhdr(w, DNS_HDRLEN, T_TXT, a->z->ttl);
 	rdpos = w->len;
 	wire_put_u16(w, 0);

@@ -175,13 +175,5 @@ size_t respond_bare(const struct query *q, int rcode, int tc, uint8_t *out,
 size_t respond_error(const uint8_t *pkt, size_t len, int rcode,
     uint8_t *out, size_t cap);
 
-/*
- * Write the text form of an address for TXT '$' substitution: dotted quad,
- * or compressed IPv6 exactly as inet_ntop(3) writes it (RFC 5952: lower
- * case, the longest run of zeros as "::", ::ffff:a.b.c.d for IPv4-mapped),
- * so it agrees with the loader's addr_format().  buf holds at least
- * PREFIX_STRLEN bytes.  Returns the length.
- */
-size_t respond_addr_text(int family, const uint8_t *addr, char *buf);
 
 #endif

@@ -103,37 +103,76 @@ put_dec8(char *p, unsigned v)
 	return 1;
 }
 
-/* Returns the length written to buf, NUL not counted. */
-static size_t
-addr_format_len(int family, const uint8_t *addr, char buf[PREFIX_STRLEN])
+size_t
+addr_text(int family, const uint8_t *a, char *buf)
 {
-	size_t n = 0;
-	int i;
+	static const char hex[] = "0123456789abcdef";
+	uint16_t words[8];
+	int i, best = -1, bestlen = 0, run = 0, started;
+	char *p = buf;
 
 	if (family == ADDR_V4) {
 		for (i = 0; i < 4; i++) {
 			if (i)
-				buf[n++] = '.';
-			n += put_dec8(buf + n, addr[i]);
+				*p++ = '.';
+			p += put_dec8(p, a[i]);
 		}
-		buf[n] = '\0';
-		return n;
+		*p = '\0';
+		return (size_t)(p - buf);
 	}
-	if (inet_ntop(AF_INET6, addr, buf, PREFIX_STRLEN) == NULL)
-		strcpy(buf, "?");
-	return strlen(buf);
+	for (i = 0; i < 8; i++) {
+		words[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+		run = words[i] == 0 ? run + 1 : 0;
+		if (run > bestlen) {
+			bestlen = run;
+			best = i - run + 1;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+	/* Embedded IPv4 (::a.b.c.d and ::ffff:a.b.c.d), as inet_ntop(3). */
+	if (best == 0 && (bestlen == 6 || (bestlen == 5 &&
+	    words[5] == 0xffff))) {
+		*p++ = ':';
+		*p++ = ':';
+		if (bestlen == 5) {
+			memcpy(p, "ffff:", 5);
+			p += 5;
+		}
+		return (size_t)(p - buf) + addr_text(ADDR_V4, a + 12, p);
+	}
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		if (i > 0 && i != best + bestlen)
+			*p++ = ':';
+		started = 0;
+		for (int s = 12; s >= 0; s -= 4) {
+			unsigned nib = (words[i] >> s) & 0xf;
+			if (nib || started || s == 0) {
+				*p++ = hex[nib];
+				started = 1;
+			}
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
 }
 
 void
 addr_format(int family, const uint8_t *addr, char buf[PREFIX_STRLEN])
 {
-	(void)addr_format_len(family, addr, buf);
+	(void)addr_text(family, addr, buf);
 }
 
 void
 prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
 {
-	size_t n = addr_format_len(p->family, p->addr, buf);
+	size_t n = addr_text(p->family, p->addr, buf);
 
 	if (p->len != addr_bits(p->family)) {	/* 45 + "/128" + NUL fit */
 		buf[n++] = '/';

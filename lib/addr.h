@@ -54,6 +54,15 @@ void prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN]);
 /* Format a bare address of family from its network-order bytes. */
 void addr_format(int family, const uint8_t *addr, char buf[PREFIX_STRLEN]);
 
+/*
+ * The same text, written without printf (dnsbld's TXT '$' and zone
+ * transfers use it per record): a dotted quad, or compressed IPv6 exactly
+ * as inet_ntop(3) writes it (RFC 5952: lower case, the longest run of zeros
+ * as "::", ::ffff:a.b.c.d for IPv4-mapped).  buf holds at least
+ * PREFIX_STRLEN bytes.  Returns the length, NUL not counted.
+ */
+size_t addr_text(int family, const uint8_t *addr, char *buf);
+
 /* The first and last address covered by p, network order, addr_len() bytes. */
 void prefix_first(const struct prefix *p, uint8_t out[16]);
 void prefix_last(const struct prefix *p, uint8_t out[16]);

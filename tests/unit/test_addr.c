@@ -141,6 +141,53 @@ test_format_random(void)
 	    "refused, a long enough one is not (%d wrong)", bad_short);
 }
 
+/* addr_text(), the printf-free formatter, against inet_ntop(). */
+static void
+test_addr_text(void)
+{
+	struct prefix p;
+	char buf[PREFIX_STRLEN];
+	static const char *v6[] = { "2001:db8::1", "::", "::1", "1::",
+	    "2001:db8:0:1:1:1:1:1", "2001:0:0:1::1", "1:0:0:2::",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:127.0.0.2",
+	    "1:0:2:0:3:0:4:0", "::1.2.3.4", "::ffff:0.0.0.1", "::2:0:0:1",
+	    "0:0:1::" };
+	char want[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+	size_t i, j, bad = 0;
+	unsigned seed = 1;
+
+	prefix_parse("192.0.2.1", &p, NULL);
+	addr_text(ADDR_V4, p.addr, buf);
+	is_str(buf, "192.0.2.1", "v4 text");
+	prefix_parse("0.10.100.255", &p, NULL);
+	addr_text(ADDR_V4, p.addr, buf);
+	is_str(buf, "0.10.100.255", "v4 text, all widths");
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		prefix_parse(v6[i], &p, NULL);
+		addr_text(ADDR_V6, p.addr, buf);
+		is_str(buf, v6[i], "v6 text %zu", i);
+	}
+	/* 20000 addresses, with many zero words: the same as inet_ntop(). */
+	for (i = 0; i < 20000; i++) {
+		for (j = 0; j < 16; j += 2) {
+			seed = seed * 1103515245 + 12345;
+			a[j] = (seed >> 16) % 4 ? 0 : (uint8_t)(seed >> 8);
+			a[j + 1] = (seed >> 20) % 3 ? 0 : (uint8_t)seed;
+		}
+		if (i % 7 == 0)
+			memset(a, 0, 10);
+		if (i % 14 == 0)
+			a[10] = a[11] = 0xff;
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		addr_text(ADDR_V6, a, buf);
+		bad += strcmp(buf, want) != 0;
+		if (bad == 1 && strcmp(buf, want) != 0)
+			printf("# got %s, want %s\n", buf, want);
+	}
+	is_int(bad, 0, "20000 IPv6 texts as inet_ntop writes them");
+}
+
 int
 main(void)
 {
@@ -150,6 +197,7 @@ main(void)
 	int64_t t;
 
 	test_format_random();
+	test_addr_text();
 	parses("192.0.2.1", "192.0.2.1", ADDR_V4, 32);
 	parses("192.0.2.0/24", "192.0.2.0/24", ADDR_V4, 24);
 	parses("0.0.0.0/0", "0.0.0.0/0", ADDR_V4, 0);
