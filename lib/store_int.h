@@ -271,6 +271,10 @@ int store_resize(struct store *st, int grow);
 /* storetxn.c: rebuild the serve env if a crash left it behind. */
 int store_repair(struct store *st, struct errbuf *eb);
 
+/* storetxn.c: count an entry's move into (is) or out of (was) ENTRY_LISTED,
+ * for the zone's listed count at commit.  0 or a store error. */
+int nlisted_note(struct store_txn *t, size_t zone, int was, int is);
+
 /* storetxn.c: small values of the counter tables. */
 int get32_at(struct store *st, MDB_txn *txn, MDB_dbi dbi, const char *key,
     uint32_t *out, uint32_t dflt);
