@@ -394,17 +394,20 @@ static int
 put_ival(struct store_txn *t, size_t zone, int family, const struct ival *iv,
     int del)
 {
-	MDB_dbi dbi = t->st->zones[zone].serve[family == ADDR_V6];
 	size_t n = addr_len(family);
 	uint8_t key[16], val[18], last[16];
-	MDB_val k = { n, key }, v = { 2, val };
+	MDB_val k = { n, key }, v = { 2, val }, old;
+	MDB_cursor *c;
 	int rc;
 
+	if ((rc = txn_wcursor(t, zone, family == ADDR_V6 ? WC_SRV6 : WC_SRV4,
+	    &c)) != 0)
+		return rc;
 	u128_to_addr(family, iv->first, key);
 	u128_to_addr(family, iv->last, last);
 	if (del) {
-		rc = mdb_del(t->txn, dbi, &k, NULL);
-		if (rc)
+		if ((rc = mdb_cursor_get(c, &k, &old, MDB_SET)) != 0 ||
+		    (rc = mdb_cursor_del(c, 0)) != 0)
 			return store_mdb(rc);
 		return journal_add(t, zone, JOURNAL_DEL, family, iv->answer,
 		    key, last);
@@ -414,7 +417,7 @@ put_ival(struct store_txn *t, size_t zone, int family, const struct ival *iv,
 		memcpy(val + 2, last, n);
 		v.mv_size = 2 + n;
 	}
-	if ((rc = put_ordered(t->txn, dbi, &k, &v)) != 0)
+	if ((rc = put_ordered(c, &k, &v)) != 0)
 		return store_mdb(rc);
 	srv_end_raise(t, zone, family, iv->last);
 	return journal_add(t, zone, JOURNAL_ADD, family, iv->answer, key, last);

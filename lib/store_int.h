@@ -107,6 +107,9 @@ struct buf {
 /* Entry keys: family(1) | addr(16) | len(1). */
 #define ENTKEY_LEN 18
 
+/* The tables of a zone that a write txn appends to (zone_txn.wc). */
+enum wcur { WC_ENT, WC_HIST, WC_HIDX, WC_SRV4, WC_SRV6, WC_MAX };
+
 struct zone_txn {
 	int dirty;
 	int restart;		/* drop the journal: IXFR from before the
@@ -132,6 +135,15 @@ struct zone_txn {
 	uint8_t ent_end[ENTKEY_LEN];
 	int srv_end_state[2];
 	unsigned __int128 srv_end[2];
+	/*
+	 * The write cursors of the tables a write txn appends to, opened at
+	 * first use (txn_wcursor()) and closed by LMDB with the txn.  Every
+	 * write to these tables goes through them, so that a cursor left at
+	 * the end of its table by an append is known to still be there: the
+	 * next append then costs no descent from the root (mdb_cursor_put()
+	 * with MDB_APPEND, as mdb_load does).
+	 */
+	MDB_cursor *wc[WC_MAX];
 };
 
 #define END_UNKNOWN	0	/* not loaded yet */
@@ -173,11 +185,23 @@ struct store_txn {
 };
 
 /*
- * mdb_put(), appending when the key sorts after every key in the table (a
- * fresh import arrives sorted; appends fill pages instead of splitting them
- * in half), else an ordinary put.
+ * The write cursor of table which of zone in the write txn t (see
+ * zone_txn.wc): *out points into t, valid until the txn ends; never close
+ * it, LMDB does.  0, or a store_mdb() code.
  */
-int put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
+int txn_wcursor(struct store_txn *t, size_t zone, enum wcur which,
+    MDB_cursor **out);
+
+/* Close zone's write cursors in t, before a table of it is dropped. */
+void txn_wcursor_close(struct store_txn *t, size_t zone);
+
+/*
+ * mdb_cursor_put() on a txn_wcursor(), appending when the key sorts after
+ * every key in the table (a fresh import arrives sorted; appends fill
+ * pages instead of splitting them in half, and a cursor already at the
+ * end appends without a descent), else an ordinary put.  An LMDB code.
+ */
+int put_ordered(MDB_cursor *c, MDB_val *k, MDB_val *v);
 
 /*
  * How a walk ends, from the last cursor code and the callback's: the

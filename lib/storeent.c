@@ -108,6 +108,7 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	uint8_t key[ENTKEY_LEN];
 	struct entry old;
 	MDB_val k = { ENTKEY_LEN, key }, v;
+	MDB_cursor *c;
 	int rc, had, serving, was;
 
 	if (!t->write)
@@ -127,9 +128,8 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	entry_key(&e->prefix, key);
 	v.mv_data = t->enc.p;
 	v.mv_size = t->enc.len;
-	rc = store_mdb(put_ordered(t->mtxn, t->st->zones[zone].ent, &k,
-	    &v));
-	if (rc)
+	if ((rc = txn_wcursor(t, zone, WC_ENT, &c)) != 0 ||
+	    (rc = store_mdb(put_ordered(c, &k, &v))) != 0)
 		return rc;
 	ent_end_raise(t, zone, key);
 	t->cache = *e;

@@ -135,6 +135,7 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 {
 	uint8_t sk[8], ik[HIDX_LEN];
 	uint32_t actor = 0;
+	MDB_cursor *c;
 	MDB_val k, v;
 	int rc;
 
@@ -158,7 +159,9 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	 * appends, and one that is not past the last event means a damaged
 	 * store.  Never overwrite an event.
 	 */
-	rc = mdb_put(t->mtxn, t->st->zones[zone].hist, &k, &v, MDB_APPEND);
+	if ((rc = txn_wcursor(t, zone, WC_HIST, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_put(c, &k, &v, MDB_APPEND);
 	if (rc == MDB_KEYEXIST)
 		return DNSBL_ECORRUPT;
 	if (rc)
@@ -171,10 +174,11 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	v.mv_size = 0;
 	/* Appended when it sorts last (a sorted import): down the right
 	 * edge of the tree, no key compared on the way; else inserted. */
-	rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v, MDB_APPEND);
+	if ((rc = txn_wcursor(t, zone, WC_HIDX, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_put(c, &k, &v, MDB_APPEND);
 	if (rc == MDB_KEYEXIST)
-		rc = mdb_put(t->mtxn, t->st->zones[zone].hidx, &k, &v,
-		    MDB_NOOVERWRITE);
+		rc = mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return DNSBL_ECORRUPT;
 	if (rc)

@@ -55,12 +55,59 @@ txn_scratch_free(struct store_txn *t)
 }
 
 int
-put_ordered(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+txn_wcursor(struct store_txn *t, size_t zone, enum wcur which,
+    MDB_cursor **out)
 {
-	int rc = mdb_put(txn, dbi, k, v, MDB_APPEND);
+	const struct store_zone *sz = &t->st->zones[zone];
+	MDB_cursor **c = &t->z[zone].wc[which];
+	MDB_txn *txn = t->mtxn;
+	MDB_dbi dbi;
+	int rc;
+
+	if (*c == NULL) {
+		switch (which) {
+		case WC_ENT:
+			dbi = sz->ent;
+			break;
+		case WC_HIST:
+			dbi = sz->hist;
+			break;
+		case WC_HIDX:
+			dbi = sz->hidx;
+			break;
+		default:
+			dbi = sz->serve[which == WC_SRV6];
+			txn = t->txn;
+			break;
+		}
+		if ((rc = mdb_cursor_open(txn, dbi, c)) != 0) {
+			*c = NULL;
+			return store_mdb(rc);
+		}
+	}
+	*out = *c;
+	return 0;
+}
+
+void
+txn_wcursor_close(struct store_txn *t, size_t zone)
+{
+	int i;
+
+	for (i = 0; i < WC_MAX; i++) {
+		if (t->z[zone].wc[i] != NULL)
+			mdb_cursor_close(t->z[zone].wc[i]);
+		t->z[zone].wc[i] = NULL;
+	}
+}
+
+int
+put_ordered(MDB_cursor *c, MDB_val *k, MDB_val *v)
+{
+	int rc = mdb_cursor_put(c, k, v, MDB_APPEND);
 
 	if (rc == MDB_KEYEXIST)
-		rc = mdb_put(txn, dbi, k, v, 0);
+		rc = mdb_cursor_put(c, k, v, 0);
 	return rc;
 }
 
@@ -414,6 +461,7 @@ repair_txn(struct store_txn *t, void *arg)
 		if ((rc = put32_at(st, t->txn, st->zones[i].smeta, SERIAL_KEY,
 		    serial)) != 0)
 			return rc;
+		txn_wcursor_close(t, i);
 		if ((rc = mdb_drop(t->mtxn, st->zones[i].jrnl, 0)) != 0 ||
 		    (rc = mdb_drop(t->txn, st->zones[i].serve[0], 0)) != 0 ||
 		    (rc = mdb_drop(t->txn, st->zones[i].serve[1], 0)) != 0)
