@@ -101,10 +101,11 @@ push_ival(struct store_txn *t, int neu, u128 first, u128 last, uint16_t ans)
 	return 0;
 }
 
+/* Append e to t->ents (push_ent(): what the rebuild needs of an entry). */
 static int
-push_ent(struct store_txn *t, const struct entry *e)
+push_brief(struct store_txn *t, const struct ent_brief *e)
 {
-	struct entry *na;
+	struct ent_brief *na;
 
 	if (t->nents == t->cents) {
 		size_t nc = t->cents ? t->cents * 2 : 64;
@@ -115,6 +116,17 @@ push_ent(struct store_txn *t, const struct entry *e)
 	}
 	t->ents[t->nents++] = *e;
 	return 0;
+}
+
+static int
+push_ent(struct store_txn *t, const struct entry *e)
+{
+	struct ent_brief b;
+
+	b.prefix = e->prefix;
+	b.state = e->state;
+	b.answer = e->answer;
+	return push_brief(t, &b);
 }
 
 static void
@@ -235,7 +247,8 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
     u128 s, u128 e)
 {
 	uint8_t mask[17], key[ENTKEY_LEN], a[16];
-	struct entry ent, self;
+	struct entry ent;
+	struct ent_brief self;
 	struct prefix q;
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -253,7 +266,9 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 	    t->cache_zone == zone && memcmp(&t->cache.prefix, p,
 	    sizeof(*p)) == 0;
 	if (host) {
-		self = t->cache;
+		self.prefix = t->cache.prefix;
+		self.state = t->cache.state;
+		self.answer = t->cache.answer;
 		self_had = t->cache_had;
 	}
 	if ((rc = serve_lens(t, zone, p->family, mask)) != 0)
@@ -271,8 +286,9 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 			return rc;
 	}
 	if (host) {
-		if (self_had && active(&self))
-			return push_ent(t, &self);
+		if (self_had && (self.state == ENTRY_LISTED ||
+		    self.state == ENTRY_EXCLUDED))
+			return push_brief(t, &self);
 		return 0;
 	}
 	if ((rc = mdb_cursor_open(t->mtxn, t->st->zones[zone].ent, &c)) != 0)
@@ -307,7 +323,7 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 static int
 ent_cmp(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct ent_brief *x = a, *y = b;
 	int c = memcmp(x->prefix.addr, y->prefix.addr, 16);
 
 	if (c)
@@ -347,7 +363,7 @@ sweep(struct store_txn *t, int family, u128 s, u128 e)
 
 	t->nneu = 0;
 	for (i = 0; i < t->nents; i++) {
-		const struct entry *en = &t->ents[i];
+		const struct ent_brief *en = &t->ents[i];
 
 		prefix_first(&en->prefix, buf);
 		ef = addr_to_u128(family, buf);

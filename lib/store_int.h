@@ -156,6 +156,13 @@ struct ival {
 	uint16_t answer;
 };
 
+/* What the served table's rebuild needs of an entry (serve.c). */
+struct ent_brief {
+	struct prefix prefix;
+	uint8_t state;			/* enum entry_state */
+	uint16_t answer;
+};
+
 struct store_txn {
 	struct store *st;
 	MDB_txn *txn;		/* serve env */
@@ -169,7 +176,7 @@ struct store_txn {
 	/* Scratch for serve.c, reused across calls within the txn. */
 	struct ival *old, *neu;
 	size_t nold, cold, nneu, cneu;
-	struct entry *ents;
+	struct ent_brief *ents;
 	size_t nents, cents;
 	struct buf enc;		/* encode scratch for entries and events */
 	/* The actor last interned, per zone (events come in runs): a copy. */

@@ -7,6 +7,7 @@
  * A write transaction that appends (a sorted import) skips the lookups
  * that cannot find anything: see the bounds in struct zone_txn.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,24 @@ ent_end_raise(struct store_txn *t, size_t zone, const uint8_t *key)
 	z->ent_end_state = END_KNOWN;
 }
 
+/*
+ * *d = *s, but of each text only its string: an entry is mostly its two
+ * text buffers, and most texts are short or empty.
+ */
+static void
+entry_copy(struct entry *d, const struct entry *s)
+{
+	size_t n;
+
+	memcpy(d, s, offsetof(struct entry, reason));
+	n = strnlen(s->reason, sizeof(s->reason) - 1);
+	memcpy(d->reason, s->reason, n);
+	d->reason[n] = '\0';
+	n = strnlen(s->txt, sizeof(s->txt) - 1);
+	memcpy(d->txt, s->txt, n);
+	d->txt[n] = '\0';
+}
+
 int
 store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
     struct entry *e)
@@ -73,7 +92,7 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 
 	if (t->cache_valid && t->cache_zone == zone &&
 	    memcmp(&t->cache.prefix, p, sizeof(*p)) == 0) {
-		*e = t->cache;
+		entry_copy(e, &t->cache);
 		return t->cache_had ? 0 : DNSBL_ENOENT;
 	}
 	t->cache_valid = 0;
@@ -85,7 +104,8 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 	else
 		rc = MDB_NOTFOUND;	/* past the end: absent */
 	if (rc == MDB_NOTFOUND) {
-		memset(e, 0, sizeof(*e));
+		memset(e, 0, offsetof(struct entry, reason));
+		e->reason[0] = e->txt[0] = '\0';
 		e->prefix = *p;
 		rc = DNSBL_ENOENT;
 	} else if (rc)
@@ -95,7 +115,7 @@ store_entry_get(struct store_txn *t, size_t zone, const struct prefix *p,
 		if ((rc = entry_decode(v.mv_data, v.mv_size, e)) != 0)
 			return rc;
 	}
-	t->cache = *e;
+	entry_copy(&t->cache, e);
 	t->cache_zone = zone;
 	t->cache_had = rc == 0;
 	t->cache_valid = 1;
@@ -109,19 +129,21 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	struct entry old;
 	MDB_val k = { ENTKEY_LEN, key }, v;
 	MDB_cursor *c;
-	int rc, had, serving, was;
+	int rc, had, serving, was, old_state;
+	uint16_t old_answer;
 
 	if (!t->write)
 		return DNSBL_EINVAL;
-	if (t->cache_valid && t->cache_zone == zone &&
-	    memcmp(&t->cache.prefix, &e->prefix, sizeof(e->prefix)) == 0) {
-		old = t->cache;
-		had = t->cache_had ? 0 : DNSBL_ENOENT;
-	} else {
+	/* Of the entry stored, only its state and answer are needed. */
+	if (!(t->cache_valid && t->cache_zone == zone &&
+	    memcmp(&t->cache.prefix, &e->prefix, sizeof(e->prefix)) == 0)) {
 		had = store_entry_get(t, zone, &e->prefix, &old);
 		if (had != 0 && had != DNSBL_ENOENT)
 			return had;
 	}
+	had = t->cache_had ? 0 : DNSBL_ENOENT;	/* the get filled it */
+	old_state = t->cache.state;
+	old_answer = t->cache.answer;
 	t->cache_valid = 0;
 	if ((rc = entry_encode(e, &t->enc)) != 0)
 		return rc;
@@ -132,22 +154,22 @@ store_entry_put(struct store_txn *t, size_t zone, const struct entry *e)
 	    (rc = store_mdb(put_ordered(c, &k, &v))) != 0)
 		return rc;
 	ent_end_raise(t, zone, key);
-	t->cache = *e;
+	entry_copy(&t->cache, e);
 	t->cache_zone = zone;
 	t->cache_had = 1;
 	t->cache_valid = 1;
-	if ((rc = nlisted_note(t, zone, had == 0 && old.state == ENTRY_LISTED,
+	if ((rc = nlisted_note(t, zone, had == 0 && old_state == ENTRY_LISTED,
 	    e->state == ENTRY_LISTED)) != 0)
 		return rc;
 	serving = (e->state == ENTRY_LISTED || e->state == ENTRY_EXCLUDED);
-	was = had == 0 && (old.state == ENTRY_LISTED ||
-	    old.state == ENTRY_EXCLUDED);
+	was = had == 0 && (old_state == ENTRY_LISTED ||
+	    old_state == ENTRY_EXCLUDED);
 	if (serving && (rc = serve_note_len(t, zone, &e->prefix)) != 0)
 		return rc;
 	if (!was && !serving)
 		return 0;
-	if (was && serving && old.state == e->state &&
-	    (e->state != ENTRY_LISTED || old.answer == e->answer))
+	if (was && serving && old_state == e->state &&
+	    (e->state != ENTRY_LISTED || old_answer == e->answer))
 		return 0;
 	return serve_rebuild(t, zone, &e->prefix);
 }
