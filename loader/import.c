@@ -503,73 +503,137 @@ key_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* What the radix sort moves: the first word of a key and its record. */
+struct radix {
+	uint64_t k0;
+	uint64_t i;
+};
+
 /*
- * Sort n keys: a stable LSD radix sort on k0 (all of an IPv4 address),
- * then each run of one k0 on the rest of the key.  b is scratch of n; the
- * result is a or b, returned.
+ * Sort n items by k0: a stable LSD radix sort, a byte a pass, the passes
+ * over a byte that every key has alike left out.  The histograms of all
+ * eight bytes are taken in one pass (a permutation does not change them).
+ * b is scratch of n; the result is a or b, returned.
  */
-static struct sortkey *
-sort_keys(struct sortkey *a, struct sortkey *b, size_t n)
+static struct radix *
+radix_sort(struct radix *a, struct radix *b, size_t n)
 {
-	struct sortkey *tmp;
-	size_t cnt[256], i, j;
-	int pass;
+	size_t cnt[8][256], i, sum, c;
+	struct radix *tmp;
+	int pass, sh;
 
-	for (pass = 0; pass < 8; pass++) {
-		int sh = pass * 8;
-		size_t sum = 0, c;
-
-		memset(cnt, 0, sizeof(cnt));
-		for (i = 0; i < n; i++)
-			cnt[(a[i].k0 >> sh) & 0xff]++;
-		if (n == 0 || cnt[(a[0].k0 >> sh) & 0xff] == n)
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++)
+		for (pass = 0; pass < 8; pass++)
+			cnt[pass][(a[i].k0 >> (pass * 8)) & 0xff]++;
+	for (pass = 0; n > 0 && pass < 8; pass++) {
+		sh = pass * 8;
+		if (cnt[pass][(a[0].k0 >> sh) & 0xff] == n)
 			continue;	/* every key has this byte alike */
-		for (i = 0; i < 256; i++) {
-			c = cnt[i];
-			cnt[i] = sum;
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = cnt[pass][i];
+			cnt[pass][i] = sum;
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			b[cnt[(a[i].k0 >> sh) & 0xff]++] = a[i];
+			b[cnt[pass][(a[i].k0 >> sh) & 0xff]++] = a[i];
 		tmp = a;
 		a = b;
 		b = tmp;
 	}
-	/* Runs of one k0 (one address with many results, or an IPv6 /56
-	 * and narrower): the rest of the key, in O(k log k) each. */
+	return a;
+}
+
+/*
+ * Runs of one k0 in a, sorted by k0 (one address with many results, or an
+ * IPv6 /56 and narrower): each sorted on its full keys, made again from
+ * the records, in O(k log k).  DNSBL_ENOMEM, else 0.
+ */
+static int
+sort_runs(const struct import_set *set, struct radix *a, size_t n)
+{
+	struct sortkey *k = NULL, *nk;
+	size_t i, j, m, cap = 0;
+
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && a[j].k0 == a[i].k0; j++)
 			;
-		if (j - i > 1)
-			qsort(a + i, j - i, sizeof(*a), key_cmp);
+		if (j - i < 2)
+			continue;
+		if (j - i > cap) {
+			if ((nk = realloc(k, (j - i) * sizeof(*k))) == NULL) {
+				free(k);
+				return DNSBL_ENOMEM;
+			}
+			k = nk;
+			cap = j - i;
+		}
+		for (m = 0; m < j - i; m++)
+			make_key(&set->recs[a[i + m].i], (uint32_t)a[i + m].i,
+			    &k[m]);
+		qsort(k, j - i, sizeof(*k), key_cmp);
+		for (m = 0; m < j - i; m++)
+			a[i + m].i = k[m].i;
 	}
-	return a;
+	free(k);
+	return 0;
+}
+
+/* 1 if the records are in order already (an export, a sorted feed). */
+static int
+in_order(const struct import_set *set)
+{
+	struct sortkey x, y;
+	size_t i;
+
+	if (set->n < 2)
+		return 1;
+	make_key(&set->recs[0], 0, &x);
+	for (i = 1; i < set->n; i++) {
+		make_key(&set->recs[i], (uint32_t)i, i % 2 ? &y : &x);
+		if (key_cmp(i % 2 ? &x : &y, i % 2 ? &y : &x) > 0)
+			return 0;
+	}
+	return 1;
 }
 
 uint32_t *
 import_order(const struct import_set *set)
 {
-	struct sortkey *a, *b, *s;
-	uint32_t *order = NULL;
+	struct radix *a = NULL, *b = NULL, *s;
+	struct sortkey k;
+	uint32_t *order;
 	size_t i, n = set->n;
 
-	a = calloc(n ? n : 1, sizeof(*a));
-	b = calloc(n ? n : 1, sizeof(*b));
-	if (a == NULL || b == NULL)
-		goto out;
-	for (i = 0; i < n; i++)
-		make_key(&set->recs[i], (uint32_t)i, &a[i]);
-	/* A file already in order (an export, a sorted feed) is left as it
-	 * is: one pass to see it, instead of the sort's. */
-	for (i = 1; i < n && key_cmp(&a[i - 1], &a[i]) <= 0; i++)
-		;
-	s = i >= n ? a : sort_keys(a, b, n);
 	if ((order = malloc((n ? n : 1) * sizeof(*order))) == NULL)
-		goto out;
+		return NULL;
+	/* A file already in order is left as it is: one pass to see it,
+	 * instead of the sort's. */
+	if (in_order(set)) {
+		for (i = 0; i < n; i++)
+			order[i] = (uint32_t)i;
+		return order;
+	}
+	a = malloc(n * sizeof(*a));
+	b = malloc(n * sizeof(*b));
+	if (a == NULL || b == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		make_key(&set->recs[i], (uint32_t)i, &k);
+		a[i].k0 = k.k0;
+		a[i].i = i;
+	}
+	s = radix_sort(a, b, n);
+	if (sort_runs(set, s, n) != 0)
+		goto fail;
 	for (i = 0; i < n; i++)
-		order[i] = s[i].i;
-out:
+		order[i] = (uint32_t)s[i].i;
 	free(a);
 	free(b);
 	return order;
+fail:
+	free(a);
+	free(b);
+	free(order);
+	return NULL;
 }
