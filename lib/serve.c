@@ -236,9 +236,9 @@ collect_old(struct store_txn *t, MDB_cursor *c, int family, u128 pf, u128 pl)
 }
 
 static int
-active(const struct entry *e)
+active(int state)
 {
-	return e->state == ENTRY_LISTED || e->state == ENTRY_EXCLUDED;
+	return state == ENTRY_LISTED || state == ENTRY_EXCLUDED;
 }
 
 /* The active entries bearing on [s, e] around p, into t->ents. */
@@ -282,12 +282,11 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 			continue;
 		if (rc)
 			return rc;
-		if (active(&ent) && (rc = push_ent(t, &ent)) != 0)
+		if (active(ent.state) && (rc = push_ent(t, &ent)) != 0)
 			return rc;
 	}
 	if (host) {
-		if (self_had && (self.state == ENTRY_LISTED ||
-		    self.state == ENTRY_EXCLUDED))
+		if (self_had && active(self.state))
 			return push_brief(t, &self);
 		return 0;
 	}
@@ -313,7 +312,7 @@ collect_entries(struct store_txn *t, size_t zone, const struct prefix *p,
 		/* Containers of p were found above. */
 		if (ent.prefix.len < p->len && prefix_contains(&ent.prefix, p))
 			continue;
-		if (active(&ent) && (cb = push_ent(t, &ent)) != 0)
+		if (active(ent.state) && (cb = push_ent(t, &ent)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);

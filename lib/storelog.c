@@ -172,8 +172,8 @@ store_event_add(struct store_txn *t, size_t zone, struct event *ev)
 	k.mv_size = HIDX_LEN;
 	v.mv_data = "";
 	v.mv_size = 0;
-	/* Appended when it sorts last (a sorted import): down the right
-	 * edge of the tree, no key compared on the way; else inserted. */
+	/* Appended when it sorts last (a sorted import): where the table's
+	 * write cursor was left, without a descent; else inserted. */
 	if ((rc = txn_wcursor(t, zone, WC_HIDX, &c)) != 0)
 		return rc;
 	rc = mdb_cursor_put(c, &k, &v, MDB_APPEND);

@@ -583,15 +583,15 @@ sort_runs(const struct import_set *set, struct radix *a, size_t n)
 static int
 in_order(const struct import_set *set)
 {
-	struct sortkey x, y;
+	struct sortkey k[2];	/* record i's key is k[i % 2] */
 	size_t i;
 
 	if (set->n < 2)
 		return 1;
-	make_key(&set->recs[0], 0, &x);
+	make_key(&set->recs[0], 0, &k[0]);
 	for (i = 1; i < set->n; i++) {
-		make_key(&set->recs[i], (uint32_t)i, i % 2 ? &y : &x);
-		if (key_cmp(i % 2 ? &x : &y, i % 2 ? &y : &x) > 0)
+		make_key(&set->recs[i], (uint32_t)i, &k[i % 2]);
+		if (key_cmp(&k[(i - 1) % 2], &k[i % 2]) > 0)
 			return 0;
 	}
 	return 1;
