@@ -56,9 +56,10 @@ progress(struct import_job *job, size_t done, int last)
 /* Apply one record r in t: *outcome the lifecycle's outcome. */
 static int
 import_one(struct store_txn *t, struct import_job *job,
-    const struct import_rec *r, struct lc_req *rq, char *extra,
-    size_t extrasz, int *outcome)
+    const struct import_rec *r, int *outcome)
 {
+	struct lc_req req, *rq = &req;
+	char extra[600];
 	int rc;
 
 	memset(rq, 0, sizeof(*rq));
@@ -73,7 +74,7 @@ import_one(struct store_txn *t, struct import_job *job,
 		const struct import_extra *x = r->x;
 		rq->evidence = x->transcript;
 		if (x->tester || x->helo)
-			snprintf(extra, extrasz, "%s%s%s%s%s",
+			snprintf(extra, sizeof(extra), "%s%s%s%s%s",
 			    x->tester ? "tester=" : "",
 			    x->tester ? x->tester : "",
 			    x->tester && x->helo ? " " : "",
@@ -103,8 +104,6 @@ static int
 import_txn(struct store_txn *t, void *arg)
 {
 	struct import_job *job = arg;
-	struct lc_req rq;
-	char extra[600];
 	size_t i, j, nb;
 	int rc, outcome;
 
@@ -118,8 +117,7 @@ import_txn(struct store_txn *t, void *arg)
 		for (j = 0; j < nb; j++) {
 			const struct import_rec *r = &job->blk[j];
 
-			if ((rc = import_one(t, job, r, &rq, extra,
-			    sizeof(extra), &outcome)) != 0)
+			if ((rc = import_one(t, job, r, &outcome)) != 0)
 				return rc;
 			job->counts[outcome]++;
 			progress(job, i + j + 1, 0);
