@@ -42,9 +42,8 @@
 #include "err.h"
 #include "query.h"
 #include "respond.h"
+#include "rrwrite.h"
 #include "zonectx.h"
-
-#define OPT_RRLEN 11
 
 struct ans {
 	const struct query *q;
@@ -69,45 +68,10 @@ static const uint8_t test_unlisted6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 
 
 static void
-patch_u32(struct wire_writer *w, size_t off, uint32_t v)
-{
-	if (w->err || off + 4 > w->len)
-		return;
-	w->buf[off] = (uint8_t)(v >> 24);
-	w->buf[off + 1] = (uint8_t)(v >> 16);
-	w->buf[off + 2] = (uint8_t)(v >> 8);
-	w->buf[off + 3] = (uint8_t)v;
-}
-
-/* Owner pointer, type, class IN, TTL: one write, one bounds check. */
-static void
-put_rrhdr(struct wire_writer *w, size_t owner, uint16_t type, uint32_t ttl)
-{
-	const uint8_t h[10] = {
-		(uint8_t)(0xc0 | (owner >> 8 & 0x3f)), (uint8_t)owner,
-		(uint8_t)(type >> 8), (uint8_t)type,
-		(uint8_t)(C_IN >> 8), (uint8_t)C_IN,
-		(uint8_t)(ttl >> 24), (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8),
-		(uint8_t)ttl
-	};
-
-	wire_put_bytes(w, h, sizeof(h));
-}
-
-static void
 put_soa(struct ans *a, uint32_t ttl)
 {
-	struct wire_writer *w = &a->w;
-	size_t lenpos, start;
-
-	put_rrhdr(w, a->apex_off, T_SOA, ttl);
-	lenpos = w->len;
-	wire_put_u16(w, 0);
-	start = w->len;
-	zpiece_put(w, &a->z->soa, a->apex_off);
-	patch_u32(w, start + a->z->soa_serial_off,
+	rr_soa(&a->w, a->z, a->apex_off, ttl,
 	    a->db->serial(a->db->arg, a->z->index));
-	wire_patch_u16(w, lenpos, (uint16_t)(w->len - start));
 }
 
 static void
@@ -117,7 +81,7 @@ put_ns(struct ans *a)
 	size_t i;
 
 	for (i = 0; i < a->z->nns; i++) {
-		put_rrhdr(w, a->apex_off, T_NS, a->z->soa_ttl);
+		rr_head(w, a->apex_off, T_NS, a->z->soa_ttl);
 		wire_put_u16(w, a->z->ns[i].len);
 		zpiece_put(w, &a->z->ns[i], a->apex_off);
 		a->an++;
@@ -144,57 +108,6 @@ negative(struct ans *a, int rcode)
 	a->rcode = rcode;
 	put_soa(a, a->z->neg_ttl);
 	a->ns = 1;
-}
-
-/* Append n bytes to the TXT RDATA, opening a new string every 255. */
-static void
-txt_bytes(struct wire_writer *w, size_t *lenpos, size_t *cur, const char *s,
-    size_t n)
-{
-	size_t k;
-
-	while (n > 0 && !w->err) {
-		if (*cur == 255) {
-			w->buf[*lenpos] = 255;
-			*lenpos = w->len;
-			wire_put_u8(w, 0);
-			*cur = 0;
-		}
-		k = 255 - *cur < n ? 255 - *cur : n;
-		wire_put_bytes(w, s, k);
-		*cur += k;
-		s += k;
-		n -= k;
-	}
-}
-
-static void
-put_txt(struct ans *a, const char *tpl, size_t n)
-{
-	struct wire_writer *w = &a->w;
-	char text[PREFIX_STRLEN];
-	size_t rdpos, lenpos, start, cur = 0, alen, i, from = 0;
-
-	alen = addr_text(a->family, a->addr, text);
-	put_rrhdr(w, DNS_HDRLEN, T_TXT, a->z->ttl);
-	rdpos = w->len;
-	wire_put_u16(w, 0);
-	start = w->len;
-	lenpos = w->len;
-	wire_put_u8(w, 0);
-	for (i = 0; i < n; i++) {
-		if (tpl[i] != '$')
-			continue;
-		txt_bytes(w, &lenpos, &cur, tpl + from, i - from);
-		txt_bytes(w, &lenpos, &cur, text, alen);
-		from = i + 1;
-	}
-	txt_bytes(w, &lenpos, &cur, tpl + from, n - from);
-	if (w->err)
-		return;
-	w->buf[lenpos] = (uint8_t)cur;
-	wire_patch_u16(w, rdpos, (uint16_t)(w->len - start));
-	a->an++;
 }
 
 /* A listed address: A and/or TXT.  hit is NULL for a test entry. */
@@ -228,13 +141,15 @@ listed(struct ans *a, const struct store_hit *hit)
 		return 0;
 	}
 	if (want_a) {
-		put_rrhdr(&a->w, DNS_HDRLEN, T_A, z->ttl);
+		rr_head(&a->w, DNS_HDRLEN, T_A, z->ttl);
 		wire_put_bytes(&a->w, (const uint8_t[6]){ 0, 4, aval[0],
 		    aval[1], aval[2], aval[3] }, 6);	/* RDLENGTH, RDATA */
 		a->an++;
 	}
-	if (want_txt)
-		put_txt(a, txt, txtlen);
+	if (want_txt) {
+		rr_txt(&a->w, z->ttl, txt, txtlen, a->family, a->addr);
+		a->an++;
+	}
 	return 0;
 }
 
@@ -508,7 +423,7 @@ glue_name(struct ans *a)
 				continue;
 			only = fam;
 		}
-		put_rrhdr(&a->w, DNS_HDRLEN, (uint16_t)fam, a->z->soa_ttl);
+		rr_head(&a->w, DNS_HDRLEN, (uint16_t)fam, a->z->soa_ttl);
 		wire_put_u16(&a->w, (uint16_t)addr_len(g->family));
 		wire_put_bytes(&a->w, g->addr, addr_len(g->family));
 		a->an++;
@@ -516,43 +431,6 @@ glue_name(struct ans *a)
 	if (found && a->an == 0)
 		negative(a, RC_NOERROR);
 	return found;
-}
-
-static void
-put_header(uint8_t *out, const struct query *q, int rcode, int aa, int tc,
-    uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
-{
-	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD | F_CD)) |
-	    (rcode & 0xf);
-
-	if (aa)
-		f |= F_AA;
-	if (tc)
-		f |= F_TC;
-	out[0] = (uint8_t)(q->id >> 8);
-	out[1] = (uint8_t)q->id;
-	out[2] = (uint8_t)(f >> 8);
-	out[3] = (uint8_t)f;
-	out[4] = (uint8_t)(qd >> 8);
-	out[5] = (uint8_t)qd;
-	out[6] = (uint8_t)(an >> 8);
-	out[7] = (uint8_t)an;
-	out[8] = (uint8_t)(ns >> 8);
-	out[9] = (uint8_t)ns;
-	out[10] = (uint8_t)(ar >> 8);
-	out[11] = (uint8_t)ar;
-}
-
-/* The OPT: extended rcode, version 0, DO copied (RFC 3225 3). */
-static void
-put_opt(struct wire_writer *w, int rcode, int dnssec_ok)
-{
-	wire_put_u8(w, 0);			/* root */
-	wire_put_u16(w, T_OPT);
-	wire_put_u16(w, EDNS_PAYLOAD);
-	wire_put_u32(w, (uint32_t)(rcode >> 4) << 24 |
-	    (dnssec_ok ? EDNS_DO : 0));
-	wire_put_u16(w, 0);
 }
 
 size_t
@@ -603,10 +481,10 @@ respond_hinted(const struct zoneset *zs, const struct respond_db *db,
 	case Q_DROP:
 		return 0;
 	case Q_FORMERR:
-		put_header(out, q, RC_FORMERR, 0, 0, 0, 0, 0, 0);
+		rr_header(out, q, RC_FORMERR, 0, 0, 0, 0, 0, 0);
 		return DNS_HDRLEN;
 	case Q_NOTIMP:
-		put_header(out, q, RC_NOTIMP, 0, 0, 0, 0, 0, 0);
+		rr_header(out, q, RC_NOTIMP, 0, 0, 0, 0, 0, 0);
 		return DNS_HDRLEN;
 	case Q_OK:
 		break;
@@ -670,10 +548,10 @@ respond_hinted(const struct zoneset *zs, const struct respond_db *db,
 finish:
 	if (q->edns) {
 		a.w.cap = limit;
-		put_opt(&a.w, a.rcode, q->dnssec_ok);
+		rr_opt(&a.w, a.rcode, q->dnssec_ok);
 		a.ar++;
 	}
-	put_header(out, q, a.rcode, a.aa, tc, 1, a.an, a.ns, a.ar);
+	rr_header(out, q, a.rcode, a.aa, tc, 1, a.an, a.ns, a.ar);
 	return a.w.len;
 }
 

@@ -102,7 +102,8 @@ int respond_store_end(struct respond_store *rs);
  * none of zs's zones), and the rel labels below it read as the bytes of an
  * IPv4 address (v4ok: each a decimal octet, rel <= 4) and an IPv6
  * address (v6ok: each one hex digit, rel <= 32), the rightmost label
- * first.  done: filled in.  z points into zs: the hint is valid while zs
+ * first; a4 without v4ok, or a6 without v6ok, holds nothing of use.
+ * done: filled in.  z points into zs: the hint is valid while zs
  * is, and only for the query it was made from.
  */
 struct respond_hint {

@@ -17,6 +17,7 @@
 
 #include "access.h"
 #include "err.h"
+#include "express.h"
 #include "fastidx.h"
 #include "gen.h"
 #include "log.h"
@@ -176,6 +177,15 @@ parse_range(struct batch *bt, int c0, int c1)
 			b->st[i] = Q_DROP;	/* larger than any query */
 			continue;
 		}
+		/* The common query in one pass, made as the general
+		 * parse and hint make it. */
+		if (hint && express_query(bt->g->zs, b->q[i],
+		    b->in[i].msg_len, &b->qs[i], &b->hint[i])) {
+			b->st[i] = Q_OK;
+			b->qt[i] = b->qs[i].qtype;
+			respond_store_prefetch(bt->rs, &b->hint[i], 0);
+			continue;
+		}
 		b->st[i] = query_parse(b->q[i], b->in[i].msg_len, &b->qs[i]);
 		/* A standard query's QTYPE as parsed; for one that did
 		 * not parse, what the raw question says (xfr.c answers an
@@ -252,7 +262,9 @@ answer_range(struct batch *bt, int c0, int c1)
 		else if (q->tsig)
 			len = signed_answer(g->cfg, zs, qdb, q, st,
 			    b->q[i], b->in[i].msg_len, a, EDNS_PAYLOAD, 0);
-		else
+		else if (qdb != bt->db || bt->rs == NULL || (len =
+		    express_answer(bt->rs->mi, q, &b->hint[i], a,
+		    respond_limit(q, 0, EDNS_PAYLOAD))) == 0)
 			len = respond_hinted(zs, qdb, q, st, &b->hint[i], a,
 			    EDNS_PAYLOAD, respond_limit(q, 0, EDNS_PAYLOAD), 0);
 		if (qt == T_AXFR || qt == T_IXFR)

@@ -6,7 +6,8 @@
  * truncation are all reached; xfr_refuse() takes the same input, for the
  * transfer requests' parsing (the authority SOA serial, TSIG presence),
  * and answer_query() with a config that has a TSIG key, for the signed
- * path.
+ * path; and express_query() (express.h), whose query and hint must be
+ * the general parse's wherever it takes a packet.
  * It checks that an answer never exceeds its size limit and always starts
  * with the query's id and QR set.
  */
@@ -17,6 +18,7 @@
 #include "addr.h"
 #include "config.h"
 #include "err.h"
+#include "express.h"
 #include "query.h"
 #include "respond.h"
 #include "signed.h"
@@ -132,6 +134,37 @@ setup(void)
 		abort();
 }
 
+/*
+ * If express_query() takes the packet, the general parse must make the
+ * same query and hint of it (an address only where it is one).
+ */
+static void
+check_express(const uint8_t *data, size_t size)
+{
+	struct query a, b;
+	struct respond_hint ha, hb;
+
+	if (!express_query(zs, data, size, &a, &ha))
+		return;
+	if (query_parse(data, size, &b) != Q_OK || b.tsig)
+		abort();
+	respond_hint(zs, &b, &hb);
+	if (a.id != b.id || a.flags != b.flags || a.qname_raw != b.qname_raw ||
+	    a.qname_len != b.qname_len ||
+	    memcmp(a.qname, b.qname, a.qname_len) != 0 ||
+	    a.nlabels != b.nlabels ||
+	    memcmp(a.labels, b.labels, (size_t)a.nlabels) != 0 ||
+	    a.qtype != b.qtype || a.qclass != b.qclass ||
+	    a.has_question != b.has_question || a.edns != b.edns ||
+	    a.payload != b.payload || a.edns_version != b.edns_version ||
+	    a.dnssec_ok != b.dnssec_ok || a.has_soa != b.has_soa ||
+	    ha.z != hb.z || ha.rel != hb.rel || ha.v4ok != hb.v4ok ||
+	    ha.v6ok != hb.v6ok || !ha.done ||
+	    (ha.v4ok && memcmp(ha.a4, hb.a4, 4) != 0) ||
+	    (ha.v6ok && memcmp(ha.a6, hb.a6, 16) != 0))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -161,6 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(out, data, 2) != 0)))
 			abort();
 	}
+	check_express(data, size);
 	/* The transfer paths' parsing: a REFUSED answer, never larger. */
 	(void)query_peek_qtype(data, size);
 	n = xfr_refuse(data, size, out, 512);
