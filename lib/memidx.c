@@ -6,7 +6,9 @@
  * filled, so bstart[] is filled as the walk goes), a wider interval to the
  * wide arrays, which grow by doubling.  single[] is sized by the table's
  * count first and shrunk at the end.  IPv6 intervals are appended in
- * order too, then bucketed.
+ * order too, then bucketed.  In the hashed lines (memidx.h), a single
+ * address goes to the next free slot of its line, or, when the line is
+ * full, to the spill, which is sorted at the end.
  */
 #include <sys/mman.h>
 
@@ -31,9 +33,17 @@
 struct build {
 	struct memidx_zone *z;
 	uint32_t next;			/* the next bucket to open */
-	size_t cap_single, cap_wide, cap6;
+	size_t cap_single, cap_wide, cap6, cap_spill;
 	int err;
 };
+
+/*
+ * The hashed lines: from 2^16, one more bit while a line would hold 21
+ * addresses or more on average (of 31 slots), so that few lines spill.
+ */
+#define MIN_LBITS 16
+#define MAX_LBITS 26
+#define LINE_LOAD 21
 
 /* The bucket width for n entries of size bytes each. */
 static unsigned
@@ -104,6 +114,81 @@ grow_wide(struct build *b)
 	z->wans = a;
 	b->cap_wide = cap;
 	return 0;
+}
+
+static int
+grow_spill(struct build *b)
+{
+	struct memidx_zone *z = b->z;
+	size_t cap = b->cap_spill ? b->cap_spill * 2 : 64;
+	struct memidx_spill *p;
+
+	if ((p = realloc(z->spill, cap * sizeof(*p))) == NULL)
+		return DNSBL_ENOMEM;
+	z->spill = p;
+	b->cap_spill = cap;
+	return 0;
+}
+
+/* big_alloc() of n bytes, zeroed. */
+static void *
+big_zalloc(size_t n)
+{
+	void *p;
+
+	if ((p = big_alloc(n)) != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
+/* The lines for n single addresses (a count from above). */
+static int
+lines_alloc(struct memidx_zone *z, uint64_t n)
+{
+	z->lbits = MIN_LBITS;
+	while (z->lbits < MAX_LBITS && (n >> z->lbits) >= LINE_LOAD)
+		z->lbits++;
+	z->lines = big_zalloc(sizeof(*z->lines) << z->lbits);
+	return z->lines == NULL ? DNSBL_ENOMEM : 0;
+}
+
+/* The single address x with answer into its line, or the spill. */
+static int
+add_line(struct build *b, uint32_t x, uint16_t answer)
+{
+	struct memidx_zone *z = b->z;
+	uint32_t h = x * MEMIDX_HASH;
+	size_t ln = h >> (32 - z->lbits);
+	uint16_t *k = z->lines[ln].k;
+	unsigned n = k[0] & MEMIDX_LCOUNT;
+	int rc;
+
+	/* Answers apart, and only once a listing has one of its own. */
+	if (answer != ANSWER_DEFAULT && z->lans == NULL &&
+	    (z->lans = big_zalloc(sizeof(*z->lines) << z->lbits)) == NULL)
+		return DNSBL_ENOMEM;
+	if (n < MEMIDX_LSLOTS) {
+		k[1 + n] = (uint16_t)h;
+		k[0] = (uint16_t)(k[0] + 1);
+		if (z->lans != NULL)
+			z->lans[ln * (MEMIDX_LSLOTS + 1) + 1 + n] = answer;
+		return 0;
+	}
+	k[0] |= MEMIDX_LSPILL;
+	if (z->nspill == b->cap_spill && (rc = grow_spill(b)) != 0)
+		return rc;
+	z->spill[z->nspill].h = h;
+	z->spill[z->nspill++].answer = answer;
+	return 0;
+}
+
+static int
+spill_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct memidx_spill *)a)->h;
+	uint32_t y = ((const struct memidx_spill *)b)->h;
+
+	return x < y ? -1 : x > y;
 }
 
 static int
@@ -211,6 +296,10 @@ add_interval(int family, const uint8_t *first, const uint8_t *last,
 	}
 	if (z->nsingle == b->cap_single)	/* the table grew under us? */
 		return DNSBL_EINVAL;
+	if (z->lines != NULL) {
+		z->nsingle++;
+		return add_line(b, f, answer);
+	}
 	while (b->next <= f >> (32 - z->bits4))
 		z->bstart[b->next++] = (uint32_t)z->nsingle;
 	z->single[z->nsingle++] = (f & 0xffff) << 16 | answer;
@@ -222,6 +311,9 @@ zone_free(struct memidx_zone *z)
 {
 	free(z->bstart);
 	free(z->single);
+	free(z->lines);
+	free(z->lans);
+	free(z->spill);
 	free(z->wfirst);
 	free(z->wlast);
 	free(z->wans);
@@ -248,17 +340,27 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z,
 		return rc;
 	if (n > UINT32_MAX)
 		return DNSBL_ERANGE;
-	z->bits4 = bits4 ? bits4 : bucket_bits(n, sizeof(*z->single));
-	nb = (size_t)1 << z->bits4;
-	z->bstart = big_alloc((nb + 1) * sizeof(*z->bstart));
-	z->single = big_alloc(n * sizeof(*z->single));
-	if (z->bstart == NULL || z->single == NULL)
-		return DNSBL_ENOMEM;
 	b.cap_single = n;
+	if (bits4 == MEMIDX_BITS_LINES || (bits4 == 0 &&
+	    n >= MEMIDX_LINES_MIN)) {
+		if ((rc = lines_alloc(z, n)) != 0)
+			return rc;
+		nb = 0;
+	} else {
+		z->bits4 = bits4 ? bits4 : bucket_bits(n, sizeof(*z->single));
+		nb = (size_t)1 << z->bits4;
+		z->bstart = big_alloc((nb + 1) * sizeof(*z->bstart));
+		z->single = big_alloc(n * sizeof(*z->single));
+		if (z->bstart == NULL || z->single == NULL)
+			return DNSBL_ENOMEM;
+	}
 	if ((rc = store_serve_walk(t, zone, ADDR_V4, add_interval, &b)) != 0)
 		return rc;
-	while (b.next <= nb)
-		z->bstart[b.next++] = (uint32_t)z->nsingle;
+	if (z->lines != NULL)
+		qsort(z->spill, z->nspill, sizeof(*z->spill), spill_cmp);
+	else
+		while (b.next <= nb)
+			z->bstart[b.next++] = (uint32_t)z->nsingle;
 	if ((rc = store_serve_walk(t, zone, ADDR_V6, add6, &b)) != 0)
 		return rc;
 	if (z->n6 > UINT32_MAX - 1)
@@ -267,11 +369,28 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z,
 		return rc;
 	/* Shrink what wide intervals left unused (not a huge page array:
 	 * realloc would lose its alignment). */
-	if (z->nsingle < n && z->nsingle > 0 &&
+	if (z->single != NULL && z->nsingle < n && z->nsingle > 0 &&
 	    !is_big(n * sizeof(*s)) &&
 	    (s = realloc(z->single, z->nsingle * sizeof(*s))) != NULL)
 		z->single = s;
 	return 0;
+}
+
+/* The bytes z holds. */
+static size_t
+zone_bytes(const struct memidx_zone *z)
+{
+	size_t n;
+
+	if (z->lines != NULL)
+		n = (sizeof(*z->lines) << z->lbits) * (z->lans != NULL ? 2 : 1) +
+		    z->nspill * sizeof(*z->spill);
+	else
+		n = (((size_t)1 << z->bits4) + 1) * sizeof(*z->bstart) +
+		    z->nsingle * sizeof(*z->single);
+	return n + z->nwide * (2 * sizeof(uint32_t) + sizeof(uint16_t)) +
+	    (z->b6 ? (((size_t)1 << z->bits6) + 1) * sizeof(*z->b6) : 0) +
+	    z->n6 * (2 * sizeof(unsigned __int128) + sizeof(uint16_t));
 }
 
 int
@@ -289,7 +408,8 @@ memidx_build_bits(struct store_txn *t, size_t nzones, unsigned bits4,
 	int rc;
 
 	*out = NULL;
-	if ((bits4 != 0 && (bits4 < MIN_BITS || bits4 > MAX_BITS)) ||
+	if ((bits4 != 0 && bits4 != MEMIDX_BITS_LINES &&
+	    (bits4 < MIN_BITS || bits4 > MAX_BITS)) ||
 	    (bits6 != 0 && (bits6 < MIN_BITS || bits6 > MAX_BITS)))
 		return DNSBL_EINVAL;
 	if ((m = calloc(1, sizeof(*m) + nzones * sizeof(m->z[0]))) == NULL)
@@ -300,14 +420,7 @@ memidx_build_bits(struct store_txn *t, size_t nzones, unsigned bits4,
 		if ((rc = zone_build(t, i, &m->z[i], bits4, bits6)) != 0)
 			goto fail;
 		m->entries += m->z[i].nsingle + m->z[i].nwide + m->z[i].n6;
-		m->bytes += (((size_t)1 << m->z[i].bits4) + 1) *
-		    sizeof(uint32_t) +
-		    m->z[i].nsingle * sizeof(uint32_t) +
-		    m->z[i].nwide * (2 * sizeof(uint32_t) + sizeof(uint16_t)) +
-		    (m->z[i].b6 ? (((size_t)1 << m->z[i].bits6) + 1) *
-		    sizeof(uint32_t) : 0) +
-		    m->z[i].n6 * (2 * sizeof(unsigned __int128) +
-		    sizeof(uint16_t));
+		m->bytes += zone_bytes(&m->z[i]);
 	}
 	*out = m;
 	return 0;

@@ -193,12 +193,21 @@ main(int argc, char **argv)
 				acc[m ^ first] += batch(c.m[m ^ first],
 				    k + b, n, &sink);
 		}
-	for (m = 0; m < 2; m++)
-		printf("%s: %u-bit IPv4 and %u-bit IPv6 buckets, %zu entries, "
+	for (m = 0; m < 2; m++) {
+		char v4[40];
+
+		if (c.m[m]->z[0].lines != NULL)
+			snprintf(v4, sizeof(v4), "2^%u hashed IPv4 lines",
+			    c.m[m]->z[0].lbits);
+		else
+			snprintf(v4, sizeof(v4), "%u-bit IPv4 buckets",
+			    c.m[m]->z[0].bits4);
+		printf("%s: %s and %u-bit IPv6 buckets, %zu entries, "
 		    "%.1f MB: %.1f ns a lookup\n", m == 0 ? "by size" :
-		    "given", c.m[m]->z[0].bits4, c.m[m]->z[0].bits6,
+		    "given", v4, c.m[m]->z[0].bits6,
 		    (size_t)c.m[m]->entries, (double)c.m[m]->bytes / 1e6,
 		    acc[m] / (double)nk / passes * 1e9);
+	}
 	printf("(%zu lookups, %zu of them IPv6, %d passes, %lu found)\n", nk,
 	    nv6, passes, sink / 2 / (unsigned long)passes);
 	printf("lookup_ns=%.1f given_ns=%.1f\n",

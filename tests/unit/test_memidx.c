@@ -76,6 +76,7 @@ raddr6(uint8_t *a)
 
 struct change {
 	int delist;			/* else list */
+	int answers;			/* some listings with their own */
 	unsigned n;
 };
 
@@ -105,6 +106,13 @@ put_random(struct store_txn *t, void *arg)
 		else
 			e.state = rnd() % 8 == 0 ? ENTRY_EXCLUDED :
 			    ENTRY_LISTED;
+		if (ch->answers && rnd() % 6 == 0) {
+			uint8_t code[4] = { 127, 0, 0, (uint8_t)(3 + rnd() % 4) };
+
+			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
+			    &e.answer)) != 0)
+				return rc;
+		}
 		if ((rc = store_entry_put(t, 0, &e)) != 0)
 			return rc;
 		/* And an IPv6 one: /128, /64, /56 or /48. */
@@ -407,6 +415,46 @@ check_copy(struct store *st, struct store_reader *rd,
 	    m->z[0].bits6);
 }
 
+/*
+ * 40 single addresses that hash to one line of the hashed layout (at its
+ * 2^16 lines: a small store), more than the line holds, so that some go
+ * to the spill.  x = h / MEMIDX_HASH (mod 2^32) for h of one top half.
+ */
+static int
+put_colliding(struct store_txn *t, void *arg)
+{
+	uint32_t inv = MEMIDX_HASH, h, x;
+	struct entry e;
+	unsigned i;
+	int rc;
+
+	(void)arg;
+	for (i = 0; i < 5; i++)		/* Newton: inv * MEMIDX_HASH == 1 */
+		inv *= 2 - MEMIDX_HASH * inv;
+	for (i = 0; i < 40; i++) {
+		h = 0xc0de0000u | (rnd() & 0xffff);
+		x = h * inv;
+		memset(&e, 0, sizeof(e));
+		e.prefix.family = ADDR_V4;
+		e.prefix.len = 32;
+		e.prefix.addr[0] = (uint8_t)(x >> 24);
+		e.prefix.addr[1] = (uint8_t)(x >> 16);
+		e.prefix.addr[2] = (uint8_t)(x >> 8);
+		e.prefix.addr[3] = (uint8_t)x;
+		e.state = ENTRY_LISTED;
+		if (i % 3 == 0) {
+			uint8_t code[4] = { 127, 0, 0, 9 };
+
+			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
+			    &e.answer)) != 0)
+				return rc;
+		}
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* A copy at given bucket widths. */
 struct at_width {
 	unsigned bits4, bits6;
@@ -432,8 +480,9 @@ main(void)
 	struct memidx *m = NULL, *m2 = NULL;
 	struct change ch;
 	struct errbuf eb;
-	static struct at_width w1 = { 24, 16, NULL }, w2 = { 19, 24, NULL };
-	static struct at_width *const widths[] = { &w1, &w2 };
+	static struct at_width w1 = { 24, 16, NULL }, w2 = { 19, 24, NULL },
+	    w3 = { MEMIDX_BITS_LINES, 0, NULL };
+	static struct at_width *const widths[] = { &w1, &w2, &w3 };
 	uint64_t seed;
 	unsigned i, round;
 	FILE *f;
@@ -473,12 +522,18 @@ main(void)
 		    "store");
 	}
 
-	for (round = 0; round < 4; round++) {
+	for (round = 0; round < 5; round++) {
 		ch.delist = round == 2;
+		ch.answers = round >= 1;
 		ch.n = round == 2 ? NENT / 3 : NENT;
-		ok(store_write(st, put_random, &ch, &eb) == 0,
-		    "round %u: %s %u random prefixes", round,
-		    ch.delist ? "delist" : "list", ch.n);
+		if (round == 4)	/* the hashed layout's spill */
+			ok(store_write(st, put_colliding, NULL, &eb) == 0,
+			    "round %u: list 40 addresses of one hashed line",
+			    round);
+		else
+			ok(store_write(st, put_random, &ch, &eb) == 0,
+			    "round %u: %s %u random prefixes", round,
+			    ch.delist ? "delist" : "list", ch.n);
 		if (m != NULL)
 			ok(m->txnid != store_last_txnid(st), "round %u: the "
 			    "old copy is stale after the commit", round);
@@ -505,8 +560,23 @@ main(void)
 			    widths[i]->bits4, widths[i]->bits6);
 			if (widths[i]->m == NULL)
 				continue;
-			is_int(widths[i]->m->z[0].bits4, widths[i]->bits4,
-			    "round %u: its IPv4 width", round);
+			if (widths[i]->bits4 == MEMIDX_BITS_LINES) {
+				ok(widths[i]->m->z[0].lines != NULL &&
+				    widths[i]->m->z[0].single == NULL,
+				    "round %u: in hashed lines (%zu spilled)",
+				    round, widths[i]->m->z[0].nspill);
+				if (round == 4)
+					ok(widths[i]->m->z[0].nspill >= 9,
+					    "round %u: a full line spills",
+					    round);
+				ok((widths[i]->m->z[0].lans != NULL) ==
+				    (round >= 1), "round %u: answers kept "
+				    "apart only when a listing has its own",
+				    round);
+			} else
+				is_int(widths[i]->m->z[0].bits4,
+				    widths[i]->bits4, "round %u: its IPv4 "
+				    "width", round);
 			check_copy(st, rd, zs, widths[i]->m, round);
 			memidx_free(widths[i]->m);
 			widths[i]->m = NULL;
