@@ -8,46 +8,6 @@
 #include "rrwrite.h"
 #include "zonectx.h"
 
-void
-rr_header(uint8_t *out, const struct query *q, int rcode, int aa, int tc,
-    uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
-{
-	uint16_t f = F_QR | (q->flags & (0x7800 | F_RD | F_CD)) |
-	    (rcode & 0xf);
-
-	if (aa)
-		f |= F_AA;
-	if (tc)
-		f |= F_TC;
-	out[0] = (uint8_t)(q->id >> 8);
-	out[1] = (uint8_t)q->id;
-	out[2] = (uint8_t)(f >> 8);
-	out[3] = (uint8_t)f;
-	out[4] = (uint8_t)(qd >> 8);
-	out[5] = (uint8_t)qd;
-	out[6] = (uint8_t)(an >> 8);
-	out[7] = (uint8_t)an;
-	out[8] = (uint8_t)(ns >> 8);
-	out[9] = (uint8_t)ns;
-	out[10] = (uint8_t)(ar >> 8);
-	out[11] = (uint8_t)ar;
-}
-
-/* One write, one bounds check. */
-void
-rr_head(struct wire_writer *w, size_t owner, uint16_t type, uint32_t ttl)
-{
-	const uint8_t h[10] = {
-		(uint8_t)(0xc0 | (owner >> 8 & 0x3f)), (uint8_t)owner,
-		(uint8_t)(type >> 8), (uint8_t)type,
-		(uint8_t)(C_IN >> 8), (uint8_t)C_IN,
-		(uint8_t)(ttl >> 24), (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8),
-		(uint8_t)ttl
-	};
-
-	wire_put_bytes(w, h, sizeof(h));
-}
-
 static void
 patch_u32(struct wire_writer *w, size_t off, uint32_t v)
 {

@@ -218,6 +218,28 @@ zoneset_free(struct zoneset *zs)
 	free(zs);
 }
 
+/* 1 if the n bytes at a and b are the same: 8 at a time, and no call. */
+static inline int
+same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y, d = 0;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			d |= (uint64_t)(a[i] ^ b[i]);
+		return d == 0;
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	memcpy(&x, a + n - 8, 8);	/* the last 8, overlapping */
+	memcpy(&y, b + n - 8, 8);
+	return (d | (x ^ y)) == 0;
+}
+
 const struct zctx *
 zoneset_find(const struct zoneset *zs, const uint8_t *name, size_t len,
     const uint8_t *labels, int nlabels)
@@ -232,7 +254,7 @@ zoneset_find(const struct zoneset *zs, const uint8_t *name, size_t len,
 		off = z->nlabels == 0 ? len - 1 :
 		    labels[nlabels - z->nlabels];
 		if (len - off == z->namelen &&
-		    memcmp(name + off, z->name, z->namelen) == 0)
+		    same_bytes(name + off, z->name, z->namelen))
 			return z;
 	}
 	return NULL;
