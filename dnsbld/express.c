@@ -130,7 +130,14 @@ express_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	ar = pkt[11];
 	avail = len - DNS_HDRLEN;
 	/* The name: uncompressed, at most 255 bytes, and its QTYPE and
-	 * QCLASS in the packet. */
+	 * QCLASS in the packet.  32 labels of one byte (a reversed IPv6
+	 * address) are counted at once. */
+	if (avail > 64 && wire_nibble_labels(name)) {
+		for (i = 0; i < 32; i++)
+			q->labels[i] = (uint8_t)(2 * i);
+		n = 64;
+		nl = 32;
+	}
 	for (;;) {
 		if (n >= avail)
 			return 0;

@@ -356,9 +356,11 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z,
 	}
 	if ((rc = store_serve_walk(t, zone, ADDR_V4, add_interval, &b)) != 0)
 		return rc;
-	if (z->lines != NULL)
-		qsort(z->spill, z->nspill, sizeof(*z->spill), spill_cmp);
-	else
+	if (z->lines != NULL) {
+		if (z->nspill > 1)	/* spill is NULL when none */
+			qsort(z->spill, z->nspill, sizeof(*z->spill),
+			    spill_cmp);
+	} else
 		while (b.next <= nb)
 			z->bstart[b.next++] = (uint32_t)z->nsingle;
 	if ((rc = store_serve_walk(t, zone, ADDR_V6, add6, &b)) != 0)

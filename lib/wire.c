@@ -61,8 +61,8 @@ copy_lower(uint8_t *out, const uint8_t *p, size_t n)
  * IPv6 name begins (RFC 5782): every other byte, from the first, is 1.
  * Eight bytes at a time; the bytes between are not looked at.
  */
-static int
-nibble_labels(const uint8_t *p)
+int
+wire_nibble_labels(const uint8_t *p)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t even = 0x00ff00ff00ff00ffULL, ones = 0x0001000100010001ULL;
@@ -92,7 +92,7 @@ static const uint8_t nibble_offsets[32] = {
  * whole name is copied and lower-cased in one pass.  Nothing is written to out
  * or read past r->len on an error.  A name that begins with 32 labels of
  * one byte (a reversed IPv6 address) has them counted at once
- * (nibble_labels()), and the walk goes on after them.
+ * (wire_nibble_labels()), and the walk goes on after them.
  */
 size_t
 wire_read_name(struct wire_reader *r, uint8_t *out, uint8_t *labels,
@@ -108,7 +108,7 @@ wire_read_name(struct wire_reader *r, uint8_t *out, uint8_t *labels,
 		return 0;
 	p = r->buf + r->off;
 	avail = r->len - r->off;
-	if (avail > 64 && nibble_labels(p)) {
+	if (avail > 64 && wire_nibble_labels(p)) {
 		if (labels != NULL)
 			memcpy(labels, nibble_offsets, sizeof(nibble_offsets));
 		n = 64;

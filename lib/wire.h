@@ -107,6 +107,13 @@ wire_skip(struct wire_reader *r, size_t n)
 }
 
 /*
+ * 1 if the 64 bytes at p are 32 labels of one byte each, as a reversed
+ * IPv6 name begins (RFC 5782): every other byte, from the first, is 1.
+ * Reads exactly 64 bytes.
+ */
+int wire_nibble_labels(const uint8_t *p);
+
+/*
  * Read an uncompressed name into out (WIRE_NAME_MAX bytes), lower-cased,
  * and the offset of each label inside it into labels (WIRE_LABELS_MAX
  * entries, may be NULL).  Returns the name's wire length (1 for the root)

@@ -63,6 +63,8 @@ for name in open(sys.argv[3]).read().split():
             r = None
     if r is None or r.rcode() not in (0, dns.rcode.NXDOMAIN):
         bad += 1
+        if r is None and bad >= 3:
+            break       # dnsbld is gone: say so now, not in an hour
     elif r.rcode() == 0 and r.answer:
         n += 1
 print(n if bad == 0 else "error")
