@@ -8,17 +8,6 @@
 #include "rrwrite.h"
 #include "zonectx.h"
 
-static void
-patch_u32(struct wire_writer *w, size_t off, uint32_t v)
-{
-	if (w->err || off + 4 > w->len)
-		return;
-	w->buf[off] = (uint8_t)(v >> 24);
-	w->buf[off + 1] = (uint8_t)(v >> 16);
-	w->buf[off + 2] = (uint8_t)(v >> 8);
-	w->buf[off + 3] = (uint8_t)v;
-}
-
 void
 rr_soa(struct wire_writer *w, const struct zctx *z, size_t apex_off,
     uint32_t ttl, uint32_t serial)
@@ -30,7 +19,7 @@ rr_soa(struct wire_writer *w, const struct zctx *z, size_t apex_off,
 	wire_put_u16(w, 0);
 	start = w->len;
 	zpiece_put(w, &z->soa, apex_off);
-	patch_u32(w, start + z->soa_serial_off, serial);
+	wire_patch_u32(w, start + z->soa_serial_off, serial);
 	wire_patch_u16(w, lenpos, (uint16_t)(w->len - start));
 }
 

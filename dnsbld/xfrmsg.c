@@ -123,17 +123,6 @@ fitted(struct xfr_msg *m, size_t mark)
 }
 
 static void
-patch_u32(struct wire_writer *w, size_t off, uint32_t v)
-{
-	if (w->err || off + 4 > w->len)
-		return;
-	w->buf[off] = (uint8_t)(v >> 24);
-	w->buf[off + 1] = (uint8_t)(v >> 16);
-	w->buf[off + 2] = (uint8_t)(v >> 8);
-	w->buf[off + 3] = (uint8_t)v;
-}
-
-static void
 rrhdr(struct xfr_msg *m, uint16_t type, uint32_t ttl)
 {
 	wire_put_ptr(&m->w, m->apex_off);
@@ -155,7 +144,7 @@ xfr_msg_soa(struct xfr_msg *m, uint32_t serial)
 		wire_put_u16(&m->w, z->soa.len);
 		start = m->w.len;
 		zpiece_put(&m->w, &z->soa, m->apex_off);
-		patch_u32(&m->w, start + z->soa_serial_off, serial);
+		wire_patch_u32(&m->w, start + z->soa_serial_off, serial);
 	} while ((rc = fitted(m, mark)) == 1);
 	return rc;
 }

@@ -193,6 +193,18 @@ wire_patch_u16(struct wire_writer *w, size_t off, uint16_t v)
 	w->buf[off + 1] = (uint8_t)v;
 }
 
+/* Overwrite a 32-bit value already written at off (e.g. an SOA serial). */
+static inline void
+wire_patch_u32(struct wire_writer *w, size_t off, uint32_t v)
+{
+	if (w->err || off + 4 > w->len)
+		return;
+	w->buf[off] = (uint8_t)(v >> 24);
+	w->buf[off + 1] = (uint8_t)(v >> 16);
+	w->buf[off + 2] = (uint8_t)(v >> 8);
+	w->buf[off + 3] = (uint8_t)v;
+}
+
 /* A compression pointer to off (which must be below 0x4000). */
 static inline void
 wire_put_ptr(struct wire_writer *w, size_t off)

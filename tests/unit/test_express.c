@@ -24,6 +24,7 @@
 #include "../../dnsbld/respond.h"
 #include "../../dnsbld/zonectx.h"
 #include "../tap.h"
+#include "teststore.h"
 
 static uint64_t rng;
 
@@ -265,14 +266,30 @@ same(const struct query *a, const struct respond_hint *ha,
 	    (!ha->v6ok || memcmp(ha->a6, hb->a6, 16) == 0);
 }
 
+/* Three zones: one with a glue name that is an address, one inside it,
+ * one without a TXT. */
+static const char zones_yaml[] =
+    "  - name: relays.example\n"
+    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+    "    ns: [ns1.relays.example, 40.3.2.1.relays.example]\n"
+    "    glue:\n"
+    "      - {name: 40.3.2.1.relays.example, address: 192.0.2.1}\n"
+    "    txt: \"Open relay $ - see https://relays.example/l?ip=$\"\n"
+    "  - name: a.relays.example\n"
+    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+    "    ns: [ns1.relays.example]\n"
+    "    a: 127.0.0.4\n    ttl: 60\n"
+    "    txt: \"$\"\n"
+    "  - name: notxt.example\n"
+    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+    "    ns: [ns1.relays.example]\n";
+
 int
 main(void)
 {
-	char dir[] = "/tmp/test_express.XXXXXX", path[300], cmd[340];
 	static uint8_t pkt[600], out1[RESPOND_MAX], out2[RESPOND_MAX];
-	struct dnsbl_config *c = NULL;
-	struct zoneset *zs = NULL;
-	struct store *st = NULL;
+	struct teststore ts;
+	struct zoneset *zs;
 	struct store_reader *rd = NULL;
 	struct respond_store rs;
 	struct respond_db db;
@@ -285,7 +302,6 @@ main(void)
 	long badans = 0, common = 0;
 	size_t len, l1, l2, limit, nz;
 	uint64_t seed;
-	FILE *f;
 
 	seed = tap_seed("test_express");
 	if ((env = getenv("EXPRESS_N")) != NULL)
@@ -294,36 +310,14 @@ main(void)
 	rng = seed * 2654435761u + 1;
 
 	memset(&eb, 0, sizeof(eb));
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(path, sizeof(path), "%s/dnsbl.yaml", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return 1;
-	fprintf(f, "database: %s/db\nlisten: [127.0.0.1@53]\nzones:\n"
-	    "  - name: relays.example\n"
-	    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
-	    "    ns: [ns1.relays.example, 40.3.2.1.relays.example]\n"
-	    "    glue:\n"
-	    "      - {name: 40.3.2.1.relays.example, address: 192.0.2.1}\n"
-	    "    txt: \"Open relay $ - see https://relays.example/l?ip=$\"\n"
-	    "  - name: a.relays.example\n"
-	    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
-	    "    ns: [ns1.relays.example]\n"
-	    "    a: 127.0.0.4\n    ttl: 60\n"
-	    "    txt: \"$\"\n"
-	    "  - name: notxt.example\n"
-	    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
-	    "    ns: [ns1.relays.example]\n", dir);
-	fclose(f);
-	ok(config_load(path, &c, &eb) == 0, "config %s", eb.msg);
-	ok(c != NULL && zoneset_build(c, &zs, &eb) == 0, "zones %s", eb.msg);
-	ok(c != NULL && store_open(c, 0, &st, &eb) == 0, "store %s", eb.msg);
-	if (st == NULL || zs == NULL)
+	if (!ok(teststore_open(&ts, zones_yaml) == 0, "a store of three "
+	    "zones"))
 		goto out;
-	nz = c->nzones;
-	ok(store_write(st, fill, NULL, &eb) == 0, "entries %s", eb.msg);
-	ok(store_read(st, copy, &nz, &eb) == 0, "the copy %s", eb.msg);
-	ok(store_reader_new(st, &rd) == 0 &&
+	zs = ts.zs;
+	nz = ts.cfg->nzones;
+	ok(store_write(ts.st, fill, NULL, &eb) == 0, "entries %s", eb.msg);
+	ok(store_read(ts.st, copy, &nz, &eb) == 0, "the copy %s", eb.msg);
+	ok(store_reader_new(ts.st, &rd) == 0 &&
 	    respond_store_init(&rs, &db, rd, nz) == 0, "a reader");
 	if (mi == NULL || rd == NULL)
 		goto out;
@@ -397,11 +391,6 @@ main(void)
 out:
 	memidx_free(mi);
 	store_reader_free(rd);
-	store_close(st);
-	zoneset_free(zs);
-	config_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	teststore_close(&ts);
 	return tap_done();
 }

@@ -29,6 +29,7 @@
 #include "../../dnsbld/zonectx.h"
 #include "../tap.h"
 #include "dnsmsg.h"
+#include "teststore.h"
 
 #define NENT	3000
 #define NASK	20000
@@ -472,10 +473,9 @@ build_at(struct store_txn *t, void *arg)
 int
 main(void)
 {
-	char dir[] = "/tmp/test_memidx.XXXXXX", path[300], cmd[340];
-	struct dnsbl_config *c = NULL;
-	struct zoneset *zs = NULL;
-	struct store *st = NULL;
+	struct teststore ts;
+	struct zoneset *zs;
+	struct store *st;
 	struct store_reader *rd = NULL;
 	struct memidx *m = NULL, *m2 = NULL;
 	struct change ch;
@@ -485,25 +485,16 @@ main(void)
 	static struct at_width *const widths[] = { &w1, &w2, &w3 };
 	uint64_t seed;
 	unsigned i, round;
-	FILE *f;
 
 	seed = tap_seed("test_memidx");
 	rng = seed ? seed : 1;
 	memset(&eb, 0, sizeof(eb));
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(path, sizeof(path), "%s/dnsbl.yaml", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return 1;
-	fprintf(f, "database: %s/db\nlisten: [127.0.0.1@53]\nzones:\n"
-	    "  - name: relays.example\n    soa: {mname: ns1.relays.example, "
-	    "rname: h.relays.example}\n    ns: [ns1.relays.example]\n", dir);
-	fclose(f);
-	ok(config_load(path, &c, &eb) == 0, "config %s", eb.msg);
-	ok(c && zoneset_build(c, &zs, &eb) == 0, "zones");
-	ok(c && store_open(c, 0, &st, &eb) == 0, "open %s", eb.msg);
-	if (st == NULL || zs == NULL)
+	if (!ok(teststore_open(&ts, "  - name: relays.example\n"
+	    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+	    "    ns: [ns1.relays.example]\n") == 0, "a store"))
 		goto out;
+	zs = ts.zs;
+	st = ts.st;
 	ok(store_reader_new(st, &rd) == 0, "reader");
 
 	ok(store_read(st, build, &m, &eb) == 0 && m != NULL,
@@ -585,11 +576,6 @@ main(void)
 out:
 	memidx_free(m);
 	store_reader_free(rd);
-	store_close(st);
-	zoneset_free(zs);
-	config_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	teststore_close(&ts);
 	return tap_done();
 }
