@@ -247,9 +247,7 @@ express_answer(const struct memidx *mi, const struct query *q,
 	wire_put_u16(&w, q->qclass);
 	apex_off = DNS_HDRLEN + q->qname_len - z->namelen;
 	if (listed && q->qtype == T_A) {
-		rr_head(&w, DNS_HDRLEN, T_A, z->ttl);
-		wire_put_bytes(&w, (const uint8_t[6]){ 0, 4, z->a[0], z->a[1],
-		    z->a[2], z->a[3] }, 6);
+		rr_a(&w, z->ttl, z->a);
 		an = 1;
 	} else if (listed && z->txt != NULL) {
 		rr_txt(&w, z->ttl, z->txt, z->txtlen, h->v4ok ? ADDR_V4 :

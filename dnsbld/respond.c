@@ -141,9 +141,7 @@ listed(struct ans *a, const struct store_hit *hit)
 		return 0;
 	}
 	if (want_a) {
-		rr_head(&a->w, DNS_HDRLEN, T_A, z->ttl);
-		wire_put_bytes(&a->w, (const uint8_t[6]){ 0, 4, aval[0],
-		    aval[1], aval[2], aval[3] }, 6);	/* RDLENGTH, RDATA */
+		rr_a(&a->w, z->ttl, aval);
 		a->an++;
 	}
 	if (want_txt) {

@@ -69,6 +69,15 @@ rr_head(struct wire_writer *w, size_t owner, uint16_t type, uint32_t ttl)
 	wire_put_bytes(w, h, sizeof(h));
 }
 
+/* An A record owned by the question's name: ttl, the 4 bytes at a. */
+static inline void
+rr_a(struct wire_writer *w, uint32_t ttl, const uint8_t a[4])
+{
+	rr_head(w, DNS_HDRLEN, T_A, ttl);
+	wire_put_bytes(w, (const uint8_t[6]){ 0, 4, a[0], a[1], a[2], a[3] },
+	    6);				/* RDLENGTH, RDATA */
+}
+
 /*
  * The SOA record of zone z with ttl, its owner a pointer to the apex at
  * apex_off, with the SOA serial serial.
