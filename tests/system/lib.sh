@@ -55,15 +55,29 @@ done_testing() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-free_port() {	# a port free for both UDP and TCP on 127.0.0.1 and ::1
+free_port() {	# a port free for UDP and TCP on every address, IPv4 and IPv6
+	# Below the kernel's ephemeral range, where no outbound connection
+	# takes it; checked on the wildcard addresses, which conflict with a
+	# socket bound to any one address (the CI machine's own included).
 	$PY - <<'PY'
 import socket, random
-for _ in range(200):
-    p = random.randint(20000, 60000)
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+hi = min(lo, 60000) - 1 if lo > 21000 else 60000
+for _ in range(400):
+    p = random.randint(20000, hi)
     try:
-        for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
             for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                s = socket.socket(fam, typ); s.bind((host, p)); s.close()
+                s = socket.socket(fam, typ)
+                try:
+                    if fam == socket.AF_INET6:
+                        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                    s.bind((host, p))
+                finally:
+                    s.close()
         print(p); break
     except OSError:
         continue
