@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "express.h"
+#include "hugemem.h"
 #include "memidx.h"
 #include "rrwrite.h"
 #include "zonectx.h"
@@ -30,7 +31,7 @@
  * they are in the packet.  No branch on c, whose value is random from
  * one query to the next.
  */
-static inline int
+HOT static inline int
 octet(const uint8_t *l, unsigned c)
 {
 	unsigned d0 = (unsigned)l[1] - '0', d1 = (unsigned)l[2] - '0',
@@ -56,7 +57,7 @@ static const uint8_t hexval[256] = {
  * The 32 one-byte labels at name (the rightmost first) as an IPv6
  * address into a6: 1, or 0 if a label is not a lower case hex digit.
  */
-static int
+HOT static int
 nibbles(const uint8_t *name, uint8_t a6[16])
 {
 	unsigned hi, lo, bad = 0;
@@ -76,7 +77,7 @@ nibbles(const uint8_t *name, uint8_t a6[16])
  * one OPT whose option list is well formed.  Fills q's EDNS fields; 0 if
  * it is anything else (the general parse decides what).
  */
-static int
+HOT static int
 read_opt(const uint8_t *p, size_t n, unsigned ar, struct query *q)
 {
 	uint32_t ttl;
@@ -112,7 +113,7 @@ read_opt(const uint8_t *p, size_t n, unsigned ar, struct query *q)
 	return 1;
 }
 
-int
+HOT int
 express_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
     struct query *q, struct respond_hint *h)
 {
@@ -199,7 +200,7 @@ express_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 }
 
 /* 1 if a is one of RFC 5782's test entries (listed or not) of family. */
-static int
+HOT static int
 test_entry(const struct respond_hint *h)
 {
 	static const uint8_t v6[15] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
@@ -212,7 +213,7 @@ test_entry(const struct respond_hint *h)
 	    (h->a6[15] == 1 || h->a6[15] == 2);
 }
 
-size_t
+HOT size_t
 express_answer(const struct memidx *mi, const struct query *q,
     const struct respond_hint *h, uint8_t *out, size_t limit)
 {

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "fastidx.h"
+#include "hugemem.h"
 #include "log.h"
 #include "memidx.h"
 #include "store.h"
@@ -201,7 +202,7 @@ fastidx_stop(struct fastidx *fx)
 	free(fx);
 }
 
-const struct memidx *
+HOT const struct memidx *
 fastidx_enter(struct fastidx *fx, unsigned slot)
 {
 	struct memidx *m;
@@ -215,7 +216,7 @@ fastidx_enter(struct fastidx *fx, unsigned slot)
 	return m;
 }
 
-void
+HOT void
 fastidx_leave(struct fastidx *fx, unsigned slot)
 {
 	if (fx == NULL || slot >= fx->nslots)

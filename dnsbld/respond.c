@@ -40,6 +40,7 @@
 #include "answer.h"
 #include "config.h"
 #include "err.h"
+#include "hugemem.h"
 #include "query.h"
 #include "respond.h"
 #include "rrwrite.h"
@@ -442,7 +443,7 @@ respond(const struct zoneset *zs, const struct respond_db *db,
 	    cap), tcp);
 }
 
-size_t
+HOT size_t
 respond_limit(const struct query *q, int tcp, size_t cap)
 {
 	size_t limit;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hugemem.h"
 #include "memidx.h"
 #include "respond.h"
 #include "store.h"
@@ -27,7 +28,7 @@ need(struct respond_store *rs)
 	return 0;
 }
 
-int
+HOT int
 respond_store_end(struct respond_store *rs)
 {
 	int rc = rs->own ? rs->err : 0;
@@ -57,7 +58,7 @@ db_lookup(void *arg, size_t zone, int family, const uint8_t *addr,
 	return store_lookup(rs->r, zone, family, addr, hit);
 }
 
-void
+HOT void
 respond_store_prefetch(const struct respond_store *rs,
     const struct respond_hint *h, int stage)
 {

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "addr.h"
+#include "hugemem.h"
 #include "rrwrite.h"
 #include "zonectx.h"
 
-void
+HOT void
 rr_soa(struct wire_writer *w, const struct zctx *z, size_t apex_off,
     uint32_t ttl, uint32_t serial)
 {
@@ -24,7 +25,7 @@ rr_soa(struct wire_writer *w, const struct zctx *z, size_t apex_off,
 }
 
 /* Append n bytes to the TXT RDATA, opening a new string every 255. */
-static void
+HOT static void
 txt_bytes(struct wire_writer *w, size_t *lenpos, size_t *cur, const char *s,
     size_t n)
 {
@@ -45,7 +46,7 @@ txt_bytes(struct wire_writer *w, size_t *lenpos, size_t *cur, const char *s,
 	}
 }
 
-void
+HOT void
 rr_txt(struct wire_writer *w, uint32_t ttl, const char *tpl, size_t n,
     int family, const uint8_t *addr)
 {
@@ -73,7 +74,7 @@ rr_txt(struct wire_writer *w, uint32_t ttl, const char *tpl, size_t n,
 	wire_patch_u16(w, rdpos, (uint16_t)(w->len - start));
 }
 
-void
+HOT void
 rr_opt(struct wire_writer *w, int rcode, int dnssec_ok)
 {
 	wire_put_u8(w, 0);			/* root */

@@ -42,6 +42,7 @@
 #include "err.h"
 #include "fastidx.h"
 #include "gen.h"
+#include "hugemem.h"
 #include "log.h"
 #include "logsum.h"
 #include "query.h"
@@ -422,7 +423,7 @@ block_on(int fd)
  * than poll(2) and recvmmsg(2).  The receive timeout makes it look for a
  * new generation and for the stop flag at least every GEN_POLL_MS.
  */
-static void
+HOT static void
 blocking_loop(struct worker *wk, struct wreader *w, struct udp_bufs *b)
 {
 	struct server *sv = wk->sv;
@@ -438,7 +439,7 @@ blocking_loop(struct worker *wk, struct wreader *w, struct udp_bufs *b)
 	}
 }
 
-void *
+HOT void *
 udp_worker_main(void *arg)
 {
 	struct worker *wk = arg;

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "gen.h"
+#include "hugemem.h"
 #include "query.h"
 #include "stats.h"
 #include "store.h"
@@ -234,7 +235,7 @@ stats_zone_of(const struct stats_gen *sg, const struct zoneset *zs,
 	return z != NULL ? z->index : STATS_NOZONE(sg);
 }
 
-static void
+HOT static void
 count_query(struct stats_zone *z, const struct query *q, int tcp)
 {
 	if (z == NULL)
@@ -256,7 +257,7 @@ stats_query(const struct stats_gen *sg, unsigned tid,
 		    tcp);
 }
 
-void
+HOT void
 stats_answer(const struct stats_gen *sg, unsigned tid,
     const struct zoneset *zs, const struct query *q, int tcp,
     const uint8_t *ans, size_t alen)
@@ -271,7 +272,7 @@ stats_answer(const struct stats_gen *sg, unsigned tid,
 	stats_answer_zone(sg, tid, zc, q, tcp, ans, alen);
 }
 
-void
+HOT void
 stats_answer_zone(const struct stats_gen *sg, unsigned tid,
     const struct zctx *zc, const struct query *q, int tcp,
     const uint8_t *ans, size_t alen)

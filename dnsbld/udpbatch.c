@@ -20,6 +20,7 @@
 #include "express.h"
 #include "fastidx.h"
 #include "gen.h"
+#include "hugemem.h"
 #include "log.h"
 #include "query.h"
 #include "respond.h"
@@ -68,7 +69,7 @@ struct udp_bufs {
  * the rest it left as they were.  A batch of one datagram, the common case
  * at low load, then costs one entry's reset, not UDP_BATCH.
  */
-static void
+HOT static void
 udp_bufs_reset(struct udp_bufs *b, int n)
 {
 	int i;
@@ -90,7 +91,7 @@ udp_bufs_reset(struct udp_bufs *b, int n)
  * If the query came with its destination (PKTINFO, on a wildcard socket),
  * make the answer leave from that address.
  */
-static void
+HOT static void
 reply_from(struct msghdr *in, struct msghdr *out, uint8_t *ctl, size_t len)
 {
 	struct cmsghdr *c, *o;
@@ -142,7 +143,7 @@ struct batch {
 };
 
 /* Count datagram i of the batch and its answer (len 0: none sent). */
-static void
+HOT static void
 count_answer(struct batch *bt, int i, const uint8_t *a, size_t len)
 {
 	struct udp_bufs *b = bt->b;
@@ -165,7 +166,7 @@ count_answer(struct batch *bt, int i, const uint8_t *a, size_t len)
  * by side (2026-12-01, AMD EPYC, 1M entries, capped at 40% of a core):
  * about 3% less user time a query than both stages after the parse.
  */
-static void
+HOT static void
 parse_range(struct batch *bt, int c0, int c1)
 {
 	struct udp_bufs *b = bt->b;
@@ -213,7 +214,7 @@ parse_range(struct batch *bt, int c0, int c1)
  * rrl_prepare()d, which prefetches its rate limiting bucket.  Returns the
  * number of answers.
  */
-static int
+HOT static int
 answer_range(struct batch *bt, int c0, int c1)
 {
 	struct worker *wk = bt->wk;
@@ -286,7 +287,7 @@ answer_range(struct batch *bt, int c0, int c1)
  * then send them with sendmmsg(2); a datagram the kernel refuses is
  * dropped, not retried.
  */
-static void
+HOT static void
 send_answers(struct batch *bt, int nans)
 {
 	struct worker *wk = bt->wk;
@@ -344,7 +345,7 @@ send_answers(struct batch *bt, int nans)
  * each is let through, dropped or slipped, so that the chunk's cache
  * misses in the rate limiting table overlap.
  */
-int
+HOT int
 udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
     struct respond_store *rs, const struct respond_db *db, int fd,
     int block)
@@ -401,7 +402,11 @@ udp_bufs_new(void)
 {
 	struct udp_bufs *b;
 
-	if ((b = malloc(sizeof(*b))) != NULL)
+	/* One huge page for what a batch touches: measured side by side
+	 * (2026-12-02, AMD EPYC, 1M entries, capped at 40% of a core, 3
+	 * pairs), 0.035 us less user time a query than malloc()'s small
+	 * pages, and a little less system time for the copies. */
+	if ((b = hugemem_alloc(sizeof(*b))) != NULL)
 		udp_bufs_reset(b, UDP_BATCH);
 	return b;
 }

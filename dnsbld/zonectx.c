@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "config.h"
 #include "err.h"
+#include "hugemem.h"
 #include "zonectx.h"
 
 #define T_A	1
@@ -240,7 +241,7 @@ same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 	return (d | (x ^ y)) == 0;
 }
 
-const struct zctx *
+HOT const struct zctx *
 zoneset_find(const struct zoneset *zs, const uint8_t *name, size_t len,
     const uint8_t *labels, int nlabels)
 {

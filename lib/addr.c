@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "hugemem.h"
 
 void
 prefix_make(struct prefix *p, int family, const uint8_t *addr, int len)
@@ -85,7 +86,7 @@ prefix_parse(const char *s, struct prefix *p, struct errbuf *eb)
  * (1 to 3).  Zone transfers format every listed address this way, twice,
  * so it stays off printf.
  */
-static size_t
+HOT static size_t
 put_dec8(char *p, unsigned v)
 {
 	if (v >= 100) {
@@ -103,7 +104,7 @@ put_dec8(char *p, unsigned v)
 	return 1;
 }
 
-size_t
+HOT size_t
 addr_text(int family, const uint8_t *a, char *buf)
 {
 	static const char hex[] = "0123456789abcdef";

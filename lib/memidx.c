@@ -10,16 +10,14 @@
  * address goes to the next free slot of its line, or, when the line is
  * full, to the spill, which is sorted at the end.
  */
-#include <sys/mman.h>
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "hugemem.h"
 #include "memidx.h"
 #include "store.h"
 
-#define HUGE_PAGE (2u << 20)
 /* Bucket widths: from MIN_BITS, one more bit while the average bucket
  * would hold more than 16 bytes of keys (4 IPv4 entries, 1 IPv6), up to
  * MAX_BITS (a 64 MB bounds array).  Measured with tests/bench/lookup.sh
@@ -68,31 +66,20 @@ be32(const uint8_t *p)
 static int
 is_big(size_t n)
 {
-	return n >= HUGE_PAGE / 2;
+	return n >= HUGEMEM_PAGE / 2;
 }
 
 /*
  * n bytes for an array that lookups read at random: from half a huge page
- * on, aligned to and advised for transparent huge pages, so that a lookup
- * in a large copy costs no TLB miss of its own.  The pages the allocator
- * hands out may have been touched before (a copy freed at the last
- * rebuild), as small pages, which the advice alone would leave small: they
- * are dropped first, and the first write faults in huge ones.  Freed with
- * free().
+ * on, on huge pages (hugemem_alloc()), so that a lookup in a large copy
+ * costs no TLB miss of its own.  Freed with free().
  */
 static void *
 big_alloc(size_t n)
 {
-	void *p;
-
 	if (!is_big(n))
 		return malloc(n ? n : 1);
-	n = (n + HUGE_PAGE - 1) & ~((size_t)HUGE_PAGE - 1);
-	if (posix_memalign(&p, HUGE_PAGE, n) != 0)
-		return NULL;
-	(void)madvise(p, n, MADV_HUGEPAGE);
-	(void)madvise(p, n, MADV_DONTNEED);
-	return p;
+	return hugemem_alloc(n);
 }
 
 static int

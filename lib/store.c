@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "hugemem.h"
 #include "store_int.h"
 #include "zonefp.h"
 
@@ -80,7 +81,7 @@ store_serve_size(struct store *st, uint64_t *bytes)
 	return 0;
 }
 
-uint64_t
+HOT uint64_t
 store_last_txnid(struct store *st)
 {
 	MDB_envinfo ei;
