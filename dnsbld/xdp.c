@@ -10,7 +10,8 @@
  * refills the fill ring.  A frame that gets no answer goes straight back
  * to the free stack.  The queries of a batch are answered from one store
  * snapshot, as in udp_batch() (udpbatch.c), through the same per-query
- * steps: access policy, zone transfers' UDP answers, TSIG, respond(),
+ * steps: the common query read and answered in one pass (express.c),
+ * access policy, zone transfers' UDP answers, TSIG, respond(),
  * statistics and the response rate limiter.  As there, every frame of a
  * batch is parsed and its lookup prefetched before the first is answered.
  */
@@ -36,8 +37,10 @@
 #include "access.h"
 #include "config.h"
 #include "err.h"
+#include "express.h"
 #include "fastidx.h"
 #include "gen.h"
+#include "hugemem.h"
 #include "log.h"
 #include "query.h"
 #include "respond.h"
@@ -372,7 +375,7 @@ xdp_fd(const struct worker *wk)
  * served tables, its hint (respond_hint()).  The query is parsed where it
  * lies in the frame; answer() reads it from q->qbuf.
  */
-static void
+HOT static void
 parse_frame(struct xdp_queue *q, const struct gen *g,
     const struct respond_store *rs, uint32_t i, const uint8_t *frame,
     size_t len, size_t room)
@@ -386,6 +389,13 @@ parse_frame(struct xdp_queue *q, const struct gen *g,
 	if (!q->ok[i])
 		return;
 	pkt = frame + p->dns;
+	/* The common query in one pass, as udp_batch() reads it. */
+	if (rs->mi != NULL && express_query(g->zs, pkt, p->dnslen,
+	    &q->qs[i], &q->hint[i])) {
+		q->st[i] = Q_OK;
+		q->qt[i] = q->qs[i].qtype;
+		return;
+	}
 	q->qt[i] = query_peek_qtype(pkt, p->dnslen);
 	q->st[i] = query_parse(pkt, p->dnslen, &q->qs[i]);
 	if (rs->mi != NULL && q->st[i] == Q_OK && !q->qs[i].tsig &&
@@ -397,12 +407,12 @@ parse_frame(struct xdp_queue *q, const struct gen *g,
  * The answer to the query pkt (len bytes) from peer into out (cap bytes),
  * as udp_batch() answers one (udpbatch.c): q is pkt parsed (its
  * qname_raw pointing into pkt), st what query_parse() said, qt its QTYPE,
- * h its hint (or not done).  rc: the store could not be read.  0: send
- * nothing.
+ * h its hint (or not done), mi the batch's copy of the served tables (or
+ * NULL).  rc: the store could not be read.  0: send nothing.
  */
-static size_t
+HOT static size_t
 answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
-    int rc, time_t t, const uint8_t *pkt, size_t len,
+    const struct memidx *mi, int rc, time_t t, const uint8_t *pkt, size_t len,
     const struct query *q, enum query_status st, uint16_t qt,
     const struct respond_hint *h, const struct sockaddr *peer, uint8_t *out,
     size_t cap)
@@ -443,7 +453,8 @@ answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
 	else if (q->tsig)
 		alen = signed_answer(g->cfg, zs, qdb, q, st, pkt, len, out,
 		    cap, 0);
-	else
+	else if (qdb != db || mi == NULL || (alen = express_answer(mi, q, h,
+	    out, respond_limit(q, 0, cap))) == 0)
 		alen = respond_hinted(zs, qdb, q, st, h, out, cap,
 		    respond_limit(q, 0, cap), 0);
 	if (qt == T_AXFR || qt == T_IXFR)
@@ -461,7 +472,7 @@ answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
 	return alen;
 }
 
-int
+HOT int
 xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
     const struct respond_db *db)
 {
@@ -517,10 +528,10 @@ xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
 			q->qs[i].qname_raw = q->qbuf + DNS_HDRLEN;
 			peer.sin_addr.s_addr = p->saddr;
 			peer.sin_port = p->sport;
-			len = answer(wk, g, db, rc, t, q->qbuf, p->dnslen,
-			    &q->qs[i], q->st[i], q->qt[i], &q->hint[i],
-			    (const struct sockaddr *)&peer, frame + p->dns,
-			    EDNS_PAYLOAD);
+			len = answer(wk, g, db, rs->mi, rc, t, q->qbuf,
+			    p->dnslen, &q->qs[i], q->st[i], q->qt[i],
+			    &q->hint[i], (const struct sockaddr *)&peer,
+			    frame + p->dns, EDNS_PAYLOAD);
 		}
 		if (len == 0) {
 			q->free[q->nfree++] = base;
