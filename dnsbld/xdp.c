@@ -15,7 +15,6 @@
  * statistics and the response rate limiter.  As there, every frame of a
  * batch is parsed and its lookup prefetched before the first is answered.
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -111,8 +110,7 @@ queue_free(struct xdp_queue *q)
 		xsk_socket__delete(q->xsk);
 	if (q->umem != NULL)
 		xsk_umem__delete(q->umem);
-	if (q->area != NULL)
-		munmap(q->area, q->nframes * XDP_FRAME);
+	free(q->area);
 	free(q->free);
 	free(q);
 }
@@ -171,14 +169,15 @@ queue_open(const struct cfg_xdp *c, const char *ifname, uint32_t bind_flags,
 	q->fd = -1;
 	q->nframes = c->frames;
 	q->free = calloc(q->nframes, sizeof(*q->free));
-	q->area = mmap(NULL, q->nframes * XDP_FRAME, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (q->area == MAP_FAILED) {
-		q->area = NULL;
+	/* On huge pages: each frame is a page of 4 KB, so that a batch
+	 * would touch as many small pages as it has frames.  Written once
+	 * here, so that its pages are in before the kernel pins them. */
+	if ((q->area = hugemem_alloc(q->nframes * XDP_FRAME)) == NULL) {
 		rc = errbuf_set(eb, DNSBL_ENOMEM, "xdp: UMEM of %zu frames: %s",
-		    q->nframes, strerror(errno));
+		    q->nframes, strerror(ENOMEM));
 		goto fail;
 	}
+	memset(q->area, 0, q->nframes * XDP_FRAME);
 	if (q->free == NULL) {
 		rc = errbuf_set(eb, DNSBL_ENOMEM, "out of memory");
 		goto fail;
