@@ -133,6 +133,10 @@ cmp_row() {
 	ratio=$(printf '%.2f' "$(echo "$d / $r" | bc -l)")
 	if [ "$(echo "$d / $r $op $lim" | bc -l)" = 1 ]; then verdict=met
 	else verdict=missed; fi
+	# A ratio that rounds to the limit gets a third digit, so that
+	# "0.95 missed" never stands against a limit of 0.95.
+	[ "$(echo "$ratio == $lim" | bc -l)" = 1 ] &&
+	    ratio=$(printf '%.3f' "$(echo "$d / $r" | bc -l)")
 	[ -n "${SUSPECT:-}" ] && verdict="$verdict (answers differ)"
 	row "$goal" "$d $unit" "$r $unit" "$ratio" "$verdict"
 }
