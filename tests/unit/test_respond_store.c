@@ -23,6 +23,7 @@
 #include "lifecycle.h"
 #include "store.h"
 #include "dnsmsg.h"
+#include "teststore.h"
 
 static uint8_t qbuf[600], abuf[RESPOND_MAX];
 
@@ -63,34 +64,23 @@ delist_one(struct store_txn *t, void *arg)
 static void
 test_real_store(void)
 {
-	char dir[] = "/tmp/test_respond.XXXXXX", path[300], cmd[340];
-	struct dnsbl_config *c = NULL;
-	struct zoneset *rzs = NULL;
-	struct store *st = NULL;
+	struct teststore ts;
+	struct zoneset *rzs;
+	struct store *st;
 	struct store_reader *rd = NULL;
 	struct respond_store rs;
 	struct respond_db rdb;
 	struct errbuf eb;
 	struct resp r;
 	size_t ql, al;
-	FILE *f;
 
 	memset(&eb, 0, sizeof(eb));
-	if (mkdtemp(dir) == NULL)
-		return;
-	snprintf(path, sizeof(path), "%s/dnsbl.yaml", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return;
-	fprintf(f, "database: %s/db\nlisten: [127.0.0.1@53]\nzones:\n"
-	    "  - name: relays.example\n    soa: {mname: ns1.relays.example, "
-	    "rname: h.relays.example}\n    ns: [ns1.relays.example]\n", dir);
-	fclose(f);
-	ok(config_load(path, &c, &eb) == 0, "real store: config %s", eb.msg);
-	ok(c && zoneset_build(c, &rzs, &eb) == 0, "real store: zones");
-	ok(c && store_open(c, 0, &st, &eb) == 0, "real store: open %s",
-	    eb.msg);
-	if (st == NULL || rzs == NULL)
+	if (!ok(teststore_open(&ts, "  - name: relays.example\n"
+	    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+	    "    ns: [ns1.relays.example]\n") == 0, "real store: opened"))
 		goto out;
+	rzs = ts.zs;
+	st = ts.st;
 	ok(store_write(st, put_entries, NULL, &eb) == 0, "real store: write");
 	ok(store_reader_new(st, &rd) == 0 &&
 	    respond_store_init(&rs, &rdb, rd, 1) == 0, "real store: reader");
@@ -124,12 +114,7 @@ test_real_store(void)
 	respond_store_fini(&rs);
 out:
 	store_reader_free(rd);
-	store_close(st);
-	zoneset_free(rzs);
-	config_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	teststore_close(&ts);
 }
 
 int

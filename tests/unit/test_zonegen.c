@@ -24,6 +24,7 @@
 #include "../tap.h"
 #include "dnsmsg.h"
 #include "store.h"
+#include "teststore.h"
 #include "zonegen.h"
 
 #define NQUERY 12000
@@ -593,33 +594,22 @@ test_interval_cidrs(unsigned seed)
 int
 main(void)
 {
-	char dir[] = "/tmp/test_zonegen.XXXXXX", path[300], cmd[340];
-	struct dnsbl_config *c = NULL;
-	struct zoneset *zs = NULL;
-	struct store *st = NULL;
-	struct errbuf eb;
+	struct teststore ts;
+	struct zoneset *zs;
+	struct store *st;
 	unsigned seed = (unsigned)tap_seed("test_zonegen");
-	FILE *f;
 	int round;
 
 	test_interval_cidrs(seed);
-	memset(&eb, 0, sizeof(eb));
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(path, sizeof(path), "%s/dnsbl.yaml", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return 1;
-	fprintf(f, "database: %s/db\nlisten: [127.0.0.1@53]\nzones:\n"
-	    "  - name: relays.example\n    soa: {mname: ns1.relays.example, "
-	    "rname: h.relays.example}\n    ns: [ns1.relays.example]\n"
+	if (!ok(teststore_open(&ts, "  - name: relays.example\n"
+	    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+	    "    ns: [ns1.relays.example]\n"
 	    "    txt: \"Listed $\"\n    codes:\n"
-	    "      relay: {a: 127.0.0.9, txt: \"Relay $ code\"}\n", dir);
-	fclose(f);
-	ok(config_load(path, &c, &eb) == 0, "config %s", eb.msg);
-	ok(c && zoneset_build(c, &zs, &eb) == 0, "zones");
-	ok(c && store_open(c, 0, &st, &eb) == 0, "open %s", eb.msg);
-	if (st == NULL || zs == NULL)
+	    "      relay: {a: 127.0.0.9, txt: \"Relay $ code\"}\n") == 0,
+	    "the store opened"))
 		goto out;
+	zs = ts.zs;
+	st = ts.st;
 	test_costs(st);
 	/* The test entries alone, then listings added round by round, so
 	 * that they nest more and more. */
@@ -629,11 +619,6 @@ main(void)
 				break;
 	clear_zone();
 out:
-	store_close(st);
-	zoneset_free(zs);
-	config_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	teststore_close(&ts);
 	return tap_done();
 }
