@@ -227,7 +227,7 @@ answer_range(struct batch *bt, int c0, int c1)
 	struct query *q;
 	int i, nans = 0, refuse;
 	uint16_t qt;
-	size_t len;
+	size_t len, limit;
 	uint8_t *a;
 
 	parse_range(bt, c0, c1);
@@ -254,9 +254,9 @@ answer_range(struct batch *bt, int c0, int c1)
 			default:
 				break;
 			}
+		limit = respond_limit(q, 0, EDNS_PAYLOAD);
 		if (refuse)
-			len = respond_bare(q, RC_REFUSED, 0, a,
-			    respond_limit(q, 0, EDNS_PAYLOAD));
+			len = respond_bare(q, RC_REFUSED, 0, a, limit);
 		else if (qt == T_AXFR || qt == T_IXFR)
 			len = xfr_udp(wk->sv, g, bt->db, b->q[i],
 			    b->in[i].msg_len, peer, a, EDNS_PAYLOAD);
@@ -264,10 +264,9 @@ answer_range(struct batch *bt, int c0, int c1)
 			len = signed_answer(g->cfg, zs, qdb, q, st,
 			    b->q[i], b->in[i].msg_len, a, EDNS_PAYLOAD, 0);
 		else if (qdb != bt->db || bt->rs == NULL || (len =
-		    express_answer(bt->rs->mi, q, &b->hint[i], a,
-		    respond_limit(q, 0, EDNS_PAYLOAD))) == 0)
+		    express_answer(bt->rs->mi, q, &b->hint[i], a, limit)) == 0)
 			len = respond_hinted(zs, qdb, q, st, &b->hint[i], a,
-			    EDNS_PAYLOAD, respond_limit(q, 0, EDNS_PAYLOAD), 0);
+			    EDNS_PAYLOAD, limit, 0);
 		if (qt == T_AXFR || qt == T_IXFR)
 			stats_xfr_answer(g->st, wk->id, zs, q, a, len);
 		if (len == 0) {

@@ -421,11 +421,12 @@ answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
 	struct respond_db code_db;
 	const struct respond_db *qdb = db;
 	enum rrl_verdict v;
-	size_t alen;
+	size_t alen, limit;
 	int refuse = 0;
 
 	if (st == Q_DROP)
 		return 0;
+	limit = respond_limit(q, 0, cap);
 	if (g->access != NULL && st == Q_OK && !q->tsig && qt != T_AXFR &&
 	    qt != T_IXFR) {
 		aw.base = db;
@@ -445,17 +446,15 @@ answer(struct worker *wk, const struct gen *g, const struct respond_db *db,
 	if (rc != 0)
 		alen = respond_error(pkt, len, RC_SERVFAIL, out, 512);
 	else if (refuse)
-		alen = respond_bare(q, RC_REFUSED, 0, out,
-		    respond_limit(q, 0, cap));
+		alen = respond_bare(q, RC_REFUSED, 0, out, limit);
 	else if (qt == T_AXFR || qt == T_IXFR)
 		alen = xfr_udp(wk->sv, g, db, pkt, len, peer, out, cap);
 	else if (q->tsig)
 		alen = signed_answer(g->cfg, zs, qdb, q, st, pkt, len, out,
 		    cap, 0);
-	else if (qdb != db || mi == NULL || (alen = express_answer(mi, q, h,
-	    out, respond_limit(q, 0, cap))) == 0)
-		alen = respond_hinted(zs, qdb, q, st, h, out, cap,
-		    respond_limit(q, 0, cap), 0);
+	else if (qdb != db || mi == NULL ||
+	    (alen = express_answer(mi, q, h, out, limit)) == 0)
+		alen = respond_hinted(zs, qdb, q, st, h, out, cap, limit, 0);
 	if (qt == T_AXFR || qt == T_IXFR)
 		stats_xfr_answer(g->st, wk->id, zs, q, out, alen);
 	if (alen != 0 && g->rrl != NULL &&
