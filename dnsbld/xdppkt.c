@@ -93,7 +93,10 @@ xdppkt_answer(uint8_t *frame, const struct xdppkt *p, size_t dnslen)
 	memcpy(ip + 12, ip + 16, 4);
 	memcpy(ip + 16, t, 4);
 	put16(ip + 2, (uint16_t)(IP_LEN + ulen));
-	put16(ip + 6, 0);		/* may be fragmented; offset 0 */
+	/* DF and IP ID 0, as the kernel path's answers (server.c, RFC
+	 * 9715 and 6864): an answer is at most 1232 bytes. */
+	put16(ip + 4, 0);
+	put16(ip + 6, 0x4000);		/* DF, fragment offset 0 */
 	ip[8] = 64;
 	put16(ip + 10, 0);
 	put16(ip + 10, xdppkt_csum(ip, IP_LEN, 0));

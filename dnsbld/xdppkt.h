@@ -38,8 +38,9 @@ int xdppkt_parse(const uint8_t *frame, size_t len, uint32_t addr,
 /*
  * The answer's frame: frame holds the query's headers and, at p->dns,
  * the answer (dnslen bytes).  Swaps the Ethernet, IP and UDP addresses
- * and ports, sets the lengths and a TTL of 64, clears DF and the
- * fragment offset, and sets both checksums.  Returns the frame's length.
+ * and ports, sets the lengths and a TTL of 64, sets DF with IP ID 0 and
+ * fragment offset 0, and sets both checksums.  Returns the frame's
+ * length.
  */
 size_t xdppkt_answer(uint8_t *frame, const struct xdppkt *p, size_t dnslen);
 

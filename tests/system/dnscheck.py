@@ -13,6 +13,7 @@ with one "# ..." line per failure.
   dnscheck.py idle PORT SECONDS                   TCP idle timeout
   dnscheck.py maxconn PORT N                      connection cap
   dnscheck.py flood PORT SECONDS LISTED           checked queries for a while
+  dnscheck.py iphdr PORT NAME TYPE [--edns N]     the answer's IPv4 header on lo
 
 Expectations of q (each optional):
   --rcode NAME  --aa/--no-aa  --tc/--no-tc  --an N --ns N --ar N
@@ -234,6 +235,57 @@ def cmd_raw(a):
     if a.opcode is not None:
         expect(r.opcode() == a.opcode, "opcode %d, want %d"
                % (r.opcode(), a.opcode))
+    finish()
+
+
+def cmd_iphdr(a):
+    """Capture the answer to one query as it crosses lo (a packet socket:
+    root) and check its IPv4 header: DF set, fragment offset 0, and IP ID
+    0 (RFC 9715 R2, RFC 6864), the header's checksum right, and a DNS
+    message that parses with the query's ID."""
+    cap = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
+                        socket.htons(0x0800))
+    cap.bind(("lo", 0))
+    cap.settimeout(0.5)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    me = s.getsockname()[1]
+    q = dns.message.make_query(a.name, a.type, use_edns=a.edns is not None,
+                               payload=a.edns or 512)
+    s.sendto(q.to_wire(), ("127.0.0.1", a.port))
+    hdr = None
+    deadline = time.monotonic() + 5
+    while hdr is None and time.monotonic() < deadline:
+        try:
+            pkt = cap.recv(65535)
+        except socket.timeout:
+            continue
+        if len(pkt) < 28 or pkt[0] >> 4 != 4 or pkt[9] != 17:
+            continue
+        ihl = (pkt[0] & 15) * 4
+        sport, dport = struct.unpack("!HH", pkt[ihl:ihl + 4])
+        if sport == a.port and dport == me:
+            hdr = pkt
+    s.close()
+    cap.close()
+    if hdr is None:
+        fails.append("no answer seen on lo")
+        finish()
+    ihl = (hdr[0] & 15) * 4
+    ident, frag = struct.unpack("!HH", hdr[4:8])
+    expect(frag & 0x4000, "DF not set (flags and offset 0x%04x)" % frag)
+    expect(frag & 0x3fff == 0, "fragment offset or MF set: 0x%04x" % frag)
+    expect(ident == 0, "IP ID %d, want 0" % ident)
+    words = struct.unpack("!%dH" % (ihl // 2), hdr[:ihl])
+    total = sum(words)
+    while total > 0xffff:
+        total = (total & 0xffff) + (total >> 16)
+    expect(total == 0xffff, "IP header checksum wrong")
+    r = dns.message.from_wire(hdr[ihl + 8:])
+    expect(r.id == q.id, "DNS ID %d, want %d" % (r.id, q.id))
+    if a.min_size:
+        expect(len(hdr) - ihl - 8 >= a.min_size, "answer %d bytes, want at "
+               "least %d" % (len(hdr) - ihl - 8, a.min_size))
     finish()
 
 
@@ -593,13 +645,20 @@ def main():
     ts.add_argument("--unsigned", dest="signed", action="store_false")
     ts.add_argument("--an", type=int)
     ts.add_argument("--txt-len", type=int)
+    ih = sub.add_parser("iphdr")
+    ih.add_argument("port", type=int)
+    ih.add_argument("name")
+    ih.add_argument("type")
+    ih.add_argument("--edns", type=int)
+    ih.add_argument("--min-size", type=int)
     m = sub.add_parser("maxconn")
     m.add_argument("port", type=int)
     m.add_argument("n", type=int)
     m.add_argument("--server", default="127.0.0.1")
     a = p.parse_args()
     {"q": cmd_q, "raw": cmd_raw, "split": cmd_split, "hup": cmd_hup, "pipeline": cmd_pipeline,
-     "idle": cmd_idle, "maxconn": cmd_maxconn, "tsig": cmd_tsig, "flood": cmd_flood}[a.cmd](a)
+     "idle": cmd_idle, "maxconn": cmd_maxconn, "tsig": cmd_tsig, "flood": cmd_flood,
+     "iphdr": cmd_iphdr}[a.cmd](a)
 
 
 if __name__ == "__main__":

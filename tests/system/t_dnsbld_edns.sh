@@ -2,7 +2,8 @@
 # t_dnsbld_edns.sh -- EDNS0 (RFC 6891) and truncation: the OPT in answers,
 # BADVERS, the UDP size limit max(512, min(payload, 1232)), TC with the
 # question only, the full answer over TCP, and TXT split into strings of at
-# most 255 bytes; DO (RFC 3225) and CD copied into answers.
+# most 255 bytes; DO (RFC 3225) and CD copied into answers; IPv4 answers
+# with DF set (RFC 9715).
 source "$(dirname "$0")/lib.sh"
 dc() { $PY "$ROOT/tests/system/dnscheck.py" "$@"; }
 
@@ -66,5 +67,16 @@ out=$(dig +ignore +noedns -p $PORT @127.0.0.1 2.0.0.127.long.example TXT 2>&1)
 echo "$out" | grep -q "flags: qr aa tc"; ok $? "dig +ignore sees tc"
 out=$(dig +bufsize=1232 -p $PORT @127.0.0.1 2.0.0.127.long.example TXT 2>&1)
 echo "$out" | grep -q "udp: 1232"; ok $? "dig sees udp: 1232"
+# RFC 9715: IPv4 answers leave with DF set (and so IP ID 0, RFC 6864),
+# never fragmented by the server, the largest a UDP answer can be too.
+if [ "$(id -u)" = 0 ]; then
+	check "IPv4 answer: DF set, IP ID 0" -- dc iphdr $PORT 2.0.0.127.relays.example A
+	check "IPv4 NXDOMAIN with EDNS: DF set, IP ID 0" -- dc iphdr $PORT \
+		3.0.0.127.relays.example TXT --edns 1232
+	check "600-byte TXT at payload 1232: DF set, IP ID 0" -- dc iphdr $PORT \
+		2.0.0.127.long.example TXT --edns 1232 --min-size 600
+else
+	echo "# skipped: capturing on lo needs root (3 checks)"
+fi
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
 done_testing

@@ -132,6 +132,9 @@ test_answer(void)
 	ok(p.sport == p16(40000), "the client's port");
 	is_int(parse(f, len + 18, &p), 0, "Ethernet padding after it is fine");
 	is_int(p.dnslen, 40, "padding is not part of the message");
+	/* A query without DF (and with IP ID 0x1234): the answer sets DF
+	 * and ID 0 all the same. */
+	put16(ip + 6, 0);
 	/* An answer of 300 bytes written where the query was. */
 	for (i = 0; i < 300; i++)
 		f[42 + i] = (uint8_t)(255 - i);
@@ -142,7 +145,8 @@ test_answer(void)
 	ok(memcmp(ip + 12, srv_ip, 4) == 0 && memcmp(ip + 16, cli_ip, 4) == 0,
 	    "IP addresses swapped");
 	is_int(ip[2] << 8 | ip[3], 328, "IP total length");
-	is_int(ip[6] << 8 | ip[7], 0, "no DF, no fragment offset");
+	is_int(ip[6] << 8 | ip[7], 0x4000, "DF, no fragment offset");
+	is_int(ip[4] << 8 | ip[5], 0, "IP ID 0 (DF set: RFC 6864)");
 	is_int(ip[8], 64, "TTL 64");
 	is_int(ref_sum(ip, 20, 0), 0xffff, "IP header checksum right");
 	is_int(udp[0] << 8 | udp[1], 53, "UDP source port is the server's");
