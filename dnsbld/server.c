@@ -94,11 +94,13 @@ open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
 	 * answer when an ICMP message (maybe forged) claims a smaller path
 	 * MTU, and so gives each datagram an IP ID hashed from the peer's
 	 * address.  PROBE ignores the path MTU: an answer over UDP is at
-	 * most EDNS_PAYLOAD (1232) bytes, which fits any link, and a
-	 * datagram that is never fragmented gets IP ID 0 (RFC 6864), which
-	 * spares the kernel the hash (0.1 us a query, measured).  IPv6
-	 * needs nothing: 1232 bytes and the headers fit its minimum MTU,
-	 * 1280, so the kernel never fragments an answer.
+	 * most EDNS_PAYLOAD (1232) bytes, which fits every path of 1280
+	 * bytes or more (on a smaller one it is dropped, and the client
+	 * retries with a smaller EDNS size or over TCP, as RFC 9715 has
+	 * it).  A datagram that is never fragmented gets IP ID 0 (RFC
+	 * 6864), which spares the kernel the hash (0.1 us a query,
+	 * measured).  IPv6 needs nothing: 1232 bytes and the headers fit
+	 * its minimum MTU, 1280, so the kernel never fragments an answer.
 	 */
 	if (type == SOCK_DGRAM && fam == AF_INET &&
 	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
