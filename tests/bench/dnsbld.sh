@@ -181,12 +181,12 @@ write_config() {
 # timing includes the copy being built (2.3 s of CPU at 10M): its steady
 # state is what is measured.  Prints how long it took.
 index_current() {	# DIR
-	local s=$(date +%s.%N) i
-	for i in $(seq 1 240); do
+	local s=$(date +%s.%N) end=$((SECONDS + 120))
+	while [ $SECONDS -lt $end ]; do
 		if $PY - "$1/control.sock" <<'PY' 2>/dev/null; then
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(5)
+s.settimeout(2)
 s.connect(sys.argv[1])
 s.sendall(b"status\n")
 buf = b""
