@@ -14,6 +14,7 @@ with one "# ..." line per failure.
   dnscheck.py maxconn PORT N                      connection cap
   dnscheck.py flood PORT SECONDS LISTED           checked queries for a while
   dnscheck.py iphdr PORT NAME TYPE [--edns N]     the answer's IPv4 header on lo
+      [--server ADDR] [--rcode R] [--tc] [--min-size N]
 
 Expectations of q (each optional):
   --rcode NAME  --aa/--no-aa  --tc/--no-tc  --an N --ns N --ar N
@@ -252,7 +253,7 @@ def cmd_iphdr(a):
     me = s.getsockname()[1]
     q = dns.message.make_query(a.name, a.type, use_edns=a.edns is not None,
                                payload=a.edns or 512)
-    s.sendto(q.to_wire(), ("127.0.0.1", a.port))
+    s.sendto(q.to_wire(), (a.server, a.port))
     hdr = None
     deadline = time.monotonic() + 5
     while hdr is None and time.monotonic() < deadline:
@@ -281,8 +282,15 @@ def cmd_iphdr(a):
     while total > 0xffff:
         total = (total & 0xffff) + (total >> 16)
     expect(total == 0xffff, "IP header checksum wrong")
+    expect(socket.inet_ntoa(hdr[12:16]) == a.server, "answer from %s, not %s"
+           % (socket.inet_ntoa(hdr[12:16]), a.server))
     r = dns.message.from_wire(hdr[ihl + 8:])
     expect(r.id == q.id, "DNS ID %d, want %d" % (r.id, q.id))
+    if a.rcode:
+        expect(r.rcode() == dns.rcode.from_text(a.rcode), "rcode %s, want %s"
+               % (dns.rcode.to_text(r.rcode()), a.rcode))
+    if a.tc:
+        expect(r.flags & dns.flags.TC, "TC not set")
     if a.min_size:
         expect(len(hdr) - ihl - 8 >= a.min_size, "answer %d bytes, want at "
                "least %d" % (len(hdr) - ihl - 8, a.min_size))
@@ -651,6 +659,9 @@ def main():
     ih.add_argument("type")
     ih.add_argument("--edns", type=int)
     ih.add_argument("--min-size", type=int)
+    ih.add_argument("--server", default="127.0.0.1")
+    ih.add_argument("--rcode")
+    ih.add_argument("--tc", action="store_true")
     m = sub.add_parser("maxconn")
     m.add_argument("port", type=int)
     m.add_argument("n", type=int)

@@ -70,13 +70,17 @@ echo "$out" | grep -q "udp: 1232"; ok $? "dig sees udp: 1232"
 # RFC 9715: IPv4 answers leave with DF set (and so IP ID 0, RFC 6864),
 # never fragmented by the server, the largest a UDP answer can be too.
 if [ "$(id -u)" = 0 ]; then
-	check "IPv4 answer: DF set, IP ID 0" -- dc iphdr $PORT 2.0.0.127.relays.example A
+	check "IPv4 answer: DF set, IP ID 0" -- dc iphdr $PORT 2.0.0.127.relays.example A \
+		--rcode NOERROR
 	check "IPv4 NXDOMAIN with EDNS: DF set, IP ID 0" -- dc iphdr $PORT \
-		3.0.0.127.relays.example TXT --edns 1232
+		3.0.0.127.relays.example TXT --edns 1232 --rcode NXDOMAIN
 	check "600-byte TXT at payload 1232: DF set, IP ID 0" -- dc iphdr $PORT \
 		2.0.0.127.long.example TXT --edns 1232 --min-size 600
+	check "REFUSED: DF set, IP ID 0" -- dc iphdr $PORT www.example.org A --rcode REFUSED
+	check "TC (1800-byte TXT): DF set, IP ID 0" -- dc iphdr $PORT \
+		2.0.0.127.huge.example TXT --edns 4096 --tc
 else
-	echo "# skipped: capturing on lo needs root (3 checks)"
+	echo "# skipped: capturing on lo needs root (5 checks)"
 fi
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
 done_testing

@@ -16,5 +16,13 @@ for a in 127.0.0.1 127.0.0.2 127.1.2.3 ::1; do
 done
 check "EDNS on a wildcard socket" -- dc q $PORT 3.0.0.127.relays.example A --server 127.0.0.9 \
 	--edns 1232 --rcode NXDOMAIN --opt-payload 1232
+# The wildcard socket's answers (sendmsg with IP_PKTINFO) carry DF and
+# IP ID 0 as well (RFC 9715; t_dnsbld_edns for the others).
+if [ "$(id -u)" = 0 ]; then
+	check "wildcard socket: DF set, IP ID 0, from the address asked" -- \
+		dc iphdr $PORT 2.0.0.127.relays.example A --server 127.1.2.3 --rcode NOERROR
+else
+	echo "# skipped: capturing on lo needs root (1 check)"
+fi
 stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
 done_testing
