@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# t_bench_latclient.sh -- the latency client of the bench
+# (tests/bench/latclient.c), which decides the latency goals of
+# docs/performance.md, counts what it should: every answer of a real
+# server at a fixed rate, none from a silent port, none whose question is
+# not the query's, and a bad query file named with its line.  Built here
+# with ASan and UBSan.  Its figures are not checked: a timing is no test.
+source "$(dirname "$0")/lib.sh"
+LC=$T/latclient
+cc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-o "$LC" "$ROOT/tests/bench/latclient.c"
+ok $? "latclient builds"
+kv() { echo "$1" | sed -n "s/.*\<$2=\([0-9.]*\).*/\1/p"; }
+
+# Rate limiting off: 2000 queries a second from one address would be
+# limited, as they should.
+write_config "rrl: {enabled: false}"
+start_dnsbld || { ok 1 "dnsbld starts"; done_testing; exit 1; }
+printf '%s\n' '2.0.0.127.relays.example A' '3.0.0.127.relays.example A' \
+	'2.0.0.127.relays.example TXT' 'relays.example SOA' \
+	'# a comment' '' '2.0.0.127.relays.example. a' >"$T/q.txt"
+
+# 3000 queries over 1.5 s: every one answered, each once.
+out=$("$LC" 127.0.0.1 "$PORT" "$T/q.txt" 2000 1.5 2>&1); rc=$?
+echo "# $out"
+is "$rc" 0 "runs against dnsbld"
+is "$(kv "$out" answers)" 3000 "every query answered"
+is "$(kv "$out" lost)" 0 "none lost"
+is "$(kv "$out" stray)" 0 "no answer unmatched"
+p50=$(kv "$out" p50_us) max=$(kv "$out" max_us)
+[ -n "$p50" ] && [ "$(echo "$p50 > 0 && $p50 <= $max" | bc -l)" = 1 ]
+ok $? "latencies are positive and ordered (p50 $p50, max $max)"
+
+# The same over IPv6, one socket.
+out=$("$LC" ::1 "$PORT" "$T/q.txt" 1000 1 1 2>&1)
+is "$(kv "$out" answers)" 1000 "IPv6, one socket: every query answered"
+
+# No server: everything lost, nothing answered, exit 0 (figures only).
+silent=$(free_port)
+out=$("$LC" 127.0.0.1 "$silent" "$T/q.txt" 500 0.5 2>&1); rc=$?
+is "$rc" 0 "a silent port: exit 0"
+is "$(kv "$out" answers)" 0 "a silent port: no answers"
+is "$(kv "$out" lost)" 250 "a silent port: all 250 lost"
+
+# A server that answers every query with another question: no answer
+# counts (stray), all are lost.
+cat >"$T/liar.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+n = 0
+while n < 200:
+    try:
+        q, a = s.recvfrom(4096)
+    except socket.timeout:
+        break
+    r = bytearray(q)
+    r[2] |= 0x80
+    r[12 + 1] ^= 0x01		# first letter of the name changed
+    s.sendto(bytes(r), a)
+    n += 1
+PY
+liar=$(free_port)
+$PY "$T/liar.py" "$liar" & lpid=$!
+sleep 0.5
+out=$("$LC" 127.0.0.1 "$liar" "$T/q.txt" 200 1 2>&1)
+wait $lpid
+is "$(kv "$out" answers)" 0 "another question: not counted as an answer"
+is "$(kv "$out" stray)" 200 "another question: 200 stray"
+is "$(kv "$out" lost)" 200 "another question: 200 lost"
+
+# Bad input: a message with the file and line, exit 2, no crash.
+printf '2.0.0.127.relays.example A\nfoo.example BOGUS\n' >"$T/bad1.txt"
+out=$("$LC" 127.0.0.1 "$PORT" "$T/bad1.txt" 10 0.1 2>&1); rc=$?
+is "$rc" 2 "an unknown type: exit 2"
+echo "$out" | grep -q "bad1.txt:2: unknown type"; ok $? "names the file and line ($out)"
+printf 'a..b A\n' >"$T/bad2.txt"
+out=$("$LC" 127.0.0.1 "$PORT" "$T/bad2.txt" 10 0.1 2>&1)
+echo "$out" | grep -q "bad2.txt:1: empty label"; ok $? "an empty label ($out)"
+printf '%s.x A\n' "$(printf 'a%.0s' $(seq 64))" >"$T/bad3.txt"
+out=$("$LC" 127.0.0.1 "$PORT" "$T/bad3.txt" 10 0.1 2>&1)
+echo "$out" | grep -q "bad3.txt:1: label longer than 63"; ok $? "a 64-byte label"
+lab=$(printf 'a%.0s' $(seq 63))
+printf '%s.%s.%s.%s.x A\n' $lab $lab $lab $lab >"$T/bad4.txt"
+out=$("$LC" 127.0.0.1 "$PORT" "$T/bad4.txt" 10 0.1 2>&1)
+echo "$out" | grep -q "bad4.txt:1: name longer than 255"; ok $? "a 258-byte name"
+head -c 65536 /dev/urandom >"$T/bad5.txt"
+"$LC" 127.0.0.1 "$PORT" "$T/bad5.txt" 10 0.1 >"$T/bad5.out" 2>&1; rc=$?
+is "$rc" 2 "random bytes: exit 2 ($(head -c 120 "$T/bad5.out"))"
+for args in "127.0.0.1 $PORT $T/q.txt 0 1" "127.0.0.1 $PORT $T/q.txt 10 0" \
+    "127.0.0.1 0 $T/q.txt 10 1" "not-an-address $PORT $T/q.txt 10 1" \
+    "127.0.0.1 $PORT $T/q.txt 10 1 17" "127.0.0.1 $PORT $T/missing 10 1"; do
+	"$LC" $args >/dev/null 2>&1; rc=$?
+	is "$rc" 2 "bad arguments ($args): exit 2"
+done
+
+stop_dnsbld; ok $? "dnsbld exits 0 on SIGTERM"
+done_testing
