@@ -421,7 +421,7 @@ main(int argc, char **argv)
 	struct run r;
 	char *end;
 	double qps, secs;
-	int64_t start, stop, t, due, period_num;
+	int64_t start, stop, t, due;
 	uint64_t i = 0, total;
 	int s, rc = 2;
 	size_t k, outstanding = 0;
@@ -459,17 +459,15 @@ main(int argc, char **argv)
 
 	rc = 1;
 	total = (uint64_t)(qps * secs);
-	period_num = 1000000000LL;
 	start = now_ns(CLOCK_MONOTONIC);
 	stop = start + (int64_t)(secs * 1e9);
 	while (i < total) {
 		t = now_ns(CLOCK_MONOTONIC);
-		due = start + (int64_t)((double)i * (double)period_num / qps);
-		while (i < total && due <= t) {
+		/* Query i is due at start + i / qps seconds. */
+		while (i < total &&
+		    (due = start + (int64_t)((double)i * 1e9 / qps)) <= t) {
 			send_one(&r, i, due, t);
 			i++;
-			due = start + (int64_t)((double)i *
-			    (double)period_num / qps);
 		}
 		for (s = 0; s < r.nsock; s++)
 			if (receive(&r, s) < 0)
@@ -503,14 +501,10 @@ main(int argc, char **argv)
 	for (k = 0; k < r.nlat; k++)
 		sum += r.lat[k];
 	{
-		size_t i50 = r.nlat / 2, i99 = (r.nlat * 99 + 99) / 100;
+		/* Nearest rank: the ceil(p * n)th smallest, 0-based. */
+		size_t i50 = (r.nlat + 1) / 2 - 1;
+		size_t i99 = (r.nlat * 99 + 99) / 100 - 1;
 
-		if (i50 >= r.nlat)
-			i50 = r.nlat - 1;
-		if (i99 >= 1)
-			i99--;
-		if (i99 >= r.nlat)
-			i99 = r.nlat - 1;
 		printf("offered=%.0f qps=%.0f lost=%llu answers=%zu "
 		    "avg_us=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f "
 		    "late=%llu stray=%llu\n", qps,
