@@ -424,7 +424,7 @@ check_copy(struct store *st, struct store_reader *rd,
 static int
 put_colliding(struct store_txn *t, void *arg)
 {
-	uint32_t inv = MEMIDX_HASH, h, x;
+	uint32_t inv = MEMIDX_HASH, h, x, base = rnd();
 	struct entry e;
 	unsigned i;
 	int rc;
@@ -433,7 +433,10 @@ put_colliding(struct store_txn *t, void *arg)
 	for (i = 0; i < 5; i++)		/* Newton: inv * MEMIDX_HASH == 1 */
 		inv *= 2 - MEMIDX_HASH * inv;
 	for (i = 0; i < 40; i++) {
-		h = 0xc0de0000u | (rnd() & 0xffff);
+		/* 40 different low halves (an odd step is a permutation of
+		 * 2^16), so 40 different addresses: drawn at random, two
+		 * could be the same, and the line hold only 39. */
+		h = 0xc0de0000u | ((base + i * 2533u) & 0xffff);
 		x = h * inv;
 		memset(&e, 0, sizeof(e));
 		e.prefix.family = ADDR_V4;
