@@ -82,6 +82,11 @@ struct run {
 	uint32_t	*lat;		/* answered latencies, ns */
 	size_t		 nlat, latcap;
 	uint64_t	 sent, lost, late, stray;
+	/* The receive batch, set up once (rx_setup()). */
+	uint8_t		 buf[BATCH][ANSWER_MAX];
+	char		 ctl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec	 iov[BATCH];
+	struct mmsghdr	 mm[BATCH];
 };
 
 static int64_t
@@ -340,14 +345,27 @@ record(struct run *r, uint32_t ns)
 	return 0;
 }
 
+/* Point the receive batch's headers at its buffers, once. */
+static void
+rx_setup(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < BATCH; i++) {
+		r->iov[i].iov_base = r->buf[i];
+		r->iov[i].iov_len = ANSWER_MAX;
+		r->mm[i].msg_hdr.msg_iov = &r->iov[i];
+		r->mm[i].msg_hdr.msg_iovlen = 1;
+		r->mm[i].msg_hdr.msg_control = r->ctl[i];
+	}
+}
+
 /* Takes what has arrived on socket s; returns the number of answers. */
 static int
 receive(struct run *r, int s)
 {
-	static __thread uint8_t buf[BATCH][ANSWER_MAX];
-	static __thread char ctl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
-	struct mmsghdr mm[BATCH];
-	struct iovec iov[BATCH];
+	struct mmsghdr *mm = r->mm;
+	uint8_t (*buf)[ANSWER_MAX] = r->buf;
 	struct cmsghdr *c;
 	struct timespec ts;
 	const struct query *q;
@@ -355,15 +373,9 @@ receive(struct run *r, int s)
 	int i, n, got = 0;
 	int64_t rx;
 
-	memset(mm, 0, sizeof(mm));
-	for (i = 0; i < BATCH; i++) {
-		iov[i].iov_base = buf[i];
-		iov[i].iov_len = ANSWER_MAX;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_control = ctl[i];
-		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
-	}
+	/* The kernel shortens the control length it fills in. */
+	for (i = 0; i < BATCH; i++)
+		mm[i].msg_hdr.msg_controllen = sizeof(r->ctl[i]);
 	n = recvmmsg(r->fd[s], mm, BATCH, MSG_DONTWAIT, NULL);
 	for (i = 0; i < n; i++) {
 		size_t len = mm[i].msg_len;
@@ -397,9 +409,9 @@ receive(struct run *r, int s)
 		}
 		if (rx == 0)
 			rx = now_ns(CLOCK_REALTIME);
-		if (record(r, rx > sl->sent_ns ?
-		    (uint32_t)(rx - sl->sent_ns > UINT32_MAX ? UINT32_MAX :
-		    rx - sl->sent_ns) : 0) != 0)
+		rx -= sl->sent_ns;	/* the latency, kept within 32 bits */
+		if (record(r, rx < 0 ? 0 : rx > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)rx) != 0)
 			return -1;
 		sl->sent_ns = 0;
 		got++;
@@ -428,6 +440,7 @@ main(int argc, char **argv)
 	double sum = 0;
 
 	memset(&r, 0, sizeof(r));
+	rx_setup(&r);
 	if (argc < 6 || argc > 7) {
 		fprintf(stderr, "usage: latclient ADDR PORT QUERYFILE QPS "
 		    "SECONDS [SOCKETS]\n");
