@@ -28,7 +28,10 @@
 #     the cap (from capped.sh, dnsperf's own figure) is shown too.
 # Each of the three is measured in ROUNDS (default 3) interleaved rounds,
 # the servers' order turned around every other round; every round is
-# printed, and the median of the rounds goes into the table.
+# printed, and the median of the rounds goes into the table.  At the top,
+# with the CPU model, a line of the machine's memory latency by size
+# (cachelat.c): the share of the cache a VM's neighbours leave, which
+# lscpu does not say.
 # rbldnsd gets `loader export --format rbldnsd` (an ip4set, and with
 # --family 6 an ip6trie for the IPv6 part) with the same TXT template, and
 # runs as Debian's package runs it (rbldnsd -r DIR -b ADDR ZONE:TYPE:FILE),
@@ -116,6 +119,15 @@ if ! cc -O2 -o "$T/latclient" "$BENCH/latclient.c" 2>"$T/latclient.err"; then
 	echo "latclient.c does not build: latency figures skipped"
 	cat "$T/latclient.err"
 	rm -f "$T/latclient"
+fi
+# The machine's memory latency by size, on core 0 (cachelat.c): how
+# much of the cache the in-memory copy finds here, which decides what a
+# lookup costs at 10M (docs/performance.md).
+if cc -O2 -o "$T/cachelat" "$BENCH/cachelat.c" 2>"$T/cachelat.err"; then
+	taskset -c 0 "$T/cachelat" 64
+else
+	echo "cachelat.c does not build: no memory latency line"
+	cat "$T/cachelat.err"
 fi
 floor_up() {
 	[ -x "$T/floor" ] || return 1
