@@ -27,7 +27,8 @@
 #     reports is mostly its own (docs/performance.md).  The average under
 #     the cap (from capped.sh, dnsperf's own figure) is shown too.
 # Each of the three is measured in ROUNDS (default 3) interleaved rounds,
-# the servers' order turned around every other round; every round is
+# the servers' order rotated by one place every round (order(): no
+# server twice in a row); every round is
 # printed, and the median of the rounds goes into the table.  At the top,
 # with the CPU model, a line of the machine's memory latency by size
 # (cachelat.c): the share of the cache a VM's neighbours leave, which
@@ -178,11 +179,21 @@ median() {
 		if (NR % 2) print v[(NR + 1) / 2]
 		else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-# order ROUND NAME...: the names, reversed in every even round.
+# order ROUND NAME...: the names rotated left by ROUND - 1, so that each
+# takes each place once in as many rounds as there are names and, with
+# three or more, none is measured twice in a row across two rounds.
+# Turning the order around every other round (as before 2026-12-02 17:30
+# UTC) put a server's rounds 2 and 3 back to back, and one slow spell of
+# the machine took two of its three rounds, so its median
+# (docs/performance.md, "Rounds").  Two names go as before: AB, BA, AB.
 order() {
-	local r=$1; shift
-	if [ $((r % 2)) = 1 ]; then echo "$@"
-	else printf '%s\n' "$@" | tac | tr '\n' ' '; fi
+	local r=$1 i n
+	shift
+	local a=("$@")
+	n=${#a[@]}
+	for ((i = 0; i < n; i++)); do
+		printf '%s ' "${a[$(((i + r - 1) % n))]}"
+	done
 }
 cap() { echo "$1" | sed -n 's/.*capacity_per_core_qps=\([0-9]*\).*/\1/p'; }
 caplat() { echo "$1" | sed -n 's/.*avg latency \([0-9]*\) us.*/\1/p'; }
@@ -338,9 +349,9 @@ run_set() {
 	compare "$gd/queries.txt" 60
 	local qf=$gd/queries.txt cd= cr= cf= lcd= lcr= r who
 	# Each measurement is taken in ROUNDS interleaved rounds, the order
-	# of the servers turned around every other round, and the median
-	# of the rounds is the figure: one round of 10 s on a shared machine
-	# moves by 10% (docs/performance.md).
+	# of the servers rotated every round (order()), and the median of
+	# the rounds is the figure: one round of 10 s on a shared machine
+	# moves by 10% and more (docs/performance.md).
 	local -a Cd=() Cr=() Cf=() Ld=() Lr=()
 	if [ $cgroup_ok = 1 ]; then
 		echo "-- capacity per core (cgroup cap $CAP% of core 0, dnsperf on core 1, ${SECS}s, $ROUNDS rounds)"
