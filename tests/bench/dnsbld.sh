@@ -28,11 +28,10 @@
 #     the cap (from capped.sh, dnsperf's own figure) is shown too.
 # Each of the three is measured in ROUNDS (default 3) interleaved rounds,
 # the servers' order rotated by one place every round (order(): no
-# server twice in a row); every round is
-# printed, and the median of the rounds goes into the table.  At the top,
-# with the CPU model, a line of the machine's memory latency by size
-# (cachelat.c): the share of the cache a VM's neighbours leave, which
-# lscpu does not say.
+# server twice in a row); every round is printed, and the median of the
+# rounds goes into the table.  At the top, with the CPU model, a line of
+# the machine's memory latency by size (cachelat.c): the share of the
+# cache a VM's neighbours leave, which lscpu does not say.
 # rbldnsd gets `loader export --format rbldnsd` (an ip4set, and with
 # --family 6 an ip6trie for the IPv6 part) with the same TXT template, and
 # runs as Debian's package runs it (rbldnsd -r DIR -b ADDR ZONE:TYPE:FILE),
