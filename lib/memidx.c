@@ -8,7 +8,8 @@
  * count first and shrunk at the end.  IPv6 intervals are appended in
  * order too, then bucketed.  In the hashed lines (memidx.h), a single
  * address goes to the next free slot of its line, or, when the line is
- * full, to the spill, which is sorted at the end.
+ * full, to the spill, which is sorted at the end.  The same for single
+ * IPv6 addresses in the hashed IPv6 buckets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@
 struct build {
 	struct memidx_zone *z;
 	uint32_t next;			/* the next bucket to open */
-	size_t cap_single, cap_wide, cap6, cap_spill;
+	size_t cap_single, cap_wide, cap6, cap_spill, cap_spill6;
 	int err;
 };
 
@@ -178,6 +179,84 @@ spill_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The hashed IPv6 buckets: from 2^14 (2 MB), one more bit while a bucket
+ * would hold 4 addresses or more on average (of 7 slots).  At 1M
+ * addresses: 2^18 buckets, 32 MB, about 2% of the addresses spilled.
+ */
+#define MIN_L6BITS 14
+#define MAX_L6BITS 24
+#define LINE6_LOAD 4
+
+static int
+lines6_alloc(struct memidx_zone *z, uint64_t n)
+{
+	z->l6bits = MIN_L6BITS;
+	while (z->l6bits < MAX_L6BITS && (n >> z->l6bits) >= LINE6_LOAD)
+		z->l6bits++;
+	z->lines6 = big_zalloc(sizeof(*z->lines6) << z->l6bits);
+	return z->lines6 == NULL ? DNSBL_ENOMEM : 0;
+}
+
+static int
+grow_spill6(struct build *b)
+{
+	struct memidx_zone *z = b->z;
+	size_t cap = b->cap_spill6 ? b->cap_spill6 * 2 : 64;
+	struct memidx_spill6 *p;
+
+	if ((p = realloc(z->spill6, cap * sizeof(*p))) == NULL)
+		return DNSBL_ENOMEM;
+	z->spill6 = p;
+	b->cap_spill6 = cap;
+	return 0;
+}
+
+/* The single IPv6 address x with answer into its bucket, or the spill. */
+static int
+add_line6(struct build *b, unsigned __int128 x, uint16_t answer)
+{
+	struct memidx_zone *z = b->z;
+	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+	size_t ln = memidx_hash6(hi, lo) >> (64 - z->l6bits);
+	struct memidx_line6 *l = &z->lines6[ln];
+	unsigned n = (unsigned)(l->n & MEMIDX_LCOUNT);
+	struct memidx_spill6 *s;
+	int rc;
+
+	if (answer != ANSWER_DEFAULT && z->lans6 == NULL &&
+	    (z->lans6 = big_zalloc((MEMIDX_L6SLOTS + 1) *
+	    sizeof(*z->lans6) << z->l6bits)) == NULL)
+		return DNSBL_ENOMEM;
+	z->nsingle6++;
+	if (n < MEMIDX_L6SLOTS) {
+		l->k[n][0] = hi;
+		l->k[n][1] = lo;
+		l->n++;
+		if (z->lans6 != NULL)
+			z->lans6[ln * (MEMIDX_L6SLOTS + 1) + n] = answer;
+		return 0;
+	}
+	l->n |= MEMIDX_LSPILL;
+	if (z->nspill6 == b->cap_spill6 && (rc = grow_spill6(b)) != 0)
+		return rc;
+	s = &z->spill6[z->nspill6++];
+	s->hi = hi;
+	s->lo = lo;
+	s->answer = answer;
+	return 0;
+}
+
+static int
+spill6_cmp(const void *a, const void *b)
+{
+	const struct memidx_spill6 *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
 static int
 grow6(struct build *b)
 {
@@ -207,6 +286,9 @@ add6(int family, const uint8_t *first, const uint8_t *last, uint16_t answer,
 	struct memidx_zone *z = b->z;
 	int rc;
 
+	(void)family;
+	if (z->lines6 != NULL && memcmp(first, last, 16) == 0)
+		return add_line6(b, memidx_u128(first), answer);
 	if (z->n6 == b->cap6 && (rc = grow6(b)) != 0)
 		return rc;
 	z->f6[z->n6] = memidx_u128(first);
@@ -308,6 +390,9 @@ zone_free(struct memidx_zone *z)
 	free(z->f6);
 	free(z->l6);
 	free(z->a6);
+	free(z->lines6);
+	free(z->lans6);
+	free(z->spill6);
 }
 
 static int
@@ -350,11 +435,18 @@ zone_build(struct store_txn *t, size_t zone, struct memidx_zone *z,
 	} else
 		while (b.next <= nb)
 			z->bstart[b.next++] = (uint32_t)z->nsingle;
+	if ((rc = store_serve_count(t, zone, ADDR_V6, &n)) != 0)
+		return rc;
+	if ((bits6 == MEMIDX_BITS_LINES || (bits6 == 0 &&
+	    n >= MEMIDX_LINES6_MIN)) && (rc = lines6_alloc(z, n)) != 0)
+		return rc;
 	if ((rc = store_serve_walk(t, zone, ADDR_V6, add6, &b)) != 0)
 		return rc;
+	if (z->nspill6 > 1)
+		qsort(z->spill6, z->nspill6, sizeof(*z->spill6), spill6_cmp);
 	if (z->n6 > UINT32_MAX - 1)
 		return DNSBL_ERANGE;
-	if ((rc = index6(z, bits6)) != 0)
+	if ((rc = index6(z, bits6 == MEMIDX_BITS_LINES ? 0 : bits6)) != 0)
 		return rc;
 	/* Shrink what wide intervals left unused (not a huge page array:
 	 * realloc would lose its alignment). */
@@ -377,6 +469,10 @@ zone_bytes(const struct memidx_zone *z)
 	else
 		n = (((size_t)1 << z->bits4) + 1) * sizeof(*z->bstart) +
 		    z->nsingle * sizeof(*z->single);
+	if (z->lines6 != NULL)
+		n += (sizeof(*z->lines6) << z->l6bits) + (z->lans6 != NULL ?
+		    (MEMIDX_L6SLOTS + 1) * sizeof(*z->lans6) << z->l6bits :
+		    0) + z->nspill6 * sizeof(*z->spill6);
 	return n + z->nwide * (2 * sizeof(uint32_t) + sizeof(uint16_t)) +
 	    (z->b6 ? (((size_t)1 << z->bits6) + 1) * sizeof(*z->b6) : 0) +
 	    z->n6 * (2 * sizeof(unsigned __int128) + sizeof(uint16_t));
@@ -399,7 +495,8 @@ memidx_build_bits(struct store_txn *t, size_t nzones, unsigned bits4,
 	*out = NULL;
 	if ((bits4 != 0 && bits4 != MEMIDX_BITS_LINES &&
 	    (bits4 < MIN_BITS || bits4 > MAX_BITS)) ||
-	    (bits6 != 0 && (bits6 < MIN_BITS || bits6 > MAX_BITS)))
+	    (bits6 != 0 && bits6 != MEMIDX_BITS_LINES &&
+	    (bits6 < MIN_BITS || bits6 > MAX_BITS)))
 		return DNSBL_EINVAL;
 	if ((m = calloc(1, sizeof(*m) + nzones * sizeof(m->z[0]))) == NULL)
 		return DNSBL_ENOMEM;
@@ -408,7 +505,8 @@ memidx_build_bits(struct store_txn *t, size_t nzones, unsigned bits4,
 	for (i = 0; i < nzones; i++) {
 		if ((rc = zone_build(t, i, &m->z[i], bits4, bits6)) != 0)
 			goto fail;
-		m->entries += m->z[i].nsingle + m->z[i].nwide + m->z[i].n6;
+		m->entries += m->z[i].nsingle + m->z[i].nwide + m->z[i].n6 +
+		    m->z[i].nsingle6;
 		m->bytes += zone_bytes(&m->z[i]);
 	}
 	*out = m;

@@ -24,6 +24,14 @@
  * in dnsbld capped at 40% of a core, side by side, 25 to 50 ns less user
  * time a query (two runs of four pairs).
  *
+ * Likewise a zone of MEMIDX_LINES6_MIN IPv6 intervals or more keeps its
+ * single IPv6 addresses (/128) whole in hashed buckets of two cache
+ * lines (struct memidx_line6), and only its wider IPv6 intervals in the
+ * sorted arrays: a lookup of a single address is one bucket, whose place
+ * the address gives, instead of the bounds and then the keys (two reads
+ * from memory, the second behind the first).  Where wider intervals are
+ * kept too, an address not in its bucket is looked for among them.
+ *
  * The copy is only ever used for the transaction it was taken from: its
  * txnid says which, and a reader compares it with the newest committed
  * transaction (store_last_txnid()) before using it (dnsbld/fastidx.h).
@@ -70,6 +78,30 @@ struct memidx_spill {
 	uint16_t answer;
 };
 
+/*
+ * A bucket of the hashed IPv6 table: two cache lines, which a lookup
+ * prefetches together.  An address (hi, lo: its two 8-byte halves, as
+ * numbers) goes to bucket memidx_hash6(hi, lo) >> (64 - l6bits) and is
+ * kept there whole, so that a lookup compares keys and reads nothing
+ * else.  n holds the number of keys (k[0] to k[n-1], in no order) and
+ * MEMIDX_LSPILL when more addresses came to the bucket than it holds:
+ * the others are in the zone's spill6[], sorted by address.  Only
+ * single addresses (/128) go here; wider IPv6 intervals stay in the
+ * sorted arrays (f6, l6, a6).
+ */
+#define MEMIDX_L6SLOTS	7
+#define MEMIDX_LINES6_MIN	131072	/* 4 MB of sorted keys */
+struct memidx_line6 {
+	_Alignas(128) uint64_t n;
+	uint64_t pad;
+	uint64_t k[MEMIDX_L6SLOTS][2];
+};
+_Static_assert(sizeof(struct memidx_line6) == 128, "a bucket is two lines");
+struct memidx_spill6 {
+	uint64_t hi, lo;
+	uint16_t answer;
+};
+
 /* One zone's tables. */
 struct memidx_zone {
 	uint32_t serial;		/* the zone's SOA serial */
@@ -99,6 +131,18 @@ struct memidx_zone {
 	size_t n6;
 	unsigned cp6;			/* 0 to 128 */
 	unsigned bits6;			/* bucket width, 16 to 24 */
+	/*
+	 * Or, for a zone of MEMIDX_LINES6_MIN IPv6 intervals or more, its
+	 * single addresses in 2^l6bits hashed buckets (14 to 24), the
+	 * answer of each bucket slot (lans6, 8 a bucket; NULL when every
+	 * answer is ANSWER_DEFAULT) and the spill; the arrays above then
+	 * hold only the wider intervals.  lines6 NULL: not used.
+	 */
+	struct memidx_line6 *lines6;
+	unsigned l6bits;
+	uint16_t *lans6;
+	struct memidx_spill6 *spill6;
+	size_t nspill6, nsingle6;
 };
 
 struct memidx {
@@ -117,10 +161,10 @@ int memidx_build(struct store_txn *t, size_t nzones, struct memidx **out);
 
 /*
  * memidx_build() with the bucket widths given: bits4 and bits6 from 16 to
- * 24, or 0 for the width memidx_build() picks by size; bits4
- * MEMIDX_BITS_LINES for the hashed lines whatever the size.  For the
- * tests, which check every layout on a small store.  DNSBL_EINVAL for a
- * width outside 16..24.
+ * 24, or 0 for the width memidx_build() picks by size; bits4 or bits6
+ * MEMIDX_BITS_LINES for the hashed lines (IPv4) or buckets (IPv6)
+ * whatever the size.  For the tests, which check every layout on a small
+ * store.  DNSBL_EINVAL for a width outside 16..24.
  */
 #define MEMIDX_BITS_LINES	1
 int memidx_build_bits(struct store_txn *t, size_t nzones, unsigned bits4,
@@ -252,6 +296,68 @@ single:
 	return 1;
 }
 
+/* The hash of an IPv6 address's halves; its top bits pick the bucket. */
+static inline uint64_t
+memidx_hash6(uint64_t hi, uint64_t lo)
+{
+	return ((hi * 0x9e3779b97f4a7c15ull) ^ lo) * 0xff51afd7ed558ccdull;
+}
+
+/* The slot (1 to 7) of (hi, lo) in bucket l, or 0 when it is not there. */
+static inline unsigned
+memidx_line6_find(const struct memidx_line6 *l, uint64_t hi, uint64_t lo)
+{
+	unsigned i, n = (unsigned)(l->n & MEMIDX_LCOUNT);
+
+	for (i = 0; i < n; i++)
+		if (l->k[i][1] == lo && l->k[i][0] == hi)
+			return i + 1;
+	return 0;
+}
+
+/* The answer of the spilled IPv6 address (hi, lo): 1, or 0 if none. */
+static inline int
+memidx_spill6_find(const struct memidx_zone *z, uint64_t hi, uint64_t lo,
+    uint16_t *answer)
+{
+	size_t l = 0, h = z->nspill6, md;
+	const struct memidx_spill6 *s;
+
+	while (l < h) {
+		md = l + (h - l) / 2;
+		s = &z->spill6[md];
+		if (s->hi == hi && s->lo == lo) {
+			*answer = s->answer;
+			return 1;
+		}
+		if (s->hi < hi || (s->hi == hi && s->lo < lo))
+			l = md + 1;
+		else
+			h = md;
+	}
+	return 0;
+}
+
+/* The answer of the single IPv6 address x in zone z's hashed buckets:
+ * 1, or 0 when x is not one of them (z->lines6 not NULL). */
+static inline int
+memidx_single6(const struct memidx_zone *z, unsigned __int128 x,
+    uint16_t *answer)
+{
+	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+	size_t ln = memidx_hash6(hi, lo) >> (64 - z->l6bits);
+	const struct memidx_line6 *l = &z->lines6[ln];
+	unsigned slot;
+
+	if ((slot = memidx_line6_find(l, hi, lo)) != 0) {
+		*answer = z->lans6 == NULL ? ANSWER_DEFAULT :
+		    z->lans6[ln * (MEMIDX_L6SLOTS + 1) + slot - 1];
+		return 1;
+	}
+	return (l->n & MEMIDX_LSPILL) && memidx_spill6_find(z, hi, lo,
+	    answer);
+}
+
 /* The 16 bytes at a (network order) as one number: two 8-byte loads. */
 static inline unsigned __int128
 memidx_u128(const uint8_t *a)
@@ -289,9 +395,14 @@ memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
 	unsigned b;
 	int i;
 
+	x = memidx_u128(a);
+	if (z->lines6 != NULL && memidx_single6(z, x, &hit->answer)) {
+		memcpy(hit->first, a, 16);
+		memcpy(hit->last, a, 16);
+		return 1;
+	}
 	if (z->n6 == 0)
 		return 0;
-	x = memidx_u128(a);
 	if (x < z->f6[0])
 		return 0;
 	if (x >= z->f6[z->n6 - 1])
@@ -329,7 +440,9 @@ memidx_lookup6(const struct memidx *m, size_t zone, const uint8_t *a,
  * read, in two stages, so that a batch of lookups overlaps its cache
  * misses: stage 0 (for every lookup of the batch) the bucket's bounds,
  * stage 1 (then) the bucket's first entries, which needs the bounds.  In
- * the hashed lines, stage 0 is the line and stage 1 nothing.
+ * the hashed lines, stage 0 is the line and stage 1 nothing; in the
+ * hashed IPv6 buckets, stage 0 is the bucket's two lines as well (and,
+ * where wider IPv6 intervals are kept too, the bounds of theirs).
  * Only hints to the CPU: nothing is changed or returned.  Always inlined:
  * GCC takes a function whose only effect is a prefetch for one without
  * effects, and drops the calls to it.
@@ -373,9 +486,16 @@ memidx_prefetch6(const struct memidx *m, size_t zone, const uint8_t *a,
 	uint32_t lo, hi;
 	unsigned b;
 
+	x = memidx_u128(a);
+	if (z->lines6 != NULL && stage == 0) {	/* both lines of the bucket */
+		const char *l = (const char *)&z->lines6[memidx_hash6(
+		    (uint64_t)(x >> 64), (uint64_t)x) >> (64 - z->l6bits)];
+
+		__builtin_prefetch(l);
+		__builtin_prefetch(l + 64);
+	}
 	if (z->n6 == 0)
 		return;
-	x = memidx_u128(a);
 	b = memidx_bucket6(z, x);
 	if (stage == 0) {
 		__builtin_prefetch(&z->b6[b]);

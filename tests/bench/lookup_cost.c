@@ -194,7 +194,7 @@ main(int argc, char **argv)
 				    k + b, n, &sink);
 		}
 	for (m = 0; m < 2; m++) {
-		char v4[40];
+		char v4[40], v6[40];
 
 		if (c.m[m]->z[0].lines != NULL)
 			snprintf(v4, sizeof(v4), "2^%u hashed IPv4 lines",
@@ -202,9 +202,15 @@ main(int argc, char **argv)
 		else
 			snprintf(v4, sizeof(v4), "%u-bit IPv4 buckets",
 			    c.m[m]->z[0].bits4);
-		printf("%s: %s and %u-bit IPv6 buckets, %zu entries, "
+		if (c.m[m]->z[0].lines6 != NULL)
+			snprintf(v6, sizeof(v6), "2^%u hashed IPv6 buckets",
+			    c.m[m]->z[0].l6bits);
+		else
+			snprintf(v6, sizeof(v6), "%u-bit IPv6 buckets",
+			    c.m[m]->z[0].bits6);
+		printf("%s: %s and %s, %zu entries, "
 		    "%.1f MB: %.1f ns a lookup\n", m == 0 ? "by size" :
-		    "given", v4, c.m[m]->z[0].bits6,
+		    "given", v4, v6,
 		    (size_t)c.m[m]->entries, (double)c.m[m]->bytes / 1e6,
 		    acc[m] / (double)nk / passes * 1e9);
 	}

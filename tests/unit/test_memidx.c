@@ -35,6 +35,9 @@
 #define NASK	20000
 
 static uint64_t rng;
+static uint8_t twins6[10][16];	/* unlisted, each of a listed one's bucket
+				 * and low half (put_colliding6()) */
+static unsigned ntwins6;
 
 static uint32_t
 rnd(void)
@@ -133,6 +136,13 @@ put_random(struct store_txn *t, void *arg)
 		}
 		e.state = ch->delist ? ENTRY_DELISTED : rnd() % 8 == 0 ?
 		    ENTRY_EXCLUDED : ENTRY_LISTED;
+		if (ch->answers && rnd() % 6 == 0) {
+			uint8_t code[4] = { 127, 0, 0, (uint8_t)(3 + rnd() % 4) };
+
+			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
+			    &e.answer)) != 0)
+				return rc;
+		}
 		if ((rc = store_entry_put(t, 0, &e)) != 0)
 			return rc;
 	}
@@ -379,6 +389,8 @@ check_copy(struct store *st, struct store_reader *rd,
 
 		for (i = 0; i < 3; i++)
 			ask6(&cm, far[i]);
+		for (i = 0; i < ntwins6; i++)
+			ask6(&cm, twins6[i]);
 	}
 	store_reader_end(rd);
 	is_int(cm.diff, 0, "round %u, %u/%u-bit buckets: %u random IPv4 and "
@@ -459,6 +471,88 @@ put_colliding(struct store_txn *t, void *arg)
 	return 0;
 }
 
+/*
+ * 20 single IPv6 addresses that hash to one bucket of the hashed IPv6
+ * layout at its 2^14 buckets (a small store), more than the bucket holds,
+ * so that some go to the spill: random addresses of 2001:db8:ff::/48
+ * (apart from raddr6()'s, so that no listed prefix takes them in), kept
+ * when their hash's top 14 bits are 0x2a5a.  Every third has an answer of
+ * its own.
+ */
+/* The halves of the IPv6 address a. */
+static void
+halves6(const uint8_t *a, uint64_t *hi, uint64_t *lo)
+{
+	unsigned k;
+
+	for (*hi = *lo = 0, k = 0; k < 8; k++) {
+		*hi = *hi << 8 | a[k];
+		*lo = *lo << 8 | a[8 + k];
+	}
+}
+
+/*
+ * An address of a6's bucket (at 2^14) and low half, with another high
+ * half (of none of raddr6()'s prefixes), into twins6[]: a bucket's key
+ * must be matched whole.
+ */
+static void
+add_twin6(const uint8_t *a6)
+{
+	uint64_t hi, lo, h0, t;
+	uint8_t *w = twins6[ntwins6];
+	unsigned k, tries;
+
+	halves6(a6, &hi, &lo);
+	h0 = memidx_hash6(hi, lo) >> 50;
+	for (tries = 0; tries < 1u << 22; tries++) {
+		memcpy(w, a6, 16);
+		for (k = 0; k < 8; k++)
+			w[k] = (uint8_t)rnd();
+		w[5] = 0xfe;
+		halves6(w, &t, &lo);
+		if (memidx_hash6(t, lo) >> 50 == h0) {
+			ntwins6++;
+			return;
+		}
+	}
+}
+
+static int
+put_colliding6(struct store_txn *t, void *arg)
+{
+	struct entry e;
+	uint64_t hi, lo;
+	uint8_t a6[16];
+	unsigned i;
+	int rc;
+
+	(void)arg;
+	for (i = 0; i < 20; i++) {
+		do {
+			raddr6(a6);
+			a6[4] = 0;
+			a6[5] = 0xff;
+			halves6(a6, &hi, &lo);
+		} while (memidx_hash6(hi, lo) >> 50 != 0x2a5a);
+		if (i % 2 == 0 && ntwins6 < 10)
+			add_twin6(a6);
+		memset(&e, 0, sizeof(e));
+		prefix_make(&e.prefix, ADDR_V6, a6, 128);
+		e.state = ENTRY_LISTED;
+		if (i % 3 == 0) {
+			uint8_t code[4] = { 127, 0, 0, 10 };
+
+			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
+			    &e.answer)) != 0)
+				return rc;
+		}
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* A copy at given bucket widths. */
 struct at_width {
 	unsigned bits4, bits6;
@@ -484,8 +578,9 @@ main(void)
 	struct change ch;
 	struct errbuf eb;
 	static struct at_width w1 = { 24, 16, NULL }, w2 = { 19, 24, NULL },
-	    w3 = { MEMIDX_BITS_LINES, 0, NULL };
-	static struct at_width *const widths[] = { &w1, &w2, &w3 };
+	    w3 = { MEMIDX_BITS_LINES, 0, NULL },
+	    w4 = { 20, MEMIDX_BITS_LINES, NULL };
+	static struct at_width *const widths[] = { &w1, &w2, &w3, &w4 };
 	uint64_t seed;
 	unsigned i, round;
 
@@ -520,11 +615,14 @@ main(void)
 		ch.delist = round == 2;
 		ch.answers = round >= 1;
 		ch.n = round == 2 ? NENT / 3 : NENT;
-		if (round == 4)	/* the hashed layout's spill */
+		if (round == 4) {	/* the hashed layouts' spills */
 			ok(store_write(st, put_colliding, NULL, &eb) == 0,
 			    "round %u: list 40 addresses of one hashed line",
 			    round);
-		else
+			ok(store_write(st, put_colliding6, NULL, &eb) == 0,
+			    "round %u: list 20 IPv6 addresses of one hashed "
+			    "bucket", round);
+		} else
 			ok(store_write(st, put_random, &ch, &eb) == 0,
 			    "round %u: %s %u random prefixes", round,
 			    ch.delist ? "delist" : "list", ch.n);
@@ -571,6 +669,30 @@ main(void)
 				is_int(widths[i]->m->z[0].bits4,
 				    widths[i]->bits4, "round %u: its IPv4 "
 				    "width", round);
+			if (widths[i]->bits6 == MEMIDX_BITS_LINES) {
+				const struct memidx_zone *z =
+				    &widths[i]->m->z[0];
+
+				ok(z->lines6 != NULL && z->l6bits == 14 &&
+				    z->nsingle6 > 0, "round %u: single IPv6 "
+				    "addresses (%zu) in 2^%u hashed buckets "
+				    "(%zu spilled), %zu wider intervals apart",
+				    round, z->nsingle6, z->l6bits, z->nspill6,
+				    z->n6);
+				if (round == 4)
+					ok(z->nspill6 >= 13 && ntwins6 == 10,
+					    "round %u: a full IPv6 bucket "
+					    "spills (and 10 addresses of its "
+					    "listed ones' low halves are asked)",
+					    round);
+				ok((z->lans6 != NULL) == (round >= 1),
+				    "round %u: IPv6 answers kept apart only "
+				    "when a listing has its own", round);
+			} else
+				ok(widths[i]->m->z[0].lines6 == NULL,
+				    "round %u: no hashed IPv6 buckets at "
+				    "%u-bit IPv6 buckets", round,
+				    widths[i]->bits6);
 			check_copy(st, rd, zs, widths[i]->m, round);
 			memidx_free(widths[i]->m);
 			widths[i]->m = NULL;
