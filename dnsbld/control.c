@@ -492,6 +492,7 @@ control_start(struct server *sv)
 		return DNSBL_EIO;
 	}
 	c->running = 1;
+	(void)pthread_setname_np(c->th, "dnsbld-control");
 	log_info("control socket %s", c->path);
 	return 0;
 }

@@ -181,6 +181,7 @@ fastidx_start(struct store *st, size_t nzones, unsigned nslots,
 		free(fx);
 		return DNSBL_EIO;
 	}
+	(void)pthread_setname_np(fx->thread, "dnsbld-memidx");
 	*out = fx;
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -270,10 +271,12 @@ side_start(struct server *sv)
 	if ((rc = pthread_create(&sv->tcp_thread, NULL, tcp_main, sv)) != 0)
 		goto fail;
 	sv->tcp_running = 1;
+	(void)pthread_setname_np(sv->tcp_thread, "dnsbld-tcp");
 	rc = pthread_create(&sv->notify_thread, NULL, notify_main, sv);
 	if (rc != 0)
 		goto fail;
 	sv->notify_running = 1;
+	(void)pthread_setname_np(sv->notify_thread, "dnsbld-notify");
 	return 0;
 fail:
 	errno = rc;
@@ -300,6 +303,7 @@ side_stop(struct server *sv)
 int
 server_start(struct server *sv)
 {
+	char name[16];	/* a thread's name: 15 bytes and the NUL */
 	unsigned w;
 	int rc;
 
@@ -322,6 +326,8 @@ server_start(struct server *sv)
 			return DNSBL_EIO;
 		}
 		sv->workers[w].running = 1;
+		(void)snprintf(name, sizeof(name), "dnsbld-udp%u", w % 10000u);
+		(void)pthread_setname_np(sv->workers[w].thread, name);
 	}
 	if (side_start(sv) != 0 || control_start(sv) != 0 ||
 	    metrics_start(sv) != 0) {

@@ -54,6 +54,7 @@
 
 #define XDP_FRAME	XSK_UMEM__DEFAULT_FRAME_SIZE	/* 4096 */
 #define XDP_BATCH	64
+#define XDP_KICKS	8	/* wakeups to empty the TX ring: kick() */
 
 /* The XDP program's object (xdp_kern.c), linked in by the Makefile. */
 extern const unsigned char dnsbld_xdp_obj[], dnsbld_xdp_obj_end[];
@@ -148,6 +149,32 @@ complete(struct xdp_queue *q)
 		    *xsk_ring_cons__comp_addr(&q->cq, idx + i));
 	if (n > 0)
 		xsk_ring_cons__release(&q->cq, n);
+}
+
+/*
+ * Send what waits in the TX ring.  In copy mode one wakeup sends at most
+ * 32 frames (the kernel's TX_BATCH_SIZE; poll(2) on the socket sends as
+ * many), so a batch of 64 answers needs two, and answers left behind
+ * would wait for the next batch or the worker's next poll(2), GEN_POLL_MS
+ * later.  So wake the kernel until the ring is empty, at most XDP_KICKS
+ * times: a peer that takes no more (EAGAIN: its queue is stopped) leaves
+ * the rest to the next poll(2).
+ */
+static void
+kick(struct xdp_queue *q)
+{
+	int i;
+
+	for (i = 0; i < XDP_KICKS; i++) {
+		if (xsk_prod_nb_free(&q->tx, q->tx.size) == q->tx.size)
+			return;
+		if (!xsk_ring_prod__needs_wakeup(&q->tx))
+			return;	/* zero-copy: the driver sends on its own */
+		if (sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) == -1 &&
+		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS &&
+		    errno != EINTR)
+			return;
+	}
 }
 
 static int
@@ -492,6 +519,7 @@ xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
 		if (xsk_ring_prod__needs_wakeup(&q->fq))
 			(void)recvfrom(q->fd, NULL, 0, MSG_DONTWAIT, NULL,
 			    NULL);
+		kick(q);
 		return 0;
 	}
 	/* As udp_batch(): the in-memory copy when it is as new as the
@@ -558,7 +586,6 @@ xdp_batch(struct worker *wk, const struct gen *g, struct respond_store *rs,
 		for (i = 0; i < nout; i++)
 			q->free[q->nfree++] =
 			    xsk_umem__extract_addr(q->txaddr[i]);
-	if (nout > 0 && xsk_ring_prod__needs_wakeup(&q->tx))
-		(void)sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	kick(q);
 	return (int)n;
 }

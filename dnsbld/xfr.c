@@ -703,6 +703,7 @@ xfr_start(struct server *sv)
 			return DNSBL_EIO;
 		}
 		pool->nth++;
+		(void)pthread_setname_np(pool->th[i], "dnsbld-xfr");
 	}
 	return 0;
 }

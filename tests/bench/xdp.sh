@@ -22,6 +22,7 @@
 # edit this file while it runs: bash reads it as it goes.
 # Figures only: no timing passes or fails.  Needs root, dnsbld built with
 # `make XDP=1` (BUILD=build-xdp), dnsperf, knotd, ethtool.
+# PATHS (a space-separated subset, in the order to run them) picks the paths.
 #   BUILD=build-xdp N=200000 Q=200000 SECS=10 ROUNDS=3 CAP=40 bash tests/bench/xdp.sh
 set -u
 cd "$(dirname "$0")/../.."
@@ -227,7 +228,11 @@ measure() {
 	        si * f, nr, lost, (u + s + k) * 100 / hz / secs }'
 }
 
-PATHS=(floor dnsbld-kernel dnsbld-xdp-native dnsbld-xdp-generic knot-kernel knot-xdp)
+ALL_PATHS="floor dnsbld-kernel dnsbld-xdp-native dnsbld-xdp-generic knot-kernel knot-xdp"
+read -r -a PATHS <<<"${PATHS:-$ALL_PATHS}"
+for p in "${PATHS[@]}"; do
+	case " $ALL_PATHS " in *" $p "*) ;; *) echo "bench xdp: no path $p (paths: $ALL_PATHS)"; exit 2 ;; esac
+done
 echo "-- $ROUNDS interleaved rounds, each path capped at $CAP% of core 0, dnsperf on core 1, ${SECS}s"
 for r in $(seq 1 "$ROUNDS"); do
 	for p in "${PATHS[@]}"; do

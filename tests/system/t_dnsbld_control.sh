@@ -15,6 +15,15 @@ loader list 192.0.2.1 >/dev/null
 start_dnsbld || { ok 1 "dnsbld starts"; done_testing; exit 1; }
 
 is "$(stat -c '%a %F' "$SOCK")" "660 socket" "the socket: mode 0660"
+# The threads' names (dnsbld(8), THREADS AND PERFORMANCE): one worker per
+# configured worker, and one each of the others.
+workers=$(loader server status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["workers"])')
+names=$(cat /proc/$DNSBLD_PID/task/*/comm | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+want="dnsbld-control=1 dnsbld-memidx=1 dnsbld-notify=1 dnsbld-tcp=1 dnsbld-xfr=4 "
+for w in $(seq 0 $((workers - 1))); do want="${want}dnsbld-udp$w=1 "; done
+got=$(echo "$names" | tr ' ' '\n' | grep '^dnsbld-' | sort | tr '\n' ' ')
+is "$got" "$(echo "$want" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')" \
+    "threads named for top -H: $workers workers and the others"
 soa() { dig +short -p $PORT @127.0.0.1 $Z SOA | awk '{print $3}'; }
 serial_of() { $PY -c 'import json,sys; print({z["name"]: z["serial"] for z in json.load(sys.stdin)["zones"]}[sys.argv[1]])' "$1"; }
 
