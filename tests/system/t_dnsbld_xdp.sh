@@ -295,17 +295,18 @@ PY
 	is "$(q +short 1.2.0.192.relays.example A)" "127.0.0.2" \
 	    "$MODE: after 3000 hostile datagrams (seed $SEED) it still answers"
 
-	# A burst queued in the socket's RX ring while dnsbld is stopped,
-	# then no more queries.  Once the worker has taken the burst and
-	# waits in poll(2) again (its thread sleeping, after at least one
-	# answer came), dnsbld is stopped again: every answer must be out by
-	# then, none left in the TX ring for a later wakeup (in copy mode one
-	# wakeup sends 32 frames at most).  No timing: the check waits for
-	# states, and no query is sent twice.
-	out=$(C $PY - $SRV $DNSBLD_PID <<'PY'
-import os, signal, socket, sys, time
+	# Bursts queued in the socket's RX ring while dnsbld is stopped, then
+	# no more queries: 1000, then two of a seeded size up to 1500.  Once
+	# the worker has taken a burst and waits in poll(2) again (its thread
+	# sleeping, after at least one answer came), dnsbld is stopped again:
+	# every answer must be out by then, none left in the TX ring for a
+	# later wakeup (in copy mode one wakeup sends 32 frames at most).  No
+	# timing: the check waits for states, and no query is sent twice.
+	out=$(C $PY - $SRV $DNSBLD_PID $SEED <<'PY'
+import os, random, signal, socket, sys, time
 import dns.message, dns.rcode
 srv, pid = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(int(sys.argv[3]))
 def worker_state():
     for t in os.listdir("/proc/%d/task" % pid):
         try:
@@ -318,55 +319,64 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
 names = ["1.2.0.192.relays.example", "%d.100.51.198.relays.example",
          "%d.9.9.9.relays.example"]
-qs = []
-for i in range(1000):
-    q = dns.message.make_query(names[i % 3].replace("%d", str(i % 256)), "A")
-    q.id = i
-    qs.append(q)
 if worker_state() is None:
     print("no thread dnsbld-udp0"); sys.exit(0)
-os.kill(pid, signal.SIGSTOP)
-try:
-    for _ in range(100):		# stopped: every thread T
-        if worker_state() == "T": break
-        time.sleep(0.05)
-    for q in qs:
-        s.sendto(q.to_wire(), (srv, 53))
-    time.sleep(0.5)
-finally:
-    os.kill(pid, signal.SIGCONT)
-s.settimeout(10)
-first = s.recv(4096)
-for _ in range(20000):		# taken the burst, asleep in poll(2)
-    if worker_state() == "S": break
-    time.sleep(0.0005)
-os.kill(pid, signal.SIGSTOP)
-got, bad = {}, 0
-try:
-    s.settimeout(1)
-    d = first
-    while d is not None:
-        r = dns.message.from_wire(d)
-        q = qs[r.id] if 0 <= r.id < len(qs) else None
-        if q is None or r.question[0].name != q.question[0].name:
-            bad += 1
-        else:
-            want = dns.rcode.NXDOMAIN if r.id % 3 == 2 else dns.rcode.NOERROR
-            if r.rcode() != want or (want == dns.rcode.NOERROR and
-                    [x.to_text() for x in r.answer[0]] != ["127.0.0.2"]):
+def burst(base, n):
+    qs = {}
+    for i in range(n):
+        q = dns.message.make_query(names[i % 3].replace("%d", str(i % 256)), "A")
+        q.id = base + i
+        qs[q.id] = (q, i % 3)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        for _ in range(100):		# stopped: every thread T
+            if worker_state() == "T": break
+            time.sleep(0.05)
+        for q, _ in qs.values():
+            s.sendto(q.to_wire(), (srv, 53))
+        time.sleep(0.5)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    s.settimeout(10)
+    try:
+        first = s.recv(4096)
+    except socket.timeout:
+        return 0, 0
+    for _ in range(20000):		# taken the burst, asleep in poll(2)
+        if worker_state() == "S": break
+        time.sleep(0.0005)
+    os.kill(pid, signal.SIGSTOP)
+    got, bad = set(), 0
+    try:
+        s.settimeout(1)
+        d = first
+        while d is not None:
+            r = dns.message.from_wire(d)
+            q, k = qs.get(r.id, (None, 0))
+            if q is None or r.question[0].name != q.question[0].name:
                 bad += 1
-            got[r.id] = r
-        try:
-            d = s.recv(4096)
-        except socket.timeout:
-            d = None
-finally:
-    os.kill(pid, signal.SIGCONT)
-print(len(got), bad)
+            else:
+                want = dns.rcode.NXDOMAIN if k == 2 else dns.rcode.NOERROR
+                if r.rcode() != want or (want == dns.rcode.NOERROR and
+                        [x.to_text() for x in r.answer[0]] != ["127.0.0.2"]):
+                    bad += 1
+                got.add(r.id)
+            try:
+                d = s.recv(4096)
+            except socket.timeout:
+                d = None
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    return len(got), bad
+res = []
+for k, n in enumerate([1000, rnd.randrange(1, 1501), rnd.randrange(1, 1501)]):
+    g, bad = burst(k * 2000, n)
+    res.append("%d of %d answered, %d wrong or from an earlier burst" % (g, n, bad) if g != n or bad else "ok")
+print("; ".join(res))
 PY
 )
-	is "$out" "1000 0" \
-	    "$MODE: 1000 queries queued while stopped: every answer is out when the worker sleeps again"
+	is "$out" "ok; ok; ok" \
+	    "$MODE: 3 bursts queued while stopped (seed $SEED): every answer is out when the worker sleeps again"
 
 	S kill -TERM $DNSBLD_PID
 	wait $DNSBLD_PID
