@@ -25,9 +25,14 @@
  *     is lost, as is one whose ID slot came round again unanswered (after
  *     65,536 queries on its socket).
  * It prints one line of key=value figures, as tests/bench/latency.sh did:
- *   offered qps lost answers avg_us p50_us p99_us max_us late
+ *   offered qps lost answers avg_us p50_us p99_us max_us late stray gap_ms
  * where late counts the queries sent more than 100 us after their time
- * (the client fell behind; it should be 0 or nearly).  Figures only:
+ * (the client fell behind; it should be 0 or nearly), stray the answers
+ * that matched no outstanding query, and gap_ms the longest time between
+ * two answers' receive timestamps.  At thousands of queries a second a
+ * gap of tens of milliseconds means that nothing was answered for that
+ * long: on the bench VMs the hypervisor takes a vCPU away for about
+ * 100 ms now and then, whichever server runs (docs/performance.md).  Figures only:
  * exit status 0 unless the arguments or the query file are bad (then a
  * message names the file, the line and the reason, and the status is 2).
  *
@@ -82,6 +87,8 @@ struct run {
 	uint32_t	*lat;		/* answered latencies, ns */
 	size_t		 nlat, latcap;
 	uint64_t	 sent, lost, late, stray;
+	int64_t		 last_rx;	/* the latest answer's receive time */
+	int64_t		 gap;		/* the longest time between answers */
 	/* The receive batch, set up once (rx_setup()). */
 	uint8_t		 buf[BATCH][ANSWER_MAX];
 	char		 ctl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
@@ -409,6 +416,10 @@ receive(struct run *r, int s)
 		}
 		if (rx == 0)
 			rx = now_ns(CLOCK_REALTIME);
+		if (r->last_rx != 0 && rx - r->last_rx > r->gap)
+			r->gap = rx - r->last_rx;
+		if (rx > r->last_rx)
+			r->last_rx = rx;
 		rx -= sl->sent_ns;	/* the latency, kept within 32 bits */
 		if (record(r, rx < 0 ? 0 : rx > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)rx) != 0)
@@ -520,11 +531,12 @@ main(int argc, char **argv)
 
 		printf("offered=%.0f qps=%.0f lost=%llu answers=%zu "
 		    "avg_us=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f "
-		    "late=%llu stray=%llu\n", qps,
+		    "late=%llu stray=%llu gap_ms=%.1f\n", qps,
 		    (double)r.nlat / secs, (unsigned long long)r.lost,
 		    r.nlat, sum / (double)r.nlat / 1e3, r.lat[i50] / 1e3,
 		    r.lat[i99] / 1e3, r.lat[r.nlat - 1] / 1e3,
-		    (unsigned long long)r.late, (unsigned long long)r.stray);
+		    (unsigned long long)r.late, (unsigned long long)r.stray,
+		    r.gap / 1e6);
 	}
 	goto out;
 nomem:
