@@ -25,16 +25,22 @@
  *     is lost, as is one whose ID slot came round again unanswered (after
  *     65,536 queries on its socket).
  * It prints one line of key=value figures, as tests/bench/latency.sh did:
- *   offered qps lost answers avg_us p50_us p99_us max_us late stray gap_ms
+ *   offered qps lost answers avg_us p50_us p99_us max_us late stray
+ *   gap_ms stalls stalled_ms steady_answers steady_avg_us steady_p99_us
  * where late counts the queries sent more than 100 us after their time
  * (the client fell behind; it should be 0 or nearly), stray the answers
  * that matched no outstanding query, and gap_ms the longest time between
- * two answers' receive timestamps.  At thousands of queries a second a
- * gap of tens of milliseconds means that nothing was answered for that
- * long: on the bench VMs the hypervisor takes a vCPU away for about
- * 100 ms now and then, whichever server runs (docs/performance.md).  Figures only:
- * exit status 0 unless the arguments or the query file are bad (then a
- * message names the file, the line and the reason, and the status is 2).
+ * two answers' receive timestamps.  A stall is a time of 50 ms or more
+ * (or 50 query intervals, if longer) with no answer: on the bench VMs the
+ * hypervisor takes a vCPU away for about 100 ms now and then, whichever
+ * server runs, and a busy loop on an idle core sees it too
+ * (docs/performance.md).  stalls and stalled_ms count them; the steady_
+ * figures are those of the answers whose query was sent outside every
+ * stall's window (from 1 ms before the last answer ahead of it to 5 ms
+ * after the first one behind it).  avg_us, p99_us and the rest are of
+ * every answer.  Figures only: exit status 0 unless the arguments or the
+ * query file are bad (then a message names the file, the line and the
+ * reason, and the status is 2).
  *
  * The query file is dnsperf's: "NAME TYPE" a line, TYPE one of A, NS, SOA,
  * PTR, MX, TXT, AAAA, ANY; queries go out with RD set and no EDNS, as
@@ -58,6 +64,9 @@
 #define ANSWER_MAX	4096
 #define LATE_NS		100000LL	/* a send this late counts as late */
 #define DRAIN_NS	2000000000LL	/* the wait after the last send */
+#define STALL_NS	50000000LL	/* no answer this long: a stall */
+#define STALL_PRE_NS	1000000LL	/* a stall's window: from 1 ms before */
+#define STALL_POST_NS	5000000LL	/* to 5 ms after */
 
 /* One query of the file, encoded: header (12 bytes) + question. */
 struct query {
@@ -72,6 +81,23 @@ struct queries {
 	size_t		 n, qcap;
 };
 
+/* One answer: its query's send time and its latency. */
+struct answer {
+	int64_t		sent_ns;	/* CLOCK_REALTIME */
+	uint32_t	lat_ns;
+};
+
+/* A stretch of time around a stall (stalls()). */
+struct window {
+	int64_t		from, to;	/* CLOCK_REALTIME, ns */
+};
+
+/* The figures of a set of latencies (summarize()). */
+struct stats {
+	size_t		n;
+	double		avg, p50, p99, max;	/* microseconds */
+};
+
 /* What is outstanding on one socket, by DNS ID. */
 struct slot {
 	int64_t		sent_ns;	/* 0: nothing outstanding */
@@ -84,11 +110,9 @@ struct run {
 	int		 nsock;
 	struct slot	*slots[MAXSOCK];
 	uint16_t	 nextid[MAXSOCK];
-	uint32_t	*lat;		/* answered latencies, ns */
+	struct answer	*ans;		/* every answer, in arrival order */
 	size_t		 nlat, latcap;
 	uint64_t	 sent, lost, late, stray;
-	int64_t		 last_rx;	/* the latest answer's receive time */
-	int64_t		 gap;		/* the longest time between answers */
 	/* The receive batch, set up once (rx_setup()). */
 	uint8_t		 buf[BATCH][ANSWER_MAX];
 	char		 ctl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
@@ -337,18 +361,20 @@ send_one(struct run *r, uint64_t i, int64_t due_ns, int64_t mono_ns)
 }
 
 static int
-record(struct run *r, uint32_t ns)
+record(struct run *r, int64_t sent_ns, uint32_t lat_ns)
 {
-	uint32_t *p;
+	struct answer *p;
 
 	if (r->nlat == r->latcap) {
 		size_t c = r->latcap ? r->latcap * 2 : 1 << 20;
-		if ((p = realloc(r->lat, c * sizeof(*p))) == NULL)
+		if ((p = realloc(r->ans, c * sizeof(*p))) == NULL)
 			return -1;
-		r->lat = p;
+		r->ans = p;
 		r->latcap = c;
 	}
-	r->lat[r->nlat++] = ns;
+	r->ans[r->nlat].sent_ns = sent_ns;
+	r->ans[r->nlat].lat_ns = lat_ns;
+	r->nlat++;
 	return 0;
 }
 
@@ -416,13 +442,9 @@ receive(struct run *r, int s)
 		}
 		if (rx == 0)
 			rx = now_ns(CLOCK_REALTIME);
-		if (r->last_rx != 0 && rx - r->last_rx > r->gap)
-			r->gap = rx - r->last_rx;
-		if (rx > r->last_rx)
-			r->last_rx = rx;
 		rx -= sl->sent_ns;	/* the latency, kept within 32 bits */
-		if (record(r, rx < 0 ? 0 : rx > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)rx) != 0)
+		if (record(r, sl->sent_ns, rx < 0 ? 0 : rx > UINT32_MAX ?
+		    UINT32_MAX : (uint32_t)rx) != 0)
 			return -1;
 		sl->sent_ns = 0;
 		got++;
@@ -438,6 +460,109 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts lat[0..n) and fills *st; n may be 0 (all figures 0). */
+static void
+summarize(uint32_t *lat, size_t n, struct stats *st)
+{
+	double sum = 0;
+	size_t k;
+
+	memset(st, 0, sizeof(*st));
+	st->n = n;
+	if (n == 0)
+		return;
+	qsort(lat, n, sizeof(*lat), cmp_u32);
+	for (k = 0; k < n; k++)
+		sum += lat[k];
+	st->avg = sum / (double)n / 1e3;
+	/* Nearest rank: the ceil(p * n)th smallest, 0-based. */
+	st->p50 = lat[(n + 1) / 2 - 1] / 1e3;
+	st->p99 = lat[(n * 99 + 99) / 100 - 1] / 1e3;
+	st->max = lat[n - 1] / 1e3;
+}
+
+/*
+ * The stalls of a run: every time between two answers' receive times
+ * (sorted) of min_gap or more.  Each gives a window from STALL_PRE_NS
+ * before the answer that preceded it to STALL_POST_NS after the one that
+ * ended it: the queries sent in it waited for the stall, or for the
+ * backlog it left.  Overlapping windows are merged.  Returns the number
+ * of windows in *out (malloc'd, the caller frees it; NULL when none),
+ * the longest gap in *gap_ns, the stalls' total in *stalled_ns; or -1
+ * when out of memory.
+ */
+static long
+stalls(const struct answer *a, size_t n, int64_t min_gap,
+    struct window **out, int64_t *gap_ns, int64_t *stalled_ns)
+{
+	struct window *w = NULL;
+	int64_t *rx, g;
+	size_t k;
+	long nw = 0;
+
+	*out = NULL;
+	*gap_ns = *stalled_ns = 0;
+	if (n < 2)
+		return 0;
+	if ((rx = malloc(n * sizeof(*rx))) == NULL)
+		return -1;
+	for (k = 0; k < n; k++)
+		rx[k] = a[k].sent_ns + a[k].lat_ns;
+	qsort(rx, n, sizeof(*rx), cmp_i64);
+	for (k = 1; k < n; k++) {
+		g = rx[k] - rx[k - 1];
+		if (g > *gap_ns)
+			*gap_ns = g;
+		if (g < min_gap)
+			continue;
+		*stalled_ns += g;
+		if (nw > 0 && w[nw - 1].to >= rx[k - 1] - STALL_PRE_NS) {
+			w[nw - 1].to = rx[k] + STALL_POST_NS;
+			continue;
+		}
+		if ((nw & (nw - 1)) == 0) {	/* 0, 1, 2, 4, ...: grow */
+			struct window *p = realloc(w,
+			    (size_t)(nw ? nw * 2 : 1) * sizeof(*w));
+			if (p == NULL) {
+				free(w);
+				free(rx);
+				return -1;
+			}
+			w = p;
+		}
+		w[nw].from = rx[k - 1] - STALL_PRE_NS;
+		w[nw].to = rx[k] + STALL_POST_NS;
+		nw++;
+	}
+	free(rx);
+	*out = w;
+	return nw;
+}
+
+/* Whether time t falls in one of the nw windows (sorted, disjoint). */
+static int
+in_window(const struct window *w, long nw, int64_t t)
+{
+	long lo = 0, hi = nw;
+
+	while (lo < hi) {		/* the first window ending at t or after */
+		long mid = lo + (hi - lo) / 2;
+		if (w[mid].to < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nw && w[lo].from <= t;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -447,8 +572,12 @@ main(int argc, char **argv)
 	int64_t start, stop, t, due;
 	uint64_t i = 0, total;
 	int s, rc = 2;
-	size_t k, outstanding = 0;
-	double sum = 0;
+	size_t k, outstanding = 0, nkept = 0;
+	uint32_t *all = NULL, *kept = NULL;
+	struct window *win = NULL;
+	struct stats sa, sk;
+	int64_t gap, stalled, min_gap;
+	long nwin;
 
 	memset(&r, 0, sizeof(r));
 	rx_setup(&r);
@@ -521,23 +650,36 @@ main(int argc, char **argv)
 		    (unsigned long long)r.late, (unsigned long long)r.stray);
 		goto out;
 	}
-	qsort(r.lat, r.nlat, sizeof(*r.lat), cmp_u32);
-	for (k = 0; k < r.nlat; k++)
-		sum += r.lat[k];
-	{
-		/* Nearest rank: the ceil(p * n)th smallest, 0-based. */
-		size_t i50 = (r.nlat + 1) / 2 - 1;
-		size_t i99 = (r.nlat * 99 + 99) / 100 - 1;
-
-		printf("offered=%.0f qps=%.0f lost=%llu answers=%zu "
-		    "avg_us=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f "
-		    "late=%llu stray=%llu gap_ms=%.1f\n", qps,
-		    (double)r.nlat / secs, (unsigned long long)r.lost,
-		    r.nlat, sum / (double)r.nlat / 1e3, r.lat[i50] / 1e3,
-		    r.lat[i99] / 1e3, r.lat[r.nlat - 1] / 1e3,
-		    (unsigned long long)r.late, (unsigned long long)r.stray,
-		    r.gap / 1e6);
+	/*
+	 * A stall: no answer for STALL_NS, or for 50 times the time between
+	 * two queries when that is longer (at a low rate answers are far
+	 * apart anyway).
+	 */
+	min_gap = (int64_t)(50e9 / qps);
+	if (min_gap < STALL_NS)
+		min_gap = STALL_NS;
+	if ((nwin = stalls(r.ans, r.nlat, min_gap, &win, &gap,
+	    &stalled)) < 0)
+		goto nomem;
+	all = malloc(r.nlat * sizeof(*all));
+	kept = malloc(r.nlat * sizeof(*kept));
+	if (all == NULL || kept == NULL)
+		goto nomem;
+	for (k = 0; k < r.nlat; k++) {
+		all[k] = r.ans[k].lat_ns;
+		if (!in_window(win, nwin, r.ans[k].sent_ns))
+			kept[nkept++] = r.ans[k].lat_ns;
 	}
+	summarize(all, r.nlat, &sa);
+	summarize(kept, nkept, &sk);
+	printf("offered=%.0f qps=%.0f lost=%llu answers=%zu "
+	    "avg_us=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f "
+	    "late=%llu stray=%llu gap_ms=%.1f stalls=%ld stalled_ms=%.1f "
+	    "steady_answers=%zu steady_avg_us=%.1f steady_p99_us=%.1f\n",
+	    qps, (double)r.nlat / secs, (unsigned long long)r.lost, r.nlat,
+	    sa.avg, sa.p50, sa.p99, sa.max,
+	    (unsigned long long)r.late, (unsigned long long)r.stray,
+	    gap / 1e6, nwin, stalled / 1e6, sk.n, sk.avg, sk.p99);
 	goto out;
 nomem:
 	fprintf(stderr, "latclient: out of memory\n");
@@ -548,7 +690,10 @@ out:
 			close(r.fd[s]);
 		free(r.slots[s]);
 	}
-	free(r.lat);
+	free(r.ans);
+	free(all);
+	free(kept);
+	free(win);
 	free(r.qs.wire);
 	free(r.qs.q);
 	return rc;

@@ -30,6 +30,16 @@ is "$(kv "$out" stray)" 0 "no answer unmatched"
 p50=$(kv "$out" p50_us) max=$(kv "$out" max_us) gap=$(kv "$out" gap_ms)
 [ -n "$gap" ] && [ "$(echo "$gap * 1000 <= 1500000" | bc -l)" = 1 ]
 ok $? "gap_ms is printed and within the run ($gap)"
+# Without a stall the steady figures are every answer's; with one (the
+# machine may stall here too) they leave some answers out.
+st=$(kv "$out" stalls) sn=$(kv "$out" steady_answers)
+if [ "$st" = 0 ]; then
+	is "$sn/$(kv "$out" steady_avg_us)" "3000/$(kv "$out" avg_us)" \
+	    "no stall: the steady figures are every answer's"
+else
+	[ -n "$sn" ] && [ "$sn" -lt 3000 ]
+	ok $? "$st stall(s): fewer steady answers ($sn)"
+fi
 [ -n "$p50" ] && [ "$(echo "$p50 > 0 && $p50 <= $max" | bc -l)" = 1 ]
 ok $? "latencies are positive and ordered (p50 $p50, max $max)"
 
@@ -72,11 +82,12 @@ is "$(kv "$out" answers)" 0 "another question: not counted as an answer"
 is "$(kv "$out" stray)" 200 "another question: 200 stray"
 is "$(kv "$out" lost)" 200 "another question: 200 lost"
 
-# gap_ms, the longest time between two answers, which makes the bench
-# run a latency round again (tests/bench/dnsbld.sh, latround()): a server
-# that answers 100 queries, stops for 0.4 s with the rest queued, then
-# answers them all shows a gap of about 400 ms, loses nothing, and
-# counts the queued answers' wait in their latency.
+# A stall (no answer for 50 ms, or 50 query intervals if longer: 250 ms
+# at 200 a second), which the bench's latency goals leave out
+# (tests/bench/dnsbld.sh): a server that answers 100 queries, stops for
+# 0.4 s with the rest queued, then answers them all shows a gap of about
+# 400 ms and one stall, loses nothing, counts the queued answers' wait in
+# every answer's figures and leaves those answers out of the steady ones.
 cat >"$T/pause.py" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -108,6 +119,12 @@ gap=$(kv "$out" gap_ms) max=$(kv "$out" max_us)
 ok $? "a pause of 0.4 s: gap_ms $gap >= 350"
 [ -n "$max" ] && [ "$(echo "$max >= 300000" | bc -l)" = 1 ]
 ok $? "the queued answers waited: max_us $max >= 300000"
+is "$(kv "$out" stalls)" 1 "a pause of 0.4 s: one stall"
+sn=$(kv "$out" steady_answers) sp=$(kv "$out" steady_p99_us)
+[ -n "$sn" ] && [ "$sn" -ge 150 ] && [ "$sn" -le 225 ]
+ok $? "the ~80 queries sent in the pause left out: $sn steady answers of 300"
+[ -n "$sp" ] && [ "$(echo "$sp < 100000" | bc -l)" = 1 ]
+ok $? "the steady p99 leaves the queued answers out ($sp us)"
 
 # Bad input: a message with the file and line, exit 2, no crash.
 printf '2.0.0.127.relays.example A\nfoo.example BOGUS\n' >"$T/bad1.txt"
