@@ -54,30 +54,53 @@ is "$rc" 0 "a silent port: exit 0"
 is "$(kv "$out" answers)" 0 "a silent port: no answers"
 is "$(kv "$out" lost)" 250 "a silent port: all 250 lost"
 
-# A server that answers every query with another question: no answer
-# counts (stray), all are lost.
-cat >"$T/liar.py" <<'PY'
-import socket, sys
+# A small UDP peer for the cases below: peer.py PORT COUNT FLIP PAUSE
+# answers COUNT queries with the query itself, QR set; FLIP 1 changes the
+# name's first letter (another question); PAUSE N stops for 0.4 s after
+# the Nth answer, with the queries after it queued in a 1 MB buffer.  It
+# creates the file READY once bound; peer() starts it and waits for that.
+cat >"$T/peer.py" <<'PY'
+import socket, sys, time
+port, count, flip, pause = (int(v) for v in sys.argv[1:5])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind(("127.0.0.1", port))
+open(sys.argv[5], "w").close()
 s.settimeout(10)
 n = 0
-while n < 200:
+while n < count:
     try:
         q, a = s.recvfrom(4096)
     except socket.timeout:
         break
     r = bytearray(q)
     r[2] |= 0x80
-    r[12 + 1] ^= 0x01		# first letter of the name changed
+    if flip:
+        r[12 + 1] ^= 0x01	# first letter of the name changed
     s.sendto(bytes(r), a)
     n += 1
+    if n == pause:
+        time.sleep(0.4)
 PY
+# peer PORT COUNT FLIP PAUSE: starts peer.py in the background (its PID
+# in $PEER), and returns once it is bound, or after 20 s.
+peer() {
+	local i
+	rm -f "$T/peer.ready"
+	$PY "$T/peer.py" "$@" "$T/peer.ready" & PEER=$!
+	for i in $(seq 200); do
+		[ -e "$T/peer.ready" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A server that answers every query with another question: no answer
+# counts (stray), all are lost.
 liar=$(free_port)
-$PY "$T/liar.py" "$liar" & lpid=$!
-sleep 0.5
+peer "$liar" 200 1 0; ok $? "the peer is bound"
 out=$("$LC" 127.0.0.1 "$liar" "$T/q.txt" 200 1 2>&1)
-wait $lpid
+wait $PEER
 is "$(kv "$out" answers)" 0 "another question: not counted as an answer"
 is "$(kv "$out" stray)" 200 "another question: 200 stray"
 is "$(kv "$out" lost)" 200 "another question: 200 lost"
@@ -88,30 +111,10 @@ is "$(kv "$out" lost)" 200 "another question: 200 lost"
 # 0.4 s with the rest queued, then answers them all shows a gap of about
 # 400 ms and one stall, loses nothing, counts the queued answers' wait in
 # every answer's figures and leaves those answers out of the steady ones.
-cat >"$T/pause.py" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(10)
-n = 0
-while n < 300:
-    try:
-        q, a = s.recvfrom(4096)
-    except socket.timeout:
-        break
-    r = bytearray(q)
-    r[2] |= 0x80
-    s.sendto(bytes(r), a)
-    n += 1
-    if n == 100:
-        time.sleep(0.4)
-PY
 pport=$(free_port)
-$PY "$T/pause.py" "$pport" & ppid=$!
-sleep 0.5
+peer "$pport" 300 0 100; ok $? "the pausing peer is bound"
 out=$("$LC" 127.0.0.1 "$pport" "$T/q.txt" 200 1.5 2>&1)
-wait $ppid
+wait $PEER
 echo "# $out"
 is "$(kv "$out" answers)" 300 "a pausing server: all 300 answered"
 gap=$(kv "$out" gap_ms) max=$(kv "$out" max_us)
