@@ -9,7 +9,9 @@
 # (user + system, from /proc/PID/stat) over the run.  Prints one line:
 # the rate answered, the queries lost, the average, median, 99th
 # percentile and largest latency in microseconds, the sends that went out
-# late (the client fell behind), and the server's share of CPU 0.
+# late (the client fell behind), the machine's stalls and the average and
+# 99th percentile of the answers outside them (latclient.c says how), and
+# the server's share of CPU 0.
 # Figures only.
 set -u
 port=$1 pid=$2 qf=$3 secs=$4 qps=$5 client=$6
