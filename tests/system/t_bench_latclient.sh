@@ -12,6 +12,13 @@ cc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 ok $? "latclient builds"
 kv() { echo "$1" | sed -n "s/.*\<$2=\([0-9.]*\).*/\1/p"; }
 
+# The stall finder (which answers the latency goals leave out) against a
+# plain model, on 300 seeded random runs with times on its limits.
+seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "# check-stalls seed $seed (SEED=$seed to repeat)"
+out=$("$LC" --check-stalls "$seed" 2>&1); rc=$?
+is "$rc" 0 "stalls and their windows as the model's ($(echo "$out" | tail -n 1))"
+
 # Rate limiting off: 2000 queries a second from one address would be
 # limited, as they should.
 write_config "rrl: {enabled: false}"
