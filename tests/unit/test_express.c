@@ -76,20 +76,23 @@ fill(struct store_txn *t, void *arg)
 {
 	static const uint8_t code[4] = { 127, 0, 0, 5 };
 	struct entry e;
+	uint8_t ad[16];
 	size_t z;
-	int i, rc;
+	int i, rc, fam;
+	unsigned len;
 
 	(void)arg;
 	for (z = 0; z < 3; z++)
 		for (i = 0; i < 600; i++) {
 			memset(&e, 0, sizeof(e));
-			e.prefix.family = rnd(4) == 0 ? ADDR_V6 : ADDR_V4;
-			rand_addr(e.prefix.family == ADDR_V6, e.prefix.addr);
-			e.prefix.len = (uint8_t)addr_bits(e.prefix.family);
+			/* prefix_make() clears the prefix before it reads
+			 * the address: the address stays apart. */
+			fam = rnd(4) == 0 ? ADDR_V6 : ADDR_V4;
+			rand_addr(fam == ADDR_V6, ad);
+			len = addr_bits(fam);
 			if (rnd(30) == 0)
-				e.prefix.len -= 8;	/* a range */
-			prefix_make(&e.prefix, e.prefix.family,
-			    e.prefix.addr, e.prefix.len);
+				len -= 8;	/* a range */
+			prefix_make(&e.prefix, fam, ad, len);
 			e.state = rnd(12) == 0 ? ENTRY_EXCLUDED : ENTRY_LISTED;
 			if (rnd(8) == 0 && (rc = store_answer_intern(t, z,
 			    code, rnd(2) ? "own $" : NULL, NULL,
@@ -99,6 +102,20 @@ fill(struct store_txn *t, void *arg)
 				return rc;
 		}
 	return 0;
+}
+
+/* One more entry in zone 1 alone, so that the zones' serials differ. */
+static int
+fill_one(struct store_txn *t, void *arg)
+{
+	static const uint8_t ad[4] = { 198, 51, 3, 7 };
+	struct entry e;
+
+	(void)arg;
+	memset(&e, 0, sizeof(e));
+	prefix_make(&e.prefix, ADDR_V4, ad, 32);
+	e.state = ENTRY_LISTED;
+	return store_entry_put(t, 1, &e);
 }
 
 static struct memidx *mi;
@@ -111,8 +128,15 @@ copy(struct store_txn *t, void *arg)
 
 /* ---- packets ---- */
 
+/* The last two zones' names take 191 and 192 bytes on the wire: names of
+ * 32 nibbles under them are 255 bytes (the most a name may have) and 256. */
+#define L59 "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define L60 L59 "c"
+#define LONG1 L59 "." L60 "." L60 ".example"
+#define LONG2 L60 "." L60 "." L60 ".example"
 static const char *const zones[] = { "relays.example", "a.relays.example",
-    "notxt.example", "Relays.example", "other.example" };
+    "notxt.example", "Relays.example", "other.example", LONG1, LONG2 };
+#define NZONES	(sizeof(zones) / sizeof(zones[0]))
 
 static size_t
 put_label(uint8_t *p, const char *s)
@@ -127,7 +151,7 @@ put_label(uint8_t *p, const char *s)
 static size_t
 put_zone(uint8_t *p, const char *z)
 {
-	char buf[64], *s, *dot;
+	char buf[256], *s, *dot;
 	size_t n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", z);
@@ -197,10 +221,12 @@ make_query(uint8_t *p)
 			snprintf(s, sizeof(s), "%x", v);
 			if (rnd(50) == 0)
 				s[0] = rnd(2) ? 'A' : 'g';
+			else if (i == 31 && rnd(30) == 0)
+				snprintf(s, sizeof(s), "%x%x", v, rnd(16));
 			n += put_label(p + n, s);
 		}
 	}
-	n += put_zone(p + n, zones[rnd(10) < 7 ? 0 : rnd(5)]);
+	n += put_zone(p + n, zones[rnd(10) < 7 ? 0 : rnd(NZONES)]);
 	p[n++] = (uint8_t)(qt >> 8);
 	p[n++] = (uint8_t)qt;
 	p[n++] = 0;
@@ -282,6 +308,13 @@ static const char zones_yaml[] =
     "    txt: \"$\"\n"
     "  - name: notxt.example\n"
     "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+    "    ns: [ns1.relays.example]\n"
+    "    txt: \"\"\n"
+    "  - name: " LONG1 "\n"
+    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+    "    ns: [ns1.relays.example]\n"
+    "  - name: " LONG2 "\n"
+    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
     "    ns: [ns1.relays.example]\n";
 
 int
@@ -299,7 +332,7 @@ main(void)
 	enum query_status qs;
 	const char *env;
 	long n = 200000, i, took = 0, answered = 0, plain = 0, bad = 0;
-	long badans = 0, common = 0;
+	long badans = 0, common = 0, listed = 0, nodata = 0;
 	size_t len, l1, l2, limit, nz;
 	uint64_t seed;
 
@@ -316,7 +349,12 @@ main(void)
 	zs = ts.zs;
 	nz = ts.cfg->nzones;
 	ok(store_write(ts.st, fill, NULL, &eb) == 0, "entries %s", eb.msg);
+	ok(store_write(ts.st, fill_one, NULL, &eb) == 0, "one more in zone 1 "
+	    "%s", eb.msg);
 	ok(store_read(ts.st, copy, &nz, &eb) == 0, "the copy %s", eb.msg);
+	ok(mi != NULL && mi->z[0].serial != mi->z[1].serial,
+	    "zones 0 and 1 have serials of their own (%u, %u)",
+	    mi != NULL ? mi->z[0].serial : 0, mi != NULL ? mi->z[1].serial : 0);
 	ok(store_reader_new(ts.st, &rd) == 0 &&
 	    respond_store_init(&rs, &db, rd, nz) == 0, "a reader");
 	if (mi == NULL || rd == NULL)
@@ -364,6 +402,10 @@ main(void)
 		l1 = express_answer(mi, &q1, &h1, out1, limit);
 		if (l1 != 0) {
 			answered++;
+			if ((out1[3] & 0xf) == 0 && (out1[6] | out1[7]) != 0)
+				listed++;
+			else if ((out1[3] & 0xf) == 0)
+				nodata++;
 			l2 = respond_hinted(zs, &db, &q2, qs, &h2, out2,
 			    EDNS_PAYLOAD, limit, 0);
 			if (l1 != l2 || memcmp(out1, out2, l1) != 0) {
@@ -387,6 +429,10 @@ main(void)
 	ok(answered > took / 4, "express_answer() answers most of those "
 	    "(%ld of %ld; %ld plain A left to the general way)", answered,
 	    took, plain);
+	/* Listed answers and NODATA (a TXT query in the zone with no TXT)
+	 * among them, not NXDOMAIN alone. */
+	ok(listed > answered / 10 && nodata > 0, "of those, %ld listed and "
+	    "%ld NODATA", listed, nodata);
 	respond_store_fini(&rs);
 out:
 	memidx_free(mi);
