@@ -8,7 +8,10 @@
  * must agree with store_lookup(), and whole answers built by respond()
  * from the copy must be byte for byte those built from the store.  After
  * random changes the old copy is stale (its txnid is no longer the
- * store's newest) and a new one agrees again.
+ * store's newest) and a new one agrees again.  Each copy, at every bucket
+ * width, counts the intervals the store serves.  Last, three new stores
+ * whose hashed line spills 1, 2 and 3 addresses (the last two out of hash
+ * order) and whose IPv6 prefixes fall in the sorted layout's last bucket.
  *
  *   TEST_SEED=N build/tests/test_memidx
  */
@@ -553,6 +556,102 @@ put_colliding6(struct store_txn *t, void *arg)
 	return 0;
 }
 
+/*
+ * A line of the hashed IPv4 layout (top half of the hash 0xbeef) with n
+ * addresses, so that n - MEMIDX_LSLOTS spill; the copy puts them in the
+ * line and then the spill in address order, and sorts the spill by hash.
+ * base is chosen (in main()) so that the last two addresses come in the
+ * opposite order of their hashes: a spill of two left unsorted loses one.
+ * Also IPv6: a /64 low in 2001:db8::/32 and, at its top, a /64 and one
+ * address whose bits after the shared 32 are all set, so that they fall in
+ * the last bucket of the sorted layout at any width.
+ */
+struct line_set {
+	unsigned n;
+	uint32_t base;
+};
+
+static uint32_t
+line_addr(uint32_t base, unsigned i)
+{
+	uint32_t inv = MEMIDX_HASH;
+	unsigned k;
+
+	for (k = 0; k < 5; k++)
+		inv *= 2 - MEMIDX_HASH * inv;
+	return (0xbeef0000u | ((base + i * 2533u) & 0xffff)) * inv;
+}
+
+/* 1 if the two highest of line_set's addresses hash in falling order. */
+static int
+tail_swapped(uint32_t base, unsigned n)
+{
+	uint32_t x, a = 0, b = 0;	/* the highest two, a < b */
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		x = line_addr(base, i);
+		if (x > b) {
+			a = b;
+			b = x;
+		} else if (x > a)
+			a = x;
+	}
+	return a * MEMIDX_HASH > b * MEMIDX_HASH;
+}
+
+static int
+put_line(struct store_txn *t, void *arg)
+{
+	static const uint8_t v6[3][16] = {
+	    { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 5 },
+	    { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0xff, 0xff },
+	    { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	      0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	static const unsigned len6[3] = { 64, 64, 128 };
+	const struct line_set *ls = arg;
+	struct entry e;
+	uint32_t x;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < ls->n; i++) {
+		x = line_addr(ls->base, i);
+		memset(&e, 0, sizeof(e));
+		e.prefix.family = ADDR_V4;
+		e.prefix.len = 32;
+		e.prefix.addr[0] = (uint8_t)(x >> 24);
+		e.prefix.addr[1] = (uint8_t)(x >> 16);
+		e.prefix.addr[2] = (uint8_t)(x >> 8);
+		e.prefix.addr[3] = (uint8_t)x;
+		e.state = ENTRY_LISTED;
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&e, 0, sizeof(e));
+		prefix_make(&e.prefix, ADDR_V6, v6[i], len6[i]);
+		e.state = ENTRY_LISTED;
+		if ((rc = store_entry_put(t, 0, &e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The intervals the store serves, both families, in zone 0. */
+static int
+count_served(struct store_txn *t, void *arg)
+{
+	uint64_t *n = arg, n4 = 0, n6 = 0;
+	int rc;
+
+	if ((rc = store_serve_count(t, 0, ADDR_V4, &n4)) != 0 ||
+	    (rc = store_serve_count(t, 0, ADDR_V6, &n6)) != 0)
+		return rc;
+	*n = n4 + n6;
+	return 0;
+}
+
 /* A copy at given bucket widths. */
 struct at_width {
 	unsigned bits4, bits6;
@@ -581,8 +680,9 @@ main(void)
 	    w3 = { MEMIDX_BITS_LINES, 0, NULL },
 	    w4 = { 20, MEMIDX_BITS_LINES, NULL };
 	static struct at_width *const widths[] = { &w1, &w2, &w3, &w4 };
-	uint64_t seed;
+	uint64_t seed, served;
 	unsigned i, round;
+	int rc;
 
 	seed = tap_seed("test_memidx");
 	rng = seed ? seed : 1;
@@ -694,9 +794,50 @@ main(void)
 				    "%u-bit IPv6 buckets", round,
 				    widths[i]->bits6);
 			check_copy(st, rd, zs, widths[i]->m, round);
+			served = 0;
+			rc = store_read(st, count_served, &served, &eb);
+			ok(rc == 0 && widths[i]->m->entries == served,
+			    "round %u: the copy counts the %llu intervals "
+			    "served (%llu)", round, (unsigned long long)served,
+			    (unsigned long long)widths[i]->m->entries);
 			memidx_free(widths[i]->m);
 			widths[i]->m = NULL;
 		}
+	}
+	/* Spills of 1, 2 and 3 addresses, each alone in a new store, and
+	 * IPv6 in the last bucket of the sorted layout. */
+	for (round = 5; round < 8; round++) {
+		struct teststore t2;
+		struct store_reader *rd2 = NULL;
+		struct line_set ls;
+
+		ls.n = MEMIDX_LSLOTS + round - 4;
+		for (ls.base = rnd(), i = 0; i < 1000 &&
+		    !tail_swapped(ls.base, ls.n); i++)
+			ls.base = rnd();
+		if (!ok(teststore_open(&t2, "  - name: relays.example\n"
+		    "    soa: {mname: ns1.relays.example, rname: "
+		    "h.relays.example}\n    ns: [ns1.relays.example]\n") == 0 &&
+		    store_reader_new(t2.st, &rd2) == 0, "round %u: a new "
+		    "store", round))
+			break;
+		ok(store_write(t2.st, put_line, &ls, &eb) == 0, "round %u: "
+		    "%u addresses of one hashed line, the last two hashing in "
+		    "falling order; three IPv6 prefixes", round, ls.n);
+		for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+			if (store_read(t2.st, build_at, (void *)widths[i],
+			    &eb) != 0 || widths[i]->m == NULL)
+				continue;
+			if (widths[i]->bits4 == MEMIDX_BITS_LINES)
+				is_int((long long)widths[i]->m->z[0].nspill,
+				    round - 4, "round %u: %u spilled", round,
+				    round - 4);
+			check_copy(t2.st, rd2, t2.zs, widths[i]->m, round);
+			memidx_free(widths[i]->m);
+			widths[i]->m = NULL;
+		}
+		store_reader_free(rd2);
+		teststore_close(&t2);
 	}
 out:
 	memidx_free(m);
