@@ -5,8 +5,11 @@
  * respond_hint() must make the same query and hint of it; wherever
  * express_answer() answers, respond_hinted() must give the same bytes.
  * And the express path must take most of the common queries, or it
- * saves nothing.  Seeded (TEST_SEED=n repeats a run); EXPRESS_N sets the
- * number of packets.
+ * saves nothing.  The answers it gives must include listed ones and
+ * NODATA; a quarter more packets, TXT queries with EDNS at 512 in a zone
+ * of long TXT, try the answer's room for the OPT record at the limit.
+ * Seeded (TEST_SEED=n repeats a run); EXPRESS_N sets the number of
+ * packets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +74,11 @@ rand_addr(int v6, uint8_t *a)
 	}
 }
 
+/* The configured zones (zones_yaml) that get entries: relays.example,
+ * a.relays.example, notxt.example and t.example. */
+static const size_t zfill[] = { 0, 1, 2, 5 };
+#define ZFILLED	(sizeof(zfill) / sizeof(zfill[0]))
+
 static int
 fill(struct store_txn *t, void *arg)
 {
@@ -82,7 +90,7 @@ fill(struct store_txn *t, void *arg)
 	unsigned len;
 
 	(void)arg;
-	for (z = 0; z < 3; z++)
+	for (z = 0; z < ZFILLED; z++)
 		for (i = 0; i < 600; i++) {
 			memset(&e, 0, sizeof(e));
 			/* prefix_make() clears the prefix before it reads
@@ -94,11 +102,11 @@ fill(struct store_txn *t, void *arg)
 				len -= 8;	/* a range */
 			prefix_make(&e.prefix, fam, ad, len);
 			e.state = rnd(12) == 0 ? ENTRY_EXCLUDED : ENTRY_LISTED;
-			if (rnd(8) == 0 && (rc = store_answer_intern(t, z,
-			    code, rnd(2) ? "own $" : NULL, NULL,
+			if (rnd(8) == 0 && (rc = store_answer_intern(t,
+			    zfill[z], code, rnd(2) ? "own $" : NULL, NULL,
 			    &e.answer)) != 0)
 				return rc;
-			if ((rc = store_entry_put(t, z, &e)) != 0)
+			if ((rc = store_entry_put(t, zfill[z], &e)) != 0)
 				return rc;
 		}
 	return 0;
@@ -108,7 +116,7 @@ fill(struct store_txn *t, void *arg)
 static int
 fill_one(struct store_txn *t, void *arg)
 {
-	static const uint8_t ad[4] = { 198, 51, 3, 7 };
+	static const uint8_t ad[4] = { 100, 64, 0, 7 };	/* never drawn */
 	struct entry e;
 
 	(void)arg;
@@ -128,6 +136,9 @@ copy(struct store_txn *t, void *arg)
 
 /* ---- packets ---- */
 
+#define TXT43	"0123456789abcdefghijklmnopqrstuvwxyz-_+=,.;"
+#define TXT430	TXT43 TXT43 TXT43 TXT43 TXT43 TXT43 TXT43 TXT43 TXT43 TXT43
+
 /* The last two zones' names take 191 and 192 bytes on the wire: names of
  * 32 nibbles under them are 255 bytes (the most a name may have) and 256. */
 #define L59 "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
@@ -135,7 +146,8 @@ copy(struct store_txn *t, void *arg)
 #define LONG1 L59 "." L60 "." L60 ".example"
 #define LONG2 L60 "." L60 "." L60 ".example"
 static const char *const zones[] = { "relays.example", "a.relays.example",
-    "notxt.example", "Relays.example", "other.example", LONG1, LONG2 };
+    "notxt.example", "Relays.example", "other.example", LONG1, LONG2,
+    "t.example" };
 #define NZONES	(sizeof(zones) / sizeof(zones[0]))
 
 static size_t
@@ -187,6 +199,11 @@ octet_label(uint8_t *p, uint8_t v)
 	return put_label(p, s);
 }
 
+/* Set: make_query() makes TXT queries in t.example with EDNS and a payload
+ * of 512, whose answers come to 512 bytes give or take 20 (its TXT is
+ * long), so that the OPT record's room at the limit is tried. */
+static int focus;
+
 static size_t
 make_query(uint8_t *p)
 {
@@ -194,7 +211,8 @@ make_query(uint8_t *p)
 	    T_AAAA, T_SOA, T_NS, 15, T_OPT, T_AXFR, T_IXFR };
 	uint8_t a[16];
 	size_t n = 12, i;
-	uint16_t qt = types[rnd(sizeof(types) / sizeof(types[0]))];
+	uint16_t qt = focus ? T_TXT : types[rnd(sizeof(types) /
+	    sizeof(types[0]))];
 	int v6 = rnd(3) == 0, shape = (int)rnd(20);
 	char s[4];
 
@@ -226,12 +244,13 @@ make_query(uint8_t *p)
 			n += put_label(p + n, s);
 		}
 	}
-	n += put_zone(p + n, zones[rnd(10) < 7 ? 0 : rnd(NZONES)]);
+	n += put_zone(p + n, focus ? "t.example" :
+	    zones[rnd(10) < 7 ? 0 : rnd(NZONES)]);
 	p[n++] = (uint8_t)(qt >> 8);
 	p[n++] = (uint8_t)qt;
 	p[n++] = 0;
 	p[n++] = rnd(20) == 0 ? (uint8_t)(rnd(2) ? 3 : 255) : 1;
-	switch (rnd(8)) {
+	switch (focus ? 0 : rnd(8)) {
 	case 0:
 	case 1:
 	case 2:		/* an OPT */
@@ -239,10 +258,10 @@ make_query(uint8_t *p)
 		p[n++] = 0;
 		p[n++] = 0;
 		p[n++] = T_OPT;
-		p[n++] = (uint8_t)rnd(32);		/* payload */
-		p[n++] = (uint8_t)rnd(256);
+		p[n++] = focus ? 2 : (uint8_t)rnd(32);	/* payload */
+		p[n++] = focus ? 0 : (uint8_t)rnd(256);
 		p[n++] = 0;
-		p[n++] = rnd(8) == 0 ? 1 : 0;		/* version */
+		p[n++] = !focus && rnd(8) == 0 ? 1 : 0;	/* version */
 		p[n++] = rnd(2) ? 0x80 : 0;		/* DO */
 		p[n++] = 0;
 		if (rnd(3) == 0) {	/* an option, maybe malformed */
@@ -315,7 +334,11 @@ static const char zones_yaml[] =
     "    ns: [ns1.relays.example]\n"
     "  - name: " LONG2 "\n"
     "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
-    "    ns: [ns1.relays.example]\n";
+    "    ns: [ns1.relays.example]\n"
+    "  - name: t.example\n"
+    "    soa: {mname: ns1.relays.example, rname: h.relays.example}\n"
+    "    ns: [ns1.relays.example]\n"
+    "    txt: \"" TXT430 " $ $\"\n";
 
 int
 main(void)
@@ -332,7 +355,7 @@ main(void)
 	enum query_status qs;
 	const char *env;
 	long n = 200000, i, took = 0, answered = 0, plain = 0, bad = 0;
-	long badans = 0, common = 0, listed = 0, nodata = 0;
+	long badans = 0, common = 0, listed = 0, nodata = 0, near = 0, cut = 0;
 	size_t len, l1, l2, limit, nz;
 	uint64_t seed;
 
@@ -360,7 +383,8 @@ main(void)
 	if (mi == NULL || rd == NULL)
 		goto out;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n + n / 4; i++) {
+		focus = i >= n;
 		len = make_query(pkt);
 		switch (rnd(10)) {
 		case 0:		/* cut short */
@@ -414,9 +438,14 @@ main(void)
 					    "%zu bytes, respond_hinted() %zu\n",
 					    i, l1, l2);
 			}
+			if (focus && l1 + 20 > limit)
+				near++;
 		} else if (q1.qtype == T_A && q1.qclass == C_IN &&
 		    !q1.edns && h1.z == &zs->zones[0])
 			plain++;	/* answered the general way */
+		else if (focus && respond_hinted(zs, &db, &q2, qs, &h2, out2,
+		    EDNS_PAYLOAD, limit, 0) > 3 && (out2[2] & 0x02))
+			cut++;		/* too long for 512: TC */
 		(void)respond_store_end(&rs);
 	}
 	ok(bad == 0, "express_query() makes the general parse's query and "
@@ -433,6 +462,9 @@ main(void)
 	 * among them, not NXDOMAIN alone. */
 	ok(listed > answered / 10 && nodata > 0, "of those, %ld listed and "
 	    "%ld NODATA", listed, nodata);
+	/* Both sides of the limit, the OPT record's room included. */
+	ok(near > 0 && cut > 0, "at a payload of 512: %ld answers within 20 "
+	    "bytes of it, %ld too long (TC, the general way)", near, cut);
 	respond_store_fini(&rs);
 out:
 	memidx_free(mi);
