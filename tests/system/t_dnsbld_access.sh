@@ -35,14 +35,16 @@ echo "# seed $SEED (replay: DNSBL_SEED=$SEED bash $0)"
 
 $PY - $PORT $Z $SEED $K1 >"$T/acc.out" 2>&1 <<'PY'
 import random, socket, struct, sys
-import dns.message, dns.rcode, dns.rdatatype, dns.tsigkeyring, dns.name
+import dns.exception, dns.flags, dns.message, dns.rcode, dns.rdatatype, dns.tsigkeyring, dns.name
 port, zone, seed, secret = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 r = random.Random(seed)
 fails = 0
 sent = {"resolvers": 0, "blocked": 0, "heavy": 0, "ours": 0}
 
-def ask(src, name, qtype="A", tcp=False, key=None):
-    q = dns.message.make_query(name, qtype)
+def ask(src, name, qtype="A", tcp=False, key=None, edns=False, cd=False):
+    q = dns.message.make_query(name, qtype, use_edns=0 if edns else None)
+    if cd:
+        q.flags |= dns.flags.CD
     if key:
         q.use_tsig(dns.tsigkeyring.from_text({"k1": key}), keyname="k1")
     w = q.to_wire()
@@ -103,6 +105,15 @@ expect(m.rcode() == 0 and m.answer and m.answer[0].rdtype == dns.rdatatype.SOA, 
 for tcp in (False, True):
     m = ask("127.0.6.3", listed, tcp=tcp); sent["blocked"] += 1
     expect(m.rcode() == dns.rcode.REFUSED and not m.answer, "blocked: REFUSED (tcp %s)" % tcp)
+# A refusal to a query with EDNS and CD: CD copied, the OPT counted in
+# ARCOUNT and nothing after it (from_wire refuses trailing bytes).
+try:
+    sent["blocked"] += 1
+    m = ask("127.0.6.3", listed, edns=True, cd=True)
+    expect(m.rcode() == dns.rcode.REFUSED and m.flags & dns.flags.CD and m.edns == 0 and not m.answer,
+           "blocked, EDNS and CD: REFUSED with CD and an OPT: %s" % m)
+except dns.exception.DNSException as e:
+    expect(False, "blocked, EDNS and CD: the answer does not parse: %r" % e)
 m = ask("::1", listed)
 expect(a_of(m) == ["127.0.0.2"], "::1 (no rule): listed as usual")
 m = ask("127.0.6.3", listed, key=secret)

@@ -26,6 +26,8 @@ check "listed v4: A" -- dc q $PORT 1.2.0.192.$Z A --rcode NOERROR --aa --an 1 --
 	--a 127.0.0.2 --ttl 2100
 check "listed v4: TXT with \$ replaced" -- dc q $PORT 1.2.0.192.$Z TXT --rcode NOERROR --aa \
 	--an 1 --txt "$(TXT 192.0.2.1)" --ttl 2100
+check "listed v4: TXT over TCP has the zone's ttl" -- dc q $PORT 1.2.0.192.$Z TXT --tcp --rcode NOERROR \
+	--aa --an 1 --txt "$(TXT 192.0.2.1)" --ttl 2100
 check "listed v4: ANY over TCP gives A and TXT" -- dc q $PORT 1.2.0.192.$Z ANY --tcp --an 2 --a 127.0.0.2 \
 	--txt "$(TXT 192.0.2.1)"
 check "listed v4: MX is NODATA with SOA" -- dc q $PORT 1.2.0.192.$Z MX --rcode NOERROR --aa \
