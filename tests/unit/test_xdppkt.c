@@ -1,8 +1,11 @@
 /*
  * test_xdppkt.c -- the frames of the AF_XDP path (dnsbld/xdppkt.h): a
  * query frame read, its answer frame built in place, each kind of frame
- * the path must leave alone, and seeded random damage.  The checksums are
- * checked with a sum written here, not with the one under test.
+ * the path must leave alone (each with its IP checksum set right again,
+ * so that only what is wrong with it can make it refused), and seeded
+ * random damage, half of it with the checksum set right.  The checksums
+ * are checked with a sum written here, not with the one under test, also
+ * on random buffers, and an answer whose UDP checksum comes to 0.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +81,15 @@ mkframe(uint8_t *f, size_t dnslen, int with_csum)
 	return 42 + dnslen;
 }
 
+/* The IP header checksum of frame f set right again after a change, so
+ * that only the change can make a frame refused. */
+static void
+refix(uint8_t *f)
+{
+	put16(f + 24, 0);
+	put16(f + 24, ~ref_sum(f + 14, 20, 0) & 0xffff);
+}
+
 static uint32_t
 a4(const uint8_t *b)
 {
@@ -114,6 +126,61 @@ test_checksum_vector(void)
 	is_int(xdppkt_csum(h, 20, 0), 0xb861, "IPv4 header checksum vector");
 	is_int(xdppkt_csum(odd, 3, 0), ~ref_sum(odd, 3, 0) & 0xffff,
 	    "odd length: the last byte is the high half");
+}
+
+/* Sums that carry out of 16 bits twice, and random buffers and starting
+ * sums, against the reference. */
+static void
+test_checksum_random(unsigned seed)
+{
+	static const uint8_t w[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0,
+	    2 };	/* 0x2fffd + 2: folded once, 0x10001 */
+	uint8_t b[1600];
+	size_t n, i;
+	unsigned s;
+	int k, wrong = 0;
+
+	is_int(xdppkt_csum(w, 8, 0), ~ref_sum(w, 8, 0) & 0xffff,
+	    "a sum that carries twice is folded twice");
+	srand(seed);
+	for (k = 0; k < 2000; k++) {
+		n = (size_t)rand() % sizeof(b);
+		for (i = 0; i < n; i++)
+			b[i] = rand() % 4 ? 0xff : (uint8_t)rand();
+		s = (unsigned)rand() % 0x50000;
+		if (xdppkt_csum(b, n, s) != (~ref_sum(b, n, s) & 0xffff))
+			wrong++;
+	}
+	is_int(wrong, 0, "2000 random buffers, mostly 0xff (seed %u): the "
+	    "reference's checksum", seed);
+}
+
+/* An answer whose UDP checksum comes to 0 is sent with 0xffff, its other
+ * form: 0 would say it has none (RFC 768). */
+static void
+test_zero_checksum(void)
+{
+	uint8_t f[2048], g[2048];
+	struct xdppkt p;
+	size_t len, out;
+	unsigned c;
+
+	len = mkframe(f, 40, 0);
+	put16(f + 42 + 38, 0);	/* the word that will make the sum */
+	memcpy(g, f, len);
+	if (!ok(parse(g, len, &p) == 0, "zero checksum: the query parses"))
+		return;
+	out = xdppkt_answer(g, &p, 40);
+	c = (unsigned)(g[40] << 8 | g[41]);
+	/* That word set to the first answer's checksum makes the sum
+	 * 0xffff, and so the checksum 0. */
+	put16(f + 42 + 38, c);
+	memcpy(g, f, len);
+	(void)parse(g, len, &p);
+	out = xdppkt_answer(g, &p, 40);
+	is_int(g[40] << 8 | g[41], 0xffff, "a checksum of 0 is sent as 0xffff");
+	is_int(ref_udp_sum(g + 14, g + 34, out - 34), 0xffff,
+	    "and it is right");
 }
 
 static void
@@ -184,6 +251,14 @@ test_refused(void)
 	len = mkframe(f, 30, 1);
 	f[14] = 0x46;
 	is_int(parse(f, len, &p), DNSBL_EPARSE, "IP options: not taken");
+	refix(f);
+	is_int(parse(f, len, &p), DNSBL_EPARSE, "IP options, the checksum "
+	    "right over 20 bytes: not taken");
+	len = mkframe(f, 30, 1);
+	f[14] = 0x65;
+	refix(f);
+	is_int(parse(f, len, &p), DNSBL_EPARSE, "IP version 6 in an IPv4 "
+	    "frame: not taken");
 	len = mkframe(f, 30, 1);
 	f[14 + 6] = 0x20;	/* MF */
 	put16(f + 24, 0);
@@ -197,6 +272,9 @@ test_refused(void)
 	len = mkframe(f, 30, 1);
 	f[14 + 9] = 6;
 	is_int(parse(f, len, &p), DNSBL_EPARSE, "TCP: not taken");
+	refix(f);
+	is_int(parse(f, len, &p), DNSBL_EPARSE, "TCP, the checksum right: "
+	    "not taken");
 	len = mkframe(f, 30, 1);
 	f[14 + 10] ^= 1;
 	is_int(parse(f, len, &p), DNSBL_EPARSE, "a bad IP checksum");
@@ -212,6 +290,17 @@ test_refused(void)
 	len = mkframe(f, 30, 0);
 	put16(f + 38, 8 + 29);
 	is_int(parse(f, len, &p), DNSBL_EPARSE, "UDP length not the IP one's");
+	/* IP lengths too short for a UDP header, the UDP length matching:
+	 * the payload's length would be negative. */
+	for (len = 20; len < 28; len++) {
+		size_t flen = mkframe(f, 30, 0);
+
+		put16(f + 16, (unsigned)len);
+		put16(f + 38, (unsigned)len - 20);
+		refix(f);
+		is_int(parse(f, flen, &p), DNSBL_EPARSE, "IP length %zu, UDP "
+		    "length %zu: not taken", len, len - 20);
+	}
 	len = mkframe(f, 0, 0);
 	is_int(parse(f, len, &p), 0, "an empty UDP payload parses");
 	is_int(p.dnslen, 0, "of length 0 (respond() drops it)");
@@ -231,6 +320,8 @@ test_random(unsigned seed)
 		len = mkframe(f, (size_t)(rand() % 600), rand() & 1);
 		for (k = rand() % 4; k >= 0; k--)
 			f[rand() % len] ^= (uint8_t)(1 + rand() % 255);
+		if (rand() & 1)		/* past the checksum, to the fields */
+			refix(f);
 		cut = (size_t)rand() % (len + 1);
 		if (parse(f, cut, &p) == 0) {
 			taken++;
@@ -250,7 +341,9 @@ main(void)
 
 	printf("# seed %u\n", seed);
 	test_checksum_vector();
+	test_checksum_random(seed);
 	test_answer();
+	test_zero_checksum();
 	test_refused();
 	test_random(seed);
 	return tap_done();
