@@ -211,6 +211,46 @@ test_keys(void)
 	    n1, T_A, 0, 1), "IPv6: another /56, another bucket");
 	ok(!same_key(t, "192.0.2.1", n1, T_A, 0, 1, "::ffff:192.0.2.1", n1,
 	    T_A, 0, 1), "IPv4 and IPv6 never share");
+	{
+		/* A query of EDNS version 1 gets BADVERS: an error, keyed by
+		 * network alone, whatever the answer's header rcode says. */
+		struct sockaddr_storage ss = peer("192.0.2.1");
+		struct query q;
+		uint8_t a[600], k2[RRL_KEY_MAX];
+		size_t n, l1, l2;
+		enum rrl_kind k2kind;
+
+		n = mkquery(qbuf, n1, T_A, 1232, 1);
+		if (query_parse(qbuf, n, &q) != Q_OK)
+			printf("# the EDNS version 1 query does not parse\n");
+		n = DNS_HDRLEN + q.qname_len + 4;
+		memcpy(a, qbuf, n);
+		a[2] = 0x84;
+		a[3] = 0;
+		memset(a + 6, 0, 6);
+		l1 = rrl_key(t, (struct sockaddr *)&ss, &q, a, n, k, &kind);
+		l2 = key_of(t, "192.0.2.77", "b.example.net", T_TXT,
+		    RC_REFUSED, 0, k2, &k2kind);
+		ok(q.edns && q.edns_version == 1 && kind == RRL_ERROR &&
+		    l1 == l2 && memcmp(k, k2, l1) == 0, "EDNS version 1 "
+		    "(BADVERS): the network's error bucket (kind %d)", kind);
+	}
+	rrl_free(t);
+
+	/* Prefixes that end inside a byte: /22 and /52. */
+	t = NULL;
+	c.ipv4_prefix = 22;
+	c.ipv6_prefix = 52;
+	rrl_update(&t, &c);
+	ok(same_key(t, "192.0.0.1", n1, T_A, 0, 1, "192.0.3.254", n1, T_A, 0,
+	    1), "/22: 192.0.0.1 and 192.0.3.254 share a bucket");
+	ok(!same_key(t, "192.0.3.1", n1, T_A, 0, 1, "192.0.4.1", n1, T_A, 0,
+	    1), "/22: 192.0.4.1 is in another");
+	ok(same_key(t, "2001:db8:0:0::1", n1, T_A, 0, 1, "2001:db8:0:fff::1",
+	    n1, T_A, 0, 1), "/52: 2001:db8:0:: and 2001:db8:0:fff:: share");
+	ok(!same_key(t, "2001:db8:0:fff::1", n1, T_A, 0, 1,
+	    "2001:db8:0:1000::1", n1, T_A, 0, 1),
+	    "/52: 2001:db8:0:1000:: is in another");
 	rrl_free(t);
 }
 
@@ -353,9 +393,36 @@ test_limit(void)
 	run(t, &w, now + 30 * RRL_TICKS_PER_SEC, "192.0.2.200", n1, 0, 20,
 	    cnt);
 	is_int(cnt[RRL_SEND], 11, "its neighbour outside the exempt /25 is");
-	c.responses_per_second = 0;
+	prefix_parse("2001:db8::/64", &ex, NULL);
+	rrl_update(&t, &c);
+	run(t, &w, now + 40 * RRL_TICKS_PER_SEC, "2001:db8::1", n1, 0, 1000,
+	    cnt);
+	is_int(cnt[RRL_SEND], 1000, "an exempt IPv6 address is never limited");
+	run(t, &w, now + 40 * RRL_TICKS_PER_SEC, "2001:db8:1::1", n1, 0, 20,
+	    cnt);
+	is_int(cnt[RRL_SEND], 11, "an IPv6 address outside the exempt /64 is");
 	c.exempt = NULL;
 	c.nexempt = 0;
+
+	/* NODATA goes by responses_per_second, not nxdomains_per_second. */
+	c.nxdomains_per_second = 50;
+	rrl_update(&t, &c);
+	{
+		struct sockaddr_storage ss = peer("198.51.100.200");
+		struct query q;
+		uint8_t a[600];
+		size_t len = mk(n1, T_MX, -1, RC_NOERROR, 0, ZLEN, &q, a);
+
+		cnt[0] = cnt[1] = cnt[2] = 0;
+		for (i = 0; i < 60; i++)
+			cnt[rrl_check(t, &w, now + 50 * RRL_TICKS_PER_SEC,
+			    (struct sockaddr *)&ss, &q, a, len)]++;
+		is_int(cnt[RRL_SEND], 11, "NODATA at responses_per_second 10 "
+		    "(nxdomains_per_second 50): a burst of 11");
+	}
+	c.nxdomains_per_second = 10;
+
+	c.responses_per_second = 0;
 	rrl_update(&t, &c);
 	run(t, &w, now, "198.51.100.9", n1, 0, 1000, cnt);
 	is_int(cnt[RRL_SEND], 1000, "responses_per_second 0: no limit");
