@@ -382,6 +382,23 @@ test_limit(void)
 	run(t, &w, now, "203.0.115.1", n1, 0, 29, cnt);
 	ok(cnt[RRL_SEND] == 11 && cnt[RRL_SLIP] == 6 && cnt[RRL_DROP] == 12,
 	    "slip 3: every third one");
+	/* A drained bucket counts slips from the start again: 4 over the
+	 * limit leave the count at 1; after the pause the third is the
+	 * slip, not the second. */
+	run(t, &w, now, "203.0.116.1", n1, 0, 15, cnt);
+	run(t, &w, now + 20 * RRL_TICKS_PER_SEC, "203.0.116.1", n1, 0, 11,
+	    cnt);
+	{
+		int v[3];
+
+		for (i = 0; i < 3; i++) {
+			run(t, &w, now + 20 * RRL_TICKS_PER_SEC, "203.0.116.1",
+			    n1, 0, 1, cnt);
+			v[i] = cnt[RRL_SLIP] ? 2 : cnt[RRL_DROP] ? 1 : 0;
+		}
+		ok(v[0] == 1 && v[1] == 1 && v[2] == 2, "slip 3, after a "
+		    "drain: drop, drop, slip (%d %d %d)", v[0], v[1], v[2]);
+	}
 
 	prefix_parse("192.0.2.0/25", &ex, NULL);
 	c.exempt = &ex;
@@ -546,6 +563,18 @@ test_truncate(void)
 	    "NXDOMAIN kept, TC, the question and the OPT only");
 	is_int(n, DNS_HDRLEN + q.qname_len + 4 + 11,
 	    "no larger than the query");
+	/* The slip answer to a query of EDNS version 1 is BADVERS, as the
+	 * answer it stands for (extended rcode 16: 1 in the OPT's TTL). */
+	n = mkquery(qbuf, "9.relays.example", T_TXT, 1232, 1);
+	if (query_parse(qbuf, n, &q) != Q_OK)
+		printf("# the EDNS version 1 query does not parse\n");
+	memcpy(a, qbuf, n);
+	a[2] = 0x84;
+	a[3] = 0;
+	n = rrl_truncate(&q, a, n, sizeof(a));
+	ok(n > 0 && parse(a, n, &r) == 0 && r.rcode == RC_BADVERS &&
+	    (r.flags & F_TC) && r.opt == 1, "EDNS version 1: the slip answer "
+	    "is BADVERS with TC (rcode %d)", r.rcode);
 }
 
 int
