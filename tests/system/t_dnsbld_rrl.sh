@@ -7,7 +7,8 @@
 # limited answer comes back as TC (each parsed by dnspython), the other
 # client gets >= 99% of its answers, and TCP from the flooding address is
 # answered in full.  An exempt address (127.0.5.5) is never limited, and
-# dnsbld's counters (logged at SIGHUP) agree with what the clients saw.
+# dnsbld's counters (logged at SIGHUP, and the dropped answers in its
+# statistics) agree with what the clients saw.
 # With rrl disabled the same flood is answered in full.
 source "$(dirname "$0")/lib.sh"
 rc() { $PY "$ROOT/tests/system/rrlcheck.py" "$@"; }
@@ -17,6 +18,7 @@ write_config
 cat >>"$T/dnsbl.yaml" <<YAML
 rrl:
   exempt: [127.0.5.5, "::1"]
+control: $T/control.sock
 YAML
 start_dnsbld || { ok 1 "dnsbld starts"; done_testing; exit 1; }
 grep -q "rrl: per /24 (IPv4), /56 (IPv6): 200 answers/s, 1000 NXDOMAIN/s, 200 errors/s (0: no limit), slip 2, 2 exempt; table 128 KiB" "$T/dnsbld.log"
@@ -51,6 +53,9 @@ echo "# dnsbld counted $d1 dropped, $s1 slipped; the flood saw $tc TC of $sent s
 ok $? "dnsbld's slipped count matches the TC answers received"
 [ -n "$d1" ] && [ $((d1 + s1 + full)) -le "$sent" ] && [ $((d1 + s1 + full)) -ge $((sent * 9 / 10)) ]
 ok $? "dropped + slipped + answered account for the queries sent"
+# The statistics count each dropped answer as dropped, not as sent.
+sd=$(loader --json server stats | $PY -c 'import json, sys; print(json.load(sys.stdin)["total"]["answers"]["dropped"])')
+is "$sd" "$d1" "the statistics' dropped answers are the limiter's"
 
 check "an exempt address is never limited" -- \
 	rc exempt $PORT $N --src 127.0.5.5 --count 5000 --limit 200
