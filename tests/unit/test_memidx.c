@@ -432,6 +432,36 @@ check_copy(struct store *st, struct store_reader *rd,
 }
 
 /*
+ * The i-th address whose hash has top half `top` and low half base + i *
+ * 2533 (mod 2^16): x = h / MEMIDX_HASH (mod 2^32).  An odd step is a
+ * permutation of 2^16, so up to 2^16 different addresses.
+ */
+static uint32_t
+line_addr(uint32_t top, uint32_t base, unsigned i)
+{
+	uint32_t inv = MEMIDX_HASH;
+	unsigned k;
+
+	for (k = 0; k < 5; k++)		/* Newton: inv * MEMIDX_HASH == 1 */
+		inv *= 2 - MEMIDX_HASH * inv;
+	return ((top << 16) | ((base + i * 2533u) & 0xffff)) * inv;
+}
+
+/* A listed single IPv4 address x. */
+static void
+single4(struct entry *e, uint32_t x)
+{
+	memset(e, 0, sizeof(*e));
+	e->prefix.family = ADDR_V4;
+	e->prefix.len = 32;
+	e->prefix.addr[0] = (uint8_t)(x >> 24);
+	e->prefix.addr[1] = (uint8_t)(x >> 16);
+	e->prefix.addr[2] = (uint8_t)(x >> 8);
+	e->prefix.addr[3] = (uint8_t)x;
+	e->state = ENTRY_LISTED;
+}
+
+/*
  * 40 single addresses that hash to one line of the hashed layout (at its
  * 2^16 lines: a small store), more than the line holds, so that some go
  * to the spill.  x = h / MEMIDX_HASH (mod 2^32) for h of one top half.
@@ -439,28 +469,17 @@ check_copy(struct store *st, struct store_reader *rd,
 static int
 put_colliding(struct store_txn *t, void *arg)
 {
-	uint32_t inv = MEMIDX_HASH, h, x, base = rnd();
+	uint32_t base = rnd();
 	struct entry e;
 	unsigned i;
 	int rc;
 
 	(void)arg;
-	for (i = 0; i < 5; i++)		/* Newton: inv * MEMIDX_HASH == 1 */
-		inv *= 2 - MEMIDX_HASH * inv;
 	for (i = 0; i < 40; i++) {
-		/* 40 different low halves (an odd step is a permutation of
-		 * 2^16), so 40 different addresses: drawn at random, two
-		 * could be the same, and the line hold only 39. */
-		h = 0xc0de0000u | ((base + i * 2533u) & 0xffff);
-		x = h * inv;
-		memset(&e, 0, sizeof(e));
-		e.prefix.family = ADDR_V4;
-		e.prefix.len = 32;
-		e.prefix.addr[0] = (uint8_t)(x >> 24);
-		e.prefix.addr[1] = (uint8_t)(x >> 16);
-		e.prefix.addr[2] = (uint8_t)(x >> 8);
-		e.prefix.addr[3] = (uint8_t)x;
-		e.state = ENTRY_LISTED;
+		/* 40 different low halves, so 40 different addresses:
+		 * drawn at random, two could be the same, and the line
+		 * hold only 39. */
+		single4(&e, line_addr(0xc0de, base, i));
 		if (i % 3 == 0) {
 			uint8_t code[4] = { 127, 0, 0, 9 };
 
@@ -571,17 +590,6 @@ struct line_set {
 	uint32_t base;
 };
 
-static uint32_t
-line_addr(uint32_t base, unsigned i)
-{
-	uint32_t inv = MEMIDX_HASH;
-	unsigned k;
-
-	for (k = 0; k < 5; k++)
-		inv *= 2 - MEMIDX_HASH * inv;
-	return (0xbeef0000u | ((base + i * 2533u) & 0xffff)) * inv;
-}
-
 /* 1 if the two highest of line_set's addresses hash in falling order. */
 static int
 tail_swapped(uint32_t base, unsigned n)
@@ -590,7 +598,7 @@ tail_swapped(uint32_t base, unsigned n)
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
-		x = line_addr(base, i);
+		x = line_addr(0xbeef, base, i);
 		if (x > b) {
 			a = b;
 			b = x;
@@ -616,15 +624,8 @@ put_line(struct store_txn *t, void *arg)
 	int rc;
 
 	for (i = 0; i < ls->n; i++) {
-		x = line_addr(ls->base, i);
-		memset(&e, 0, sizeof(e));
-		e.prefix.family = ADDR_V4;
-		e.prefix.len = 32;
-		e.prefix.addr[0] = (uint8_t)(x >> 24);
-		e.prefix.addr[1] = (uint8_t)(x >> 16);
-		e.prefix.addr[2] = (uint8_t)(x >> 8);
-		e.prefix.addr[3] = (uint8_t)x;
-		e.state = ENTRY_LISTED;
+		x = line_addr(0xbeef, ls->base, i);
+		single4(&e, x);
 		if ((rc = store_entry_put(t, 0, &e)) != 0)
 			return rc;
 	}
