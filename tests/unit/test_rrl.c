@@ -400,24 +400,27 @@ test_limit(void)
 		    "drain: drop, drop, slip (%d %d %d)", v[0], v[1], v[2]);
 	}
 
-	prefix_parse("192.0.2.0/25", &ex, NULL);
-	c.exempt = &ex;
-	c.nexempt = 1;
-	rrl_update(&t, &c);
-	run(t, &w, now + 30 * RRL_TICKS_PER_SEC, "192.0.2.1", n1, 0, 1000,
-	    cnt);
-	is_int(cnt[RRL_SEND], 1000, "an exempt address is never limited");
-	run(t, &w, now + 30 * RRL_TICKS_PER_SEC, "192.0.2.200", n1, 0, 20,
-	    cnt);
-	is_int(cnt[RRL_SEND], 11, "its neighbour outside the exempt /25 is");
-	prefix_parse("2001:db8::/64", &ex, NULL);
-	rrl_update(&t, &c);
-	run(t, &w, now + 40 * RRL_TICKS_PER_SEC, "2001:db8::1", n1, 0, 1000,
-	    cnt);
-	is_int(cnt[RRL_SEND], 1000, "an exempt IPv6 address is never limited");
-	run(t, &w, now + 40 * RRL_TICKS_PER_SEC, "2001:db8:1::1", n1, 0, 20,
-	    cnt);
-	is_int(cnt[RRL_SEND], 11, "an IPv6 address outside the exempt /64 is");
+	{
+		/* An exempt network, an address in it, one just outside. */
+		static const char *const exn[2][3] = {
+		    { "192.0.2.0/25", "192.0.2.1", "192.0.2.200" },
+		    { "2001:db8::/64", "2001:db8::1", "2001:db8:1::1" } };
+		uint64_t at;
+
+		c.exempt = &ex;
+		c.nexempt = 1;
+		for (i = 0; i < 2; i++) {
+			prefix_parse(exn[i][0], &ex, NULL);
+			rrl_update(&t, &c);
+			at = now + (uint64_t)(30 + 10 * i) * RRL_TICKS_PER_SEC;
+			run(t, &w, at, exn[i][1], n1, 0, 1000, cnt);
+			is_int(cnt[RRL_SEND], 1000, "%s, exempt: never limited",
+			    exn[i][1]);
+			run(t, &w, at, exn[i][2], n1, 0, 20, cnt);
+			is_int(cnt[RRL_SEND], 11, "%s, outside %s: limited",
+			    exn[i][2], exn[i][0]);
+		}
+	}
 	c.exempt = NULL;
 	c.nexempt = 0;
 
