@@ -118,7 +118,7 @@ if ! cc -O2 -o "$T/floor" "$SHARED/floor.c" 2>"$T/floor.err"; then
 	rm -f "$T/floor"
 fi
 # The latency client, built once.
-if ! cc -O2 -o "$T/latclient" "$BENCH/latclient.c" 2>"$T/latclient.err"; then
+if ! cc -O2 -o "$T/latclient" "$BENCH/latclient.c" "$BENCH/stalls.c" 2>"$T/latclient.err"; then
 	echo "latclient.c does not build: latency figures skipped"
 	cat "$T/latclient.err"
 	rm -f "$T/latclient"

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 LC=$T/latclient
 cc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-o "$LC" "$ROOT/tests/bench/latclient.c"
+	-o "$LC" "$ROOT/tests/bench/latclient.c" "$ROOT/tests/bench/stalls.c"
 ok $? "latclient builds"
 kv() { echo "$1" | sed -n "s/.*\<$2=\([0-9.]*\).*/\1/p"; }
 

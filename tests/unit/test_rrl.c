@@ -399,6 +399,25 @@ test_limit(void)
 		ok(v[0] == 1 && v[1] == 1 && v[2] == 2, "slip 3, after a "
 		    "drain: drop, drop, slip (%d %d %d)", v[0], v[1], v[2]);
 	}
+	{
+		/* A bucket that limits again after it drained begins a new
+		 * episode, which the log tells again.  The second is made
+		 * to fall in the second of the last line, so that it shows
+		 * as unlogged rather than as a line. */
+		uint64_t t2 = now + 40 * RRL_TICKS_PER_SEC;
+
+		run(t, &w, now, "203.0.117.1", n1, 0, 12, cnt);
+		w.log_sec = t2 / RRL_TICKS_PER_SEC;
+		w.unlogged = 0;
+		run(t, &w, t2, "203.0.117.1", n1, 0, 11, cnt);
+		ok(cnt[RRL_SEND] == 11 && w.unlogged == 0, "drained: the full "
+		    "burst, no episode begun (%d, %llu)", cnt[RRL_SEND],
+		    (unsigned long long)w.unlogged);
+		run(t, &w, t2, "203.0.117.1", n1, 0, 3, cnt);
+		ok(cnt[RRL_SEND] == 0 && w.unlogged == 1, "limited again: one "
+		    "new episode, however many answers (%d, %llu)",
+		    cnt[RRL_SEND], (unsigned long long)w.unlogged);
+	}
 
 	{
 		/* An exempt network, an address in it, one just outside. */
