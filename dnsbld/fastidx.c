@@ -25,12 +25,14 @@ struct fastidx {
 	struct store *st;
 	size_t nzones;
 	unsigned nslots;
+	double idle_ms;			/* the look without a kick */
 	struct slot *slots;
 	_Atomic(struct memidx *) cur;
 	pthread_t thread;
 	pthread_mutex_t mu;		/* guards stop and the counters */
-	pthread_cond_t cv;
+	pthread_cond_t cv;		/* stop, or a worker's kick */
 	int stop;
+	atomic_int kicked;		/* a worker found the copy old */
 	struct fastidx_stats stats;
 };
 
@@ -45,6 +47,8 @@ mono_ms(void)
 
 struct build_arg {
 	size_t nzones;
+	uint64_t want;			/* the newest commit seen */
+	int lagged;			/* the snapshot was older: no copy */
 	struct memidx *m;
 };
 
@@ -54,6 +58,16 @@ build_txn(struct store_txn *t, void *arg)
 	struct build_arg *b = arg;
 	int rc;
 
+	/*
+	 * LMDB shows a commit's meta page (store_last_txnid()) a moment
+	 * before new read transactions get its snapshot: a worker may kick
+	 * in that moment.  A copy of the older snapshot would be stale at
+	 * once, so take none; the builder looks again shortly.
+	 */
+	if (store_txn_id(t) < b->want) {
+		b->lagged = 1;
+		return 0;
+	}
 	if ((rc = memidx_build(t, b->nzones, &b->m)) != 0)
 		return rc;
 	/* The walk mapped the table's pages: let them go again. */
@@ -77,9 +91,14 @@ quiesce(struct fastidx *fx)
 	}
 }
 
-/* Sleep up to ms, or until stopped: 1 when stopped. */
+/*
+ * Sleep up to ms, or until stopped, or (kickable) until a worker kicks:
+ * 1 when stopped.  The kick is looked at under the mutex before each
+ * wait, and a worker sets it before it signals under the mutex, so no
+ * kick is lost between the two.
+ */
 static int
-nap(struct fastidx *fx, double ms)
+nap(struct fastidx *fx, double ms, int kickable)
 {
 	struct timespec ts;
 	int stop;
@@ -92,7 +111,7 @@ nap(struct fastidx *fx, double ms)
 		ts.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&fx->mu);
-	while (!fx->stop &&
+	while (!fx->stop && !(kickable && atomic_load(&fx->kicked)) &&
 	    pthread_cond_timedwait(&fx->cv, &fx->mu, &ts) != ETIMEDOUT)
 		;
 	stop = fx->stop;
@@ -106,21 +125,42 @@ builder_main(void *arg)
 	struct fastidx *fx = arg;
 	struct build_arg b;
 	struct memidx *old;
-	double t0, took, wait = FASTIDX_POLL_MS;
+	double t0, took, rest = 0;
 	uint64_t last;
-	int rc;
+	int rc, first = 1;
 
-	while (!nap(fx, wait)) {
-		wait = FASTIDX_POLL_MS;
+	/* The first look at once; then after a worker's kick, or after
+	 * idle_ms, and never sooner than rest after the last. */
+	for (;;) {
+		if (rest > 0 && nap(fx, rest, 0))
+			break;
+		if (!first && nap(fx, fx->idle_ms, 1))
+			break;
+		first = 0;
+		rest = 0;
+		/* Cleared before the look, so that a commit after the look
+		 * is kicked again. */
+		atomic_store(&fx->kicked, 0);
 		last = store_last_txnid(fx->st);
 		old = atomic_load(&fx->cur);
-		if (last == 0 || (old != NULL && old->txnid == last))
+		if (last == 0) {	/* nothing committed yet */
+			rest = fx->idle_ms;
+			continue;
+		}
+		if (old != NULL && old->txnid == last)
 			continue;
 		t0 = mono_ms();
 		b.nzones = fx->nzones;
+		b.want = last;
+		b.lagged = 0;
 		b.m = NULL;
 		rc = store_read(fx->st, build_txn, &b, NULL);
 		took = mono_ms() - t0;
+		if (rc == 0 && b.lagged) {
+			rest = 1;
+			atomic_store(&fx->kicked, 1);	/* look again */
+			continue;
+		}
 		pthread_mutex_lock(&fx->mu);
 		if (rc != 0) {
 			if (fx->stats.failures++ == 0)
@@ -135,7 +175,7 @@ builder_main(void *arg)
 		}
 		pthread_mutex_unlock(&fx->mu);
 		if (rc != 0) {
-			wait = 1000;
+			rest = 1000;
 			continue;
 		}
 		old = atomic_exchange(&fx->cur, b.m);
@@ -143,15 +183,14 @@ builder_main(void *arg)
 			quiesce(fx);
 			memidx_free(old);
 		}
-		if (3 * took > wait)
-			wait = 3 * took;
+		rest = 3 * took;
 	}
 	return NULL;
 }
 
 int
 fastidx_start(struct store *st, size_t nzones, unsigned nslots,
-    struct fastidx **out)
+    unsigned idle_ms, struct fastidx **out)
 {
 	struct fastidx *fx;
 	int rc;
@@ -162,6 +201,7 @@ fastidx_start(struct store *st, size_t nzones, unsigned nslots,
 	fx->st = st;
 	fx->nzones = nzones;
 	fx->nslots = nslots;
+	fx->idle_ms = idle_ms ? idle_ms : FASTIDX_IDLE_MS;
 	fx->slots = aligned_alloc(64, (nslots ? nslots : 1) *
 	    sizeof(*fx->slots));
 	if (fx->slots == NULL) {
@@ -170,6 +210,7 @@ fastidx_start(struct store *st, size_t nzones, unsigned nslots,
 	}
 	memset(fx->slots, 0, (nslots ? nslots : 1) * sizeof(*fx->slots));
 	atomic_init(&fx->cur, NULL);
+	atomic_init(&fx->kicked, 0);
 	pthread_mutex_init(&fx->mu, NULL);
 	pthread_cond_init(&fx->cv, NULL);
 	if ((rc = pthread_create(&fx->thread, NULL, builder_main, fx)) != 0) {
@@ -203,6 +244,22 @@ fastidx_stop(struct fastidx *fx)
 	free(fx);
 }
 
+/*
+ * Tell the builder that the copy is older than the store: once a look,
+ * for the first worker that finds it so; the rest see the flag set and
+ * go on.
+ */
+static void
+kick(struct fastidx *fx)
+{
+	if (atomic_load_explicit(&fx->kicked, memory_order_relaxed) ||
+	    atomic_exchange(&fx->kicked, 1))
+		return;
+	pthread_mutex_lock(&fx->mu);
+	pthread_cond_signal(&fx->cv);
+	pthread_mutex_unlock(&fx->mu);
+}
+
 HOT const struct memidx *
 fastidx_enter(struct fastidx *fx, unsigned slot)
 {
@@ -212,8 +269,10 @@ fastidx_enter(struct fastidx *fx, unsigned slot)
 		return NULL;
 	atomic_fetch_add(&fx->slots[slot].seq, 1);	/* odd: inside */
 	m = atomic_load(&fx->cur);
-	if (m == NULL || m->txnid != store_last_txnid(fx->st))
+	if (m == NULL || m->txnid != store_last_txnid(fx->st)) {
+		kick(fx);
 		return NULL;
+	}
 	return m;
 }
 

@@ -4,12 +4,15 @@
  * worker can hold them.
  *
  * A builder thread looks at the store's newest committed transaction
- * (store_last_txnid()) every FASTIDX_POLL_MS; when the copy is older it
- * takes a new one in one read transaction, publishes it, and drops the
- * pages it walked from the process's mappings (store_serve_release()), so
- * the copy does not cost RSS twice.  After a build of d milliseconds it
- * waits at least 3d before the next, so that a store written without a
- * pause costs the builder a quarter of a core at most.
+ * (store_last_txnid()) when it starts, when a worker found the copy older
+ * than the store (fastidx_enter() kicks it, once a look), and else every
+ * FASTIDX_IDLE_MS; so an idle server's builder wakes once a second, not
+ * hundreds of times.  When the copy is older it takes a new one in one
+ * read transaction, publishes it, and drops the pages it walked from the
+ * process's mappings (store_serve_release()), so the copy does not cost
+ * RSS twice.  After a build of d milliseconds it waits at least 3d before
+ * the next look, so that a store written without a pause costs the
+ * builder a quarter of a core at most; after a failed build, a second.
  *
  * Freshness: a worker uses the copy for a batch only when the copy's
  * transaction is the store's newest (fastidx_enter()).  Otherwise it
@@ -35,7 +38,7 @@ struct store;
 struct memidx;
 struct fastidx;
 
-#define FASTIDX_POLL_MS 5
+#define FASTIDX_IDLE_MS 1000
 
 /* What fastidx_info() reports. */
 struct fastidx_stats {
@@ -48,11 +51,14 @@ struct fastidx_stats {
 };
 
 /*
- * Start the builder for st (nzones zones) with nslots worker slots.
- * Returns 0 (*out set), DNSBL_ENOMEM or DNSBL_EIO (no thread).
+ * Start the builder for st (nzones zones) with nslots worker slots,
+ * looking at the store every idle_ms when no worker kicks it (0:
+ * FASTIDX_IDLE_MS; a test sets it long, to see that kicks alone keep the
+ * copy current).  Returns 0 (*out set), DNSBL_ENOMEM or DNSBL_EIO (no
+ * thread).
  */
 int fastidx_start(struct store *st, size_t nzones, unsigned nslots,
-    struct fastidx **out);
+    unsigned idle_ms, struct fastidx **out);
 
 /* Stop the builder and free everything (NULL: nothing).  No slot may be
  * inside a batch. */
@@ -60,8 +66,10 @@ void fastidx_stop(struct fastidx *fx);
 
 /*
  * Slot's worker begins a batch: returns the copy to answer it from, or
- * NULL when there is none as new as the store.  Always pair with
- * fastidx_leave(), even after NULL.
+ * NULL when there is none as new as the store (and then kicks the
+ * builder, unless another worker has since its last look: a mutex taken
+ * once a commit, not once a batch).  Always pair with fastidx_leave(),
+ * even after NULL.
  */
 const struct memidx *fastidx_enter(struct fastidx *fx, unsigned slot);
 void fastidx_leave(struct fastidx *fx, unsigned slot);

@@ -93,7 +93,7 @@ void
 gen_store_reopen(struct gen *g, struct store *st)
 {
 	g->store = st;
-	if (fastidx_start(st, g->cfg->nzones, g->nthreads, &g->fast) != 0)
+	if (fastidx_start(st, g->cfg->nzones, g->nthreads, 0, &g->fast) != 0)
 		log_warnx("memory index: not started; answering from the "
 		    "store");
 }
