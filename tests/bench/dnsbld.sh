@@ -67,6 +67,7 @@ RBLDNSD=/usr/sbin/rbldnsd
 
 bench_cpu
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
+RUN_STEAL=$(steal_mark)
 echo "sizes: N=$N N10=$N10 NMIX=$NMIX Q=$Q SECS=$SECS CAP=$CAP% ROUNDS=$ROUNDS sets: $SETS"
 echo "method: $SHARED"
 
@@ -303,6 +304,8 @@ while True:
 print("%.3f %d %d %d" % (time.monotonic() - t0, msgs, total, rrs))
 PY
 	r0=$(rss_kb $dpid) a0=$(anon_kb $dpid)
+	local sm
+	sm=$(steal_mark)
 	$PY "$T/axfr.py" $P1 >"$T/axfr.out" 2>&1 &
 	local cp=$!
 	rmax=$r0 amax=$a0
@@ -319,8 +322,8 @@ PY
 		AX_T= AX_GROW=
 		return
 	fi
-	printf 'AXFR of %s: %.2f s, %d records in %d messages, %.1f MB\n' "$label" \
-	    "$t" "$rrs" "$msgs" "$(echo "$bytes / 1000000" | bc -l)"
+	printf 'AXFR of %s: %.2f s, %d records in %d messages, %.1f MB; %s\n' "$label" \
+	    "$t" "$rrs" "$msgs" "$(echo "$bytes / 1000000" | bc -l)" "$(steal_since "$sm")"
 	echo "dnsbld during the transfer: RSS $r0 -> max $rmax kB; private (anon) $a0 -> max $amax kB"
 	AX_T=$(printf '%.2f' "$t")
 	AX_GROW=$(printf '%.1f' "$(echo "($amax - $a0) / 1024" | bc -l)")
@@ -351,7 +354,7 @@ run_set() {
 	echo "both serving $(secs_since $s) s after rbldnsd started"
 	index_current "$d"
 	compare "$gd/queries.txt" 60
-	local qf=$gd/queries.txt cd= cr= cf= lcd= lcr= r who
+	local qf=$gd/queries.txt cd= cr= cf= lcd= lcr= r who sm
 	# Each measurement is taken in ROUNDS interleaved rounds, the order
 	# of the servers rotated every round (order()), and the median of
 	# the rounds is the figure: one round of 10 s on a shared machine
@@ -362,6 +365,7 @@ run_set() {
 		floor_up || true
 		for r in $(seq 1 "$ROUNDS"); do
 			for who in $(order $r dnsbld rbldnsd floor); do
+				sm=$(steal_mark)
 				case $who in
 				dnsbld) out=$(bash "$SHARED/capped.sh" $CAP $P1 $dpid "$qf" $SECS 2>&1)
 					Cd+=("$(cap "$out")"); Ld+=("$(caplat "$out")");;
@@ -371,7 +375,7 @@ run_set() {
 					out=$(bash "$SHARED/capped.sh" $CAP $P3 $FPID "$qf" $SECS 2>&1)
 					Cf+=("$(cap "$out")");;
 				esac
-				printf 'round %d %-8s %s\n' $r "$who:" "$out"
+				printf 'round %d %-8s %s %s\n' $r "$who:" "$out" "$(steal_since "$sm")"
 			done
 		done
 		cd=$(median "${Cd[@]}") cr=$(median "${Cr[@]}") cf=$(median "${Cf[@]}")
@@ -383,14 +387,15 @@ run_set() {
 	local -a Ud=() Ur=() Sd=() Sr=() Qd=() Qr=()
 	for r in $(seq 1 "$ROUNDS"); do
 		for who in $(order $r dnsbld rbldnsd); do
+			sm=$(steal_mark)
 			if [ $who = dnsbld ]; then
 				pd=$(bash "$SHARED/dnsperf-pair.sh" $P1 $dpid "$qf" $SECS 2>&1)
 				Ud+=("$(kv "$pd" user)") Sd+=("$(kv "$pd" sys)") Qd+=("$(kv "$pd" qps)")
-				printf 'round %d dnsbld:  %s\n' $r "$pd"
+				printf 'round %d dnsbld:  %s %s\n' $r "$pd" "$(steal_since "$sm")"
 			else
 				pr=$(bash "$SHARED/dnsperf-pair.sh" $P2 $rpid "$qf" $SECS 2>&1)
 				Ur+=("$(kv "$pr" user)") Sr+=("$(kv "$pr" sys)") Qr+=("$(kv "$pr" qps)")
-				printf 'round %d rbldnsd: %s\n' $r "$pr"
+				printf 'round %d rbldnsd: %s %s\n' $r "$pr" "$(steal_since "$sm")"
 			fi
 		done
 	done
@@ -412,15 +417,16 @@ run_set() {
 		local Nd=0 Nr=0
 		for r in $(seq 1 "$ROUNDS"); do
 			for who in $(order $r dnsbld rbldnsd); do
+				sm=$(steal_mark)
 				if [ $who = dnsbld ]; then
 					ld=$(bash "$BENCH/latency.sh" $P1 $dpid "$qf" $SECS $half "$T/latclient" 2>&1)
-					printf 'round %d dnsbld:  %s\n' $r "$ld"
+					printf 'round %d dnsbld:  %s %s\n' $r "$ld" "$(steal_since "$sm")"
 					Ad+=("$(kv "$ld" steady_avg_us)") Pd+=("$(kv "$ld" steady_p99_us)")
 					Xd+=("$(kv "$ld" lost)") Bd+=("$(kv "$ld" avg_us)")
 					Nd=$((Nd + $(kv "$ld" stalls)))
 				else
 					lr=$(bash "$BENCH/latency.sh" $P2 $rpid "$qf" $SECS $half "$T/latclient" 2>&1)
-					printf 'round %d rbldnsd: %s\n' $r "$lr"
+					printf 'round %d rbldnsd: %s %s\n' $r "$lr" "$(steal_since "$sm")"
 					Ar+=("$(kv "$lr" steady_avg_us)") Pr+=("$(kv "$lr" steady_p99_us)")
 					Xr+=("$(kv "$lr" lost)") Br+=("$(kv "$lr" avg_us)")
 					Nr=$((Nr + $(kv "$lr" stalls)))
@@ -519,4 +525,4 @@ echo "== goals (dnsbld against the reference; ratio = dnsbld / reference)"
 	if (length($i) > w[i]) w[i] = length($i) } n = NR }
 END { for (r = 1; r <= n; r++) { for (i = 1; i <= 5; i++)
 	printf "%-*s%s", w[i], c[r, i], i < 5 ? "  " : "\n" } }'
-echo "(verdicts for reading, not a test; figures from one run on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+echo "(verdicts for reading, not a test; figures from one run on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the host's $(steal_since "$RUN_STEAL") over the run)"

@@ -7,6 +7,14 @@
 #   PY              Debian's python3, the one that sees python3-dnspython
 #   bench_cpu       one line: the CPU model, the cores, the date, the
 #                   kernel and the commit measured
+#   steal_mark      a mark of the host's steal time: each CPU's steal
+#                   ticks (/proc/stat) and the clock, on one line
+#   steal_since MARK
+#                   "steal: core 0 X%, core 1 Y%": the share of each CPU's
+#                   time since MARK that the hypervisor gave to other
+#                   guests (0 on bare metal; "steal: ?" where /proc/stat
+#                   has no steal column).  A round whose figures moved
+#                   with its steal measured the host, not the server.
 #   bench_ports N   N distinct ports free on 127.0.0.1 for UDP and TCP
 #   bench_ips N FILE
 #                   N distinct random IPv4 addresses, one a line, in no
@@ -34,6 +42,26 @@ bench_cpu() {
 	echo "cpu: $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1)," \
 	    "$(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r);" \
 	    "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+}
+
+steal_mark() {
+	echo "$(awk '/^cpu[0-9]+ / && NF >= 9 { printf "%s ", $9 }' /proc/stat)$(date +%s.%N)"
+}
+
+steal_since() {
+	local now
+	now=$(steal_mark)
+	awk -v a="$1" -v b="$now" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		n = split(a, x, " "); m = split(b, y, " ")
+		if (n != m || n < 2) { print "steal: ?"; exit }
+		t = y[m] - x[n]
+		if (t <= 0) { print "steal: ?"; exit }
+		s = "steal:"
+		for (i = 1; i < n; i++)
+			s = s sprintf("%s core %d %.1f%%", i > 1 ? "," : "", i - 1,
+			    (y[i] - x[i]) / hz / t * 100)
+		print s
+	}'
 }
 
 bench_ports() {

@@ -237,12 +237,14 @@ echo "-- $ROUNDS interleaved rounds, each path capped at $CAP% of core 0, dnsper
 for r in $(seq 1 "$ROUNDS"); do
 	for p in "${PATHS[@]}"; do
 		if ! start_server $p; then stop_server; continue; fi
+		sm=$(steal_mark)
 		res=$(measure)
+		st=$(steal_since "$sm")
 		stop_server
 		echo "$p $res" >>"$T/results"
 		set -- $res
-		printf 'round %d %-19s answered %7d qps  us/query: user %.2f sys %.2f napi %.2f softirq %.2f  (core 0 NET_RX softirqs: %d; lost %d; server used %d%% of core 0)\n' \
-		    "$r" "$p" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
+		printf 'round %d %-19s answered %7d qps  us/query: user %.2f sys %.2f napi %.2f softirq %.2f  (core 0 NET_RX softirqs: %d; lost %d; server used %d%% of core 0; %s)\n' \
+		    "$r" "$p" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$st"
 	done
 done
 
