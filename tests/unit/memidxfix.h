@@ -67,6 +67,20 @@ struct change {
 	unsigned n;
 };
 
+/* Put e in zone 0, with the answer 127.0.0.code of its own unless code
+ * is 0. */
+static int
+put_coded(struct store_txn *t, struct entry *e, uint8_t code)
+{
+	uint8_t a[4] = { 127, 0, 0, code };
+	int rc;
+
+	if (code != 0 && (rc = store_answer_intern(t, 0, a, NULL, NULL,
+	    &e->answer)) != 0)
+		return rc;
+	return store_entry_put(t, 0, e);
+}
+
 static int
 put_random(struct store_txn *t, void *arg)
 {
@@ -93,14 +107,8 @@ put_random(struct store_txn *t, void *arg)
 		else
 			e.state = rnd() % 8 == 0 ? ENTRY_EXCLUDED :
 			    ENTRY_LISTED;
-		if (ch->answers && rnd() % 6 == 0) {
-			uint8_t code[4] = { 127, 0, 0, (uint8_t)(3 + rnd() % 4) };
-
-			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
-			    &e.answer)) != 0)
-				return rc;
-		}
-		if ((rc = store_entry_put(t, 0, &e)) != 0)
+		if ((rc = put_coded(t, &e, ch->answers && rnd() % 6 == 0 ?
+		    (uint8_t)(3 + rnd() % 4) : 0)) != 0)
 			return rc;
 		/* And an IPv6 one: /128, /64, /56 or /48. */
 		{
@@ -119,14 +127,8 @@ put_random(struct store_txn *t, void *arg)
 		}
 		e.state = ch->delist ? ENTRY_DELISTED : rnd() % 8 == 0 ?
 		    ENTRY_EXCLUDED : ENTRY_LISTED;
-		if (ch->answers && rnd() % 6 == 0) {
-			uint8_t code[4] = { 127, 0, 0, (uint8_t)(3 + rnd() % 4) };
-
-			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
-			    &e.answer)) != 0)
-				return rc;
-		}
-		if ((rc = store_entry_put(t, 0, &e)) != 0)
+		if ((rc = put_coded(t, &e, ch->answers && rnd() % 6 == 0 ?
+		    (uint8_t)(3 + rnd() % 4) : 0)) != 0)
 			return rc;
 	}
 	return 0;
@@ -142,10 +144,16 @@ struct cmp {
 	size_t nedges6, cedges6;
 };
 
+/*
+ * Look a (4 or 16 bytes by family) up in the store and in the copy, and
+ * count a difference in the hit or its interval (the first five
+ * printed).
+ */
 static void
-ask6(struct cmp *c, const uint8_t *a)
+ask_both(struct cmp *c, int family, const uint8_t *a)
 {
 	struct store_hit h1, h2;
+	size_t n = family == ADDR_V4 ? 4 : 16;
 	char text[64];
 	int r1, r2;
 
@@ -153,20 +161,33 @@ ask6(struct cmp *c, const uint8_t *a)
 	memset(&h2, 0, sizeof(h2));
 	/* The prefetch reads bucket bounds: under ASan, any address's
 	 * stay inside the copy. */
-	memidx_prefetch6(c->m, 0, a, 0);
-	memidx_prefetch6(c->m, 0, a, 1);
-	r1 = store_lookup(c->rd, 0, ADDR_V6, a, &h1);
-	r2 = memidx_lookup6(c->m, 0, a, &h2);
+	if (family == ADDR_V4) {
+		memidx_prefetch4(c->m, 0, a, 0);
+		memidx_prefetch4(c->m, 0, a, 1);
+		r2 = memidx_lookup4(c->m, 0, a, &h2);
+	} else {
+		memidx_prefetch6(c->m, 0, a, 0);
+		memidx_prefetch6(c->m, 0, a, 1);
+		r2 = memidx_lookup6(c->m, 0, a, &h2);
+	}
+	r1 = store_lookup(c->rd, 0, family, a, &h1);
 	c->asked++;
 	if (r1 != r2 || (r1 == 1 && (h1.answer != h2.answer ||
-	    memcmp(h1.first, h2.first, 16) != 0 ||
-	    memcmp(h1.last, h2.last, 16) != 0))) {
+	    memcmp(h1.first, h2.first, n) != 0 ||
+	    memcmp(h1.last, h2.last, n) != 0))) {
 		if (c->diff++ < 5) {
-			inet_ntop(AF_INET6, a, text, sizeof(text));
+			inet_ntop(family == ADDR_V4 ? AF_INET : AF_INET6, a,
+			    text, sizeof(text));
 			printf("# differ at %s: store %d, copy %d\n", text,
 			    r1, r2);
 		}
 	}
+}
+
+static void
+ask6(struct cmp *c, const uint8_t *a)
+{
+	ask_both(c, ADDR_V6, a);
 }
 
 /* a + d (d is -1, 0 or 1), in 128 bits. */
@@ -205,27 +226,12 @@ static void
 ask(struct cmp *c, uint32_t x)
 {
 	uint8_t a[4];
-	struct store_hit h1, h2;
-	int r1, r2;
 
 	a[0] = (uint8_t)(x >> 24);
 	a[1] = (uint8_t)(x >> 16);
 	a[2] = (uint8_t)(x >> 8);
 	a[3] = (uint8_t)x;
-	memset(&h1, 0, sizeof(h1));
-	memset(&h2, 0, sizeof(h2));
-	memidx_prefetch4(c->m, 0, a, 0);
-	memidx_prefetch4(c->m, 0, a, 1);
-	r1 = store_lookup(c->rd, 0, ADDR_V4, a, &h1);
-	r2 = memidx_lookup4(c->m, 0, a, &h2);
-	c->asked++;
-	if (r1 != r2 || (r1 == 1 && (h1.answer != h2.answer ||
-	    memcmp(h1.first, h2.first, 4) != 0 ||
-	    memcmp(h1.last, h2.last, 4) != 0))) {
-		if (c->diff++ < 5)
-			printf("# differ at %u.%u.%u.%u: store %d, copy "
-			    "%d\n", a[0], a[1], a[2], a[3], r1, r2);
-	}
+	ask_both(c, ADDR_V4, a);
 }
 
 static int

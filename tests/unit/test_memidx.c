@@ -53,14 +53,7 @@ put_colliding(struct store_txn *t, void *arg)
 		 * drawn at random, two could be the same, and the line
 		 * hold only 39. */
 		single4(&e, line_addr(0xc0de, base, i));
-		if (i % 3 == 0) {
-			uint8_t code[4] = { 127, 0, 0, 9 };
-
-			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
-			    &e.answer)) != 0)
-				return rc;
-		}
-		if ((rc = store_entry_put(t, 0, &e)) != 0)
+		if ((rc = put_coded(t, &e, i % 3 == 0 ? 9 : 0)) != 0)
 			return rc;
 	}
 	return 0;
@@ -135,14 +128,7 @@ put_colliding6(struct store_txn *t, void *arg)
 		memset(&e, 0, sizeof(e));
 		prefix_make(&e.prefix, ADDR_V6, a6, 128);
 		e.state = ENTRY_LISTED;
-		if (i % 3 == 0) {
-			uint8_t code[4] = { 127, 0, 0, 10 };
-
-			if ((rc = store_answer_intern(t, 0, code, NULL, NULL,
-			    &e.answer)) != 0)
-				return rc;
-		}
-		if ((rc = store_entry_put(t, 0, &e)) != 0)
+		if ((rc = put_coded(t, &e, i % 3 == 0 ? 10 : 0)) != 0)
 			return rc;
 	}
 	return 0;
