@@ -177,32 +177,6 @@ xfr_msg_apex(struct xfr_msg *m)
 	return 0;
 }
 
-/*
- * The owner "4.3.2.1" or "*.3.2.1" as labels, then a pointer to the apex
- * at apex_off, into out (ZONE_OWNER_MAX + 2 bytes).  Returns the length,
- * or DNSBL_EINVAL for an empty or over-long label.
- */
-static int
-owner_wire(const char *s, size_t apex_off, uint8_t *out)
-{
-	size_t n, len = 0;
-	const char *dot;
-
-	while (*s != '\0') {
-		dot = strchr(s, '.');
-		n = dot != NULL ? (size_t)(dot - s) : strlen(s);
-		if (n == 0 || n > 63 || len + 1 + n > ZONE_OWNER_MAX)
-			return DNSBL_EINVAL;
-		out[len++] = (uint8_t)n;
-		memcpy(out + len, s, n);
-		len += n;
-		s += n + (dot != NULL);
-	}
-	out[len++] = (uint8_t)(0xc0 | (apex_off >> 8 & 0x3f));
-	out[len++] = (uint8_t)apex_off;
-	return (int)len;
-}
-
 /* TXT RDATA: text cut into character-strings of at most 255 bytes. */
 static void
 txt_rdata(struct wire_writer *w, const char *s, size_t n)
@@ -223,15 +197,18 @@ xfr_msg_rr(struct xfr_msg *m, const struct zone_rr *rr)
 {
 	const struct zctx *z = m->z;
 	const uint8_t *a = rr->a;
-	uint8_t rrw[ZONE_OWNER_MAX + 2 + 14];	/* owner, then A's fixed part */
+	uint8_t rrw[2 + PREFIX_REVWIRE + 2 + 14];	/* owner, A fixed part */
 	size_t mark, n, lenpos;
 	int rc, on;
 
 	if ((a[0] | a[1] | a[2] | a[3]) == 0)
 		a = z->a;		/* as respond() answers */
-	/* The owner is encoded once, and the A record whole, then copied. */
-	if ((on = owner_wire(rr->owner, m->apex_off, rrw)) < 0)
-		return on;
+	/* The owner (its labels, a pointer to the apex) and the A record
+	 * are put together once, then copied. */
+	memcpy(rrw, rr->owner_wire, rr->owner_wirelen);
+	on = (int)rr->owner_wirelen;
+	rrw[on++] = (uint8_t)(0xc0 | (m->apex_off >> 8 & 0x3f));
+	rrw[on++] = (uint8_t)m->apex_off;
 	rrw[on] = T_A >> 8;
 	rrw[on + 1] = T_A & 0xff;
 	rrw[on + 2] = C_IN >> 8;

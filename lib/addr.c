@@ -170,16 +170,17 @@ addr_format(int family, const uint8_t *addr, char buf[PREFIX_STRLEN])
 	(void)addr_text(family, addr, buf);
 }
 
-void
+size_t
 prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN])
 {
 	size_t n = addr_text(p->family, p->addr, buf);
 
 	if (p->len != addr_bits(p->family)) {	/* 45 + "/128" + NUL fit */
 		buf[n++] = '/';
-		n += put_dec8(buf + n, p->len);
+		n += (size_t)put_dec8(buf + n, p->len);
 		buf[n] = '\0';
 	}
+	return n;
 }
 
 void
@@ -272,6 +273,34 @@ prefix_reverse(const struct prefix *p, char *buf, size_t n)
 	if (used >= n)
 		return DNSBL_ERANGE;
 	buf[used] = '\0';
+	return (int)used;
+}
+
+HOT int
+prefix_reverse_wire(const struct prefix *p, uint8_t out[PREFIX_REVWIRE])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t used = 0, k;
+	int i;
+
+	if (p->family == ADDR_V4) {
+		if (p->len % 8 != 0 || p->len > 32)
+			return DNSBL_ERANGE;
+		for (i = p->len / 8 - 1; i >= 0; i--) {
+			k = put_dec8((char *)out + used + 1, p->addr[i]);
+			out[used] = (uint8_t)k;
+			used += 1 + k;
+		}
+		return (int)used;
+	}
+	if (p->len % 4 != 0 || p->len > 128)
+		return DNSBL_ERANGE;
+	for (i = p->len / 4 - 1; i >= 0; i--) {
+		uint8_t b = p->addr[i / 2];
+
+		out[used++] = 1;
+		out[used++] = (uint8_t)hex[(i % 2) ? (b & 0x0f) : (b >> 4)];
+	}
 	return (int)used;
 }
 

@@ -48,8 +48,11 @@ addr_bits(int family)
 struct errbuf;
 int prefix_parse(const char *s, struct prefix *p, struct errbuf *eb);
 
-/* Format p as "192.0.2.1" for a host prefix, else "192.0.2.0/24". */
-void prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN]);
+/*
+ * Format p as "192.0.2.1" for a host prefix, else "192.0.2.0/24".  Returns
+ * the length, without the NUL.
+ */
+size_t prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN]);
 
 /* Format a bare address of family from its network-order bytes. */
 void addr_format(int family, const uint8_t *addr, char buf[PREFIX_STRLEN]);
@@ -99,5 +102,14 @@ int addr_dec(uint8_t *a, size_t len);
  * is not aligned or buf (size n) is too small.
  */
 int prefix_reverse(const struct prefix *p, char *buf, size_t n);
+
+/*
+ * The same name as wire labels, each its length byte and its text, with
+ * no root label after them: 1 '4' 1 '3' 1 '2' 1 '1' for 1.2.3.4.  out
+ * holds PREFIX_REVWIRE bytes (32 nibble labels).  Returns the length (0
+ * for /0), or DNSBL_ERANGE if the prefix is not aligned.
+ */
+#define PREFIX_REVWIRE	64
+int prefix_reverse_wire(const struct prefix *p, uint8_t out[PREFIX_REVWIRE]);
 
 #endif

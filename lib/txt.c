@@ -78,3 +78,50 @@ full:
 	out[0] = '\0';
 	return DNSBL_ESPACE;
 }
+
+int
+txt_compile(struct txt_tmpl *t, const char *tmpl)
+{
+	size_t i;
+
+	t->s = tmpl;
+	t->nd = 0;
+	for (i = 0; tmpl[i] != '\0'; i++) {
+		if (i >= TXT_MAX)
+			return DNSBL_ERANGE;
+		if (tmpl[i] != '$')
+			continue;
+		if (t->nd == TXT_DOLLARS)
+			return DNSBL_ERANGE;
+		t->at[t->nd++] = (uint16_t)i;
+	}
+	t->len = i;
+	return 0;
+}
+
+int
+txt_render_tmpl(const struct txt_tmpl *t, const char *subst, size_t sl,
+    char *out, size_t n)
+{
+	size_t used, from = 0, d;
+
+	/* The whole length first: nothing is written unless it all fits. */
+	if (n == 0 || (t->nd > 0 && sl > n) ||
+	    t->len - t->nd + t->nd * sl > n - 1) {
+		if (n > 0)
+			out[0] = '\0';
+		return DNSBL_ESPACE;
+	}
+	used = 0;
+	for (d = 0; d < t->nd; d++) {
+		memcpy(out + used, t->s + from, t->at[d] - from);
+		used += t->at[d] - from;
+		memcpy(out + used, subst, sl);
+		used += sl;
+		from = t->at[d] + 1u;
+	}
+	memcpy(out + used, t->s + from, t->len - from);
+	used += t->len - from;
+	out[used] = '\0';
+	return (int)used;
+}

@@ -28,6 +28,7 @@
 #define DNSBL_TXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct errbuf;
 
@@ -51,5 +52,32 @@ size_t txt_worst(const char *s);
  * (out then holds an empty string): a text is never cut.
  */
 int txt_render(const char *tmpl, const char *subst, char *out, size_t n);
+
+/*
+ * A template cut at its '$'s once, to be rendered many times over (a
+ * zone's records, one per block, all with the zone's template).  It holds
+ * tmpl, which must stay as it is for as long as t is used.  A template
+ * that passes txt_check() has at most TXT_MAX / TXT_SUBST_MAX '$'s.
+ */
+#define TXT_DOLLARS	(TXT_MAX / TXT_SUBST_MAX)
+struct txt_tmpl {
+	const char *s;			/* the caller's template */
+	size_t len;			/* its length */
+	size_t nd;			/* its '$'s */
+	uint16_t at[TXT_DOLLARS];	/* the offset of each */
+};
+
+/*
+ * Cut tmpl.  Returns 0, or DNSBL_ERANGE when it has more '$'s than
+ * TXT_DOLLARS or is longer than TXT_MAX (txt_render() takes it).
+ */
+int txt_compile(struct txt_tmpl *t, const char *tmpl);
+
+/*
+ * txt_render() of t's template with subst (sl bytes, no NUL needed): the
+ * same text, length and DNSBL_ESPACE.
+ */
+int txt_render_tmpl(const struct txt_tmpl *t, const char *subst, size_t sl,
+    char *out, size_t n);
 
 #endif

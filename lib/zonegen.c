@@ -100,6 +100,14 @@ struct gen {
 	uint16_t answer;
 	struct store_answer ans;
 	zone_ival_fn ifn;	/* zonegen_intervals() */
+	/* The answer resolved and its template cut, for every block up to
+	 * the next interval with another answer or a code of its own
+	 * (which store_answer_get() reads again into ans). */
+	int res_ok;
+	uint16_t res_answer;
+	struct answer res;
+	int tmpl_ok;
+	struct txt_tmpl tmpl;
 };
 
 /*
@@ -130,14 +138,59 @@ block_shared(const struct prefix *p)
 	return 1;
 }
 
+/*
+ * rr's owner from rr->block and rr->wildcard, as labels (owner_wire) and
+ * as text (owner), and the block's text for a TXT's '$' into text.  The
+ * labels are made first and the rest copied from them: an IPv4 host's
+ * octets are put in decimal once, not three times (the labels, the name,
+ * the address), which is most of what a transfer of a long list of
+ * hosts costs.  Returns the length of text, or DNSBL_EINVAL for a block
+ * off the octet or nibble grid.
+ */
+static int
+owner_names(struct zone_rr *rr, char text[PREFIX_STRLEN])
+{
+	const struct prefix *p = &rr->block;
+	size_t w = 0, o = 0, at[4], i, k;
+	int n, nl = 0;
+
+	if (rr->wildcard) {
+		rr->owner_wire[w++] = 1;
+		rr->owner_wire[w++] = '*';
+	}
+	if ((n = prefix_reverse_wire(p, rr->owner_wire + w)) < 0)
+		return DNSBL_EINVAL;
+	rr->owner_wirelen = w + (size_t)n;
+	for (i = 0; i < rr->owner_wirelen; i += 1 + k) {
+		k = rr->owner_wire[i];
+		if (i > 0)
+			rr->owner[o++] = '.';
+		memcpy(rr->owner + o, rr->owner_wire + i + 1, k);
+		o += k;
+		if (nl < 4)
+			at[nl++] = i;
+	}
+	rr->owner[o] = '\0';
+	if (p->family != ADDR_V4 || rr->wildcard)
+		return (int)prefix_format(p, text);
+	/* An IPv4 host: its four labels backwards. */
+	for (o = 0, n = 3; n >= 0; n--) {
+		k = rr->owner_wire[at[n]];
+		memcpy(text + o, rr->owner_wire + at[n] + 1, k);
+		o += k;
+		text[o++] = n > 0 ? '.' : '\0';
+	}
+	return (int)o - 1;
+}
+
 /* One octet- or nibble-aligned block. */
 static int
 gen_block(const struct prefix *p, struct gen *g)
 {
 	struct zone_rr rr;
-	char text[PREFIX_STRLEN], rev[ZONE_OWNER_MAX - 2];
-	struct answer res;
+	char text[PREFIX_STRLEN];
 	int host = p->len == addr_bits(p->family), rc;
+	size_t tl;
 
 	if (block_shared(p)) {
 		int unit = p->family == ADDR_V4 ? 8 : 4, i;
@@ -159,22 +212,22 @@ gen_block(const struct prefix *p, struct gen *g)
 	 * than the rest of the record. */
 	rr.block = *p;
 	rr.wildcard = !host;
-	if (p->len == 0)
-		strcpy(rr.owner, "*");
-	else {
-		int n = prefix_reverse(p, rev, sizeof(rev));	/* fits "*." */
-
-		if (n < 0)
-			return DNSBL_EINVAL;
-		memcpy(rr.owner, "*.", 2);
-		memcpy(rr.owner + (host ? 0 : 2), rev, (size_t)n + 1);
+	if ((rc = owner_names(&rr, text)) < 0)
+		return rc;
+	tl = (size_t)rc;
+	if (!g->res_ok || g->res_answer != g->answer) {
+		answer_resolve(g->cz, g->answer == ANSWER_DEFAULT ? NULL :
+		    &g->ans, &g->res);
+		if (g->res.txt == NULL)
+			g->res.txt = "";
+		g->tmpl_ok = txt_compile(&g->tmpl, g->res.txt) == 0;
+		g->res_answer = g->answer;
+		g->res_ok = 1;
 	}
-	answer_resolve(g->cz, g->answer == ANSWER_DEFAULT ? NULL : &g->ans,
-	    &res);
-	memcpy(rr.a, res.a, 4);
-	prefix_format(p, text);
-	if (txt_render(res.txt ? res.txt : "", text, rr.txt,
-	    sizeof(rr.txt)) < 0)
+	memcpy(rr.a, g->res.a, 4);
+	if ((g->tmpl_ok ? txt_render_tmpl(&g->tmpl, text, tl, rr.txt,
+	    sizeof(rr.txt)) : txt_render(g->res.txt, text, rr.txt,
+	    sizeof(rr.txt))) < 0)
 		return DNSBL_ERANGE;	/* never cut: txt_check() bounds it */
 	return g->fn(&rr, g->arg);
 }
@@ -210,14 +263,40 @@ gen_cidr(const struct prefix *p, void *arg)
 	return 0;
 }
 
+/*
+ * memcmp() of two addresses of n bytes, an IPv4 one as a number: a call
+ * to memcmp() for 4 bytes costs more than the compare, and a transfer
+ * makes three for each interval.
+ */
+static inline int
+addr_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint32_t x, y;
+
+	if (n != 4)
+		return memcmp(a, b, n);
+	x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+	    (uint32_t)a[2] << 8 | a[3];
+	y = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+	return (x > y) - (x < y);
+}
+
 static int
 gen_piece(struct gen *g, int family, const uint8_t *first,
     const uint8_t *last)
 {
-	if (memcmp(first, last, addr_len(family)) > 0)
+	struct prefix p;
+	int c = addr_cmp(first, last, addr_len(family));
+
+	if (c > 0)
 		return 0;
 	if (g->ifn)
 		return g->ifn(family, first, last, g->answer, g->arg);
+	if (c == 0) {		/* one address, as most listings are */
+		prefix_make(&p, family, first, addr_bits(family));
+		return gen_block(&p, g);
+	}
 	return interval_cidrs(family, first, last, gen_cidr, g);
 }
 
@@ -233,18 +312,21 @@ gen_interval(int family, const uint8_t *first, const uint8_t *last,
 	int rc;
 
 	g->answer = answer;
-	if (answer != ANSWER_DEFAULT && g->ifn == NULL &&
-	    (rc = store_answer_get(g->t, g->zone, answer, &g->ans)) != 0)
-		return rc;
-	if (memcmp(last, tst[0], n) < 0 || memcmp(first, tst[1], n) > 0)
+	if (answer != ANSWER_DEFAULT && g->ifn == NULL) {
+		g->res_ok = 0;		/* ans is read again */
+		if ((rc = store_answer_get(g->t, g->zone, answer,
+		    &g->ans)) != 0)
+			return rc;
+	}
+	if (addr_cmp(last, tst[0], n) < 0 || addr_cmp(first, tst[1], n) > 0)
 		return gen_piece(g, family, first, last);
 	/* [first, t1 - 1] and [t2 + 1, last] */
 	memcpy(a, tst[0], n);
-	if (memcmp(first, a, n) < 0 && !addr_dec(a, n) &&
+	if (addr_cmp(first, a, n) < 0 && !addr_dec(a, n) &&
 	    (rc = gen_piece(g, family, first, a)) != 0)
 		return rc;
 	memcpy(b, tst[1], n);
-	if (memcmp(last, b, n) > 0 && !addr_inc(b, n))
+	if (addr_cmp(last, b, n) > 0 && !addr_inc(b, n))
 		return gen_piece(g, family, b, last);
 	return 0;
 }

@@ -34,6 +34,10 @@ struct store_txn;
 struct zone_rr {
 	struct prefix block;		/* the addresses this name answers */
 	char owner[ZONE_OWNER_MAX];	/* relative to the zone, no dot */
+	/* The same owner as wire labels, without the zone or a root
+	 * label: 1 '*' 1 '3' 1 '2' 1 '1' for "*.3.2.1". */
+	uint8_t owner_wire[2 + PREFIX_REVWIRE];
+	size_t owner_wirelen;
 	int wildcard;
 	uint8_t a[4];			/* the A record */
 	char txt[TXT_MAX + 1];		/* the TXT text, $ filled in; "": no TXT */

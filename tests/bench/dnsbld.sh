@@ -202,6 +202,17 @@ order() {
 }
 cap() { echo "$1" | sed -n 's/.*capacity_per_core_qps=\([0-9]*\).*/\1/p'; }
 caplat() { echo "$1" | sed -n 's/.*avg latency \([0-9]*\) us.*/\1/p'; }
+# A process's CPU time (user, system) and page faults (minor, major),
+# from /proc/PID/stat, to print what it spent between two marks.
+proc_cost() { sed 's/.*) //' /proc/$1/stat 2>/dev/null | awk '{ print $8, $10, $12, $13 }'; }
+proc_cost_since() {	# PID MARK
+	local hz
+	hz=$(getconf CLK_TCK)
+	echo "$2 $(proc_cost $1)" | awk -v hz=$hz 'NF == 8 {
+		printf "user %.2f s, system %.2f s, faults %d minor, %d major",
+		    ($7 - $3) / hz, ($8 - $4) / hz, $5 - $1, $6 - $2; next }
+		{ print "?" }'
+}
 rss_kb() { awk '/^VmRSS/{print $2}' /proc/$1/status; }
 anon_kb() { awk '/^RssAnon/{print $2}' /proc/$1/status; }
 rss() { awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{printf "RSS %d kB (private %d kB, file-backed %d kB)", r, a, f}' /proc/$1/status; }
@@ -278,7 +289,7 @@ compare() {	# QUERYFILE COUNT
 axfr() {	# DPID LABEL
 	local dpid=$1 label=$2 r0 a0 rmax amax t out
 	cat >"$T/axfr.py" <<'PY'
-import socket, struct, sys, time
+import resource, socket, struct, sys, time
 port = int(sys.argv[1])
 q = bytearray(b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00")
 for l in b"relays.example".split(b"."):
@@ -301,11 +312,14 @@ while True:
     rrs += struct.unpack("!H", body[6:8])[0]
     msgs += 1
     total += n
-print("%.3f %d %d %d" % (time.monotonic() - t0, msgs, total, rrs))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print("%.3f %d %d %d %.2f" % (time.monotonic() - t0, msgs, total, rrs,
+    ru.ru_utime + ru.ru_stime))
 PY
 	r0=$(rss_kb $dpid) a0=$(anon_kb $dpid)
-	local sm
+	local sm pc0
 	sm=$(steal_mark)
+	pc0=$(proc_cost $dpid)
 	$PY "$T/axfr.py" $P1 >"$T/axfr.out" 2>&1 &
 	local cp=$!
 	rmax=$r0 amax=$a0
@@ -316,7 +330,7 @@ PY
 		sleep 0.1
 	done
 	wait $cp
-	read -r t msgs bytes rrs <"$T/axfr.out"
+	read -r t msgs bytes rrs ccpu <"$T/axfr.out"
 	if [ -z "${rrs:-}" ]; then
 		echo "AXFR failed: $(cat "$T/axfr.out")"
 		AX_T= AX_GROW=
@@ -325,6 +339,7 @@ PY
 	printf 'AXFR of %s: %.2f s, %d records in %d messages, %.1f MB; %s\n' "$label" \
 	    "$t" "$rrs" "$msgs" "$(echo "$bytes / 1000000" | bc -l)" "$(steal_since "$sm")"
 	echo "dnsbld during the transfer: RSS $r0 -> max $rmax kB; private (anon) $a0 -> max $amax kB"
+	echo "CPU during the transfer: dnsbld $(proc_cost_since $dpid "$pc0"); the client ${ccpu:-?} s"
 	AX_T=$(printf '%.2f' "$t")
 	AX_GROW=$(printf '%.1f' "$(echo "($amax - $a0) / 1024" | bc -l)")
 }

@@ -92,7 +92,9 @@ test_format_random(void)
 	    200, 249, 250, 255 };
 	unsigned long long seed = tap_seed("test_addr formatting");
 	char got[PREFIX_STRLEN], want[PREFIX_STRLEN], rev[80], mrev[80];
-	int i, j, bad_fmt = 0, bad_rev = 0, bad_short = 0;
+	uint8_t wire[PREFIX_REVWIRE], mwire[PREFIX_REVWIRE + 1];
+	int i, j, bad_fmt = 0, bad_rev = 0, bad_short = 0, bad_wire = 0;
+	int bad_len = 0;
 
 	srand((unsigned)seed);
 	for (i = 0; i < 50000; i++) {
@@ -107,7 +109,8 @@ test_format_random(void)
 			a[j] = (uint8_t)(rand() % 2 ? rand() :
 			    edge[rand() % sizeof(edge)]);
 		prefix_make(&p, family, a, rand() % 2 ? bits : rand() % (bits + 1));
-		prefix_format(&p, got);
+		if (prefix_format(&p, got) != strlen(got) && bad_len++ < 3)
+			printf("#   prefix_format: length of '%s'\n", got);
 		inet_ntop(family == ADDR_V4 ? AF_INET : AF_INET6, p.addr, want,
 		    sizeof(want));
 		if (p.len != bits)
@@ -123,6 +126,27 @@ test_format_random(void)
 		    bad_rev++ < 3)
 			printf("#   prefix_reverse: %d '%s', want '%s'\n", rc,
 			    rc >= 0 ? rev : "", mrev);
+		/* The same name as labels: the model's text, each dot a
+		 * length byte. */
+		{
+			size_t o = 0, at = 0, m;
+
+			for (m = 0; mrev[m] != '\0'; m++) {
+				if (mrev[m] == '.') {
+					mwire[at] = (uint8_t)(o - at);
+					at = ++o;
+					continue;
+				}
+				mwire[++o] = (uint8_t)mrev[m];
+			}
+			if (o > 0)
+				mwire[at] = (uint8_t)(o - at), o++;
+			rc = prefix_reverse_wire(&p, wire);
+			if ((rc != (int)o || memcmp(wire, mwire, o) != 0) &&
+			    bad_wire++ < 3)
+				printf("#   prefix_reverse_wire of '%s': %d "
+				    "bytes, want %zu\n", mrev, rc, o);
+		}
 		/* Every buffer too short is refused; the exact one is not. */
 		k = strlen(mrev);
 		n = (size_t)rand() % (k + 2) + 1;
@@ -135,6 +159,10 @@ test_format_random(void)
 	}
 	ok(bad_fmt == 0, "prefix_format: 50,000 random prefixes as inet_ntop "
 	    "and /len (%d differ)", bad_fmt);
+	ok(bad_len == 0, "prefix_format: returns the length of its text (%d "
+	    "wrong)", bad_len);
+	ok(bad_wire == 0, "prefix_reverse_wire: the reversed names as labels "
+	    "(%d differ)", bad_wire);
 	ok(bad_rev == 0, "prefix_reverse: their reversed names as the model "
 	    "(%d differ)", bad_rev);
 	ok(bad_short == 0, "prefix_reverse: a buffer one byte short is "

@@ -142,8 +142,9 @@ test_render_random(void)
 {
 	static const char alpha[] = "ab $$.";
 	unsigned long long seed = tap_seed("test_txt rendering");
-	char tmpl[64], subst[48], got[160], want[160];
-	int i, j, bad = 0, rg, rw;
+	char tmpl[64], subst[48], got[160], want[160], got2[160];
+	struct txt_tmpl t;
+	int i, j, bad = 0, bad2 = 0, rg, rw, rt;
 
 	srand((unsigned)seed);
 	for (i = 0; i < 100000; i++) {
@@ -162,10 +163,65 @@ test_render_random(void)
 		if ((rg != rw || strcmp(got, want) != 0) && bad++ < 3)
 			printf("#   '%s' with '%s' into %zu: %d '%s', want %d "
 			    "'%s'\n", tmpl, subst, n, rg, got, rw, want);
+		/* The template cut once: the same, and not a byte past n. */
+		memset(got2, 'x', sizeof(got2));
+		rt = txt_compile(&t, tmpl) == 0 ?
+		    txt_render_tmpl(&t, subst, (size_t)sl, got2, n) : -999;
+		if ((rt != rw || strcmp(got2, want) != 0 ||
+		    (n < sizeof(got2) && got2[n] != 'x')) && bad2++ < 3)
+			printf("#   cut '%s' with '%s' into %zu: %d '%s', want "
+			    "%d '%s'\n", tmpl, subst, n, rt, got2, rw, want);
 	}
 	ok(bad == 0, "render: 100,000 random templates, addresses and sizes "
 	    "as the model, and a text that does not fit is none (%d differ)",
 	    bad);
+	ok(bad2 == 0, "render of a template cut once (txt_compile): the same "
+	    "as the model (%d differ)", bad2);
+}
+
+/* txt_compile() takes every template txt_check() does, and no more '$'s
+ * than it has room for. */
+static void
+test_compile_limits(void)
+{
+	static char tmpl[TXT_MAX + 2];
+	struct txt_tmpl t;
+	struct errbuf eb;
+	char out[TXT_MAX + 1];
+	size_t i, k, most = 0;
+	int bad = 0;
+
+	memset(&eb, 0, sizeof(eb));
+	/* "$x$x...$" with k '$'s: whatever the check takes, compiles. */
+	for (k = 1; k <= TXT_DOLLARS + 1; k++) {
+		for (i = 0; i < k; i++) {
+			tmpl[2 * i] = '$';
+			tmpl[2 * i + 1] = 'x';
+		}
+		tmpl[2 * k - 1] = '\0';
+		if (txt_check(tmpl, &eb) != 0)
+			continue;
+		most = k;
+		if (txt_compile(&t, tmpl) != 0 ||
+		    txt_render_tmpl(&t, "1.2.3.4", 7, out, sizeof(out)) !=
+		    (int)(8 * k - 1))
+			bad++;
+	}
+	ok(bad == 0 && most > 0 && most <= TXT_DOLLARS, "compile: every "
+	    "template of up to %zu '$'s that txt_check takes (%d not)", most,
+	    bad);
+	for (i = 0; i < TXT_DOLLARS; i++) {
+		tmpl[2 * i] = '$';
+		tmpl[2 * i + 1] = 'x';
+	}
+	tmpl[2 * TXT_DOLLARS] = '$';
+	tmpl[2 * TXT_DOLLARS + 1] = '\0';
+	is_int(txt_compile(&t, tmpl), DNSBL_ERANGE, "compile: TXT_DOLLARS + 1 "
+	    "'$'s are refused (txt_check refuses them too)");
+	memset(tmpl, 'a', TXT_MAX + 1);
+	tmpl[TXT_MAX + 1] = '\0';
+	is_int(txt_compile(&t, tmpl), DNSBL_ERANGE, "compile: a template "
+	    "longer than TXT_MAX is refused");
 }
 
 int
@@ -174,6 +230,7 @@ main(void)
 	test_check();
 	test_render();
 	test_render_random();
+	test_compile_limits();
 	test_config();
 	return tap_done();
 }

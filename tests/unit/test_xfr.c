@@ -83,8 +83,22 @@ begin(struct xfr_msg *m, int edns, size_t cap)
 static void
 rr_of(struct zone_rr *rr, const char *owner, int a3, size_t txtlen)
 {
+	const char *s, *dot;
+	size_t k;
+
 	memset(rr, 0, sizeof(*rr));
 	snprintf(rr->owner, sizeof(rr->owner), "%s", owner);
+	/* The labels, as zonegen puts them beside the text. */
+	for (s = owner; *s != '\0'; s += k + (*dot == '.')) {
+		dot = strchr(s, '.');
+		if (dot == NULL)
+			dot = s + strlen(s);
+		k = (size_t)(dot - s);
+		rr->owner_wire[rr->owner_wirelen++] = (uint8_t)k;
+		memcpy(rr->owner_wire + rr->owner_wirelen, s, k);
+		rr->owner_wirelen += k;
+	}
+	rr->wildcard = owner[0] == '*';
 	if (a3 != 0) {		/* 0: an answer without an A */
 		rr->a[0] = 127;
 		rr->a[3] = (uint8_t)a3;

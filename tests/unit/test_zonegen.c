@@ -101,12 +101,37 @@ add_name(const char *name, size_t rec)
 		s->rec = rec;
 }
 
+/* Records whose labels (owner_wire) do not spell their owner's text. */
+static size_t nwire_bad;
+
+static int
+wire_spells(const struct zone_rr *rr)
+{
+	char text[ZONE_OWNER_MAX];
+	size_t i, o = 0, k;
+
+	for (i = 0; i < rr->owner_wirelen; i += 1 + k) {
+		k = rr->owner_wire[i];
+		if (k == 0 || k > 63 || i + 1 + k > rr->owner_wirelen ||
+		    o + k + 2 > sizeof(text))
+			return 0;
+		if (i > 0)
+			text[o++] = '.';
+		memcpy(text + o, rr->owner_wire + i + 1, k);
+		o += k;
+	}
+	text[o] = '\0';
+	return rr->owner_wirelen > 0 && strcmp(text, rr->owner) == 0;
+}
+
 static int
 collect(const struct zone_rr *rr, void *arg)
 {
 	const char *p;
 
 	(void)arg;
+	if (!wire_spells(rr))
+		nwire_bad++;
 	if (nrecs == crecs) {
 		crecs = crecs ? crecs * 2 : 1024;
 		recs = realloc(recs, crecs * sizeof(*recs));
@@ -131,6 +156,7 @@ clear_zone(void)
 		free(recs[i].owner);
 		free(recs[i].txt);
 	}
+	nwire_bad = 0;
 	for (i = 0; i < setcap; i++)
 		free(set[i].name);
 	free(recs);
@@ -391,6 +417,9 @@ run_round(struct store *st, const struct zoneset *zs, unsigned seed,
 	ok(bad == 0, "seed %u: %d random addresses, %zu records: the zone "
 	    "answers each as dnsbld (%d listed, %d by a wildcard)", seed, i,
 	    nrecs, listed, wild);
+	ok(nwire_bad == 0, "seed %u: each record's labels (as a transfer "
+	    "sends them) spell its owner (%zu do not)", seed, nwire_bad);
+	bad += nwire_bad != 0;
 	respond_store_fini(&rs);
 	store_reader_free(rd);
 	return bad;
