@@ -8,8 +8,8 @@
  * rolled back to where the record began, the message sent, and the record
  * written again into the next.  A request with EDNS gets an OPT record in
  * every message (RFC 6891 7); room for it is kept back.  The per-record
- * path (xfr_msg_rr) only copies bytes: an owner such as "*.3.2.1" becomes
- * labels and a pointer, a TXT text is cut into strings of 255.
+ * path (xfr_msg_rr) only copies bytes: the owner's labels as zonegen made
+ * them and a pointer to the apex, a TXT text cut into strings of 255.
  */
 #include <string.h>
 

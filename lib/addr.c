@@ -236,46 +236,6 @@ addr_dec(uint8_t *a, size_t len)
 	return 1;
 }
 
-int
-prefix_reverse(const struct prefix *p, char *buf, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t used = 0;
-	int i, units, w;
-
-	if (p->family == ADDR_V4) {
-		if (p->len % 8 != 0)
-			return DNSBL_ERANGE;
-		units = p->len / 8;
-		for (i = units - 1; i >= 0; i--) {
-			w = (used ? 1 : 0) + (p->addr[i] >= 100 ? 3 :
-			    p->addr[i] >= 10 ? 2 : 1);
-			if ((size_t)w >= n - used)
-				return DNSBL_ERANGE;
-			if (used)
-				buf[used++] = '.';
-			used += put_dec8(buf + used, p->addr[i]);
-		}
-	} else {
-		if (p->len % 4 != 0)
-			return DNSBL_ERANGE;
-		units = p->len / 4;
-		for (i = units - 1; i >= 0; i--) {
-			uint8_t b = p->addr[i / 2];
-			uint8_t nib = (i % 2) ? (b & 0x0f) : (b >> 4);
-			if (n - used < (used ? 3u : 2u))	/* ".x" or "x", NUL */
-				return DNSBL_ERANGE;
-			if (used)
-				buf[used++] = '.';
-			buf[used++] = hex[nib];
-		}
-	}
-	if (used >= n)
-		return DNSBL_ERANGE;
-	buf[used] = '\0';
-	return (int)used;
-}
-
 HOT int
 prefix_reverse_wire(const struct prefix *p, uint8_t out[PREFIX_REVWIRE])
 {

@@ -96,18 +96,12 @@ int addr_inc(uint8_t *a, size_t len);
 int addr_dec(uint8_t *a, size_t len);
 
 /*
- * Write the reversed owner name of a host or octet/nibble-aligned prefix,
- * without the zone: "4.3.2.1" for 1.2.3.4, "3.2.1" for 1.2.3.0/24, 32 or
- * fewer nibbles for IPv6.  Returns the length, or DNSBL_ERANGE if the prefix
- * is not aligned or buf (size n) is too small.
- */
-int prefix_reverse(const struct prefix *p, char *buf, size_t n);
-
-/*
- * The same name as wire labels, each its length byte and its text, with
- * no root label after them: 1 '4' 1 '3' 1 '2' 1 '1' for 1.2.3.4.  out
- * holds PREFIX_REVWIRE bytes (32 nibble labels).  Returns the length (0
- * for /0), or DNSBL_ERANGE if the prefix is not aligned.
+ * The reversed owner name of a host or octet/nibble-aligned prefix,
+ * without the zone, as wire labels, each its length byte and its text, with
+ * no root label after them: "4.3.2.1" for 1.2.3.4 is 1 '4' 1 '3' 1 '2'
+ * 1 '1', "3.2.1" for 1.2.3.0/24; 32 or fewer nibbles for IPv6.  out holds
+ * PREFIX_REVWIRE bytes (32 nibble labels).  Returns the length (0 for
+ * /0), or DNSBL_ERANGE if the prefix is not aligned.
  */
 #define PREFIX_REVWIRE	64
 int prefix_reverse_wire(const struct prefix *p, uint8_t out[PREFIX_REVWIRE]);
