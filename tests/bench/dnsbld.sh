@@ -277,6 +277,12 @@ compare() {	# QUERYFILE COUNT
 			diff=$((diff + 1))
 			[ $diff -le 3 ] && printf '  differ: %s %s\n    dnsbld:  %s\n    rbldnsd: %s\n' \
 			    "$name" "$type" "$a" "$b"
+			# Asked again, with each answer's header: a
+			# difference that does not come back was in the
+			# path, not in the data.
+			[ $diff -le 3 ] && printf '    again: dnsbld %s; rbldnsd %s\n' \
+			    "$(dig +noall +comments +time=2 +tries=2 -p $P1 @127.0.0.1 "$name" "$type" | grep -m1 -o 'status: [A-Z]*')" \
+			    "$(dig +noall +comments +time=2 +tries=2 -p $P2 @127.0.0.1 "$name" "$type" | grep -m1 -o 'status: [A-Z]*')"
 		fi
 	done < <(awk -v k=$k 'NR % k == 1' "$qf" | head -n "$count")
 	echo "answers compared on $((same + diff)) queries: $same same, $diff different"
