@@ -68,6 +68,7 @@ build_txn(struct store_txn *t, void *arg)
 		b->lagged = 1;
 		return 0;
 	}
+	(void)store_serve_willneed(t);	/* the whole table is read */
 	if ((rc = memidx_build(t, b->nzones, &b->m)) != 0)
 		return rc;
 	/* The walk mapped the table's pages: let them go again. */

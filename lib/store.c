@@ -128,26 +128,77 @@ map_range(const void *p, uintptr_t *lo, uintptr_t *hi)
 	return rc;
 }
 
-int
-store_serve_release(struct store_txn *t)
+/*
+ * The part of t's serve map that holds the file's pages: [*lo, *lo +
+ * *len), found from a record in it (map_range()) and cut to the pages the
+ * environment uses.  0, or DNSBL_ENOENT when the store has nothing to
+ * walk, or an error.
+ */
+static int
+serve_pages(struct store_txn *t, uintptr_t *lo, size_t *len)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	uintptr_t lo, hi;
+	MDB_envinfo ei;
+	MDB_stat ms;
+	uintptr_t hi;
+	size_t used;
 	int rc;
 
 	if (t->st->nzones == 0)
-		return 0;
+		return DNSBL_ENOENT;
 	if ((rc = mdb_cursor_open(t->txn, t->st->zones[0].smeta, &c)) != 0)
 		return store_mdb(rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	mdb_cursor_close(c);
 	if (rc != 0)
-		return rc == MDB_NOTFOUND ? 0 : store_mdb(rc);
-	if ((rc = map_range(v.mv_data, &lo, &hi)) != 0)
+		return rc == MDB_NOTFOUND ? DNSBL_ENOENT : store_mdb(rc);
+	if ((rc = map_range(v.mv_data, lo, &hi)) != 0)
 		return rc;
-	if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == -1)
+	/* The map does not change size while t holds the resize lock. */
+	if ((rc = mdb_env_info(t->st->env, &ei)) != 0 ||
+	    (rc = mdb_env_stat(t->st->env, &ms)) != 0)
+		return store_mdb(rc);
+	used = ((size_t)ei.me_last_pgno + 1) * ms.ms_psize;
+	*len = used < hi - *lo ? used : hi - *lo;
+	return 0;
+}
+
+int
+store_serve_release(struct store_txn *t)
+{
+	uintptr_t lo;
+	size_t len;
+	int rc;
+
+	if ((rc = serve_pages(t, &lo, &len)) != 0)
+		return rc == DNSBL_ENOENT ? 0 : rc;
+	if (madvise((void *)lo, len, MADV_DONTNEED) == -1)
 		return DNSBL_EIO;
+	return 0;
+}
+
+/*
+ * The kernel reads ahead at most its readahead window (read_ahead_kb,
+ * 128 KB by default) for one MADV_WILLNEED: the map is asked for in
+ * pieces of that size.
+ */
+#define WILLNEED_STEP	(128 * 1024)
+
+int
+store_serve_willneed(struct store_txn *t)
+{
+	uintptr_t lo;
+	size_t len, off, n;
+	int rc;
+
+	if ((rc = serve_pages(t, &lo, &len)) != 0)
+		return rc == DNSBL_ENOENT ? 0 : rc;
+	for (off = 0; off < len; off += n) {
+		n = len - off < WILLNEED_STEP ? len - off : WILLNEED_STEP;
+		if (madvise((void *)(lo + off), n, MADV_WILLNEED) == -1)
+			return DNSBL_EIO;
+	}
 	return 0;
 }
 

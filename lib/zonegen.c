@@ -375,6 +375,7 @@ zonegen_walk(struct store_txn *t, size_t zone, int families, zone_rr_fn fn,
 	g.zone = zone;
 	g.fn = fn;
 	g.arg = arg;
+	(void)store_serve_willneed(t);	/* the whole table is read */
 	for (fam = 0; fam < 2; fam++) {
 		int family = fam ? ADDR_V6 : ADDR_V4;
 		const uint8_t *te = fam ? test_v6[1] : test_v4[1];

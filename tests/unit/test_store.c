@@ -3,6 +3,10 @@
  * journal, history, answers and map growth.  The config is built by hand
  * so this test depends on the store alone.
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +348,140 @@ fill_fn(struct store_txn *t, void *arg)
 	return 0;
 }
 
+/* ---- store_serve_willneed(): the served table read back in ---- */
+
+/* f->n hosts two apart, so that each is an interval of its own. */
+static int
+gapfill_fn(struct store_txn *t, void *arg)
+{
+	struct fill *f = arg;
+	struct lc_req rq;
+	struct errbuf eb;
+	int i, out, rc;
+
+	for (i = 0; i < f->n; i++) {
+		uint8_t a[4] = { 21, (uint8_t)(i >> 15), (uint8_t)(i >> 7),
+		    (uint8_t)(i << 1) };
+
+		memset(&rq, 0, sizeof(rq));
+		prefix_make(&rq.prefix, ADDR_V4, a, 32);
+		rq.actor = "test";
+		rq.reason = "willneed";
+		if ((rc = lc_list(t, &rq, &out, &eb)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+release_fn(struct store_txn *t, void *arg)
+{
+	(void)arg;
+	return store_serve_release(t);
+}
+
+static int
+willneed_fn(struct store_txn *t, void *arg)
+{
+	(void)arg;
+	return store_serve_willneed(t);
+}
+
+/* The share of path's pages in the page cache, in percent, or -1. */
+static int
+resident_pct(const char *path, size_t *npages)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	unsigned char *v = NULL;
+	struct stat sb;
+	void *m = MAP_FAILED;
+	size_t i, n = 0, np = 0;
+	int fd, pct = -1;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || sb.st_size == 0)
+		goto out;
+	np = ((size_t)sb.st_size + (size_t)ps - 1) / (size_t)ps;
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED || (v = malloc(np)) == NULL ||
+	    mincore(m, (size_t)sb.st_size, v) == -1)
+		goto out;
+	for (i = 0; i < np; i++)
+		n += v[i] & 1;
+	pct = (int)(n * 100 / np);
+out:
+	free(v);
+	if (m != MAP_FAILED)
+		munmap(m, (size_t)sb.st_size);
+	close(fd);
+	*npages = np;
+	return pct;
+}
+
+/* Write path's pages out and drop them from the page cache. */
+static void
+evict(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd == -1)
+		return;
+	(void)fdatasync(fd);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+}
+
+/*
+ * A served table out of the page cache comes back whole when asked for,
+ * not just the kernel's readahead window (one MADV_WILLNEED reads that
+ * much at most): some 300 KB of intervals, asked for in 128 KB pieces.
+ */
+static void
+test_willneed(const char *dir)
+{
+	struct dnsbl_config cfg;
+	struct cfg_zone z;
+	struct store *st;
+	struct errbuf eb = { "" };
+	struct fill f = { 40000 };
+	char path[300];
+	size_t np = 0;
+	int before, idle, after = -1, i;
+
+	make_config(&cfg, &z, dir, 16 << 20);
+	snprintf(path, sizeof(path), "%s/serve/data.mdb", dir);
+	if (!ok(store_open(&cfg, 0, &st, &eb) == 0 &&
+	    store_write(st, gapfill_fn, &f, &eb) == 0,
+	    "willneed: 40000 intervals (%s)", eb.msg))
+		return;
+	/* This process's mappings of it first: pages mapped stay. */
+	store_read(st, release_fn, NULL, &eb);
+	evict(path);
+	before = resident_pct(path, &np);
+	if (before < 0 || before > 20) {
+		ok(1, "willneed: skipped, the file system keeps the file in "
+		    "memory (%d%% of %zu pages after eviction)", before, np);
+		store_close(st);
+		return;
+	}
+	usleep(300 * 1000);
+	idle = resident_pct(path, &np);
+	ok(idle <= before + 5, "willneed: unasked, the table stays out of "
+	    "the page cache (%d%%, then %d%% of %zu pages)", before, idle,
+	    np);
+	is_int(store_read(st, willneed_fn, NULL, &eb), 0,
+	    "willneed: store_serve_willneed()");
+	for (i = 0; i < 1000; i++) {		/* 10 s at most */
+		if ((after = resident_pct(path, &np)) >= 95)
+			break;
+		usleep(10 * 1000);
+	}
+	ok(after >= 95, "willneed: then all of it is read in (%d%% of %zu "
+	    "pages, after %d ms)", after, np, i * 10);
+	store_close(st);
+}
+
 /*
  * Simulate a crash between the meta and the serve commits of a write: the
  * served tables lose their content and meta's generation is ahead.
@@ -395,6 +533,7 @@ main(void)
 {
 	char dir[] = "/tmp/dnsbl-store.XXXXXX", dir2[] = "/tmp/dnsbl-grow.XXXXXX";
 	char dir3[] = "/tmp/dnsbl-model.XXXXXX", cmd[200];
+	char dir4[] = "/tmp/dnsbl-willneed.XXXXXX";
 	struct dnsbl_config cfg, cfg2;
 	struct cfg_zone z, z2;
 	struct store *st;
@@ -403,7 +542,8 @@ main(void)
 	uint64_t fb, mb;
 	int n;
 
-	if (!mkdtemp(dir) || !mkdtemp(dir2) || !mkdtemp(dir3))
+	if (!mkdtemp(dir) || !mkdtemp(dir2) || !mkdtemp(dir3) ||
+	    !mkdtemp(dir4))
 		return 1;
 	make_config(&cfg, &z, dir, 1 << 20);
 	ok(store_open(&cfg, 0, &st, &eb) == 0, "open a new store (%s)", eb.msg);
@@ -567,8 +707,10 @@ main(void)
 	}
 
 	random_model(dir3);
+	test_willneed(dir4);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s", dir, dir2, dir3);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s %s", dir, dir2, dir3,
+	    dir4);
 	if (system(cmd) != 0)
 		return 1;
 	return tap_done();
