@@ -325,6 +325,7 @@ random_model(const char *dir)
 
 struct fill {
 	int n;
+	int step;	/* from one host to the next: 0 or 1 (one interval), 2 */
 };
 
 static int
@@ -336,9 +337,11 @@ fill_fn(struct store_txn *t, void *arg)
 	int i, out, rc;
 
 	for (i = 0; i < f->n; i++) {
+		unsigned v = (unsigned)i * (f->step > 1 ? (unsigned)f->step : 1);
+		uint8_t a[4] = { 20, (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+		    (uint8_t)v };
+
 		memset(&rq, 0, sizeof(rq));
-		uint8_t a[4] = { 20, (uint8_t)(i >> 16), (uint8_t)(i >> 8),
-		    (uint8_t)i };
 		prefix_make(&rq.prefix, ADDR_V4, a, 32);
 		rq.actor = "test";
 		rq.reason = "a reason long enough to fill pages quickly";
@@ -349,29 +352,6 @@ fill_fn(struct store_txn *t, void *arg)
 }
 
 /* ---- store_serve_willneed(): the served table read back in ---- */
-
-/* f->n hosts two apart, so that each is an interval of its own. */
-static int
-gapfill_fn(struct store_txn *t, void *arg)
-{
-	struct fill *f = arg;
-	struct lc_req rq;
-	struct errbuf eb;
-	int i, out, rc;
-
-	for (i = 0; i < f->n; i++) {
-		uint8_t a[4] = { 21, (uint8_t)(i >> 15), (uint8_t)(i >> 7),
-		    (uint8_t)(i << 1) };
-
-		memset(&rq, 0, sizeof(rq));
-		prefix_make(&rq.prefix, ADDR_V4, a, 32);
-		rq.actor = "test";
-		rq.reason = "willneed";
-		if ((rc = lc_list(t, &rq, &out, &eb)) != 0)
-			return rc;
-	}
-	return 0;
-}
 
 static int
 release_fn(struct store_txn *t, void *arg)
@@ -444,7 +424,7 @@ test_willneed(const char *dir)
 	struct cfg_zone z;
 	struct store *st;
 	struct errbuf eb = { "" };
-	struct fill f = { 40000 };
+	struct fill f = { 40000, 2 };	/* each host an interval */
 	char path[300];
 	size_t np = 0;
 	int before, idle, after = -1, i;
@@ -452,7 +432,7 @@ test_willneed(const char *dir)
 	make_config(&cfg, &z, dir, 16 << 20);
 	snprintf(path, sizeof(path), "%s/serve/data.mdb", dir);
 	if (!ok(store_open(&cfg, 0, &st, &eb) == 0 &&
-	    store_write(st, gapfill_fn, &f, &eb) == 0,
+	    store_write(st, fill_fn, &f, &eb) == 0,
 	    "willneed: 40000 intervals (%s)", eb.msg))
 		return;
 	/* This process's mappings of it first: pages mapped stay. */
@@ -636,7 +616,7 @@ main(void)
 	make_config(&cfg2, &z2, dir2, 64 << 10);
 	ok(store_open(&cfg2, 0, &st, &eb) == 0, "open a store with a tiny map");
 	{
-		struct fill f = { 20000 };
+		struct fill f = { 20000, 1 };
 		int rc = store_write(st, fill_fn, &f, &eb);
 		ok(rc == 0, "20000 listings fit after the map grew (%s)",
 		    rc ? eb.msg : "ok");
