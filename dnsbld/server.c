@@ -82,7 +82,18 @@ open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
 	if (fd == -1)
 		return errbuf_set(eb, DNSBL_EIO, "socket %s: %s", ep->text,
 		    strerror(errno));
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/*
+	 * TCP: SO_REUSEADDR, so that a restart binds while the last
+	 * connections are in TIME_WAIT.  UDP (the workers' sockets of one
+	 * endpoint): SO_REUSEPORT alone, which the kernel grants only to
+	 * sockets of the same owner.  SO_REUSEADDR on a UDP socket would
+	 * let any local user's socket that sets it too bind the same port
+	 * and take its queries (on a port from 1024 up, which needs no
+	 * privilege).
+	 */
+	if (type == SOCK_STREAM)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on));
 	if (reuseport &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
 		goto fail;
