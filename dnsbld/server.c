@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,9 +73,36 @@ is_wildcard(const struct cfg_endpoint *ep)
 	return IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 }
 
+/*
+ * Ask for a receive buffer of rcvbuf bytes on UDP socket fd (0: leave the
+ * system's), so that a burst that comes while the worker is away (taken
+ * off its core, say) waits instead of being dropped.  SO_RCVBUFFORCE, as
+ * root may, past net.core.rmem_max; else SO_RCVBUF, which the kernel
+ * caps at it.  Neither failing is fatal: the socket keeps the default.
+ */
+static void
+udp_rcvbuf(int fd, const struct cfg_endpoint *ep, uint64_t rcvbuf)
+{
+	int v = rcvbuf > INT_MAX / 2 ? INT_MAX / 2 : (int)rcvbuf, got = 0;
+	socklen_t gl = sizeof(got);
+
+	if (v == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) == -1) {
+		log_warn("udp %s: receive buffer of %d bytes", ep->text, v);
+		return;
+	}
+	/* The kernel reports twice what it grants (its bookkeeping). */
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 &&
+	    got / 2 < v)
+		log_info("udp %s: receive buffer %d bytes of %d asked "
+		    "(net.core.rmem_max)", ep->text, got / 2, v);
+}
+
 static int
 open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
-    struct errbuf *eb)
+    uint64_t rcvbuf, struct errbuf *eb)
 {
 	int fd, on = 1, pmtu = IP_PMTUDISC_PROBE, fam = ep->ss.ss_family;
 
@@ -125,6 +153,8 @@ open_socket(const struct cfg_endpoint *ep, int type, int reuseport,
 	    sizeof(on)) : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
 	    sizeof(on))) == -1)
 		goto fail;
+	if (type == SOCK_DGRAM)
+		udp_rcvbuf(fd, ep, rcvbuf);
 	if (bind(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1)
 		goto fail;
 	if (type == SOCK_STREAM && listen(fd, 128) == -1)
@@ -172,12 +202,14 @@ server_bind(struct server *sv, const struct dnsbl_config *cfg,
 	}
 	for (i = 0; i < cfg->nlisten; i++) {
 		for (w = 0; w < nworkers; w++) {
-			fd = open_socket(&cfg->listen[i], SOCK_DGRAM, 1, eb);
+			fd = open_socket(&cfg->listen[i], SOCK_DGRAM, 1,
+			    cfg->udp_rcvbuf, eb);
 			if (fd < 0)
 				goto fail;
 			sv->workers[w].fds[i] = fd;
 		}
-		if ((fd = open_socket(&cfg->listen[i], SOCK_STREAM, 0, eb)) < 0)
+		if ((fd = open_socket(&cfg->listen[i], SOCK_STREAM, 0, 0,
+		    eb)) < 0)
 			goto fail;
 		sv->tcp_fds[i] = fd;
 	}

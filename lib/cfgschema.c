@@ -216,6 +216,8 @@ static const struct field top_fields[] = {
 	{ .key = "log_level", .type = T_ENUM, .def = "info",
 	  .off = offsetof(struct dnsbl_config, log_level),
 	  .choices = log_levels },
+	FLD(struct dnsbl_config, "udp_receive_buffer", T_SIZE, 0,
+	    UINT64_C(1) << 30, "1M", udp_rcvbuf, 0),
 	FLD(struct dnsbl_config, "tcp_timeout", T_DUR, 1, 3600, "10s",
 	    tcp_timeout, 0),
 	FLD(struct dnsbl_config, "tcp_max_connections", T_U32, 1, 65535, "256",

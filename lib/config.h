@@ -195,6 +195,8 @@ struct dnsbl_config {
 	uint32_t workers;		/* 0: one per online core */
 	char *log_level;		/* dnsbld: "error" .. "debug" (log.h's
 					 * log_level_parse() reads it) */
+	uint64_t udp_rcvbuf;		/* each UDP socket's receive buffer,
+					 * bytes asked for; 0: the system's */
 	uint32_t tcp_timeout;		/* idle seconds before a TCP close */
 	uint32_t tcp_max_conn;		/* open TCP connections, in all */
 	uint32_t tcp_query_timeout;	/* seconds for a whole query to arrive */

@@ -29,6 +29,8 @@
  * It prints one line of key=value figures, as tests/bench/latency.sh did:
  *   offered qps lost answers avg_us p50_us p99_us max_us late stray
  *   gap_ms stalls stalled_ms steady_answers steady_avg_us steady_p99_us
+ *   sent_avg_us sent_p99_us steady_lost steady_sent_avg_us
+ *   steady_sent_p99_us
  * where late counts the queries sent more than 100 us after their time
  * (the client fell behind; it should be 0 or nearly), stray the answers
  * that matched no outstanding query, and gap_ms the longest time between
@@ -40,7 +42,17 @@
  * figures are those of the answers whose query was sent outside every
  * stall's window (from 1 ms before the last answer ahead of it to 5 ms
  * after the first one behind it).  avg_us, p99_us and the rest are of
- * every answer.  Figures only: exit status 0 unless the arguments or the
+ * every answer.  The sent_ figures are of every query sent, answered or
+ * lost, a lost one counted as 50 ms (LOST_NS; the time it was seen
+ * unanswered if shorter, which at the rates used never is): the least a
+ * lost query costs a real asker, Unbound, before it asks again.  So a
+ * server that drops queries it cannot take at once (its receive buffer
+ * full after a burst) does not get the shorter tail and the lower
+ * average for it.  A query the client itself could not send
+ * is lost but in none of the figures.  steady_lost counts the lost
+ * queries sent outside every stall's window, and the steady_sent_
+ * figures are of every query sent outside them.  Figures only: exit
+ * status 0 unless the arguments or the
  * query file are bad (then a message names the file, the line and the
  * reason, and the status is 2).
  *
@@ -68,6 +80,11 @@
 #define ANSWER_MAX	4096
 #define LATE_NS		100000LL	/* a send this late counts as late */
 #define DRAIN_NS	2000000000LL	/* the wait after the last send */
+/* What a lost query counts as in the sent_ figures: the least it costs
+ * its asker.  Unbound, the resolver in front of an MTA in the system
+ * tests, asks again after its retransmit timeout, no sooner than
+ * infra-cache-min-rtt, 50 ms by default (unbound.conf(5)). */
+#define LOST_NS		50000000LL
 
 /* One query of the file, encoded: header (12 bytes) + question. */
 struct query {
@@ -102,6 +119,11 @@ struct run {
 	uint16_t	 nextid[MAXSOCK];
 	struct answer	*ans;		/* every answer, in arrival order */
 	size_t		 nlat, latcap;
+	/* Every query lost but for those the client could not send: its
+	 * send time, and as lat_ns how long it was seen unanswered, at
+	 * most LOST_NS. */
+	struct answer	*gone;
+	size_t		 ngone, gonecap;
 	uint64_t	 sent, lost, late, stray;
 	/* The receive batch, set up once (rx_setup()). */
 	uint8_t		 buf[BATCH][ANSWER_MAX];
@@ -325,7 +347,17 @@ open_sockets(struct run *r, const char *addr, const char *port)
 	return 0;
 }
 
-static void
+static int	record(struct answer **, size_t *, size_t *, int64_t, int64_t);
+
+/* What a query seen unanswered for ns counts as: at most LOST_NS. */
+static int64_t
+lost_wait(int64_t ns)
+{
+	return ns < LOST_NS ? ns : LOST_NS;
+}
+
+/* Sends query i; returns 0, or -1 when out of memory. */
+static int
 send_one(struct run *r, uint64_t i, int64_t due_ns, int64_t mono_ns)
 {
 	const struct query *q = &r->qs.q[i % r->qs.n];
@@ -337,34 +369,48 @@ send_one(struct run *r, uint64_t i, int64_t due_ns, int64_t mono_ns)
 	memcpy(w, r->qs.wire + q->off, q->len);
 	w[0] = (uint8_t)(id >> 8);
 	w[1] = (uint8_t)id;
-	if (sl->sent_ns != 0)
+	int64_t now = now_ns(CLOCK_REALTIME);
+
+	if (sl->sent_ns != 0) {
 		r->lost++;	/* came round again, never answered */
+		if (record(&r->gone, &r->ngone, &r->gonecap, sl->sent_ns,
+		    lost_wait(now - sl->sent_ns)) != 0)
+			return -1;
+	}
 	if (mono_ns - due_ns > LATE_NS)
 		r->late++;
 	sl->qi = (uint32_t)(i % r->qs.n);
-	sl->sent_ns = now_ns(CLOCK_REALTIME);
+	sl->sent_ns = now;
 	if (send(r->fd[s], w, q->len, 0) != (ssize_t)q->len) {
 		sl->sent_ns = 0;	/* not sent: lost at our end */
 		r->lost++;
 	}
 	r->sent++;
+	return 0;
 }
 
+/*
+ * Appends (sent_ns, lat_ns) to the array *a of *n entries and room for
+ * *cap, which it grows; lat_ns is kept within 32 bits (0 to 4.29 s).
+ * Returns 0, or -1 when out of memory (*a unchanged).
+ */
 static int
-record(struct run *r, int64_t sent_ns, uint32_t lat_ns)
+record(struct answer **a, size_t *n, size_t *cap, int64_t sent_ns,
+    int64_t lat_ns)
 {
 	struct answer *p;
 
-	if (r->nlat == r->latcap) {
-		size_t c = r->latcap ? r->latcap * 2 : 1 << 20;
-		if ((p = realloc(r->ans, c * sizeof(*p))) == NULL)
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1 << 16;
+		if ((p = realloc(*a, c * sizeof(*p))) == NULL)
 			return -1;
-		r->ans = p;
-		r->latcap = c;
+		*a = p;
+		*cap = c;
 	}
-	r->ans[r->nlat].sent_ns = sent_ns;
-	r->ans[r->nlat].lat_ns = lat_ns;
-	r->nlat++;
+	(*a)[*n].sent_ns = sent_ns;
+	(*a)[*n].lat_ns = lat_ns < 0 ? 0 : lat_ns > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)lat_ns;
+	(*n)++;
 	return 0;
 }
 
@@ -432,9 +478,8 @@ receive(struct run *r, int s)
 		}
 		if (rx == 0)
 			rx = now_ns(CLOCK_REALTIME);
-		rx -= sl->sent_ns;	/* the latency, kept within 32 bits */
-		if (record(r, sl->sent_ns, rx < 0 ? 0 : rx > UINT32_MAX ?
-		    UINT32_MAX : (uint32_t)rx) != 0)
+		if (record(&r->ans, &r->nlat, &r->latcap, sl->sent_ns,
+		    rx - sl->sent_ns) != 0)
 			return -1;
 		sl->sent_ns = 0;
 		got++;
@@ -480,10 +525,10 @@ main(int argc, char **argv)
 	int64_t start, stop, t, due;
 	uint64_t i = 0, total;
 	int s, rc = 2;
-	size_t k, outstanding = 0, nkept = 0;
-	uint32_t *all = NULL, *kept = NULL;
+	size_t k, outstanding = 0, nkept = 0, nq = 0, nqk = 0, nlostk = 0;
+	uint32_t *all = NULL, *kept = NULL, *q = NULL, *qk = NULL;
 	struct window *win = NULL;
-	struct stats sa, sk;
+	struct stats sa, sk, sq, sqk;
 	int64_t gap, stalled, min_gap;
 	long nwin;
 
@@ -529,7 +574,8 @@ main(int argc, char **argv)
 		/* Query i is due at start + i / qps seconds. */
 		while (i < total &&
 		    (due = start + (int64_t)((double)i * 1e9 / qps)) <= t) {
-			send_one(&r, i, due, t);
+			if (send_one(&r, i, due, t) != 0)
+				goto nomem;
 			i++;
 		}
 		for (s = 0; s < r.nsock; s++)
@@ -547,10 +593,16 @@ main(int argc, char **argv)
 			break;
 		usleep(200);
 	}
+	t = now_ns(CLOCK_REALTIME);
 	for (s = 0; s < r.nsock; s++)
 		for (k = 0; k < 65536; k++)
-			if (r.slots[s][k].sent_ns != 0)
+			if (r.slots[s][k].sent_ns != 0) {
 				outstanding++;
+				if (record(&r.gone, &r.ngone, &r.gonecap,
+				    r.slots[s][k].sent_ns,
+				    lost_wait(t - r.slots[s][k].sent_ns)) != 0)
+					goto nomem;
+			}
 	r.lost += outstanding;
 
 	rc = 0;
@@ -573,23 +625,39 @@ main(int argc, char **argv)
 		goto nomem;
 	all = malloc(r.nlat * sizeof(*all));
 	kept = malloc(r.nlat * sizeof(*kept));
-	if (all == NULL || kept == NULL)
+	q = malloc((r.nlat + r.ngone) * sizeof(*q));
+	qk = malloc((r.nlat + r.ngone) * sizeof(*qk));
+	if (all == NULL || kept == NULL || q == NULL || qk == NULL)
 		goto nomem;
 	for (k = 0; k < r.nlat; k++) {
-		all[k] = r.ans[k].lat_ns;
+		all[k] = q[nq++] = r.ans[k].lat_ns;
 		if (!in_window(win, nwin, r.ans[k].sent_ns))
-			kept[nkept++] = r.ans[k].lat_ns;
+			kept[nkept++] = qk[nqk++] = r.ans[k].lat_ns;
+	}
+	/* A lost query counts as LOST_NS (lost_wait()): the least it
+	 * costs its asker, who waits that long before asking again. */
+	for (k = 0; k < r.ngone; k++) {
+		q[nq++] = r.gone[k].lat_ns;
+		if (!in_window(win, nwin, r.gone[k].sent_ns)) {
+			qk[nqk++] = r.gone[k].lat_ns;
+			nlostk++;
+		}
 	}
 	summarize(all, r.nlat, &sa);
 	summarize(kept, nkept, &sk);
+	summarize(q, nq, &sq);
+	summarize(qk, nqk, &sqk);
 	printf("offered=%.0f qps=%.0f lost=%llu answers=%zu "
 	    "avg_us=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f "
 	    "late=%llu stray=%llu gap_ms=%.1f stalls=%ld stalled_ms=%.1f "
-	    "steady_answers=%zu steady_avg_us=%.1f steady_p99_us=%.1f\n",
+	    "steady_answers=%zu steady_avg_us=%.1f steady_p99_us=%.1f "
+	    "sent_avg_us=%.1f sent_p99_us=%.1f steady_lost=%zu "
+	    "steady_sent_avg_us=%.1f steady_sent_p99_us=%.1f\n",
 	    qps, (double)r.nlat / secs, (unsigned long long)r.lost, r.nlat,
 	    sa.avg, sa.p50, sa.p99, sa.max,
 	    (unsigned long long)r.late, (unsigned long long)r.stray,
-	    gap / 1e6, nwin, stalled / 1e6, sk.n, sk.avg, sk.p99);
+	    gap / 1e6, nwin, stalled / 1e6, sk.n, sk.avg, sk.p99,
+	    sq.avg, sq.p99, nlostk, sqk.avg, sqk.p99);
 	goto out;
 nomem:
 	fprintf(stderr, "latclient: out of memory\n");
@@ -601,8 +669,11 @@ out:
 		free(r.slots[s]);
 	}
 	free(r.ans);
+	free(r.gone);
 	free(all);
 	free(kept);
+	free(q);
+	free(qk);
 	free(win);
 	free(r.qs.wire);
 	free(r.qs.q);

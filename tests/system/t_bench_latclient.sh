@@ -33,6 +33,9 @@ echo "# $out"
 is "$rc" 0 "runs against dnsbld"
 is "$(kv "$out" answers)" 3000 "every query answered"
 is "$(kv "$out" lost)" 0 "none lost"
+is "$(kv "$out" sent_avg_us)/$(kv "$out" sent_p99_us)" \
+    "$(kv "$out" avg_us)/$(kv "$out" p99_us)" \
+    "none lost: the sent_ figures are the answers'"
 is "$(kv "$out" stray)" 0 "no answer unmatched"
 p50=$(kv "$out" p50_us) max=$(kv "$out" max_us) gap=$(kv "$out" gap_ms)
 [ -n "$gap" ] && [ "$(echo "$gap * 1000 <= 1500000" | bc -l)" = 1 ]
@@ -61,25 +64,29 @@ is "$rc" 0 "a silent port: exit 0"
 is "$(kv "$out" answers)" 0 "a silent port: no answers"
 is "$(kv "$out" lost)" 250 "a silent port: all 250 lost"
 
-# A small UDP peer for the cases below: peer.py PORT COUNT FLIP PAUSE
+# A small UDP peer for the cases below: peer.py PORT COUNT FLIP PAUSE DROP
 # answers COUNT queries with the query itself, QR set; FLIP 1 changes the
 # name's first letter (another question); PAUSE N stops for 0.4 s after
-# the Nth answer, with the queries after it queued in a 1 MB buffer.  It
-# creates the file READY once bound; peer() starts it and waits for that.
+# the Nth answer, with the queries after it queued in a 1 MB buffer; DROP
+# N leaves every Nth query it takes unanswered (0: none).  It creates the
+# file READY once bound; peer() starts it and waits for that.
 cat >"$T/peer.py" <<'PY'
 import socket, sys, time
-port, count, flip, pause = (int(v) for v in sys.argv[1:5])
+port, count, flip, pause, drop = (int(v) for v in sys.argv[1:6])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
 s.bind(("127.0.0.1", port))
-open(sys.argv[5], "w").close()
+open(sys.argv[6], "w").close()
 s.settimeout(10)
-n = 0
+n = taken = 0
 while n < count:
     try:
         q, a = s.recvfrom(4096)
     except socket.timeout:
         break
+    taken += 1
+    if drop and taken % drop == 0:
+        continue
     r = bytearray(q)
     r[2] |= 0x80
     if flip:
@@ -89,7 +96,7 @@ while n < count:
     if n == pause:
         time.sleep(0.4)
 PY
-# peer PORT COUNT FLIP PAUSE: starts peer.py in the background (its PID
+# peer PORT COUNT FLIP PAUSE DROP: starts peer.py in the background (its PID
 # in $PEER), and returns once it is bound, or after 20 s.
 peer() {
 	local i
@@ -105,7 +112,7 @@ peer() {
 # A server that answers every query with another question: no answer
 # counts (stray), all are lost.
 liar=$(free_port)
-peer "$liar" 200 1 0; ok $? "the peer is bound"
+peer "$liar" 200 1 0 0; ok $? "the peer is bound"
 out=$("$LC" 127.0.0.1 "$liar" "$T/q.txt" 200 1 2>&1)
 wait $PEER
 is "$(kv "$out" answers)" 0 "another question: not counted as an answer"
@@ -119,7 +126,7 @@ is "$(kv "$out" lost)" 200 "another question: 200 lost"
 # 400 ms and one stall, loses nothing, counts the queued answers' wait in
 # every answer's figures and leaves those answers out of the steady ones.
 pport=$(free_port)
-peer "$pport" 300 0 100; ok $? "the pausing peer is bound"
+peer "$pport" 300 0 100 0; ok $? "the pausing peer is bound"
 out=$("$LC" 127.0.0.1 "$pport" "$T/q.txt" 200 1.5 2>&1)
 wait $PEER
 echo "# $out"
@@ -135,6 +142,35 @@ sn=$(kv "$out" steady_answers) sp=$(kv "$out" steady_p99_us)
 ok $? "the ~80 queries sent in the pause left out: $sn steady answers of 300"
 [ -n "$sp" ] && [ "$(echo "$sp < 100000" | bc -l)" = 1 ]
 ok $? "the steady p99 leaves the queued answers out ($sp us)"
+
+# A server that drops queries (its receive buffer full after a burst,
+# say): each lost query counts as 50 ms in the sent_ figures, so that the
+# dropper does not get the shorter tail.  1000 queries at 500 a second,
+# every 20th dropped: 50 lost (5%), the sent_ p99 is a lost one's 50 ms
+# while the answers' p99 is far below, and the sent_ average is the
+# answers' and the lost ones' weighted (to the printed figures' rounding).
+dport=$(free_port)
+peer "$dport" 950 0 0 20; ok $? "the dropping peer is bound"
+out=$("$LC" 127.0.0.1 "$dport" "$T/q.txt" 500 2 2>&1)
+wait $PEER
+echo "# $out"
+is "$(kv "$out" answers)/$(kv "$out" lost)" 950/50 "a dropping server: 950 answered, 50 lost"
+is "$(kv "$out" sent_p99_us)" 50000.0 "the sent_ p99 is a lost query's 50 ms"
+a=$(kv "$out" avg_us) sa=$(kv "$out" sent_avg_us)
+[ -n "$a" ] && [ -n "$sa" ] &&
+    [ "$(echo "d = $sa - ($a * 950 + 50000 * 50) / 1000; d < 0.2 && d > -0.2" | bc -l)" = 1 ]
+ok $? "sent_avg_us $sa is the answers' ($a us) and 50 lost at 50 ms, weighted"
+p=$(kv "$out" p99_us)
+[ -n "$p" ] && [ "$(echo "$p < 50000" | bc -l)" = 1 ]
+ok $? "the answers' p99 leaves the lost out ($p us)"
+if [ "$(kv "$out" stalls)" = 0 ]; then
+	is "$(kv "$out" steady_lost)/$(kv "$out" steady_sent_p99_us)" 50/50000.0 \
+	    "no stall: every lost query is a steady one"
+else
+	sl=$(kv "$out" steady_lost)
+	[ -n "$sl" ] && [ "$sl" -le 50 ]
+	ok $? "a stall in the run: steady_lost $sl of the 50"
+fi
 
 # Bad input: a message with the file and line, exit 2, no crash.
 printf '2.0.0.127.relays.example A\nfoo.example BOGUS\n' >"$T/bad1.txt"

@@ -45,6 +45,7 @@ static const char full[] =
 "user: _dnsbl\n"
 "pidfile: /tmp/dnsbld.pid\n"
 "workers: 4\n"
+"udp_receive_buffer: 4M\n"
 "tcp_timeout: 1m\n"
 "tcp_max_connections: 1000\n"
 "keys:\n"
@@ -165,6 +166,7 @@ test_defaults(void)
 	is_str(cfg->user, "dnsbl", "default user: dnsbl");
 	is_str(cfg->pidfile, "/run/dnsbld.pid", "default pidfile");
 	is_int(cfg->workers, 0, "default workers");
+	is_int(cfg->udp_rcvbuf, 1048576, "default udp_receive_buffer 1M");
 	is_int(cfg->tcp_timeout, 10, "default tcp_timeout");
 	is_int(cfg->tcp_max_conn, 256, "default tcp_max_connections");
 	is_int(cfg->nkeys, 0, "default keys: none");
@@ -246,6 +248,7 @@ test_full(void)
 	is_str(cfg->user, "_dnsbl", "user");
 	is_str(cfg->pidfile, "/tmp/dnsbld.pid", "pidfile");
 	is_int(cfg->workers, 4, "workers");
+	is_int(cfg->udp_rcvbuf, UINT64_C(4) << 20, "udp_receive_buffer 4M");
 	is_int(cfg->tcp_timeout, 60, "tcp_timeout 1m");
 	is_int(cfg->tcp_max_conn, 1000, "tcp_max_connections");
 	is_int(cfg->nkeys, 2, "two keys");
@@ -381,6 +384,11 @@ test_errors(void)
 	    ":5:11: map_size: 1K out of range (1M..1T)");
 	ERR(MINI "map_size: 2T\n", DNSBL_ERANGE,
 	    ":5:11: map_size: 2T out of range (1M..1T)");
+	ERR(MINI "udp_receive_buffer: 2G\n", DNSBL_ERANGE,
+	    ":5:21: udp_receive_buffer: 2G out of range (0..1G)");
+	ERR(MINI "udp_receive_buffer: -1\n", DNSBL_EPARSE,
+	    ":5:21: udp_receive_buffer: bad size '-1' (want bytes, or e.g. "
+	    "512M, 1G)");
 	ERR(MINI "workers: 65\n", DNSBL_ERANGE,
 	    ":5:10: workers: 65 out of range (0..64)");
 	ERR(MINI "journal_max: 0\n", DNSBL_ERANGE,
