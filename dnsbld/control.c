@@ -197,6 +197,13 @@ control_status_json(const struct stats_view *v, struct textbuf *tb)
 		    (unsigned long long)v->mi.bytes, v->mi.last_ms);
 	else
 		tb_printf(tb, ",\"memory_index\":null");
+	if (v->have_udp)
+		tb_printf(tb, ",\"udp\":{\"receive_drops\":%llu,"
+		    "\"receive_queue_bytes\":%llu,"
+		    "\"receive_buffer_bytes\":%llu}",
+		    (unsigned long long)v->udp_drops,
+		    (unsigned long long)v->udp_queued,
+		    (unsigned long long)v->udp_rcvbuf);
 	tb_printf(tb, ",\"zones\":[");
 	for (i = 0; i < v->nz; i++) {
 		tb_printf(tb, "%s{\"name\":", i ? "," : "");
@@ -347,6 +354,7 @@ run_command(struct control *c, struct cclient *k)
 	else if (stats_read(&c->sv->stats, c->sv->nworkers, &v) != 0)
 		reply_error(&k->out, "out of memory");
 	else {
+		server_udp_view(c->sv, &v);
 		if (strcmp(p, "status") == 0)
 			control_status_json(&v, &k->out);
 		else

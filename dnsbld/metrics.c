@@ -175,6 +175,24 @@ metrics_page(const struct stats_view *v, struct textbuf *tb)
 		tb_printf(tb, "dnsbl_memory_index_build_seconds %.4f\n",
 		    v->mi.last_ms / 1000);
 	}
+	if (v->have_udp) {
+		head(tb, "dnsbl_udp_receive_drops_total", "counter",
+		    "Queries the kernel dropped before a worker read them: the "
+		    "UDP sockets' receive buffers were full (udp_receive_buffer; "
+		    "32 bits a socket, so it wraps after 4G drops on one).");
+		tb_printf(tb, "dnsbl_udp_receive_drops_total %llu\n",
+		    (unsigned long long)v->udp_drops);
+		head(tb, "dnsbl_udp_receive_queue_bytes", "gauge", "Bytes "
+		    "(as the kernel counts them) waiting in the UDP sockets' "
+		    "receive buffers.");
+		tb_printf(tb, "dnsbl_udp_receive_queue_bytes %llu\n",
+		    (unsigned long long)v->udp_queued);
+		head(tb, "dnsbl_udp_receive_buffer_bytes", "gauge", "The "
+		    "smallest UDP socket's receive buffer, in bytes as the "
+		    "kernel counts them (twice udp_receive_buffer).");
+		tb_printf(tb, "dnsbl_udp_receive_buffer_bytes %llu\n",
+		    (unsigned long long)v->udp_rcvbuf);
+	}
 	head(tb, "dnsbl_reloads_total", "counter", "Reloads tried (SIGHUP, "
 	    "the control socket, a config applied to the store).");
 	tb_printf(tb, "dnsbl_reloads_total %llu\n",
@@ -251,6 +269,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "text/plain", failed, sizeof(failed) - 1,
 		    MHD_RESPMEM_PERSISTENT);
+	server_udp_view(m->sv, &v);
 	metrics_page(&v, &tb);
 	stats_view_free(&v);
 	if (tb.err) {

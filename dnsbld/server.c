@@ -24,6 +24,8 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
+#include <linux/sock_diag.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -98,6 +100,32 @@ udp_rcvbuf(int fd, const struct cfg_endpoint *ep, uint64_t rcvbuf)
 	    got / 2 < v)
 		log_info("udp %s: receive buffer %d bytes of %d asked "
 		    "(net.core.rmem_max)", ep->text, got / 2, v);
+}
+
+void
+server_udp_view(const struct server *sv, struct stats_view *v)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len;
+	unsigned w;
+	size_t i;
+
+	v->have_udp = 1;
+	v->udp_drops = v->udp_queued = v->udp_rcvbuf = 0;
+	for (w = 0; w < sv->nworkers; w++)
+		for (i = 0; i < sv->nlisten; i++) {
+			len = sizeof(mi);
+			if (sv->workers[w].fds[i] < 0 ||
+			    getsockopt(sv->workers[w].fds[i], SOL_SOCKET,
+			    SO_MEMINFO, mi, &len) == -1 ||
+			    len < sizeof(mi))
+				continue;
+			v->udp_drops += mi[SK_MEMINFO_DROPS];
+			v->udp_queued += mi[SK_MEMINFO_RMEM_ALLOC];
+			if (v->udp_rcvbuf == 0 ||
+			    mi[SK_MEMINFO_RCVBUF] < v->udp_rcvbuf)
+				v->udp_rcvbuf = mi[SK_MEMINFO_RCVBUF];
+		}
 }
 
 static int

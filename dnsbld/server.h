@@ -121,6 +121,14 @@ struct gen *server_swap(struct server *sv, struct gen *ng, double *paused_ms);
 /* Close every socket (after server_stop()). */
 void server_close(struct server *sv);
 
+/*
+ * Fill v's UDP fields (stats.h) from the kernel's counters of every UDP
+ * socket (SO_MEMINFO): what was dropped for a full receive buffer, what
+ * waits, and the buffer's size.  Safe while the workers run: the sockets
+ * stay open from server_bind() to server_close().
+ */
+void server_udp_view(const struct server *sv, struct stats_view *v);
+
 /* The UDP worker and TCP thread bodies (server.c, tcp.c). */
 void *udp_worker_main(void *arg);
 void *tcp_main(void *arg);

@@ -256,6 +256,13 @@ struct stats_view {
 	int have_mi;			/* a builder runs */
 	int mi_current;			/* its copy is the store's newest */
 	struct fastidx_stats mi;
+	/* The UDP sockets, read from the kernel (server_udp_view()). */
+	int have_udp;			/* 0: not read (no server) */
+	uint64_t udp_drops;		/* datagrams dropped before dnsbld read
+					 * them (receive buffer full), summed */
+	uint64_t udp_queued;		/* bytes waiting in them now */
+	uint64_t udp_rcvbuf;		/* the smallest socket's receive
+					 * buffer, bytes as the kernel counts */
 };
 
 /*

@@ -91,21 +91,50 @@ print(len(got))
 PY2
 	kill -CONT "$DNSBLD_PID" 2>/dev/null
 }
+# udp FIELD: a figure of the status's "udp" object (loader server status
+# --json, from dnsbld's control socket); metric NAME: a line of /metrics.
+udp() {
+	loader server status --json 2>/dev/null | $PY -c '
+import json, sys
+print(json.load(sys.stdin)["udp"][sys.argv[1]])' "$1"
+}
+metric() {
+	$PY -c '
+import sys, urllib.request
+page = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read()
+for line in page.decode().splitlines():
+    f = line.split()
+    if len(f) == 2 and f[0] == sys.argv[2]:
+        print(f[1])' "$MP" "$1"
+}
+MP=$(free_port)
+ctl="control: $T/control.sock
+metrics: 127.0.0.1@$MP"
 write_config "workers: 1
-rrl: {enabled: false}"
+rrl: {enabled: false}
+$ctl"
 if start_dnsbld; then
+	is "$(udp receive_buffer_bytes)/$(metric dnsbl_udp_receive_buffer_bytes)" \
+	    "2097152/2097152" "status and /metrics: the buffer as the kernel counts it"
 	is "$(burst)" 1500 "a burst of 1500 queries while stopped: every one answered (default buffer)"
+	is "$(udp receive_drops)/$(metric dnsbl_udp_receive_drops_total)" 0/0 \
+	    "none dropped, say status and /metrics"
 	stop_dnsbld
 else
 	ok 1 "dnsbld starts for the burst"
 fi
 write_config "workers: 1
 udp_receive_buffer: 0
-rrl: {enabled: false}"
+rrl: {enabled: false}
+$ctl"
 if start_dnsbld; then
 	n=$(burst)
 	[ -n "$n" ] && [ "$n" -lt 1500 ]
 	ok $? "the same burst with the system's buffer: $n of 1500 answered, the rest lost"
+	# Each dropped query is counted: the burst went to one socket.
+	is "$(udp receive_drops)/$(metric dnsbl_udp_receive_drops_total)" \
+	    "$((1500 - n))/$((1500 - n))" "status and /metrics count the $((1500 - n)) dropped"
+	is "$(udp receive_queue_bytes)" 0 "nothing left waiting"
 	stop_dnsbld
 else
 	ok 1 "dnsbld starts for the burst"

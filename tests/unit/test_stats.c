@@ -206,6 +206,33 @@ test_render(void)
 	    "escaped, the count");
 	ok(strstr(m.s, "# TYPE dnsbl_answers_total counter\n") != NULL,
 	    "Prometheus: its TYPE line");
+	ok(strstr(m.s, "dnsbl_udp_receive") == NULL &&
+	    strstr(j.s, "\"udp\"") == NULL,
+	    "no UDP sockets read: no UDP figures");
+	tb_free(&j);
+	tb_free(&m);
+
+	/* The UDP sockets' figures (server_udp_view() fills them), with
+	 * values past 32 bits: the sum over many sockets. */
+	v.have_udp = 1;
+	v.udp_drops = UINT64_C(5000000000);
+	v.udp_queued = 1664;
+	v.udp_rcvbuf = 2097152;
+	memset(&j, 0, sizeof(j));
+	memset(&m, 0, sizeof(m));
+	control_status_json(&v, &j);
+	metrics_page(&v, &m);
+	ok(!j.err && strstr(j.s, ",\"udp\":{\"receive_drops\":5000000000,"
+	    "\"receive_queue_bytes\":1664,\"receive_buffer_bytes\":2097152}")
+	    != NULL, "status JSON: the UDP sockets' figures");
+	ok(!m.err && strstr(m.s, "# TYPE dnsbl_udp_receive_drops_total "
+	    "counter\ndnsbl_udp_receive_drops_total 5000000000\n") != NULL,
+	    "Prometheus: the drops, a counter");
+	ok(strstr(m.s, "# TYPE dnsbl_udp_receive_queue_bytes gauge\n"
+	    "dnsbl_udp_receive_queue_bytes 1664\n") != NULL &&
+	    strstr(m.s, "# TYPE dnsbl_udp_receive_buffer_bytes gauge\n"
+	    "dnsbl_udp_receive_buffer_bytes 2097152\n") != NULL,
+	    "Prometheus: the queue and the buffer, gauges");
 	stats_view_free(&v);
 	tb_free(&j);
 	tb_free(&m);
