@@ -127,10 +127,13 @@ $(LIBDNSBLD): $(DNSBLD_LIBOBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# With dnsbld's own libraries: a test that reaches server.c (through
+# control.c, say) needs libsystemd, and libxdp/libbpf in an XDP build.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBLOADER) $(LIBDNSBLD) \
     $(LIBDNSBL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBLOADER) $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLOADER) $(LIBDNSBLD) $(LIBDNSBL) $(LDLIBS) \
+	    $(DNSBLD_LIBS)
 
 tests: $(UNIT_BIN)
 
