@@ -48,13 +48,12 @@
  * lost query costs a real asker, Unbound, before it asks again.  So a
  * server that drops queries it cannot take at once (its receive buffer
  * full after a burst) does not get the shorter tail and the lower
- * average for it.  A query the client itself could not send
- * is lost but in none of the figures.  steady_lost counts the lost
- * queries sent outside every stall's window, and the steady_sent_
- * figures are of every query sent outside them.  Figures only: exit
- * status 0 unless the arguments or the
- * query file are bad (then a message names the file, the line and the
- * reason, and the status is 2).
+ * average for it.  A query the client itself could not send is lost but
+ * in none of the figures.  steady_lost counts the lost queries sent
+ * outside every stall's window, and the steady_sent_ figures are of
+ * every query sent outside them.  Figures only: exit status 0 unless the
+ * arguments or the query file are bad (then a message names the file,
+ * the line and the reason, and the status is 2).
  *
  * The query file is dnsperf's: "NAME TYPE" a line, TYPE one of A, NS, SOA,
  * PTR, MX, TXT, AAAA, ANY; queries go out with RD set and no EDNS, as
@@ -347,48 +346,6 @@ open_sockets(struct run *r, const char *addr, const char *port)
 	return 0;
 }
 
-static int	record(struct answer **, size_t *, size_t *, int64_t, int64_t);
-
-/* What a query seen unanswered for ns counts as: at most LOST_NS. */
-static int64_t
-lost_wait(int64_t ns)
-{
-	return ns < LOST_NS ? ns : LOST_NS;
-}
-
-/* Sends query i; returns 0, or -1 when out of memory. */
-static int
-send_one(struct run *r, uint64_t i, int64_t due_ns, int64_t mono_ns)
-{
-	const struct query *q = &r->qs.q[i % r->qs.n];
-	int s = (int)(i % (uint64_t)r->nsock);
-	uint16_t id = r->nextid[s]++;
-	struct slot *sl = &r->slots[s][id];
-	uint8_t w[12 + 256 + 4];
-
-	memcpy(w, r->qs.wire + q->off, q->len);
-	w[0] = (uint8_t)(id >> 8);
-	w[1] = (uint8_t)id;
-	int64_t now = now_ns(CLOCK_REALTIME);
-
-	if (sl->sent_ns != 0) {
-		r->lost++;	/* came round again, never answered */
-		if (record(&r->gone, &r->ngone, &r->gonecap, sl->sent_ns,
-		    lost_wait(now - sl->sent_ns)) != 0)
-			return -1;
-	}
-	if (mono_ns - due_ns > LATE_NS)
-		r->late++;
-	sl->qi = (uint32_t)(i % r->qs.n);
-	sl->sent_ns = now;
-	if (send(r->fd[s], w, q->len, 0) != (ssize_t)q->len) {
-		sl->sent_ns = 0;	/* not sent: lost at our end */
-		r->lost++;
-	}
-	r->sent++;
-	return 0;
-}
-
 /*
  * Appends (sent_ns, lat_ns) to the array *a of *n entries and room for
  * *cap, which it grows; lat_ns is kept within 32 bits (0 to 4.29 s).
@@ -411,6 +368,46 @@ record(struct answer **a, size_t *n, size_t *cap, int64_t sent_ns,
 	(*a)[*n].lat_ns = lat_ns < 0 ? 0 : lat_ns > UINT32_MAX ? UINT32_MAX :
 	    (uint32_t)lat_ns;
 	(*n)++;
+	return 0;
+}
+
+/* What a query seen unanswered for ns counts as: at most LOST_NS. */
+static int64_t
+lost_wait(int64_t ns)
+{
+	return ns < LOST_NS ? ns : LOST_NS;
+}
+
+/* Sends query i; returns 0, or -1 when out of memory. */
+static int
+send_one(struct run *r, uint64_t i, int64_t due_ns, int64_t mono_ns)
+{
+	const struct query *q = &r->qs.q[i % r->qs.n];
+	int s = (int)(i % (uint64_t)r->nsock);
+	uint16_t id = r->nextid[s]++;
+	struct slot *sl = &r->slots[s][id];
+	uint8_t w[12 + 256 + 4];
+	int64_t now;
+
+	memcpy(w, r->qs.wire + q->off, q->len);
+	w[0] = (uint8_t)(id >> 8);
+	w[1] = (uint8_t)id;
+	now = now_ns(CLOCK_REALTIME);
+	if (sl->sent_ns != 0) {
+		r->lost++;	/* came round again, never answered */
+		if (record(&r->gone, &r->ngone, &r->gonecap, sl->sent_ns,
+		    lost_wait(now - sl->sent_ns)) != 0)
+			return -1;
+	}
+	if (mono_ns - due_ns > LATE_NS)
+		r->late++;
+	sl->qi = (uint32_t)(i % r->qs.n);
+	sl->sent_ns = now;
+	if (send(r->fd[s], w, q->len, 0) != (ssize_t)q->len) {
+		sl->sent_ns = 0;	/* not sent: lost at our end */
+		r->lost++;
+	}
+	r->sent++;
 	return 0;
 }
 
