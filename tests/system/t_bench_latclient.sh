@@ -172,6 +172,31 @@ else
 	ok $? "a stall in the run: steady_lost $sl of the 50"
 fi
 
+# The same against a model, at drop rates from the seed: a peer dropping
+# every Dth of 1000 queries (D from 50 to 200: 5 to 20 lost) loses
+# L = 1000 / D; the sent_ p99 (nearest rank, the 990th of 1000) is a
+# lost query's 50 ms exactly when L >= 11, else an answer's; the sent_
+# average is the weighted mix.
+RANDOM=$seed
+for k in 1 2; do
+	d=$((50 + RANDOM % 151)) l=$((1000 / d))
+	rport=$(free_port)
+	peer "$rport" $((1000 - l)) 0 0 "$d" || { ok 1 "the peer (drop $d) is bound"; continue; }
+	out=$("$LC" 127.0.0.1 "$rport" "$T/q.txt" 500 2 2>&1)
+	wait $PEER
+	is "$(kv "$out" lost)" "$l" "drop every ${d}th: $l lost"
+	sp=$(kv "$out" sent_p99_us)
+	if [ "$l" -ge 11 ]; then
+		is "$sp" 50000.0 "$l lost of 1000: the sent_ p99 is a lost one's"
+	else
+		[ -n "$sp" ] && [ "$(echo "$sp < 50000" | bc -l)" = 1 ]
+		ok $? "$l lost of 1000: the sent_ p99 is an answer's ($sp us)"
+	fi
+	a=$(kv "$out" avg_us) sa=$(kv "$out" sent_avg_us)
+	[ -n "$a" ] && [ -n "$sa" ] && [ "$(echo "d = $sa - ($a * (1000 - $l) + 50000 * $l) / 1000; d < 0.2 && d > -0.2" | bc -l)" = 1 ]
+	ok $? "$l lost: sent_avg_us $sa is the weighted mix"
+done
+
 # Bad input: a message with the file and line, exit 2, no crash.
 printf '2.0.0.127.relays.example A\nfoo.example BOGUS\n' >"$T/bad1.txt"
 out=$("$LC" 127.0.0.1 "$PORT" "$T/bad1.txt" 10 0.1 2>&1); rc=$?
