@@ -354,10 +354,10 @@ run_command(struct control *c, struct cclient *k)
 	else if (stats_read(&c->sv->stats, c->sv->nworkers, &v) != 0)
 		reply_error(&k->out, "out of memory");
 	else {
-		server_udp_view(c->sv, &v);
-		if (strcmp(p, "status") == 0)
+		if (strcmp(p, "status") == 0) {
+			server_udp_view(c->sv, &v);
 			control_status_json(&v, &k->out);
-		else
+		} else
 			control_stats_json(&v, &k->out);
 		stats_view_free(&v);
 	}

@@ -178,6 +178,11 @@ abs_row() {
 
 # kv LINE KEY: the number after KEY= in LINE; \< so that avg_us is not
 # read out of steady_avg_us.
+# A row for reading (no verdict), with the ratio, when both are figures.
+info_row() {	# GOAL DNSBLD REFERENCE UNIT
+	num "$2" && num "$3" || return 0
+	row "$1" "$2 $4" "$3 $4" "$(printf '%.2f' "$(echo "$2 / $3" | bc -l)")" "-"
+}
 kv() { echo "$1" | sed -n "s/.*\<$2=\([0-9.]*\).*/\1/p"; }
 # The median of the numbers given (the empty ones left out), or nothing.
 median() {
@@ -481,37 +486,24 @@ run_set() {
 	# its receive buffer would otherwise have the shorter tail for it
 	# (docs/performance.md).  The answers' own figures beside them.
 	local xd xr
-	xd=$(kv "$ld" ans_avg_us) xr=$(kv "$lr" ans_avg_us)
-	if num "$xd" && num "$xr"; then
-		row "$tag avg latency at 50% load, answers only (info)" "$xd us" "$xr us" \
-		    "$(printf '%.2f' "$(echo "$xd / $xr" | bc -l)")" "-"
-	fi
-	xd=$(kv "$ld" ans_p99_us) xr=$(kv "$lr" ans_p99_us)
-	if num "$xd" && num "$xr"; then
-		row "$tag p99 latency at 50% load, answers only (info)" "$xd us" "$xr us" \
-		    "$(printf '%.2f' "$(echo "$xd / $xr" | bc -l)")" "-"
-	fi
+	info_row "$tag avg latency at 50% load, answers only (info)" \
+	    "$(kv "$ld" ans_avg_us)" "$(kv "$lr" ans_avg_us)" us
+	info_row "$tag p99 latency at 50% load, answers only (info)" \
+	    "$(kv "$ld" ans_p99_us)" "$(kv "$lr" ans_p99_us)" us
 	xd=$(kv "$ld" lost) xr=$(kv "$lr" lost)
 	if [ -n "$xd" ] && [ -n "$xr" ]; then
 		row "$tag queries lost at 50% load (info)" "$xd" "$xr" "-" "-"
 	fi
-	# The two latency goals above are of the steady answers (latclient:
+	# The two latency goals above are of the steady queries (latclient:
 	# those sent outside a stall of the machine); every answer's average,
 	# and the stalls each server met, for reading beside them.
-	local bd br
-	bd=$(kv "$ld" all_avg_us) br=$(kv "$lr" all_avg_us)
-	if num "$bd" && num "$br"; then
-		row "$tag avg latency at 50% load, every answer (info)" "$bd us" "$br us" \
-		    "$(printf '%.2f' "$(echo "$bd / $br" | bc -l)")" "-"
-	fi
+	info_row "$tag avg latency at 50% load, every answer (info)" \
+	    "$(kv "$ld" all_avg_us)" "$(kv "$lr" all_avg_us)" us
 	xd=$(kv "$ld" stalls) xr=$(kv "$lr" stalls)
 	if [ -n "$xd" ] && [ -n "$xr" ]; then
 		row "$tag stalls >= 50 ms at 50% load, all rounds (info)" "$xd" "$xr" "-" "-"
 	fi
-	if num "$lcd" && num "$lcr"; then
-		row "$tag avg latency under the cap (info)" "$lcd us" "$lcr us" \
-		    "$(printf '%.2f' "$(echo "$lcd / $lcr" | bc -l)")" "-"
-	fi
+	info_row "$tag avg latency under the cap (info)" "$lcd" "$lcr" us
 	if [ "$label" = 10m ]; then
 		cmp_row "$tag dnsbld RSS <= 1.2x rbldnsd's" "$rd" "$rr" '<=' 1.2 kB
 		abs_row "$tag loader import of $(wc -l <"$gd/ips.txt") lines <= 30 s" "$IMPORT_S" 30 s
