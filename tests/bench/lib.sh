@@ -19,6 +19,14 @@
 #                   true when the steal_since LINE gives core 0 or core 1
 #                   (the bench's two) more than MAX % steal; false for
 #                   "steal: ?"
+#   steal_wait LABEL
+#                   waits until STEAL_WINDOW seconds (default 5) pass with
+#                   the host's steal at most STEAL_MAX % on core 0 and 1,
+#                   for at most STEAL_WAIT seconds (default 90) and, over
+#                   the whole script, STEAL_WAIT_TOTAL (default 900; the
+#                   time waited so far in BENCH_WAITED); prints one line,
+#                   "LABEL waited S s ...", saying whether the host was
+#                   quiet or the limit came first
 #   bench_round LABEL CMD...
 #                   one round's measurement: runs CMD, its output (stdout
 #                   and stderr) left in BENCH_OUT and its steal_since line
@@ -28,8 +36,14 @@
 #                   STEAL_MAX%: measured again) OUTPUT STEAL" and runs
 #                   CMD again, up to STEAL_TRIES runs in all (default 3;
 #                   STEAL_TRIES=1 measures each round once); the last run
-#                   stands whatever its steal.  Counts the runs measured
-#                   again in BENCH_REPEATS.  The choice is made on the
+#                   stands whatever its steal.  Before each run again it
+#                   waits (steal_wait) for the host to quiet down: a busy
+#                   spell of the host lasts minutes (seen 2026-12-04, 01:36
+#                   to 01:44 UTC, 20 to 38% steal), longer than three runs
+#                   back to back.  Once STEAL_WAIT_TOTAL is spent, no round
+#                   is measured again, so a host busy throughout adds at
+#                   most that much waiting to a run.  Counts the runs
+#                   measured again in BENCH_REPEATS.  The choice is made on the
 #                   host's figure alone, never on the result, and the same
 #                   for every server, so it drops no server's slow round
 #                   that the host did not make.
@@ -58,6 +72,8 @@ SHARED=${SHARED:-$ROOT/../shared/bench}
 # The kernel's CPU statistics; t_bench_steal gives a file of its own.
 PROC_STAT=${PROC_STAT:-/proc/stat}
 STEAL_MAX=${STEAL_MAX:-5} STEAL_TRIES=${STEAL_TRIES:-3} BENCH_REPEATS=0
+STEAL_WINDOW=${STEAL_WINDOW:-5} STEAL_WAIT=${STEAL_WAIT:-90}
+STEAL_WAIT_TOTAL=${STEAL_WAIT_TOTAL:-900} BENCH_WAITED=0
 [ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
 PY=/usr/bin/python3
 
@@ -99,6 +115,28 @@ steal_over() {
 	}'
 }
 
+steal_wait() {
+	local label=$1 start sm waited quiet=0 n=0
+	start=$(date +%s.%N)
+	while awk -v a="$start" -v b="$(date +%s.%N)" -v w="$STEAL_WAIT" \
+	    -v d="$BENCH_WAITED" -v t="$STEAL_WAIT_TOTAL" \
+	    'BEGIN { exit !(b - a < w && d + b - a < t) }'; do
+		sm=$(steal_mark)
+		sleep "$STEAL_WINDOW"
+		n=$((n + 1))
+		steal_over "$(steal_since "$sm")" "$STEAL_MAX" || { quiet=1; break; }
+	done
+	waited=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	BENCH_WAITED=$(awk -v d="$BENCH_WAITED" -v w="$waited" 'BEGIN { print d + w }')
+	if [ $quiet = 1 ]; then
+		printf '%s waited %s s for %s s of the host'"'"'s steal at most %s%%\n' \
+		    "$label" "$waited" "$STEAL_WINDOW" "$STEAL_MAX"
+	else
+		printf '%s waited %s s (%d windows of %s s), the host never quiet: the wait'"'"'s limit\n' \
+		    "$label" "$waited" "$n" "$STEAL_WINDOW"
+	fi
+}
+
 bench_round() {
 	local label=$1 t sm
 	shift
@@ -106,10 +144,12 @@ bench_round() {
 		sm=$(steal_mark)
 		BENCH_OUT=$("$@" 2>&1)
 		BENCH_STEAL=$(steal_since "$sm")
-		if [ "$t" -lt "$STEAL_TRIES" ] && steal_over "$BENCH_STEAL" "$STEAL_MAX"; then
+		if [ "$t" -lt "$STEAL_TRIES" ] && steal_over "$BENCH_STEAL" "$STEAL_MAX" &&
+		    awk -v d="$BENCH_WAITED" -v t="$STEAL_WAIT_TOTAL" 'BEGIN { exit !(d < t) }'; then
 			printf '%s (not counted, the host'"'"'s steal over %s%%: measured again) %s %s\n' \
 			    "$label" "$STEAL_MAX" "$BENCH_OUT" "$BENCH_STEAL"
 			BENCH_REPEATS=$((BENCH_REPEATS + 1))
+			steal_wait "$label"
 			continue
 		fi
 		return 0

@@ -3,8 +3,10 @@
 # them (tests/bench/lib.sh: steal_over, bench_round).  A round during
 # which the hypervisor's steal on core 0 or core 1 passed STEAL_MAX % is
 # printed as not counted and measured again, up to STEAL_TRIES runs, the
-# last one standing; steal on any other core, or a kernel without a steal
-# column, repeats nothing.  Checked against a model on seeded random
+# last one standing, each time after waiting (steal_wait) for a quiet
+# window of STEAL_WINDOW seconds, no longer than STEAL_WAIT; once the
+# script's STEAL_WAIT_TOTAL is spent nothing is measured again.  Steal on
+# any other core, or a kernel without a steal column, repeats nothing.  Checked against a model on seeded random
 # cases (seed printed; T_SEED=N repeats one), with the kernel's CPU
 # statistics replaced by a file (PROC_STAT) whose steal ticks the measured
 # command itself advances.
@@ -26,13 +28,15 @@ is "$(over 'steal: ?' 0)" under "no steal column: never over"
 # A fake /proc/stat of three cores; run N of a case adds the ticks given
 # for it to the cores' steal column, and prints "run N".
 export PROC_STAT=$T/stat
-write_stat() {	# write_stat S0 S1 S2 [NOSTEAL]
+write_stat() {	# write_stat S0 S1 S2 [NOSTEAL]: whole, as the kernel's is read
+	local tmp=$PROC_STAT.$BASHPID
 	if [ "${4:-}" = nosteal ]; then
-		printf 'cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu2 1 2 3 4\n' >"$PROC_STAT"
+		printf 'cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu2 1 2 3 4\n' >"$tmp"
 	else
-		printf 'cpu  1 2 3 4 5 6 7 %d 0 0\n' $(($1 + $2 + $3)) >"$PROC_STAT"
-		printf 'cpu%d 1 2 3 4 5 6 7 %d 0 0\n' 0 "$1" 1 "$2" 2 "$3" >>"$PROC_STAT"
+		printf 'cpu  1 2 3 4 5 6 7 %d 0 0\n' $(($1 + $2 + $3)) >"$tmp"
+		printf 'cpu%d 1 2 3 4 5 6 7 %d 0 0\n' 0 "$1" 1 "$2" 2 "$3" >>"$tmp"
 	fi
+	mv "$tmp" "$PROC_STAT"
 }
 fake_run() {	# the command measured: its steal from $T/plan, line N
 	local n s0 s1 s2 c0 c1 c2
@@ -45,10 +49,14 @@ fake_run() {	# the command measured: its steal from $T/plan, line N
 	echo "run $n"
 }
 
+# Short windows: the fake steal stands still between the runs, so the
+# first window after a run is quiet.
+STEAL_WINDOW=0.05 STEAL_WAIT=30 STEAL_WAIT_TOTAL=100000
+
 seed=${T_SEED:-$(( $(date +%s%N) % 1000000 ))}
 echo "# seed $seed (T_SEED=$seed repeats it)"
 RANDOM=$seed
-cases=40 bad_runs=0 bad_out=0 bad_rep=0 bad_lines=0
+cases=40 bad_runs=0 bad_out=0 bad_rep=0 bad_lines=0 bad_waits=0
 # Ticks of steal that are over any STEAL_MAX of 1..20 however slow the run
 # (100 s of it during a run of at most a few seconds), and none at all.
 big=$((100 * hz))
@@ -80,11 +88,53 @@ for ((c = 1; c <= cases; c++)); do
 	[ "$BENCH_REPEATS" = $((want - 1)) ] || bad_rep=$((bad_rep + 1))
 	[ "$(grep -c "^case $c: (not counted, the host's steal over $STEAL_MAX%: measured again) run [0-9]* steal: core 0" "$T/printed")" = $((want - 1)) ] ||
 	    { bad_lines=$((bad_lines + 1)); sed 's/^/# printed: /' "$T/printed"; }
+	[ "$(grep -c "^case $c: waited [0-9.]* s for 0.05 s of the host's steal at most $STEAL_MAX%$" "$T/printed")" = $((want - 1)) ] &&
+	    [ "$(wc -l <"$T/printed")" = $((2 * (want - 1))) ] ||
+	    { bad_waits=$((bad_waits + 1)); sed 's/^/# printed: /' "$T/printed"; }
 done
 is "$bad_runs" 0 "$cases seeded cases: bench_round runs the command as often as the model says"
 is "$bad_out" 0 "the last run's output stands"
 is "$bad_rep" 0 "BENCH_REPEATS counts the runs not counted"
 is "$bad_lines" 0 "and each of them is printed, with its steal, as not counted"
+is "$bad_waits" 0 "each followed by one wait, ended by a quiet window"
+
+# A host busy throughout the wait: it ends at STEAL_WAIT, and says so.
+# After the first run, a second process keeps adding steal to core 1
+# every 20 ms until the second run begins (busy_run).
+bumper() {
+	local i c0 c1 c2
+	for ((i = 0; i < 500; i++)); do	# bounded: 10 s at most
+		read -r c0 c1 c2 < <(awk '/^cpu[0-9]/ { printf "%s ", $9 }' "$PROC_STAT")
+		write_stat "$c0" $((c1 + big)) "$c2"
+		sleep 0.02
+	done
+}
+busy_run() {
+	if [ "$(cat "$T/count")" = 0 ]; then
+		fake_run
+		bumper </dev/null >/dev/null 2>&1 &
+		echo $! >"$T/bumper.pid"
+	else
+		kill "$(cat "$T/bumper.pid")" 2>/dev/null
+		sleep 0.05
+		fake_run
+	fi
+}
+printf '%s 0 0\n0 0 0\n' $big >"$T/plan"; echo 0 >"$T/count"; write_stat 0 0 0
+STEAL_TRIES=2 STEAL_MAX=5 STEAL_WINDOW=0.1 STEAL_WAIT=0.6 BENCH_REPEATS=0 BENCH_WAITED=0
+bench_round "busy:" busy_run >"$T/printed"
+kill "$(cat "$T/bumper.pid")" 2>/dev/null
+w=$(sed -n "s/^busy: waited \([0-9.]*\) s ([0-9]* windows of 0.1 s), the host never quiet: the wait's limit$/\1/p" "$T/printed")
+is "$(cat "$T/count") $BENCH_REPEATS ${w:+limit}" "2 1 limit" "a busy host: the wait ends at its limit, and the round is measured again"
+awk -v w="${w:-0}" -v d="$BENCH_WAITED" 'BEGIN { exit !(w >= 0.6 && w < 10 && d == w) }'
+ok $? "waited ${w:-?} s: no less than STEAL_WAIT 0.6, counted in BENCH_WAITED ($BENCH_WAITED)"
+
+# The script's waiting spent: a round the host took stands as it is.
+printf '%s 0 0\n%s 0 0\n0 0 0\n' $big $big >"$T/plan"; echo 0 >"$T/count"; write_stat 0 0 0
+STEAL_TRIES=3 STEAL_MAX=5 STEAL_WINDOW=0.05 STEAL_WAIT=30 STEAL_WAIT_TOTAL=60 BENCH_WAITED=60 BENCH_REPEATS=0
+bench_round "spent:" fake_run >"$T/printed"
+is "$(cat "$T/count") $BENCH_REPEATS $(wc -l <"$T/printed")" "1 0 0" "STEAL_WAIT_TOTAL spent: the round runs once"
+STEAL_WAIT_TOTAL=100000 BENCH_WAITED=0
 
 # A run under STEAL_MAX stands at once, whatever STEAL_TRIES allows.
 printf '0 0 0\n%s 0 0\n' $big >"$T/plan"; echo 0 >"$T/count"; write_stat 0 0 0
