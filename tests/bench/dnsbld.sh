@@ -35,7 +35,7 @@
 # the servers' order rotated by one place every round (order(): no
 # server twice in a row); every round is printed, and the median of the
 # rounds goes into the table.  A round during which the host took more
-# than STEAL_MAX % (default 5) of core 0 or core 1 is printed as not
+# than STEAL_MAX % (default 1) of core 0 or core 1 is printed as not
 # counted and measured again, up to STEAL_TRIES runs (default 3; the last
 # stands): the rule looks at the host's steal alone, never at a result,
 # and is the same for every server (lib.sh, bench_round).  At the top, with the CPU model, a line of

@@ -31,7 +31,7 @@
 #                   one round's measurement: runs CMD, its output (stdout
 #                   and stderr) left in BENCH_OUT and its steal_since line
 #                   in BENCH_STEAL.  Where the host took more than
-#                   STEAL_MAX % (default 5) of core 0 or core 1 during it,
+#                   STEAL_MAX % (default 1) of core 0 or core 1 during it,
 #                   prints "LABEL (not counted, the host's steal over
 #                   STEAL_MAX%: measured again) OUTPUT STEAL" and runs
 #                   CMD again, up to STEAL_TRIES runs in all (default 3;
@@ -71,7 +71,7 @@
 SHARED=${SHARED:-$ROOT/../shared/bench}
 # The kernel's CPU statistics; t_bench_steal gives a file of its own.
 PROC_STAT=${PROC_STAT:-/proc/stat}
-STEAL_MAX=${STEAL_MAX:-5} STEAL_TRIES=${STEAL_TRIES:-3} BENCH_REPEATS=0
+STEAL_MAX=${STEAL_MAX:-1} STEAL_TRIES=${STEAL_TRIES:-3} BENCH_REPEATS=0
 STEAL_WINDOW=${STEAL_WINDOW:-5} STEAL_WAIT=${STEAL_WAIT:-90}
 STEAL_WAIT_TOTAL=${STEAL_WAIT_TOTAL:-900} BENCH_WAITED=0
 [ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method

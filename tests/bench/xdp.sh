@@ -19,7 +19,7 @@
 # core 0's softirq time (a cgroup quota does not see softirq work); per
 # round also the queries lost and the share of core 0 the server used
 # (well below CAP: dnsperf on core 1 was the limit; try CAP=25).  A round
-# during which the host's steal passed STEAL_MAX % (default 5) of core 0
+# during which the host's steal passed STEAL_MAX % (default 1) of core 0
 # or 1 is printed as not counted and measured again, up to STEAL_TRIES
 # runs (lib.sh, bench_round).  Do not
 # edit this file while it runs: bash reads it as it goes.
@@ -31,6 +31,16 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BUILD=${BUILD:-build-xdp}
+# `make bench` passes BUILD=build: the AF_XDP paths need the XDP build,
+# made here when it is not there yet (on a clean checkout, run I of
+# docs/performance.md measured no AF_XDP path for want of it).
+if [ "$BUILD" = build ] && [ ! -x build-xdp/dnsbld ]; then
+	echo "bench xdp: building dnsbld with its AF_XDP path (make XDP=1, in build-xdp/)"
+	mk=$(mktemp)
+	make -s XDP=1 >"$mk" 2>&1 ||
+	    echo "bench xdp: make XDP=1 failed (the AF_XDP paths will give no result): $(tail -n 3 "$mk")"
+	rm -f "$mk"
+fi
 [ "$BUILD" = build ] && [ -x build-xdp/dnsbld ] && BUILD=build-xdp
 N=${N:-200000}
 Q=${Q:-200000}
