@@ -38,9 +38,10 @@
 # than STEAL_MAX % (default 1) of core 0 or core 1 is printed as not
 # counted and measured again, up to STEAL_TRIES runs (default 3; the last
 # stands): the rule looks at the host's steal alone, never at a result,
-# and is the same for every server (lib.sh, bench_round).  At the top, with the CPU model, a line of
-# the machine's memory latency by size (cachelat.c): the share of the
-# cache a VM's neighbours leave, which lscpu does not say.
+# and is the same for every server (lib.sh, bench_round).  At the top,
+# with the CPU model, a line of the machine's memory latency by size
+# (cachelat.c): the share of the cache a VM's neighbours leave, which
+# lscpu does not say.
 # rbldnsd gets `loader export --format rbldnsd` (an ip4set, and with
 # --family 6 an ip6trie for the IPv6 part) with the same TXT template, and
 # runs as Debian's package runs it (rbldnsd -r DIR -b ADDR ZONE:TYPE:FILE),

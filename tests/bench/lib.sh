@@ -43,10 +43,10 @@
 #                   back to back.  Once STEAL_WAIT_TOTAL is spent, no round
 #                   is measured again, so a host busy throughout adds at
 #                   most that much waiting to a run.  Counts the runs
-#                   measured again in BENCH_REPEATS.  The choice is made on the
-#                   host's figure alone, never on the result, and the same
-#                   for every server, so it drops no server's slow round
-#                   that the host did not make.
+#                   measured again in BENCH_REPEATS.  The choice is made
+#                   on the host's figure alone, never on the result, and
+#                   the same for every server, so it drops no server's
+#                   slow round that the host did not make.
 #   bench_ports N   N distinct ports free on 127.0.0.1 for UDP and TCP,
 #                   below the kernel's ephemeral range
 #   bench_ips N FILE
