@@ -24,6 +24,8 @@ is "$(over 'steal: core 0 0.0%, core 1 0.0%, core 2 80.0%' 5)" under "core 2 doe
 is "$(over 'steal: core 0 100.0%, core 1 0.0%, core 10 0.0%' 99.9)" over "core 10 is not core 1"
 is "$(over 'steal: core 0 0.0%, core 1 0.0%, core 10 50.0%' 5)" under "nor counted as core 1"
 is "$(over 'steal: ?' 0)" under "no steal column: never over"
+is "$(over 'steal: core 0 0.3%, core 1 0.0%' 0.2)" over "0.3% is over a fractional 0.2"
+is "$(over 'steal: core 0 0.0%, core 1 0.2%' 0.2)" under "0.2% is not"
 
 # A fake /proc/stat of three cores; run N of a case adds the ticks given
 # for it to the cores' steal column, and prints "run N".
@@ -157,4 +159,20 @@ bench_round "once:" fake_run >"$T/printed"
 is "$(cat "$T/count") $BENCH_REPEATS" "1 0" "STEAL_TRIES=1 measures once"
 steal_over "$BENCH_STEAL" 5
 ok $? "and the steal it printed is the host's: $BENCH_STEAL"
+# A latency round (bench_round_lat): the same rule at STEAL_MAX_LAT, for
+# the round and its wait, and STEAL_MAX as it was after it.  One tick of
+# steal on core 0 during a run of half a second or more is 2% at most, and
+# 0.2% or more if the run takes under 5 s: over 0.1, not over 5.
+slow_run() { sleep 0.5; fake_run; }
+printf '1 0 0\n0 0 0\n' >"$T/plan"; echo 0 >"$T/count"; write_stat 0 0 0
+STEAL_TRIES=3 STEAL_MAX=5 STEAL_MAX_LAT=0.1 BENCH_REPEATS=0
+bench_round_lat "lat:" slow_run >"$T/printed"
+is "$(cat "$T/count") $BENCH_REPEATS $STEAL_MAX" "2 1 5" "a latency round over STEAL_MAX_LAT is measured again; STEAL_MAX unchanged after it"
+grep -q "^lat: (not counted, the host's steal over 0.1%: measured again) run 1 steal: core 0 [0-9.]*%" "$T/printed" &&
+    grep -q "^lat: waited [0-9.]* s for 0.05 s of the host's steal at most 0.1%$" "$T/printed"
+ok $? "printed with STEAL_MAX_LAT, the run and the wait: $(head -c 120 "$T/printed" | tr '\n' ' ')"
+printf '1 0 0\n0 0 0\n' >"$T/plan"; echo 0 >"$T/count"; write_stat 0 0 0
+BENCH_REPEATS=0
+bench_round "notlat:" slow_run >"$T/printed"
+is "$(cat "$T/count") $BENCH_REPEATS $(wc -l <"$T/printed")" "1 0 0" "the same steal under STEAL_MAX: another round runs once ($BENCH_STEAL)"
 done_testing
