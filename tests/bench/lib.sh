@@ -5,8 +5,10 @@
 #                   floor.c): the team's copy beside the project, else the
 #                   project's own, tests/bench/method/ (CI)
 #   PY              Debian's python3, the one that sees python3-dnspython
-#   bench_cpu       one line: the CPU model, the cores, the date, the
-#                   kernel and the commit measured
+#   bench_cpu       one line: the CPU model (cpu_model), the cores, the
+#                   date, the kernel and the commit measured
+#   cpu_model       the CPU's model name and its family and model numbers
+#                   ("AMD EPYC (family 26 model 2)")
 #   steal_mark      a mark of the host's steal time: each CPU's steal
 #                   ticks (/proc/stat) and the clock, on one line
 #   steal_since MARK
@@ -91,9 +93,23 @@ STEAL_MAX_LAT=${STEAL_MAX_LAT:-0.2}
 PY=/usr/bin/python3
 
 bench_cpu() {
-	echo "cpu: $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1)," \
+	echo "cpu: $(cpu_model)," \
 	    "$(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r);" \
 	    "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+}
+
+# The CPU's model name, and its family and model numbers where the name
+# alone does not tell one generation from the next (a VM's "AMD EPYC").
+cpu_model() {
+	awk -F': *' '
+	    /^model name/ && n == "" { n = $2 }
+	    /^cpu family/ && f == "" { f = $2 }
+	    /^model[ \t]*:/ && m == "" { m = $2 }
+	    END {
+		if (n == "") n = "?"
+		if (f != "" && m != "") n = n " (family " f " model " m ")"
+		print n
+	    }' "${CPUINFO:-/proc/cpuinfo}"
 }
 
 steal_mark() {
