@@ -6,7 +6,14 @@
  * the workers' stop eventfd, and looks for a new generation (server.h,
  * gen.h) before each wait and at least every GEN_POLL_MS; a worker with a
  * single socket (one endpoint, no AF_XDP queue) waits in recvmmsg(2)
- * instead, with a receive timeout of GEN_POLL_MS.  When a socket is
+ * instead, with no timeout: what stops it or moves it to a new generation
+ * kicks it out of the wait with WORKER_KICK (kick_worker()), every
+ * millisecond until it has moved.  A receive timeout armed a timer at
+ * every wait, and on a KVM guest a worker that waits tens of thousands of
+ * times a second then had its vCPU taken by the host three times as
+ * often as rbldnsd's, which blocks with none (docs/performance.md, run
+ * M: 0.2 to 0.7% steal against 0.0 to 0.2%, the tail of the latency at
+ * half load).  When a socket is
  * readable it takes up to UDP_BATCH datagrams with recvmmsg(2), answers
  * them all from the in-memory copy of the served tables when it is as new
  * as the store (fastidx.h), else from one store snapshot for the batch,
@@ -33,6 +40,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +69,12 @@
 #include "xfr.h"
 
 #define UDP_ROUNDS	16
-/* How long an idle worker waits before it looks for a new generation. */
+/* How long an idle worker in poll(2) waits before it looks for a new
+ * generation. */
 #define GEN_POLL_MS	20
+/* The signal that interrupts a worker's wait (a handler that does
+ * nothing, installed without SA_RESTART by server_start()). */
+#define WORKER_KICK	SIGRTMIN
 
 static int
 is_wildcard(const struct cfg_endpoint *ep)
@@ -371,13 +383,35 @@ side_stop(struct server *sv)
 	xfr_stop(sv);		/* after the TCP thread: no more submissions */
 }
 
+static void
+on_kick(int sig)
+{
+	(void)sig;
+}
+
+/* Interrupt worker w's wait, if it is in one; harmless if not. */
+static void
+kick_worker(struct server *sv, unsigned w)
+{
+	(void)pthread_kill(sv->workers[w].thread, WORKER_KICK);
+}
+
 int
 server_start(struct server *sv)
 {
 	char name[16];	/* a thread's name: 15 bytes and the NUL */
+	struct sigaction sa;
 	unsigned w;
 	int rc;
 
+	/* Process-wide, the same each time: a kick only interrupts. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_kick;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WORKER_KICK, &sa, NULL) == -1) {
+		log_warn("sigaction");
+		return DNSBL_EIO;
+	}
 	drain(sv->wwake_fd);
 	atomic_store(&sv->wstop, 0);
 	if (stats_gen_attach(&sv->stats, sv->g) != 0) {
@@ -411,6 +445,7 @@ server_start(struct server *sv)
 void
 server_stop(struct server *sv)
 {
+	struct timespec ms = { 0, 1000000 };
 	unsigned w;
 
 	atomic_store(&sv->wstop, 1);
@@ -418,7 +453,13 @@ server_stop(struct server *sv)
 	for (w = 0; w < sv->nworkers; w++) {
 		if (!sv->workers[w].running)
 			continue;
-		pthread_join(sv->workers[w].thread, NULL);
+		/* Kicked until it is gone: a kick that comes between its
+		 * look at wstop and its wait is not lost for long. */
+		while (pthread_tryjoin_np(sv->workers[w].thread, NULL) ==
+		    EBUSY) {
+			kick_worker(sv, w);
+			nanosleep(&ms, NULL);
+		}
 		sv->workers[w].running = 0;
 	}
 	rrl_report(sv);
@@ -456,12 +497,16 @@ server_swap(struct server *sv, struct gen *ng, double *paused_ms)
 	*paused_ms = mono_ms() - t0;
 	/* A worker stores its new generation only after it has let go of
 	 * the old one, and never takes the old one again once live moved:
-	 * when none shows old, old is free.  An idle worker looks every
-	 * GEN_POLL_MS; a busy one between two batches. */
+	 * when none shows old, old is free.  A busy worker looks between
+	 * two batches; an idle one when a kick interrupts its wait (every
+	 * millisecond here, so that one that comes just before the wait
+	 * is followed by another) or, in poll(2), every GEN_POLL_MS. */
 	for (w = 0; w < sv->nworkers; w++)
 		while (sv->workers[w].running &&
-		    atomic_load(&sv->workers[w].using) == old)
+		    atomic_load(&sv->workers[w].using) == old) {
+			kick_worker(sv, w);
 			nanosleep(&ms, NULL);
+		}
 	return old;
 }
 
@@ -497,17 +542,15 @@ wreader_close(struct wreader *w)
 }
 
 /*
- * Make the worker's only socket blocking, with a receive timeout of
- * GEN_POLL_MS: 1, or 0 if it cannot be (the worker then polls).
+ * Make the worker's only socket blocking, with no receive timeout (a
+ * kick ends a wait): 1, or 0 if it cannot be (the worker then polls).
  */
 static int
 block_on(int fd)
 {
-	struct timeval tv = { 0, GEN_POLL_MS * 1000 };
 	int fl = fcntl(fd, F_GETFL);
 
-	if (fl == -1 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+	if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		return 0;
 	return 1;
 }
@@ -515,8 +558,9 @@ block_on(int fd)
 /*
  * A worker with one socket and no AF_XDP queue waits in recvmmsg(2)
  * itself, as the floor server does: one system call fewer for each batch
- * than poll(2) and recvmmsg(2).  The receive timeout makes it look for a
- * new generation and for the stop flag at least every GEN_POLL_MS.
+ * than poll(2) and recvmmsg(2).  It looks for a new generation and for
+ * the stop flag before each wait; a kick (kick_worker()) ends the wait
+ * with EINTR when either moves.
  */
 HOT static void
 blocking_loop(struct worker *wk, struct wreader *w, struct udp_bufs *b)
