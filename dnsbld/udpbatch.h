@@ -26,9 +26,10 @@ void udp_bufs_free(struct udp_bufs *b);
 /*
  * Receive, answer and send one batch on the UDP socket fd for worker wk,
  * generation g, with its store reader rs and db.  block: wait in
- * recvmmsg(2) for the first datagram, up to the socket's SO_RCVTIMEO
- * (else take only what is there).  Returns the datagrams received (0 on
- * a timeout or an error, which is logged).
+ * recvmmsg(2) for the first datagram, until a signal interrupts it
+ * (server.c's kick; else take only what is there).  Returns the
+ * datagrams received (0 when interrupted, or on an error, which is
+ * logged).
  */
 int udp_batch(struct worker *wk, const struct gen *g, struct udp_bufs *b,
     struct respond_store *rs, const struct respond_db *db, int fd,

@@ -114,4 +114,29 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 else
 	ok 0 "# SKIP not root: user: not tested"
 fi
+# One endpoint: each worker waits in recvmmsg(2) itself, with no timeout
+# (dnsbld/server.c), and a stop or a reload must kick it out of the wait.
+# Idle workers, so that nothing else wakes them; bounded waits, so that a
+# worker that is never kicked fails the test instead of hanging it.
+write_config
+sed -i '/"::1@/d' "$T/dnsbl.yaml"
+echo "workers: 2" >>"$T/dnsbl.yaml"
+start_dnsbld || ok 1 "start with one endpoint and two workers"
+sleep 0.5
+n0=$(grep -c "reloaded" "$T/dnsbld.log")
+kill -HUP "$DNSBLD_PID"
+for i in $(seq 1 50); do [ "$(grep -c "reloaded" "$T/dnsbld.log")" -gt "$n0" ] && break; sleep 0.1; done
+[ "$(grep -c "reloaded" "$T/dnsbld.log")" -gt "$n0" ]
+ok $? "one endpoint, idle workers: SIGHUP reloads within 5 s"
+check "and the reloaded server answers" -- dc q $PORT 1.2.0.192.$Z A --a 127.0.0.2
+sleep 0.5
+kill -TERM "$DNSBLD_PID"
+for i in $(seq 1 50); do kill -0 "$DNSBLD_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$DNSBLD_PID" 2>/dev/null; then
+	kill -KILL "$DNSBLD_PID"; wait "$DNSBLD_PID" 2>/dev/null
+	ok 1 "one endpoint, idle workers: SIGTERM exits within 5 s (killed)"
+else
+	wait "$DNSBLD_PID"; ok $? "one endpoint, idle workers: SIGTERM exits within 5 s, status 0"
+fi
+DNSBLD_PID=
 done_testing
