@@ -567,4 +567,4 @@ echo "== goals (dnsbld against the reference; ratio = dnsbld / reference)"
 	if (length($i) > w[i]) w[i] = length($i) } n = NR }
 END { for (r = 1; r <= n; r++) { for (i = 1; i <= 5; i++)
 	printf "%-*s%s", w[i], c[r, i], i < 5 ? "  " : "\n" } }'
-echo "(verdicts for reading, not a test; figures from one run on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the host's $(steal_since "$RUN_STEAL") over the run; $BENCH_REPEATS round runs not counted for the host's steal)"
+echo "(verdicts for reading, not a test; figures from one run on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the host's $(steal_since "$RUN_STEAL") over the run; $BENCH_REPEATS round runs not counted for the host's steal$(bench_repeats_by))"

@@ -45,10 +45,16 @@
 #                   back to back.  Once STEAL_WAIT_TOTAL is spent, no round
 #                   is measured again, so a host busy throughout adds at
 #                   most that much waiting to a run.  Counts the runs
-#                   measured again in BENCH_REPEATS.  The choice is made
+#                   measured again in BENCH_REPEATS, and by server (the
+#                   label's last word) in BENCH_REPEATS_BY.  The choice is made
 #                   on the host's figure alone, never on the result, and
 #                   the same for every server, so it drops no server's
 #                   slow round that the host did not make.
+#   bench_repeats_by
+#                   " (dnsbld 3, rbldnsd 1)": the runs not counted, by
+#                   server, or nothing when there were none.  A server whose
+#                   own work made the steal shows here (run M, 2026-12-04:
+#                   all 9 were dnsbld's, and the cause was in dnsbld)
 #   bench_round_lat LABEL CMD...
 #                   bench_round for a latency round at a fixed offered
 #                   load: the same rule with STEAL_MAX_LAT % (default 0.2)
@@ -89,6 +95,7 @@ STEAL_MAX=${STEAL_MAX:-1} STEAL_TRIES=${STEAL_TRIES:-3} BENCH_REPEATS=0
 STEAL_WINDOW=${STEAL_WINDOW:-5} STEAL_WAIT=${STEAL_WAIT:-90}
 STEAL_WAIT_TOTAL=${STEAL_WAIT_TOTAL:-900} BENCH_WAITED=0
 STEAL_MAX_LAT=${STEAL_MAX_LAT:-0.2}
+declare -A BENCH_REPEATS_BY=()
 [ -d "$SHARED" ] || SHARED=$ROOT/tests/bench/method
 PY=/usr/bin/python3
 
@@ -167,7 +174,7 @@ steal_wait() {
 }
 
 bench_round() {
-	local label=$1 t sm
+	local label=$1 t sm who
 	shift
 	for ((t = 1; ; t++)); do
 		sm=$(steal_mark)
@@ -178,11 +185,21 @@ bench_round() {
 			printf '%s (not counted, the host'"'"'s steal over %s%%: measured again) %s %s\n' \
 			    "$label" "$STEAL_MAX" "$BENCH_OUT" "$BENCH_STEAL"
 			BENCH_REPEATS=$((BENCH_REPEATS + 1))
+			who=$(echo "$label" | awk '{ w = $NF; sub(/:$/, "", w); print w }')
+			BENCH_REPEATS_BY[$who]=$((${BENCH_REPEATS_BY[$who]:-0} + 1))
 			steal_wait "$label"
 			continue
 		fi
 		return 0
 	done
+}
+
+bench_repeats_by() {
+	local who out=
+	for who in "${!BENCH_REPEATS_BY[@]}"; do
+		out="$out${out:+, }$who ${BENCH_REPEATS_BY[$who]}"
+	done
+	[ -z "$out" ] || echo " ($(echo "$out" | tr ',' '\n' | sed 's/^ //' | sort | paste -sd, - | sed 's/,/, /g'))"
 }
 
 bench_round_lat() {

@@ -281,4 +281,4 @@ for p in ["floor", "dnsbld-kernel", "dnsbld-xdp-native", "dnsbld-xdp-generic",
     print("%-19s %7d qps/core  %-12s %-15s us/query: user %.2f sys %.2f napi %.2f softirq %.2f total %.2f"
           % (p, per[p], r1, r2, u, s, k, si, u + s + k + si))
 PY
-echo "($(cpu_model), $(nproc) cores, kernel $(uname -r), $(date -u +%F); $BENCH_REPEATS round runs not counted for the host's steal)"
+echo "($(cpu_model), $(nproc) cores, kernel $(uname -r), $(date -u +%F); $BENCH_REPEATS round runs not counted for the host's steal$(bench_repeats_by))"

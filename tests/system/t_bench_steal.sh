@@ -175,4 +175,14 @@ printf '1 0 0\n0 0 0\n' >"$T/plan"; echo 0 >"$T/count"; write_stat 0 0 0
 BENCH_REPEATS=0
 bench_round "notlat:" slow_run >"$T/printed"
 is "$(cat "$T/count") $BENCH_REPEATS $(wc -l <"$T/printed")" "1 0 0" "the same steal under STEAL_MAX: another round runs once ($BENCH_STEAL)"
+# The runs not counted, by server: the label's last word, its colon off.
+BENCH_REPEATS_BY=()
+for lab in "round 1 dnsbld: " "round 1 rbldnsd:" "round 2 dnsbld:" "round 1 knot-xdp   "; do
+	case $lab in *rbldnsd*) printf '0 0 0\n' ;; *) printf '%s 0 0\n0 0 0\n' $big ;; esac >"$T/plan"
+	echo 0 >"$T/count"; write_stat 0 0 0
+	STEAL_TRIES=3 STEAL_MAX=5 bench_round "$lab" fake_run >/dev/null
+done
+is "$(bench_repeats_by)" " (dnsbld 2, knot-xdp 1)" "runs not counted by server: $(bench_repeats_by)"
+BENCH_REPEATS_BY=()
+is "$(bench_repeats_by)" "" "none: nothing printed"
 done_testing
