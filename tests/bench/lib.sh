@@ -195,11 +195,11 @@ bench_round() {
 }
 
 bench_repeats_by() {
-	local who out=
-	for who in "${!BENCH_REPEATS_BY[@]}"; do
-		out="$out${out:+, }$who ${BENCH_REPEATS_BY[$who]}"
-	done
-	[ -z "$out" ] || echo " ($(echo "$out" | tr ',' '\n' | sed 's/^ //' | sort | paste -sd, - | sed 's/,/, /g'))"
+	local who
+	[ ${#BENCH_REPEATS_BY[@]} -gt 0 ] || return 0
+	echo " ($(for who in "${!BENCH_REPEATS_BY[@]}"; do
+		echo "$who ${BENCH_REPEATS_BY[$who]}"
+	done | sort | paste -sd, - | sed 's/,/, /g'))"
 }
 
 bench_round_lat() {
