@@ -10,10 +10,10 @@
  * kicks it out of the wait with WORKER_KICK (kick_worker()), every
  * millisecond until it has moved.  A receive timeout armed a timer at
  * every wait, and on a KVM guest a worker that waits tens of thousands of
- * times a second then had its vCPU taken by the host three times as
- * often as rbldnsd's, which blocks with none (docs/performance.md, run
- * M: 0.2 to 0.7% steal against 0.0 to 0.2%, the tail of the latency at
- * half load).  When a socket is
+ * times a second then had its vCPU taken by the host more often than
+ * rbldnsd's, which blocks with none (docs/performance.md, run M: 0.2 to
+ * 0.6% steal in its half-load rounds against 0.0 to 0.2%, and the p99
+ * with it).  When a socket is
  * readable it takes up to UDP_BATCH datagrams with recvmmsg(2), answers
  * them all from the in-memory copy of the served tables when it is as new
  * as the store (fastidx.h), else from one store snapshot for the batch,

@@ -46,8 +46,8 @@
 #                   is measured again, so a host busy throughout adds at
 #                   most that much waiting to a run.  Counts the runs
 #                   measured again in BENCH_REPEATS, and by server (the
-#                   label's last word) in BENCH_REPEATS_BY.  The choice is made
-#                   on the host's figure alone, never on the result, and
+#                   label's last word) in BENCH_REPEATS_BY.  The choice is
+#                   made on the host's figure alone, never on the result, and
 #                   the same for every server, so it drops no server's
 #                   slow round that the host did not make.
 #   bench_repeats_by
